@@ -1,0 +1,60 @@
+# vgpu top-level build. `make` builds both kernel modules against the pinned
+# Debian kernel (versions.env) and every userspace program.
+# `make KDIR=/path/to/tree` builds the modules against another kernel tree.
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+include $(TOP)/versions.env
+
+KDIR ?= /usr/src/linux-headers-$(KERNEL_ABI)-amd64
+# Ordinary users can build once the packages are there; only root installs.
+DEPS := $(TOP)/scripts/install-deps.sh
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps modules userspace clean check unit kunit lab lint demo \
+	compat-check bench print-%
+
+all: modules userspace
+
+deps:
+	@$(DEPS)
+
+modules: deps
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+userspace: deps
+	$(MAKE) -C $(TOP)/dom0-worker
+	$(MAKE) -C $(TOP)/tools
+
+unit: deps
+	$(MAKE) -C $(TOP)/tests/unit run
+
+kunit: deps
+	$(TOP)/tests/kunit/run.sh
+
+lab: all
+	$(TOP)/tests/xen/run-all.sh
+
+check: deps
+	$(TOP)/scripts/check.sh
+
+lint: deps
+	$(TOP)/scripts/lint.sh
+
+compat-check:
+	$(TOP)/scripts/compat-check.sh
+
+demo: all
+	$(TOP)/tests/xen/demo.sh
+
+bench: all
+	$(TOP)/bench/run-lab-bench.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean
+	-$(MAKE) -C $(TOP)/dom0-worker clean
+	-$(MAKE) -C $(TOP)/tools clean
+	-$(MAKE) -C $(TOP)/tests/unit clean
+	rm -rf $(TOP)/build
+
+print-%:
+	@echo $($*)
