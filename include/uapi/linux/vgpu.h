@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note OR MIT */
+/*
+ * Guest ABI of /dev/vgpuN, the vgpu frontend's device.
+ *
+ * Every structure has fixed-width fields, natural alignment and a size that
+ * is a multiple of 8, so 32- and 64-bit programs share one ABI and the driver
+ * needs no compat_ioctl translation. User pointers travel as __u64.
+ *
+ * Errors (ioctl returns -1 and sets errno):
+ *   EINVAL     malformed arguments (lengths, dimensions, reserved fields)
+ *   EFAULT     a user pointer could not be read or written, or the GPU
+ *              kernel faulted (the VM's GPU context was reset)
+ *   E2BIG      a length over its documented limit
+ *   ENOMEM     out of GPU or guest memory
+ *   EDQUOT     the VM's GPU memory quota is used up
+ *   ENOENT     unknown device address or module handle
+ *   ESRCH      no function of that name in the module
+ *   ERANGE     copy outside the allocation it starts in
+ *   EOPNOTSUPP the host's executor cannot do this (e.g. LAUNCH without GPU)
+ *   EAGAIN     over the VM's request rate limit; retry later
+ *   EBUSY      over the VM's in-flight request limit; retry later
+ *   ETIMEDOUT  the request ran past the host's limit; the VM's GPU context
+ *              was reset and its allocations and modules are gone
+ *   EHOSTDOWN  the host's worker is not running or exited; retry later
+ *   ESHUTDOWN  the backend disconnected while the request was in flight
+ *   ENOTCONN   the device is not connected to its backend (yet)
+ *   EINTR      a signal arrived while waiting; the request may still run
+ *   EIO        any other failure on the host
+ */
+
+#ifndef _UAPI_LINUX_VGPU_H
+#define _UAPI_LINUX_VGPU_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define VGPU_API_VERSION	1
+
+#define VGPU_IOC_MAGIC		0xD7	/* 0x00-0x1F; 0x20-0x2F is vgpu_back.h */
+
+/* Pool: 0 = "A", 1 = "B"... Priority: 0 high, 1 medium, 2 low. */
+#define VGPU_PRIO_HIGH		0
+#define VGPU_PRIO_MEDIUM	1
+#define VGPU_PRIO_LOW		2
+
+#define VGPU_INFO_F_GPU		0x1	/* a real GPU executes the work */
+
+struct vgpu_info {
+	__u32 api_version;	/* VGPU_API_VERSION of the driver */
+	__u32 protocol_version;	/* ring protocol in use */
+	__u32 vm_id;
+	__u8 pool;
+	__u8 priority;
+	__u16 reserved0;
+	__u32 flags;		/* VGPU_INFO_F_* */
+	__u32 reserved1;
+	__u64 mem_total;	/* bytes of GPU memory on the host's GPU */
+	__u64 mem_free;
+	__u64 mem_quota;	/* this VM's quota, 0 = none */
+	__u64 mem_used;		/* this VM's allocations */
+	char device_name[64];	/* NUL-terminated */
+};				/* 120 bytes */
+
+/* size: 1..VGPU_MEM_ALLOC_MAX bytes. dptr: out. */
+#define VGPU_MEM_ALLOC_MAX	(1ull << 40)
+struct vgpu_mem_alloc {
+	__u64 size;
+	__u64 dptr;
+};
+
+struct vgpu_mem_free {
+	__u64 dptr;
+};
+
+/*
+ * MEM_WRITE copies len bytes from buf to device address dptr; MEM_READ
+ * copies from dptr into buf. [dptr, dptr + len) must lie in one allocation.
+ * len: 1..VGPU_XFER_MAX; the driver moves it in pieces of the ring's
+ * maximum request size, several in flight at once.
+ */
+#define VGPU_XFER_MAX		(1ull << 32)
+struct vgpu_mem_xfer {
+	__u64 dptr;
+	__u64 buf;		/* user pointer */
+	__u64 len;
+};
+
+/*
+ * image: a PTX text (NUL-terminated), a cubin or a fatbin, 1..VGPU_IMAGE_MAX
+ * bytes. handle: out.
+ */
+#define VGPU_IMAGE_MAX		(16u << 20)
+struct vgpu_module_load {
+	__u64 image;		/* user pointer */
+	__u64 size;
+	__u64 handle;
+};
+
+struct vgpu_module_unload {
+	__u64 handle;
+};
+
+/*
+ * Launch function name (name_len bytes, no NUL needed, 1..255) of module
+ * handle with params_len bytes of parameters laid out as the kernel expects
+ * them (each parameter at its natural alignment), 0..4096 bytes.
+ * Grid dimensions 1..2^31-1; the block's x*y*z is 1..1024.
+ * Launches are asynchronous on the host; SYNC waits for them, and a
+ * later MEM_READ of the device runs after them.
+ */
+#define VGPU_FUNC_NAME_MAX	255
+#define VGPU_PARAMS_MAX		4096
+struct vgpu_launch {
+	__u64 module;
+	__u64 name;		/* user pointer */
+	__u64 params;		/* user pointer */
+	__u32 name_len;
+	__u32 params_len;
+	__u32 grid[3];
+	__u32 block[3];
+	__u32 shared_mem;
+	__u32 reserved;		/* must be 0 */
+};				/* 64 bytes */
+
+/*
+ * Built-in c[i] = a[i] + b[i] over n float32 elements (1..VGPU_VECTOR_ADD_MAX),
+ * for guests without a CUDA compiler.
+ */
+#define VGPU_VECTOR_ADD_MAX	(1u << 20)
+struct vgpu_vector_add {
+	__u64 a;		/* user pointers */
+	__u64 b;
+	__u64 c;
+	__u32 n;
+	__u32 reserved;		/* must be 0 */
+};
+
+#define VGPU_IOC_GET_INFO	_IOR(VGPU_IOC_MAGIC, 0x00, struct vgpu_info)
+#define VGPU_IOC_MEM_ALLOC	_IOWR(VGPU_IOC_MAGIC, 0x01, struct vgpu_mem_alloc)
+#define VGPU_IOC_MEM_FREE	_IOW(VGPU_IOC_MAGIC, 0x02, struct vgpu_mem_free)
+#define VGPU_IOC_MEM_WRITE	_IOW(VGPU_IOC_MAGIC, 0x03, struct vgpu_mem_xfer)
+#define VGPU_IOC_MEM_READ	_IOW(VGPU_IOC_MAGIC, 0x04, struct vgpu_mem_xfer)
+#define VGPU_IOC_MODULE_LOAD	_IOWR(VGPU_IOC_MAGIC, 0x05, struct vgpu_module_load)
+#define VGPU_IOC_MODULE_UNLOAD	_IOW(VGPU_IOC_MAGIC, 0x06, struct vgpu_module_unload)
+#define VGPU_IOC_LAUNCH		_IOW(VGPU_IOC_MAGIC, 0x07, struct vgpu_launch)
+#define VGPU_IOC_SYNC		_IO(VGPU_IOC_MAGIC, 0x08)
+#define VGPU_IOC_VECTOR_ADD	_IOW(VGPU_IOC_MAGIC, 0x09, struct vgpu_vector_add)
+/* A request with no work: one round trip guest -> worker -> guest. */
+#define VGPU_IOC_NOP		_IO(VGPU_IOC_MAGIC, 0x0a)
+
+#endif /* _UAPI_LINUX_VGPU_H */

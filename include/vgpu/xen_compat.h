@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel APIs vgpu uses that differ between the kernels it supports:
+ * Debian 6.1 (the lab and the build), 6.12 (compat-check) and XCP-ng's 4.19
+ * Dom0. Keep every version test here so the drivers read as one kernel.
+ */
+#ifndef __VGPU_XEN_COMPAT_H__
+#define __VGPU_XEN_COMPAT_H__
+
+#include <linux/version.h>
+#include <xen/xenbus.h>
+#include <xen/grant_table.h>
+#include <xen/events.h>
+
+/*
+ * xenbus_driver.remove became void in 6.2 and was backported to some 6.1
+ * stable kernels, so the Kbuild files probe the header and define
+ * VGPU_XENBUS_REMOVE_VOID rather than trusting the version number.
+ */
+#ifdef VGPU_XENBUS_REMOVE_VOID
+#define VGPU_XENBUS_REMOVE_RET		void
+#define VGPU_XENBUS_REMOVE_DONE		return
+#else
+#define VGPU_XENBUS_REMOVE_RET		int
+#define VGPU_XENBUS_REMOVE_DONE		return 0
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
+#define vgpu_end_foreign_access(ref, page) \
+	gnttab_end_foreign_access(ref, page)
+#else
+#define vgpu_end_foreign_access(ref, page) \
+	gnttab_end_foreign_access(ref, 0, (page) ? \
+				  (unsigned long)page_address(page) : 0UL)
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 13, 0)
+#define vgpu_bind_lateeoi(xbdev, port, handler, flags, name, data) \
+	bind_interdomain_evtchn_to_irqhandler_lateeoi(xbdev, port, handler, \
+						      flags, name, data)
+#else
+#define vgpu_bind_lateeoi(xbdev, port, handler, flags, name, data) \
+	bind_interdomain_evtchn_to_irqhandler_lateeoi((xbdev)->otherend_id, \
+						      port, handler, flags, \
+						      name, data)
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 19, 0)
+static inline int vgpu_setup_ring(struct xenbus_device *dev, void **vaddr,
+				  grant_ref_t *gref)
+{
+	return xenbus_setup_ring(dev, GFP_NOIO | __GFP_HIGH, vaddr, 1, gref);
+}
+
+static inline void vgpu_teardown_ring(void **vaddr, grant_ref_t *gref)
+{
+	xenbus_teardown_ring(vaddr, 1, gref);
+}
+#else
+static inline int vgpu_setup_ring(struct xenbus_device *dev, void **vaddr,
+				  grant_ref_t *gref)
+{
+	void *page = (void *)get_zeroed_page(GFP_NOIO | __GFP_HIGH);
+	int err;
+
+	if (!page)
+		return -ENOMEM;
+	err = xenbus_grant_ring(dev, page, 1, gref);
+	if (err < 0) {
+		free_page((unsigned long)page);
+		return err;
+	}
+	*vaddr = page;
+	return 0;
+}
+
+static inline void vgpu_teardown_ring(void **vaddr, grant_ref_t *gref)
+{
+	if (*gref != INVALID_GRANT_REF)
+		gnttab_end_foreign_access(*gref, 0, (unsigned long)*vaddr);
+	else if (*vaddr)
+		free_page((unsigned long)*vaddr);
+	*gref = INVALID_GRANT_REF;
+	*vaddr = NULL;
+}
+#endif
+
+#endif /* __VGPU_XEN_COMPAT_H__ */
