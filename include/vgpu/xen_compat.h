@@ -52,9 +52,21 @@ static inline int vgpu_setup_ring(struct xenbus_device *dev, void **vaddr,
 	return xenbus_setup_ring(dev, GFP_NOIO | __GFP_HIGH, vaddr, 1, gref);
 }
 
+/*
+ * Not xenbus_teardown_ring(): it frees the page even when the grant could
+ * not be ended because the backend still maps the ring, and the backend
+ * could then write into memory the guest reuses. gnttab_end_foreign_access()
+ * with the page frees it only once the grant is really ended (at once, or
+ * later from the grant table's deferred list), like the branch below.
+ */
 static inline void vgpu_teardown_ring(void **vaddr, grant_ref_t *gref)
 {
-	xenbus_teardown_ring(vaddr, 1, gref);
+	if (*gref != INVALID_GRANT_REF)
+		gnttab_end_foreign_access(*gref, virt_to_page(*vaddr));
+	else if (*vaddr)
+		free_pages_exact(*vaddr, XEN_PAGE_SIZE);
+	*gref = INVALID_GRANT_REF;
+	*vaddr = NULL;
 }
 #else
 static inline int vgpu_setup_ring(struct xenbus_device *dev, void **vaddr,
