@@ -14,6 +14,9 @@
  * write(): an array of struct vgpu_back_completion; returns the bytes of the
  *   completions accepted. An unknown handle stops the batch there: EINVAL if
  *   it is the first one.
+ * ioctl(VGPU_BACK_IOC_ABI_VERSION): no argument; returns
+ *   VGPU_BACK_ABI_VERSION (the ioctl's return value). A worker that speaks
+ *   another version closes the device and does not run.
  * ioctl(VGPU_BACK_IOC_COPY): moves bytes between a request's guest buffer
  *   and the worker's memory, by grant copy. The direction must be one the
  *   request's operation allows (vgpuif.h).
