@@ -330,7 +330,8 @@ struct vgpuif_response {
  *                          context was reset, its allocations are gone
  *                          (ETIMEDOUT).
  * VGPUIF_RSP_RATE_LIMITED  over the VM's rate-limit (EAGAIN).
- * VGPUIF_RSP_BUSY          over the VM's max-inflight (EBUSY).
+ * VGPUIF_RSP_BUSY          over the VM's max-inflight or max-queued
+ *                          (EBUSY).
  * VGPUIF_RSP_FAULT         the kernel faulted on the GPU (illegal address,
  *                          trap); the VM's context was reset (EFAULT).
  * VGPUIF_RSP_NOT_FOUND     no function of that name in the module (ESRCH).
