@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+/* Settings of vgpu-worker: defaults, key = value parsing, range checks. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+void config_defaults(struct worker_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->device, sizeof(cfg->device), "%s", CONFIG_DEFAULT_DEVICE);
+	snprintf(cfg->executor, sizeof(cfg->executor), "auto");
+	cfg->log_level = VLOG_INFO;
+	cfg->op_delay_ms = 0;
+	cfg->mem_budget = 1ull << 30;
+	cfg->stats_interval = 0;
+	cfg->max_queued = 64;
+	cfg->queue_max = 4096;
+	cfg->batch = 64;
+	cfg->metrics_window = 4096;
+	cfg->max_allocs = 65536;
+}
+
+/* Plain decimal, no sign, no trailing characters. */
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int config_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned int shift = 0;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (toupper((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'K':
+		shift = 10;
+		break;
+	case 'M':
+		shift = 20;
+		break;
+	case 'G':
+		shift = 30;
+		break;
+	case 'T':
+		shift = 40;
+		break;
+	default:
+		return -1;
+	}
+	if (shift) {
+		end++;
+		/* Accept "M", "MB" and "MiB" alike: all mean 2^20. */
+		if (*end == 'i' || *end == 'I')
+			end++;
+		if (*end == 'b' || *end == 'B')
+			end++;
+		if (*end)
+			return -1;
+		if (v > (UINT64_MAX >> shift))
+			return -1;
+	}
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int set_path(char *dst, size_t size, const char *value,
+		    const char *key, char *err, size_t errlen)
+{
+	if (strlen(value) >= size) {
+		snprintf(err, errlen, "%s: path longer than %zu bytes", key,
+			 size - 1);
+		return -1;
+	}
+	snprintf(dst, size, "%s", value);
+	return 0;
+}
+
+struct u32_key {
+	const char *key;
+	size_t offset;
+	uint32_t min, max;
+};
+
+static const struct u32_key u32_keys[] = {
+	{ "op-delay-ms", offsetof(struct worker_config, op_delay_ms), 0, 60000 },
+	{ "stats-interval", offsetof(struct worker_config, stats_interval), 0, 86400 },
+	{ "max-queued", offsetof(struct worker_config, max_queued), 1, 65536 },
+	{ "queue-max", offsetof(struct worker_config, queue_max), 1, 1u << 20 },
+	{ "batch", offsetof(struct worker_config, batch), 1, 1024 },
+	{ "metrics-window", offsetof(struct worker_config, metrics_window), 1, 1u << 20 },
+	{ "max-allocs", offsetof(struct worker_config, max_allocs), 1, 1u << 24 },
+};
+
+int config_set(struct worker_config *cfg, const char *key, const char *value,
+	       char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (strcmp(key, "device") == 0) {
+		if (!*value) {
+			snprintf(err, errlen, "device: empty path");
+			return -1;
+		}
+		return set_path(cfg->device, sizeof(cfg->device), value, key,
+				err, errlen);
+	}
+	if (strcmp(key, "order-log") == 0)
+		return set_path(cfg->order_log, sizeof(cfg->order_log), value,
+				key, err, errlen);
+	if (strcmp(key, "executor") == 0) {
+		if (strcmp(value, "cpu") && strcmp(value, "cuda") &&
+		    strcmp(value, "auto")) {
+			snprintf(err, errlen,
+				 "executor: '%s' is not cpu, cuda or auto", value);
+			return -1;
+		}
+		snprintf(cfg->executor, sizeof(cfg->executor), "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "log-level") == 0) {
+		if (vlog_parse_level(value, &cfg->log_level)) {
+			snprintf(err, errlen,
+				 "log-level: '%s' is not error, warn, info or debug",
+				 value);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "mem-budget") == 0) {
+		if (config_parse_size(value, &v) || v < (1u << 20) ||
+		    v > (1ull << 48)) {
+			snprintf(err, errlen,
+				 "mem-budget: '%s' is not a size from 1M to 256T",
+				 value);
+			return -1;
+		}
+		cfg->mem_budget = v;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(u32_keys) / sizeof(u32_keys[0]); i++) {
+		const struct u32_key *k = &u32_keys[i];
+
+		if (strcmp(key, k->key))
+			continue;
+		if (parse_u64(value, &v) || v < k->min || v > k->max) {
+			snprintf(err, errlen, "%s: '%s' is not a number from %u to %u",
+				 key, value, k->min, k->max);
+			return -1;
+		}
+		*(uint32_t *)((char *)cfg + k->offset) = (uint32_t)v;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown key '%s'", key);
+	return -1;
+}
+
+static char *trim(char *s, char *end)
+{
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	*end = '\0';
+	return s;
+}
+
+int config_parse_buffer(struct worker_config *cfg, const char *text,
+			size_t len, const char *name, char *err, size_t errlen)
+{
+	char line[CONFIG_PATH_MAX + 64];
+	char msg[CONFIG_PATH_MAX + 128];
+	size_t pos = 0;
+	unsigned int lineno = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		char *key, *value, *eq;
+
+		lineno++;
+		if (n >= sizeof(line)) {
+			snprintf(err, errlen, "%s:%u: line too long", name, lineno);
+			return -1;
+		}
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		pos += n + (nl ? 1 : 0);
+		if (memchr(line, '\0', n)) {
+			snprintf(err, errlen, "%s:%u: NUL byte in line", name, lineno);
+			return -1;
+		}
+
+		key = trim(line, line + n);
+		if (!*key || *key == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%u: expected 'key = value'",
+				 name, lineno);
+			return -1;
+		}
+		value = trim(eq + 1, key + strlen(key));
+		key = trim(key, eq);
+		if (!*key) {
+			snprintf(err, errlen, "%s:%u: missing key", name, lineno);
+			return -1;
+		}
+		if (strcmp(key, "config") == 0) {
+			snprintf(err, errlen, "%s:%u: 'config' cannot be set in a config file",
+				 name, lineno);
+			return -1;
+		}
+		if (config_set(cfg, key, value, msg, sizeof(msg))) {
+			snprintf(err, errlen, "%s:%u: %s", name, lineno, msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int config_load_file(struct worker_config *cfg, const char *path,
+		     char *err, size_t errlen)
+{
+	char *buf;
+	size_t len = 0;
+	ssize_t r;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf = malloc(CONFIG_FILE_MAX + 1);
+	if (!buf) {
+		close(fd);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	for (;;) {
+		r = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len > CONFIG_FILE_MAX)
+			break;
+	}
+	close(fd);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		ret = -1;
+	} else if (len > CONFIG_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path,
+			 CONFIG_FILE_MAX);
+		ret = -1;
+	} else {
+		ret = config_parse_buffer(cfg, buf, len, path, err, errlen);
+	}
+	free(buf);
+	return ret;
+}

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests of dom0-worker/config.c: defaults, good and bad lines. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dom0-worker/config.h"
+
+static int parse(struct worker_config *cfg, const char *text, char *err,
+		 size_t errlen)
+{
+	return config_parse_buffer(cfg, text, strlen(text), "t.conf", err, errlen);
+}
+
+static void test_defaults(void **state)
+{
+	struct worker_config cfg;
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_string_equal(cfg.device, "/dev/vgpu-back");
+	assert_string_equal(cfg.executor, "auto");
+	assert_string_equal(cfg.order_log, "");
+	assert_int_equal(cfg.log_level, VLOG_INFO);
+	assert_int_equal(cfg.op_delay_ms, 0);
+	assert_int_equal(cfg.mem_budget, 1ull << 30);
+	assert_int_equal(cfg.stats_interval, 0);
+	assert_int_equal(cfg.max_queued, 64);
+	assert_int_equal(cfg.queue_max, 4096);
+	assert_int_equal(cfg.batch, 64);
+}
+
+static void test_good_file(void **state)
+{
+	static const char text[] =
+		"# vgpu-worker settings\n"
+		"\n"
+		"device = /tmp/fake-back\n"
+		"   executor=cpu   \n"
+		"\tlog-level = DEBUG\n"
+		"op-delay-ms = 250\n"
+		"mem-budget = 2G\n"
+		"order-log = /var/log/vgpu order.log\n"
+		"  # indented comment\n"
+		"stats-interval = 10\r\n"
+		"max-queued = 8\n"
+		"queue-max = 100\n"
+		"batch = 1\n"
+		"metrics-window = 1000\n"
+		"max-allocs = 7\n"
+		"order-log =\n"
+		"order-log = /tmp/o.log";	/* no final newline */
+	struct worker_config cfg;
+	char err[256] = "";
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, text, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_string_equal(cfg.device, "/tmp/fake-back");
+	assert_string_equal(cfg.executor, "cpu");
+	assert_int_equal(cfg.log_level, VLOG_DEBUG);
+	assert_int_equal(cfg.op_delay_ms, 250);
+	assert_int_equal(cfg.mem_budget, 2ull << 30);
+	assert_string_equal(cfg.order_log, "/tmp/o.log");
+	assert_int_equal(cfg.stats_interval, 10);
+	assert_int_equal(cfg.max_queued, 8);
+	assert_int_equal(cfg.queue_max, 100);
+	assert_int_equal(cfg.batch, 1);
+	assert_int_equal(cfg.metrics_window, 1000);
+	assert_int_equal(cfg.max_allocs, 7);
+}
+
+static void test_sizes(void **state)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+		int ok;
+	} cases[] = {
+		{ "0", 0, 1 }, { "4096", 4096, 1 }, { "64K", 64 << 10, 1 },
+		{ "64k", 64 << 10, 1 }, { "512M", 512ull << 20, 1 },
+		{ "512MiB", 512ull << 20, 1 }, { "2GB", 2ull << 30, 1 },
+		{ "1T", 1ull << 40, 1 }, { "", 0, 0 }, { "M", 0, 0 },
+		{ "-1", 0, 0 }, { "+1", 0, 0 }, { " 1", 0, 0 }, { "1 M", 0, 0 },
+		{ "1X", 0, 0 }, { "1MM", 0, 0 }, { "1Mx", 0, 0 },
+		{ "99999999999999999999", 0, 0 }, { "17179869184G", 0, 0 },
+	};
+	uint64_t v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = config_parse_size(cases[i].s, &v);
+
+		if (cases[i].ok) {
+			assert_int_equal(r, 0);
+			assert_int_equal(v, cases[i].v);
+		} else if (r != -1) {
+			fail_msg("'%s' accepted", cases[i].s);
+		}
+	}
+}
+
+static void expect_bad(const char *text, const char *msg)
+{
+	struct worker_config cfg, before;
+	char err[512] = "";
+
+	config_defaults(&cfg);
+	before = cfg;
+	if (parse(&cfg, text, err, sizeof(err)) != -1)
+		fail_msg("accepted: %s", text);
+	if (!strstr(err, msg))
+		fail_msg("for '%s': message '%s' lacks '%s'", text, err, msg);
+	/* A bad line changes nothing. */
+	assert_memory_equal(&cfg, &before, sizeof(cfg));
+}
+
+static void test_bad_lines(void **state)
+{
+	char longline[600];
+
+	(void)state;
+	expect_bad("device /dev/x\n", "t.conf:1: expected 'key = value'");
+	expect_bad("\n\n= 5\n", "t.conf:3: missing key");
+	expect_bad("colour = blue\n", "unknown key 'colour'");
+	expect_bad("config = /etc/other.conf\n", "'config' cannot be set");
+	expect_bad("executor = gpu\n", "executor: 'gpu' is not cpu, cuda or auto");
+	expect_bad("log-level = loud\n", "log-level: 'loud'");
+	expect_bad("op-delay-ms = 10x\n", "op-delay-ms: '10x' is not a number");
+	expect_bad("op-delay-ms = -1\n", "op-delay-ms");
+	expect_bad("op-delay-ms = 60001\n", "from 0 to 60000");
+	expect_bad("op-delay-ms =\n", "op-delay-ms: '' is not a number");
+	expect_bad("max-queued = 0\n", "max-queued: '0' is not a number from 1");
+	expect_bad("batch = 4294967297\n", "batch");
+	expect_bad("stats-interval = 1.5\n", "stats-interval");
+	expect_bad("mem-budget = 1000\n", "mem-budget: '1000' is not a size");
+	expect_bad("mem-budget = lots\n", "mem-budget");
+	expect_bad("device =\n", "device: empty path");
+	memset(longline, 'a', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	memcpy(longline, "device=", 7);
+	expect_bad(longline, "t.conf:1: line too long");
+}
+
+/* Lines before a bad one apply; the message names the bad line. */
+static void test_stops_at_first_bad_line(void **state)
+{
+	struct worker_config cfg;
+	char err[256];
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, "batch = 5\nbatch = five\nbatch = 6\n",
+			       err, sizeof(err)), -1);
+	assert_int_equal(cfg.batch, 5);
+	assert_non_null(strstr(err, "t.conf:2:"));
+}
+
+static void test_nul_byte(void **state)
+{
+	static const char text[] = "batch = 5\0 junk\n";
+	struct worker_config cfg;
+	char err[256];
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(config_parse_buffer(&cfg, text, sizeof(text) - 1,
+					     "t.conf", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "NUL"));
+}
+
+static void test_path_too_long(void **state)
+{
+	struct worker_config cfg;
+	char err[256], path[CONFIG_PATH_MAX + 1];
+
+	(void)state;
+	config_defaults(&cfg);
+	memset(path, 'p', sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	assert_int_equal(config_set(&cfg, "order-log", path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "path longer than"));
+	path[CONFIG_PATH_MAX - 1] = '\0';
+	assert_int_equal(config_set(&cfg, "order-log", path, err, sizeof(err)), 0);
+	assert_string_equal(cfg.order_log, path);
+}
+
+static void test_load_file(void **state)
+{
+	char path[] = "/tmp/vgpu-config-XXXXXX";
+	struct worker_config cfg;
+	char err[256];
+	int fd = mkstemp(path);
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("executor = cpu\nop-delay-ms = 5\n", f);
+	fclose(f);
+	config_defaults(&cfg);
+	assert_int_equal(config_load_file(&cfg, path, err, sizeof(err)), 0);
+	assert_string_equal(cfg.executor, "cpu");
+	assert_int_equal(cfg.op_delay_ms, 5);
+
+	/* Too large. */
+	f = fopen(path, "w");
+	for (int i = 0; i < CONFIG_FILE_MAX / 10 + 1; i++)
+		fputs("# comment\n", f);
+	fputs("batch = 3\n", f);
+	fclose(f);
+	assert_int_equal(config_load_file(&cfg, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "larger than"));
+	unlink(path);
+
+	assert_int_equal(config_load_file(&cfg, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "No such file"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_good_file),
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_stops_at_first_bad_line),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_path_too_long),
+		cmocka_unit_test(test_load_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
