@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Request scheduler of vgpu-worker: pure logic, no I/O, no allocation on
+ * the request path; time comes from an injected clock.
+ *
+ * Policy (SCHED_STRICT, the only mode of this version):
+ *  - each VM has a FIFO of its requests; a VM's requests start in the order
+ *    they arrived, and at most one of a VM's requests runs at a time, so
+ *    they also complete in that order (stream semantics);
+ *  - across VMs, strict priority: a high VM's request always starts before
+ *    a medium one's, a medium before a low;
+ *  - within a level, the request that arrived first starts first, whatever
+ *    the VM's pool (pools share one queue).
+ *
+ * Data structures: a VM is "ready" when it has queued requests and none
+ * running. Each priority level keeps its ready VMs in a binary min-heap
+ * keyed by the arrival number of the VM's oldest request (its FIFO head):
+ * that head is the oldest request of the VM, so the heap's top is the
+ * oldest request of the level. sched_pick() looks at three heap tops and
+ * pops one: O(log V) for V VMs. Requests are intrusive (struct sched_req
+ * lives inside the caller's request), VMs too (struct sched_vm).
+ *
+ * Extension points for later modes (aging, weighted): the key a VM is
+ * ordered by (sched_vm_key()) and the level a VM is ready at
+ * (sched_vm_level()); both are computed in one place each, and the heaps
+ * do not care what the key means.
+ */
+#ifndef VGPU_WORKER_SCHED_H
+#define VGPU_WORKER_SCHED_H
+
+#include <stdint.h>
+
+#define SCHED_NR_LEVELS		3	/* VGPUIF_NR_PRIOS */
+
+enum sched_mode {
+	SCHED_STRICT = 0,
+};
+
+typedef uint64_t (*sched_clock_fn)(void *ctx);	/* nanoseconds, monotonic */
+
+struct sched_req {
+	struct sched_req *next;
+	uint64_t seq;		/* arrival number, across all VMs */
+	uint64_t t_enqueue;	/* clock at sched_enqueue() */
+	uint64_t t_start;	/* clock at sched_pick() */
+};
+
+struct sched_vm {
+	struct sched_req *head, *tail;
+	uint32_t queued;	/* requests waiting, not counting the running one */
+	uint32_t max_queued;	/* 0: the scheduler's vm_max_queued */
+	uint32_t running;	/* 0 or 1 in this version */
+	uint8_t prio;		/* level, 0 = highest */
+	uint8_t attached;
+	int32_t heap_idx;	/* index in its level's heap, -1 if not ready */
+};
+
+struct sched_heap {
+	struct sched_vm **v;
+	uint32_t n, cap;
+};
+
+struct sched_params {
+	enum sched_mode mode;
+	uint32_t max_queued;	/* all VMs together */
+	uint32_t vm_max_queued;	/* per VM when its own limit is 0 */
+	sched_clock_fn clock;
+	void *clock_ctx;
+};
+
+struct sched {
+	struct sched_params p;
+	struct sched_heap level[SCHED_NR_LEVELS];
+	uint32_t nr_vms;
+	uint32_t queued;
+	uint32_t running;
+	uint64_t next_seq;
+};
+
+int sched_init(struct sched *s, const struct sched_params *p);
+void sched_fini(struct sched *s);
+
+/* Adds a VM at level @prio (clamped to the lowest). 0 or -ENOMEM. */
+int sched_vm_add(struct sched *s, struct sched_vm *vm, uint8_t prio,
+		 uint32_t max_queued);
+
+/*
+ * Removes a VM. Its queued requests are handed to @drop (may be NULL) in
+ * queue order; the caller frees them. A running request stays the
+ * caller's: do not call sched_done() for this VM afterwards.
+ */
+void sched_vm_remove(struct sched *s, struct sched_vm *vm,
+		     void (*drop)(struct sched_req *r, void *arg), void *arg);
+
+/* Moves the VM and its queued requests to level @prio; next pick sees it. */
+void sched_vm_set_prio(struct sched *s, struct sched_vm *vm, uint8_t prio);
+void sched_vm_set_max_queued(struct sched_vm *vm, uint32_t max_queued);
+
+/*
+ * Queues @r at the tail of the VM's FIFO. 0, -EBUSY when the VM's queue is
+ * full, -ENOSPC when all queues together are full, -EINVAL if the VM is not
+ * attached.
+ */
+int sched_enqueue(struct sched *s, struct sched_vm *vm, struct sched_req *r);
+
+/*
+ * Takes the request to run next and marks its VM running, or returns NULL
+ * when no VM is ready. *vm_out gets its VM.
+ */
+struct sched_req *sched_pick(struct sched *s, struct sched_vm **vm_out);
+
+/* The VM's running request finished; its next request becomes ready. */
+void sched_done(struct sched *s, struct sched_vm *vm);
+
+static inline uint32_t sched_queued(const struct sched *s)
+{
+	return s->queued;
+}
+
+static inline uint32_t sched_space(const struct sched *s)
+{
+	return s->queued < s->p.max_queued ? s->p.max_queued - s->queued : 0;
+}
+
+/* Nonzero when sched_pick() would return a request. */
+int sched_has_ready(const struct sched *s);
+
+#endif
