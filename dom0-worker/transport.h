@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * How the worker talks to the backend: an ops table, so the real
+ * /dev/vgpu-back (transport_dev.c), the in-memory backend of the unit tests
+ * (transport_mem.c) and a later simulated backend feed the worker the same
+ * way. Every op follows include/uapi/linux/vgpu_back.h.
+ */
+#ifndef VGPU_WORKER_TRANSPORT_H
+#define VGPU_WORKER_TRANSPORT_H
+
+#include <stdint.h>
+
+#include <uapi/linux/vgpu_back.h>
+
+struct transport;
+
+struct transport_ops {
+	/* A file descriptor that polls POLLIN when events are waiting. */
+	int (*pollfd)(struct transport *t);
+	/*
+	 * Reads up to @max events without blocking. Returns how many (0 when
+	 * none is waiting) or -errno.
+	 */
+	int (*read_events)(struct transport *t, struct vgpu_back_event *ev,
+			   unsigned int max);
+	/*
+	 * Writes @n completions. Returns how many the backend accepted; the
+	 * backend stops a batch at an unknown handle, and returns -EINVAL
+	 * when the first one is unknown. Other failures: -errno.
+	 */
+	int (*write_completions)(struct transport *t,
+				 const struct vgpu_back_completion *c,
+				 unsigned int n);
+	/*
+	 * Moves @len bytes between the request's guest buffer at @offset and
+	 * @buf; @direction is VGPU_BACK_COPY_FROM_GUEST or _TO_GUEST.
+	 * 0 or -errno.
+	 */
+	int (*copy)(struct transport *t, uint64_t handle, uint64_t offset,
+		    void *buf, uint64_t len, uint32_t direction);
+	void (*close)(struct transport *t);
+};
+
+struct transport {
+	const struct transport_ops *ops;
+	void *priv;
+	int fd;
+};
+
+/*
+ * Opens the backend's character device at @path (non-blocking) and checks
+ * its ABI version. 0 or -errno (-EPROTO: another ABI version).
+ */
+int transport_dev_open(struct transport *t, const char *path);
+
+static inline void transport_close(struct transport *t)
+{
+	if (t->ops)
+		t->ops->close(t);
+	t->ops = NULL;
+}
+
+#endif
