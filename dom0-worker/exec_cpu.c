@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+/*
+ * CPU executor: the reference for machines without a GPU. "Device memory"
+ * is host memory (zeroed on allocation, so a guest never reads another's
+ * old data); device addresses are synthetic, per VM, never 0. Modules and
+ * launches are not supported.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+#include "log.h"
+
+/*
+ * Device addresses of a VM start here and grow; each allocation is padded
+ * to CPU_DPTR_ALIGN and followed by a gap of CPU_DPTR_ALIGN, so two
+ * allocations are never adjacent and an address in the gap names none.
+ */
+#define CPU_DPTR_BASE		(1ull << 32)
+#define CPU_DPTR_ALIGN		4096ull
+
+struct cpu_alloc {
+	uint64_t dptr;
+	uint64_t size;
+	uint8_t *mem;
+};
+
+struct cpu_vm {
+	struct cpu_alloc *a;	/* sorted by dptr (addresses only grow) */
+	uint32_t n, cap;
+	uint64_t used;
+	uint64_t next_dptr;
+};
+
+struct cpu_exec {
+	uint64_t used;		/* all VMs */
+	float *scratch;		/* vector add buffers, grown on demand */
+	size_t scratch_len;
+};
+
+static struct cpu_exec *cpu(struct executor *ex)
+{
+	return ex->priv;
+}
+
+static int cpu_init(struct executor *ex)
+{
+	ex->priv = calloc(1, sizeof(struct cpu_exec));
+	return ex->priv ? 0 : -ENOMEM;
+}
+
+static void cpu_fini(struct executor *ex)
+{
+	struct cpu_exec *c = cpu(ex);
+
+	if (c)
+		free(c->scratch);
+	free(c);
+	ex->priv = NULL;
+}
+
+static int cpu_vm_attach(struct executor *ex, struct exec_vm *vm)
+{
+	struct cpu_vm *v = calloc(1, sizeof(*v));
+
+	(void)ex;
+	if (!v)
+		return -ENOMEM;
+	v->next_dptr = CPU_DPTR_BASE;
+	vm->priv = v;
+	return 0;
+}
+
+static void cpu_vm_detach(struct executor *ex, struct exec_vm *vm)
+{
+	struct cpu_vm *v = vm->priv;
+
+	if (!v)
+		return;
+	for (uint32_t i = 0; i < v->n; i++)
+		free(v->a[i].mem);
+	cpu(ex)->used -= v->used;
+	free(v->a);
+	free(v);
+	vm->priv = NULL;
+}
+
+/* Index of the allocation containing dptr, or -1. */
+static long find_alloc(const struct cpu_vm *v, uint64_t dptr)
+{
+	uint32_t lo = 0, hi = v->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (v->a[mid].dptr <= dptr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* lo: first allocation above dptr; the one before may hold it. */
+	if (lo == 0)
+		return -1;
+	lo--;
+	if (dptr - v->a[lo].dptr < v->a[lo].size)
+		return (long)lo;
+	return -1;
+}
+
+static void do_alloc(struct executor *ex, struct exec_vm *vm, uint64_t size,
+		     struct exec_result *res)
+{
+	struct cpu_exec *c = cpu(ex);
+	struct cpu_vm *v = vm->priv;
+	uint64_t quota = vm->cfg.mem_quota;
+	uint64_t span = (size + CPU_DPTR_ALIGN - 1) & ~(CPU_DPTR_ALIGN - 1);
+	uint8_t *mem;
+
+	if (quota && (v->used > quota || size > quota - v->used)) {
+		res->status = VGPUIF_RSP_QUOTA;
+		return;
+	}
+	if (c->used > ex->params.mem_budget ||
+	    size > ex->params.mem_budget - c->used ||
+	    v->n >= ex->params.max_allocs ||
+	    v->next_dptr > UINT64_MAX - span - CPU_DPTR_ALIGN) {
+		res->status = VGPUIF_RSP_NO_MEMORY;
+		return;
+	}
+	if (v->n == v->cap) {
+		uint32_t cap = v->cap ? v->cap * 2 : 16;
+		struct cpu_alloc *a = realloc(v->a, cap * sizeof(*a));
+
+		if (!a) {
+			res->status = VGPUIF_RSP_NO_MEMORY;
+			return;
+		}
+		v->a = a;
+		v->cap = cap;
+	}
+	mem = calloc(1, size);
+	if (!mem) {
+		res->status = VGPUIF_RSP_NO_MEMORY;
+		return;
+	}
+	v->a[v->n++] = (struct cpu_alloc){
+		.dptr = v->next_dptr, .size = size, .mem = mem,
+	};
+	res->ret[0] = v->next_dptr;
+	v->next_dptr += span + CPU_DPTR_ALIGN;
+	v->used += size;
+	c->used += size;
+	res->status = VGPUIF_RSP_OKAY;
+}
+
+static void do_free(struct executor *ex, struct exec_vm *vm, uint64_t dptr,
+		    struct exec_result *res)
+{
+	struct cpu_vm *v = vm->priv;
+	long i = find_alloc(v, dptr);
+
+	/* Only an allocation's own address frees it, as with cuMemFree. */
+	if (i < 0 || v->a[i].dptr != dptr) {
+		res->status = VGPUIF_RSP_BAD_HANDLE;
+		return;
+	}
+	free(v->a[i].mem);
+	v->used -= v->a[i].size;
+	cpu(ex)->used -= v->a[i].size;
+	memmove(&v->a[i], &v->a[i + 1], (v->n - (uint32_t)i - 1) * sizeof(v->a[0]));
+	v->n--;
+	res->status = VGPUIF_RSP_OKAY;
+}
+
+static void do_xfer(struct exec_vm *vm, const struct vgpu_back_req *req,
+		    const struct exec_data *data, struct exec_result *res)
+{
+	struct cpu_vm *v = vm->priv;
+	uint64_t dptr = req->u.mem.dptr;
+	long i = find_alloc(v, dptr);
+	uint64_t off;
+	uint32_t dir;
+
+	if (i < 0) {
+		res->status = VGPUIF_RSP_BAD_HANDLE;
+		return;
+	}
+	off = dptr - v->a[i].dptr;
+	if (req->data_len > v->a[i].size - off) {
+		res->status = VGPUIF_RSP_RANGE;
+		return;
+	}
+	dir = req->operation == VGPUIF_OP_MEM_WRITE ?
+	      VGPU_BACK_COPY_FROM_GUEST : VGPU_BACK_COPY_TO_GUEST;
+	if (exec_copy(data, dir, 0, v->a[i].mem + off, req->data_len))
+		res->status = VGPUIF_RSP_ERROR;
+	else
+		res->status = VGPUIF_RSP_OKAY;
+}
+
+static void do_vector_add(struct executor *ex, const struct vgpu_back_req *req,
+			  const struct exec_data *data, struct exec_result *res)
+{
+	struct cpu_exec *c = cpu(ex);
+	uint32_t n = req->u.vector_add.n;
+	size_t need = 3 * (size_t)n;
+	float *a, *b, *out;
+
+	if (c->scratch_len < need) {
+		float *s = realloc(c->scratch, need * sizeof(float));
+
+		if (!s) {
+			res->status = VGPUIF_RSP_NO_MEMORY;
+			return;
+		}
+		c->scratch = s;
+		c->scratch_len = need;
+	}
+	a = c->scratch;
+	b = a + n;
+	out = b + n;
+	/* The buffer is a[n] b[n] c[n]: read a and b at once. */
+	if (exec_copy(data, VGPU_BACK_COPY_FROM_GUEST, 0, a, 8ull * n)) {
+		res->status = VGPUIF_RSP_ERROR;
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = a[i] + b[i];
+	if (exec_copy(data, VGPU_BACK_COPY_TO_GUEST, 8ull * n, out, 4ull * n))
+		res->status = VGPUIF_RSP_ERROR;
+	else
+		res->status = VGPUIF_RSP_OKAY;
+}
+
+static void cpu_execute(struct executor *ex, struct exec_vm *vm,
+			const struct vgpu_back_req *req,
+			const struct exec_data *data, struct exec_result *res)
+{
+	switch (req->operation) {
+	case VGPUIF_OP_NOP:
+	case VGPUIF_OP_SYNC:	/* every op is done when it completes */
+		res->status = VGPUIF_RSP_OKAY;
+		break;
+	case VGPUIF_OP_GET_INFO:
+		exec_reply_info(ex, vm, data, res);
+		break;
+	case VGPUIF_OP_MEM_ALLOC:
+		do_alloc(ex, vm, req->u.mem.size, res);
+		break;
+	case VGPUIF_OP_MEM_FREE:
+		do_free(ex, vm, req->u.mem.dptr, res);
+		break;
+	case VGPUIF_OP_MEM_WRITE:
+	case VGPUIF_OP_MEM_READ:
+		do_xfer(vm, req, data, res);
+		break;
+	case VGPUIF_OP_VECTOR_ADD:
+		do_vector_add(ex, req, data, res);
+		break;
+	default:	/* MODULE_LOAD, MODULE_UNLOAD, LAUNCH */
+		res->status = VGPUIF_RSP_NOT_SUPPORTED;
+		break;
+	}
+}
+
+static void cpu_info(struct executor *ex, const struct exec_vm *vm,
+		     struct exec_info *out)
+{
+	const struct cpu_vm *v = vm ? vm->priv : NULL;
+	uint64_t used = cpu(ex)->used;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->device_name, sizeof(out->device_name), "cpu");
+	out->flags = 0;
+	out->mem_total = ex->params.mem_budget;
+	out->mem_free = used < out->mem_total ? out->mem_total - used : 0;
+	out->mem_used = v ? v->used : 0;
+}
+
+const struct exec_ops exec_cpu_ops = {
+	.name = "cpu",
+	.init = cpu_init,
+	.fini = cpu_fini,
+	.vm_attach = cpu_vm_attach,
+	.vm_detach = cpu_vm_detach,
+	.execute = cpu_execute,
+	.info = cpu_info,
+};
