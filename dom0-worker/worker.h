@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The worker's event loop: read events from the transport, keep the VM
+ * table, queue requests in the scheduler, run the next one on the
+ * executor, write completions in batches.
+ *
+ * One thread. Each turn of the loop:
+ *   1. act on signals (flags in struct worker_ctl);
+ *   2. wait for the device (ppoll) - not at all when a request is ready to
+ *      run, so newly arrived requests still get a say in the next pick;
+ *   3. read up to `batch` events, never more than the queues have room for
+ *      (a full queue stops reading: back-pressure on the backend);
+ *   4. run one request (sched_pick, exec_execute) and queue its completion;
+ *   5. write the pending completions when `batch` are pending, when nothing
+ *      is ready to run, or when the oldest has waited WORKER_FLUSH_NS.
+ */
+#ifndef VGPU_WORKER_WORKER_H
+#define VGPU_WORKER_WORKER_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "exec.h"
+#include "orderlog.h"
+#include "sched.h"
+#include "transport.h"
+#include "vmtable.h"
+
+/* Longest a finished request's completion waits for batch company. */
+#define WORKER_FLUSH_NS		(100 * 1000ull)
+/* Disconnected VMs whose metrics are still printed. */
+#define WORKER_RETIRED_MAX	256
+
+struct worker_ctl {
+	volatile sig_atomic_t stop;	/* SIGTERM/SIGINT seen (count) */
+	volatile sig_atomic_t reopen;	/* SIGHUP seen */
+	volatile sig_atomic_t dump;	/* SIGUSR1 seen */
+	/* Signal mask while waiting in ppoll (the signals unblocked); NULL: as is. */
+	const sigset_t *wait_mask;
+};
+
+struct retired_vm {
+	struct vgpu_back_vm cfg;
+	struct vm_metrics metrics;
+};
+
+struct worker_stats {
+	uint64_t events, requests, completions;
+	uint64_t dropped;		/* queued when their VM disconnected */
+	uint64_t refused_completions;	/* the backend did not know the handle */
+	uint64_t unknown_vm;		/* requests of no connected VM */
+};
+
+struct worker {
+	struct worker_config cfg;
+	struct transport *tp;
+	struct executor *ex;
+	struct sched sched;
+	struct vmtable vms;
+	struct orderlog olog;
+	struct vgpu_back_event *ev;		/* cfg.batch */
+	struct vgpu_back_completion *comp;	/* cfg.batch */
+	unsigned int ncomp;
+	uint64_t first_pending_ns;
+	uint64_t start_ns;
+	struct retired_vm *retired;		/* ring of WORKER_RETIRED_MAX */
+	unsigned int nretired, retired_pos;
+	struct worker_stats stats;
+	int error;	/* a transport failure outside worker_run()'s view */
+};
+
+/*
+ * Sets up a worker over an open transport and a created executor (both stay
+ * the caller's). Opens the order log. 0 or -errno.
+ */
+int worker_init(struct worker *w, const struct worker_config *cfg,
+		struct transport *tp, struct executor *ex);
+/* Frees every VM (detaching it from the executor) and closes the log. */
+void worker_fini(struct worker *w);
+
+/* Acts on one event. 0, or -errno for a failure that must stop the worker. */
+int worker_handle_event(struct worker *w, const struct vgpu_back_event *ev);
+/* Reads and handles one batch of events. Events handled, or -errno. */
+int worker_read(struct worker *w);
+/* Runs the next request, if any. 1 if one ran, 0 if none was ready. */
+int worker_run_one(struct worker *w);
+/* Writes every pending completion. 0 or -errno. */
+int worker_flush(struct worker *w);
+
+/*
+ * The loop. Returns 0 after a stop request once every queued request has
+ * completed (a second stop request: at once, leaving queued requests to the
+ * backend, which completes them with VGPUIF_RSP_NO_WORKER when the device
+ * closes), or -errno when the transport fails.
+ */
+int worker_run(struct worker *w, struct worker_ctl *ctl);
+
+/* Prints the metrics of every VM (connected, then retired) to the log. */
+void worker_print_metrics(struct worker *w, const char *reason);
+
+#endif
