@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vgpu-worker: schedules the requests of every connected VM and runs them.
+ * This file: options, config file, signals, start-up and exit. The loop is
+ * in worker.c; Documentation/worker.md describes all of it.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "exec.h"
+#include "log.h"
+#include "transport.h"
+#include "worker.h"
+
+#define EXIT_USAGE	2
+
+static struct worker_ctl ctl;
+
+/* Long options whose names are config keys. */
+static const struct option options[] = {
+	{ "device", required_argument, NULL, 'd' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "executor", required_argument, NULL, 'e' },
+	{ "log-level", required_argument, NULL, 'l' },
+	{ "order-log", required_argument, NULL, 'o' },
+	{ "op-delay-ms", required_argument, NULL, 0 },
+	{ "mem-budget", required_argument, NULL, 0 },
+	{ "stats-interval", required_argument, NULL, 0 },
+	{ "max-queued", required_argument, NULL, 0 },
+	{ "queue-max", required_argument, NULL, 0 },
+	{ "batch", required_argument, NULL, 0 },
+	{ "metrics-window", required_argument, NULL, 0 },
+	{ "max-allocs", required_argument, NULL, 0 },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: vgpu-worker [options]\n"
+"  -d, --device PATH        backend device (default " CONFIG_DEFAULT_DEVICE ")\n"
+"  -c, --config FILE        read 'key = value' settings; options override them\n"
+"  -e, --executor KIND      cpu, cuda or auto (default auto)\n"
+"  -l, --log-level LEVEL    error, warn, info or debug (default info)\n"
+"  -o, --order-log FILE     append one line per completion: seq domid devid\n"
+"                           vm_id pool prio op status\n"
+"      --op-delay-ms N      every op takes at least N ms (tests)\n"
+"      --mem-budget SIZE    memory the CPU executor may allocate (default 1G)\n"
+"      --stats-interval S   print metrics every S seconds (default 0: off)\n"
+"      --max-queued N       requests waiting per VM, when the VM has no\n"
+"                           max-queued of its own (default 64)\n"
+"      --queue-max N        requests waiting in all (default 4096)\n"
+"      --batch N            events per read, completions per write (default 64)\n"
+"      --metrics-window N   latency samples kept per VM (default 4096)\n"
+"      --max-allocs N       allocations per VM (default 65536)\n"
+"  -h, --help               this text\n"
+"Signals: TERM/INT finish queued requests and exit; HUP reopens the order\n"
+"log; USR1 prints metrics.\n");
+}
+
+static void on_signal(int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		ctl.stop++;
+		break;
+	case SIGHUP:
+		ctl.reopen = 1;
+		break;
+	case SIGUSR1:
+		ctl.dump = 1;
+		break;
+	}
+}
+
+/*
+ * The signals stay blocked except while the loop waits in ppoll(), so one
+ * that arrives just before the wait is not lost.
+ */
+static int setup_signals(sigset_t *wait_mask)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (sigaction(sigs[i], &sa, NULL))
+			return -errno;
+		sigaddset(&block, sigs[i]);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (sigprocmask(SIG_BLOCK, &block, wait_mask))
+		return -errno;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigdelset(wait_mask, sigs[i]);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct worker_config *cfg)
+{
+	char err[CONFIG_PATH_MAX + 128];
+	const char *config_file = NULL;
+	int c, idx;
+
+	/* First pass: only --config, so options can override the file. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "d:c:e:l:o:h", options, NULL)) != -1) {
+		if (c == 'c')
+			config_file = optarg;
+		if (c == 'h') {
+			usage(stdout);
+			exit(0);
+		}
+	}
+	if (config_file && config_load_file(cfg, config_file, err, sizeof(err))) {
+		fprintf(stderr, "vgpu-worker: %s\n", err);
+		return -1;
+	}
+
+	opterr = 1;
+	optind = 0;	/* glibc: start over */
+	for (;;) {
+		const char *key;
+
+		idx = -1;
+		c = getopt_long(argc, argv, "d:c:e:l:o:h", options, &idx);
+		if (c == -1)
+			break;
+		if (c == '?' || c == ':') {
+			usage(stderr);
+			return -1;
+		}
+		if (c == 'c')
+			continue;
+		if (idx < 0) {
+			/* A short option: find its long twin. */
+			for (idx = 0; options[idx].name; idx++)
+				if (options[idx].val == c)
+					break;
+		}
+		key = options[idx].name;
+		if (config_set(cfg, key, optarg, err, sizeof(err))) {
+			fprintf(stderr, "vgpu-worker: --%s\n", err);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vgpu-worker: unexpected argument '%s'\n",
+			argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct worker_config cfg;
+	struct exec_params ep;
+	struct executor ex;
+	struct exec_info ei;
+	struct transport tp = { .fd = -1 };
+	struct worker w;
+	sigset_t wait_mask;
+	int err;
+
+	config_defaults(&cfg);
+	if (parse_args(argc, argv, &cfg))
+		return EXIT_USAGE;
+	vlog_set_level(cfg.log_level);
+
+	err = setup_signals(&wait_mask);
+	if (err) {
+		log_error("signals: %s", strerror(-err));
+		return EXIT_FAILURE;
+	}
+	ctl.wait_mask = &wait_mask;
+
+	ep = (struct exec_params){
+		.mem_budget = cfg.mem_budget,
+		.op_delay_ms = cfg.op_delay_ms,
+		.max_allocs = cfg.max_allocs,
+	};
+	err = exec_create(&ex, cfg.executor, &ep);
+	if (err) {
+		log_error("executor %s: %s", cfg.executor,
+			  err == -ENODEV ? "not available in this build or on this host" :
+			  strerror(-err));
+		return EXIT_FAILURE;
+	}
+	ex.ops->info(&ex, NULL, &ei);
+
+	err = transport_dev_open(&tp, cfg.device);
+	if (err) {
+		log_error("%s: %s", cfg.device,
+			  err == -EBUSY ? "another worker has it open" :
+			  err == -EPROTO ? "backend speaks another ABI version" :
+			  strerror(-err));
+		exec_destroy(&ex);
+		return EXIT_FAILURE;
+	}
+	err = worker_init(&w, &cfg, &tp, &ex);
+	if (err) {
+		log_error("start-up: %s", strerror(-err));
+		transport_close(&tp);
+		exec_destroy(&ex);
+		return EXIT_FAILURE;
+	}
+	log_info("started: device=%s abi=%d executor=%s device_name=%s mem_total=%llu op_delay_ms=%u order_log=%s",
+		 cfg.device, VGPU_BACK_ABI_VERSION, ex.ops->name, ei.device_name,
+		 (unsigned long long)ei.mem_total, cfg.op_delay_ms,
+		 cfg.order_log[0] ? cfg.order_log : "-");
+
+	err = worker_run(&w, &ctl);
+	worker_print_metrics(&w, "exit");
+	log_info("exiting%s%s", err ? ": " : "", err ? strerror(-err) : "");
+	worker_fini(&w);
+	/* Requests still held (none after a clean drain) fail with NO_WORKER. */
+	transport_close(&tp);
+	exec_destroy(&ex);
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}
