@@ -44,6 +44,7 @@ if [ "$(readlink "$link" 2>/dev/null)" != "$here" ]; then
 fi
 grep -qx 'source "drivers/vgpu_kunit/Kconfig"' "$src/drivers/Kconfig" ||
 	echo 'source "drivers/vgpu_kunit/Kconfig"' >>"$src/drivers/Kconfig"
+# shellcheck disable=SC2016 # $(CONFIG_KUNIT) is make's, not ours
 grep -qx 'obj-$(CONFIG_KUNIT) += vgpu_kunit/' "$src/drivers/Makefile" ||
 	echo 'obj-$(CONFIG_KUNIT) += vgpu_kunit/' >>"$src/drivers/Makefile"
 
@@ -87,6 +88,7 @@ except (OSError, ValueError):
 print(p, f, s, "ok")
 EOF
 )
+# shellcheck disable=SC2086 # split into four words on purpose
 set -- $counts
 passed=$1 failed=$2 skipped=$3 parsed=$4
 
