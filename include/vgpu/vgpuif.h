@@ -208,6 +208,13 @@
  *                        data_len == 12 * n.
  *
  * Within one device, requests complete in the order they were issued.
+ *
+ * Bytes of u that the operation does not use (all 40 for NOP, u.mem.size
+ * for MEM_FREE, u.mem.dptr for MEM_ALLOC, bytes 8..39 for VECTOR_ADD...)
+ * and every _pad field must be zero, so that a later version can give them
+ * a meaning; the backend answers VGPUIF_RSP_INVALID otherwise. A frontend
+ * should clear the whole request before it fills it in. gref[] entries from
+ * nr_segments on are ignored.
  */
 #define VGPUIF_OP_NOP			0
 #define VGPUIF_OP_GET_INFO		1
