@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libvgpu: a thin C API over the ioctls of /dev/vgpuN (include/uapi/linux/
+ * vgpu.h), for programs in a guest. Every call is one ioctl; every function
+ * returns 0 (or a file descriptor for vgpu_open) on success and -errno on
+ * failure, errno meaning what vgpu.h documents (vgpu_strerror() gives that
+ * text). Calls are thread-safe: they share nothing but the descriptor.
+ *
+ * A call interrupted by a signal returns -EINTR; the request may still run
+ * on the host (an allocation may exist), so libvgpu does not retry.
+ */
+#ifndef VGPU_LIBVGPU_H
+#define VGPU_LIBVGPU_H
+
+#include <stdint.h>
+
+#include <uapi/linux/vgpu.h>
+
+/*
+ * Opens /dev/vgpu<index> (the directory can be changed with the environment
+ * variable VGPU_DEV_DIR, ignored in set-id programs). A descriptor, or
+ * -errno (-ENOENT: no such device).
+ */
+int vgpu_open(unsigned int index);
+/* Opens a device node by path (tests, unusual layouts). */
+int vgpu_open_path(const char *path);
+int vgpu_close(int fd);
+
+int vgpu_info(int fd, struct vgpu_info *info);
+int vgpu_nop(int fd);
+
+/* size: 1..VGPU_MEM_ALLOC_MAX. *dptr: the device address, never 0. */
+int vgpu_mem_alloc(int fd, uint64_t size, uint64_t *dptr);
+int vgpu_mem_free(int fd, uint64_t dptr);
+/* len: 1..VGPU_XFER_MAX; [dptr, dptr + len) must lie in one allocation. */
+int vgpu_mem_write(int fd, uint64_t dptr, const void *buf, uint64_t len);
+int vgpu_mem_read(int fd, uint64_t dptr, void *buf, uint64_t len);
+
+/* A PTX text (NUL-terminated), cubin or fatbin image. */
+int vgpu_module_load(int fd, const void *image, uint64_t size,
+		     uint64_t *handle);
+int vgpu_module_unload(int fd, uint64_t handle);
+/*
+ * Launches function @name (a C string, 1..VGPU_FUNC_NAME_MAX bytes) of
+ * @module; @params: params_len bytes laid out as the kernel's parameters.
+ */
+int vgpu_launch(int fd, uint64_t module, const char *name, const void *params,
+		uint32_t params_len, const uint32_t grid[3],
+		const uint32_t block[3], uint32_t shared_mem);
+int vgpu_sync(int fd);
+
+/* c[i] = a[i] + b[i], n: 1..VGPU_VECTOR_ADD_MAX float32 elements. */
+int vgpu_vector_add(int fd, const float *a, const float *b, float *c,
+		    uint32_t n);
+
+/*
+ * What an error of a vgpu call means (vgpu.h's wording), for errno or
+ * -errno; other values get strerror()'s text.
+ */
+const char *vgpu_strerror(int err);
+/* The symbolic name ("EDQUOT"), or "E?" when unknown. */
+const char *vgpu_errname(int err);
+
+#endif
