@@ -1,0 +1,892 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests of the vgpu frontend's Xen-free logic (frontend/
+ * vgpu_front_args.c): ioctl argument checks at their limits, the mapping of
+ * every ring status to errno, grant layouts of data buffers, indirect page
+ * contents, transfer chunking and request headers, and the wire layout the
+ * spec (include/vgpu/vgpuif.h) promises.
+ */
+#include <kunit/test.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/limits.h>
+#include <linux/slab.h>
+#include <linux/stddef.h>
+#include <linux/string.h>
+#include <linux/types.h>
+
+/* The code under test is built once, here (no other suite includes it). */
+#include "../../frontend/vgpu_front_args.c"
+
+#define PG	VGPUIF_PAGE_SIZE
+#define MIB	(1u << 20)
+
+/* ------------------------------------------------------------------ */
+/* Wire layout                                                         */
+/* ------------------------------------------------------------------ */
+
+static void vgpu_front_wire_layout(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, sizeof(struct vgpuif_request), 88);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_request, id), 0);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_request, operation), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_request, nr_segments), 9);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_request, flags), 10);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_request, data_len), 12);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_request, u), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_request, gref), 56);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_launch_args, grid), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_launch_args, block), 20);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_launch_args, shared_mem), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_launch_args, name_len), 36);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_launch_args, params_len), 38);
+
+	KUNIT_EXPECT_EQ(test, sizeof(struct vgpuif_response), 32);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_response, status), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_response, operation), 12);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_response, ret), 16);
+
+	KUNIT_EXPECT_EQ(test, sizeof(struct vgpuif_info), 112);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_info, pool), 8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_info, flags), 12);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_info, mem_total), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_info, mem_used), 40);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpuif_info, device_name), 48);
+
+	/* (4096 - 64) / 88 rounded down to a power of two. */
+	KUNIT_EXPECT_EQ(test, VGPUIF_RING_SIZE, 32);
+	KUNIT_EXPECT_EQ(test, sizeof(struct vgpu_info), 120);
+	KUNIT_EXPECT_EQ(test, sizeof(struct vgpu_launch), 64);
+	KUNIT_EXPECT_EQ(test, sizeof(struct vgpu_vector_add), 32);
+	KUNIT_EXPECT_EQ(test, sizeof(struct vgpu_mem_xfer), 24);
+}
+
+/* ------------------------------------------------------------------ */
+/* Operations                                                          */
+/* ------------------------------------------------------------------ */
+
+static void vgpu_front_op_direction(struct kunit *test)
+{
+	static const struct {
+		unsigned int op;
+		enum vgpu_front_dir dir;
+	} cases[] = {
+		{ VGPUIF_OP_NOP, VGPU_FRONT_DIR_NONE },
+		{ VGPUIF_OP_GET_INFO, VGPU_FRONT_DIR_FROM_BACK },
+		{ VGPUIF_OP_MEM_ALLOC, VGPU_FRONT_DIR_NONE },
+		{ VGPUIF_OP_MEM_FREE, VGPU_FRONT_DIR_NONE },
+		{ VGPUIF_OP_MEM_WRITE, VGPU_FRONT_DIR_TO_BACK },
+		{ VGPUIF_OP_MEM_READ, VGPU_FRONT_DIR_FROM_BACK },
+		{ VGPUIF_OP_MODULE_LOAD, VGPU_FRONT_DIR_TO_BACK },
+		{ VGPUIF_OP_MODULE_UNLOAD, VGPU_FRONT_DIR_NONE },
+		{ VGPUIF_OP_LAUNCH, VGPU_FRONT_DIR_TO_BACK },
+		{ VGPUIF_OP_SYNC, VGPU_FRONT_DIR_NONE },
+		{ VGPUIF_OP_VECTOR_ADD, VGPU_FRONT_DIR_BOTH },
+		{ VGPUIF_NR_OPS, VGPU_FRONT_DIR_NONE },
+		{ 255, VGPU_FRONT_DIR_NONE },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		enum vgpu_front_dir d = cases[i].dir;
+
+		KUNIT_EXPECT_EQ_MSG(test, vgpu_front_op_dir(cases[i].op), d,
+				    "op %u", cases[i].op);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    vgpu_front_op_backend_writes(cases[i].op),
+				    d == VGPU_FRONT_DIR_FROM_BACK ||
+				    d == VGPU_FRONT_DIR_BOTH,
+				    "op %u", cases[i].op);
+	}
+	/* Only what the backend reads is granted read-only. */
+	KUNIT_EXPECT_FALSE(test, vgpu_front_op_backend_writes(VGPUIF_OP_MEM_WRITE));
+	KUNIT_EXPECT_TRUE(test, vgpu_front_op_backend_writes(VGPUIF_OP_MEM_READ));
+	KUNIT_EXPECT_TRUE(test, vgpu_front_op_backend_writes(VGPUIF_OP_GET_INFO));
+	KUNIT_EXPECT_TRUE(test, vgpu_front_op_backend_writes(VGPUIF_OP_VECTOR_ADD));
+}
+
+static void vgpu_front_op_names(struct kunit *test)
+{
+	unsigned int op;
+
+	for (op = 0; op < VGPUIF_NR_OPS; op++) {
+		KUNIT_ASSERT_NOT_NULL(test, vgpu_front_op_name(op));
+		KUNIT_EXPECT_STRNEQ(test, vgpu_front_op_name(op), "UNKNOWN");
+	}
+	KUNIT_EXPECT_STREQ(test, vgpu_front_op_name(VGPUIF_OP_MEM_WRITE),
+			   "MEM_WRITE");
+	KUNIT_EXPECT_STREQ(test, vgpu_front_op_name(VGPUIF_NR_OPS), "UNKNOWN");
+	KUNIT_EXPECT_STREQ(test, vgpu_front_op_name(~0u), "UNKNOWN");
+}
+
+/* ------------------------------------------------------------------ */
+/* Argument checks                                                     */
+/* ------------------------------------------------------------------ */
+
+static void expect_check(struct kunit *test, const char *fn, int line,
+			 int ret, const char *field, int want,
+			 const char *want_field)
+{
+	KUNIT_EXPECT_EQ_MSG(test, ret, want, "%s, line %d", fn, line);
+	if (!ret || !want_field)
+		return;
+	KUNIT_ASSERT_NOT_NULL_MSG(test, field, "%s, line %d", fn, line);
+	KUNIT_EXPECT_STREQ_MSG(test, field, want_field, "%s, line %d", fn,
+			       line);
+}
+
+/* Run check @fn on @arg; expect @want and, on error, bad field @fld. */
+#define EXPECT_CHECK(test, fn, arg, want, fld) do {			\
+	const char *__field = NULL;					\
+	int __ret = fn(arg, &__field);					\
+									\
+	expect_check(test, #fn, __LINE__, __ret, __field, want, fld);	\
+} while (0)
+
+static void vgpu_front_check_mem_alloc_limits(struct kunit *test)
+{
+	struct vgpu_mem_alloc a = { .dptr = 0xdead };
+
+	a.size = 0;
+	EXPECT_CHECK(test, vgpu_front_check_mem_alloc, &a, -EINVAL,
+		     "size");
+	a.size = 1;
+	EXPECT_CHECK(test, vgpu_front_check_mem_alloc, &a, 0, NULL);
+	a.size = VGPU_MEM_ALLOC_MAX - 1;
+	EXPECT_CHECK(test, vgpu_front_check_mem_alloc, &a, 0, NULL);
+	a.size = VGPU_MEM_ALLOC_MAX;
+	EXPECT_CHECK(test, vgpu_front_check_mem_alloc, &a, 0, NULL);
+	a.size = VGPU_MEM_ALLOC_MAX + 1;
+	EXPECT_CHECK(test, vgpu_front_check_mem_alloc, &a, -E2BIG,
+		     "size");
+	a.size = U64_MAX;
+	EXPECT_CHECK(test, vgpu_front_check_mem_alloc, &a, -E2BIG,
+		     "size");
+}
+
+static void vgpu_front_check_mem_xfer_limits(struct kunit *test)
+{
+	struct vgpu_mem_xfer x = { .dptr = 0x1000, .buf = 0x2000 };
+
+	x.len = 0;
+	EXPECT_CHECK(test, vgpu_front_check_mem_xfer, &x, -EINVAL,
+		     "len");
+	x.len = 1;
+	EXPECT_CHECK(test, vgpu_front_check_mem_xfer, &x, 0, NULL);
+	x.len = VGPU_XFER_MAX - 1;
+	EXPECT_CHECK(test, vgpu_front_check_mem_xfer, &x, 0, NULL);
+	x.len = VGPU_XFER_MAX;
+	EXPECT_CHECK(test, vgpu_front_check_mem_xfer, &x, 0, NULL);
+	x.len = VGPU_XFER_MAX + 1;
+	EXPECT_CHECK(test, vgpu_front_check_mem_xfer, &x, -E2BIG,
+		     "len");
+	x.len = U64_MAX;
+	EXPECT_CHECK(test, vgpu_front_check_mem_xfer, &x, -E2BIG,
+		     "len");
+
+	/* The device range may end at the last address, not wrap past it. */
+	x.dptr = U64_MAX;
+	x.len = 1;
+	EXPECT_CHECK(test, vgpu_front_check_mem_xfer, &x, 0, NULL);
+	x.len = 2;
+	EXPECT_CHECK(test, vgpu_front_check_mem_xfer, &x, -EINVAL,
+		     "dptr");
+	x.dptr = U64_MAX - VGPU_XFER_MAX + 1;
+	x.len = VGPU_XFER_MAX;
+	EXPECT_CHECK(test, vgpu_front_check_mem_xfer, &x, 0, NULL);
+	x.dptr++;
+	EXPECT_CHECK(test, vgpu_front_check_mem_xfer, &x, -EINVAL,
+		     "dptr");
+	/* dptr 0 is the backend's to refuse (ENOENT), not malformed. */
+	x.dptr = 0;
+	x.len = 4096;
+	EXPECT_CHECK(test, vgpu_front_check_mem_xfer, &x, 0, NULL);
+}
+
+static void vgpu_front_check_module_load_limits(struct kunit *test)
+{
+	struct vgpu_module_load m = { .image = 0x1000, .handle = 7 };
+
+	m.size = 0;
+	EXPECT_CHECK(test, vgpu_front_check_module_load, &m, -EINVAL,
+		     "size");
+	m.size = 1;
+	EXPECT_CHECK(test, vgpu_front_check_module_load, &m, 0, NULL);
+	m.size = VGPU_IMAGE_MAX - 1;
+	EXPECT_CHECK(test, vgpu_front_check_module_load, &m, 0, NULL);
+	m.size = VGPU_IMAGE_MAX;
+	EXPECT_CHECK(test, vgpu_front_check_module_load, &m, 0, NULL);
+	m.size = VGPU_IMAGE_MAX + 1ull;
+	EXPECT_CHECK(test, vgpu_front_check_module_load, &m, -E2BIG,
+		     "size");
+	m.size = 1ull << 32;
+	EXPECT_CHECK(test, vgpu_front_check_module_load, &m, -E2BIG,
+		     "size");
+}
+
+static struct vgpu_launch vgpu_front_good_launch(void)
+{
+	struct vgpu_launch l = {
+		.module = 5, .name = 0x1000, .params = 0x2000,
+		.name_len = 6, .params_len = 16,
+		.grid = { 1, 1, 1 }, .block = { 256, 1, 1 },
+		.shared_mem = 0, .reserved = 0,
+	};
+
+	return l;
+}
+
+static void vgpu_front_check_launch_limits(struct kunit *test)
+{
+	struct vgpu_launch l = vgpu_front_good_launch();
+	unsigned int i;
+
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0, NULL);
+
+	l.reserved = 1;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL,
+		     "reserved");
+	l.reserved = 0x80000000u;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL,
+		     "reserved");
+
+	l = vgpu_front_good_launch();
+	l.name_len = 0;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL,
+		     "name_len");
+	l.name_len = 1;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0, NULL);
+	l.name_len = VGPU_FUNC_NAME_MAX;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0, NULL);
+	l.name_len = VGPU_FUNC_NAME_MAX + 1;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, -E2BIG,
+		     "name_len");
+	l.name_len = U32_MAX;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, -E2BIG,
+		     "name_len");
+
+	l = vgpu_front_good_launch();
+	l.params_len = 0;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0, NULL);
+	l.params_len = VGPU_PARAMS_MAX;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0, NULL);
+	l.params_len = VGPU_PARAMS_MAX + 1;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, -E2BIG,
+		     "params_len");
+	l.params_len = U32_MAX;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, -E2BIG,
+		     "params_len");
+
+	for (i = 0; i < 3; i++) {
+		l = vgpu_front_good_launch();
+		l.grid[i] = 0;
+		EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL, "grid");
+		l.grid[i] = 1;
+		EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0,
+			     NULL);
+		l.grid[i] = VGPUIF_MAX_GRID_DIM;
+		EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0,
+			     NULL);
+		l.grid[i] = VGPUIF_MAX_GRID_DIM + 1u;
+		EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL, "grid");
+		l.grid[i] = U32_MAX;
+		EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL, "grid");
+
+		l = vgpu_front_good_launch();
+		l.block[0] = 1;
+		l.block[i] = 0;
+		EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL, "block");
+		l.block[i] = 1;
+		EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0,
+			     NULL);
+		l.block[i] = VGPUIF_MAX_BLOCK_DIM;
+		EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0,
+			     NULL);
+		l.block[i] = VGPUIF_MAX_BLOCK_DIM + 1;
+		EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL, "block");
+		l.block[i] = U32_MAX;
+		EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL, "block");
+	}
+
+	/* The product of the block dimensions: 1024 and 1025. */
+	l = vgpu_front_good_launch();
+	l.block[0] = 32;
+	l.block[1] = 32;
+	l.block[2] = 1;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0, NULL);
+	l.block[2] = 2;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL,
+		     "block");
+	l.block[0] = 5;
+	l.block[1] = 5;
+	l.block[2] = 41;	/* 1025 */
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL,
+		     "block");
+	l.block[2] = 40;	/* 1000 */
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0, NULL);
+	/* 1024^3 = 2^30 must not wrap into range. */
+	l.block[0] = 1024;
+	l.block[1] = 1024;
+	l.block[2] = 1024;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL,
+		     "block");
+
+	/* shared_mem and module are the backend's to judge. */
+	l = vgpu_front_good_launch();
+	l.shared_mem = U32_MAX;
+	l.module = 0;
+	EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0, NULL);
+}
+
+static void vgpu_front_check_vector_add_limits(struct kunit *test)
+{
+	struct vgpu_vector_add v = { .a = 1, .b = 2, .c = 3 };
+
+	v.n = 0;
+	EXPECT_CHECK(test, vgpu_front_check_vector_add, &v, -EINVAL,
+		     "n");
+	v.n = 1;
+	EXPECT_CHECK(test, vgpu_front_check_vector_add, &v, 0, NULL);
+	v.n = VGPU_VECTOR_ADD_MAX - 1;
+	EXPECT_CHECK(test, vgpu_front_check_vector_add, &v, 0, NULL);
+	v.n = VGPU_VECTOR_ADD_MAX;
+	EXPECT_CHECK(test, vgpu_front_check_vector_add, &v, 0, NULL);
+	v.n = VGPU_VECTOR_ADD_MAX + 1;
+	EXPECT_CHECK(test, vgpu_front_check_vector_add, &v, -E2BIG,
+		     "n");
+	v.n = U32_MAX;
+	EXPECT_CHECK(test, vgpu_front_check_vector_add, &v, -E2BIG,
+		     "n");
+	v.n = 1;
+	v.reserved = 1;
+	EXPECT_CHECK(test, vgpu_front_check_vector_add, &v, -EINVAL,
+		     "reserved");
+}
+
+/* ------------------------------------------------------------------ */
+/* Statuses                                                            */
+/* ------------------------------------------------------------------ */
+
+static void vgpu_front_status_errno(struct kunit *test)
+{
+	/* The table of include/vgpu/vgpuif.h and uapi/linux/vgpu.h. */
+	static const struct {
+		s32 status;
+		int err;
+	} cases[] = {
+		{ VGPUIF_RSP_OKAY, 0 },
+		{ VGPUIF_RSP_ERROR, -EIO },
+		{ VGPUIF_RSP_INVALID, -EINVAL },
+		{ VGPUIF_RSP_NOT_SUPPORTED, -EOPNOTSUPP },
+		{ VGPUIF_RSP_NO_MEMORY, -ENOMEM },
+		{ VGPUIF_RSP_QUOTA, -EDQUOT },
+		{ VGPUIF_RSP_BAD_HANDLE, -ENOENT },
+		{ VGPUIF_RSP_RANGE, -ERANGE },
+		{ VGPUIF_RSP_NO_WORKER, -EHOSTDOWN },
+		{ VGPUIF_RSP_TIMEOUT, -ETIMEDOUT },
+		{ VGPUIF_RSP_RATE_LIMITED, -EAGAIN },
+		{ VGPUIF_RSP_BUSY, -EBUSY },
+		{ VGPUIF_RSP_FAULT, -EFAULT },
+		{ VGPUIF_RSP_NOT_FOUND, -ESRCH },
+		/* Whatever else a backend sends is a failure, never success. */
+		{ VGPUIF_RSP_NOT_FOUND - 1, -EIO },
+		{ 1, -EIO },
+		{ 4, -EIO },
+		{ S32_MAX, -EIO },
+		{ S32_MIN, -EIO },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		KUNIT_EXPECT_EQ_MSG(test,
+				    vgpu_front_status_to_errno(cases[i].status),
+				    cases[i].err, "status %d", cases[i].status);
+}
+
+static void vgpu_front_rsp_result_checks_op(struct kunit *test)
+{
+	struct vgpuif_request req;
+	struct vgpuif_response rsp = { .status = VGPUIF_RSP_OKAY };
+
+	vgpu_front_build_simple(&req, VGPUIF_OP_SYNC);
+	rsp.operation = VGPUIF_OP_SYNC;
+	KUNIT_EXPECT_EQ(test, vgpu_front_rsp_result(&req, &rsp), 0);
+	rsp.status = VGPUIF_RSP_QUOTA;
+	KUNIT_EXPECT_EQ(test, vgpu_front_rsp_result(&req, &rsp), -EDQUOT);
+	/* A response that names another operation is not believed. */
+	rsp.status = VGPUIF_RSP_OKAY;
+	rsp.operation = VGPUIF_OP_NOP;
+	KUNIT_EXPECT_EQ(test, vgpu_front_rsp_result(&req, &rsp), -EIO);
+	rsp.operation = 200;
+	KUNIT_EXPECT_EQ(test, vgpu_front_rsp_result(&req, &rsp), -EIO);
+}
+
+/* ------------------------------------------------------------------ */
+/* Negotiation                                                         */
+/* ------------------------------------------------------------------ */
+
+static void vgpu_front_negotiation(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, vgpu_front_choose_version(0), 0);
+	KUNIT_EXPECT_EQ(test, vgpu_front_choose_version(1), 1);
+	KUNIT_EXPECT_EQ(test, vgpu_front_choose_version(2),
+			VGPUIF_PROTOCOL_VERSION);
+	KUNIT_EXPECT_EQ(test, vgpu_front_choose_version(UINT_MAX),
+			VGPUIF_PROTOCOL_VERSION);
+
+	KUNIT_EXPECT_EQ(test, vgpu_front_max_data_len(VGPUIF_MAX_DATA_LEN, true),
+			VGPUIF_MAX_DATA_LEN);
+	KUNIT_EXPECT_EQ(test,
+			vgpu_front_max_data_len(VGPUIF_MAX_DATA_LEN + 1, true),
+			VGPUIF_MAX_DATA_LEN);
+	KUNIT_EXPECT_EQ(test, vgpu_front_max_data_len(UINT_MAX, true),
+			VGPUIF_MAX_DATA_LEN);
+	KUNIT_EXPECT_EQ(test,
+			vgpu_front_max_data_len(VGPUIF_MAX_DATA_LEN - 1, true),
+			VGPUIF_MAX_DATA_LEN - PG);
+	/* Without indirect grants a request reaches 8 pages. */
+	KUNIT_EXPECT_EQ(test,
+			vgpu_front_max_data_len(VGPUIF_MAX_DATA_LEN, false),
+			VGPUIF_MAX_DIRECT_SEGS * PG);
+	KUNIT_EXPECT_EQ(test, vgpu_front_max_data_len(3 * PG + 5, false),
+			3 * PG);
+	KUNIT_EXPECT_EQ(test, vgpu_front_max_data_len(PG, true), PG);
+	KUNIT_EXPECT_EQ(test, vgpu_front_max_data_len(PG + 1, true), PG);
+	KUNIT_EXPECT_EQ(test, vgpu_front_max_data_len(PG - 1, true), 0);
+	KUNIT_EXPECT_EQ(test, vgpu_front_max_data_len(0, true), 0);
+	KUNIT_EXPECT_EQ(test, vgpu_front_max_data_len(0, false), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Layouts                                                             */
+/* ------------------------------------------------------------------ */
+
+struct layout_case {
+	u64 len;
+	bool indirect;
+	int ret;
+	u32 pages;
+	u8 segs;
+	u32 ind;
+	u16 flags;
+};
+
+static const struct layout_case layout_cases[] = {
+	{ 0, true, 0, 0, 0, 0, 0 },
+	{ 1, true, 0, 1, 1, 0, 0 },
+	{ PG - 1, true, 0, 1, 1, 0, 0 },
+	{ PG, true, 0, 1, 1, 0, 0 },
+	{ PG + 1, true, 0, 2, 2, 0, 0 },
+	{ 8 * PG - 1, true, 0, 8, 8, 0, 0 },
+	{ 8 * PG, true, 0, 8, 8, 0, 0 },
+	{ 8 * PG + 1, true, 0, 9, 1, 1, VGPUIF_REQ_F_INDIRECT },
+	{ 1024 * PG, true, 0, 1024, 1, 1, VGPUIF_REQ_F_INDIRECT },
+	{ 1024 * PG + 1, true, 0, 1025, 2, 2, VGPUIF_REQ_F_INDIRECT },
+	{ 12 * MIB, true, 0, 3072, 3, 3, VGPUIF_REQ_F_INDIRECT },
+	{ 16 * MIB - 1, true, 0, 4096, 4, 4, VGPUIF_REQ_F_INDIRECT },
+	{ 16 * MIB, true, 0, 4096, 4, 4, VGPUIF_REQ_F_INDIRECT },
+	{ 16 * MIB + 1, true, -E2BIG, 0, 0, 0, 0 },
+	{ 1ull << 32, true, -E2BIG, 0, 0, 0, 0 },
+	{ (1ull << 32) + 1, true, -E2BIG, 0, 0, 0, 0 },
+	{ U64_MAX, true, -E2BIG, 0, 0, 0, 0 },
+	/* A backend without feature-indirect. */
+	{ 0, false, 0, 0, 0, 0, 0 },
+	{ 4097, false, 0, 2, 2, 0, 0 },
+	{ 8 * PG, false, 0, 8, 8, 0, 0 },
+	{ 8 * PG + 1, false, -E2BIG, 0, 0, 0, 0 },
+	{ 16 * MIB, false, -E2BIG, 0, 0, 0, 0 },
+};
+
+static void layout_case_desc(const struct layout_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%llu bytes%s", c->len,
+		 c->indirect ? "" : " direct only");
+}
+
+KUNIT_ARRAY_PARAM(vgpu_front_layout_cases, layout_cases, layout_case_desc);
+
+static void vgpu_front_layout_param(struct kunit *test)
+{
+	const struct layout_case *c = test->param_value;
+	struct vgpu_front_layout l;
+
+	memset(&l, 0xa5, sizeof(l));
+	KUNIT_ASSERT_EQ(test, vgpu_front_layout(c->len, c->indirect, &l),
+			c->ret);
+	if (c->ret) {
+		KUNIT_EXPECT_EQ(test, vgpu_front_layout_grants(&l), 0);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, l.data_len, (u32)c->len);
+	KUNIT_EXPECT_EQ(test, l.nr_data_pages, c->pages);
+	KUNIT_EXPECT_EQ(test, l.nr_segments, c->segs);
+	KUNIT_EXPECT_EQ(test, l.nr_indirect, c->ind);
+	KUNIT_EXPECT_EQ(test, l.flags, c->flags);
+	KUNIT_EXPECT_EQ(test, vgpu_front_layout_grants(&l), c->pages + c->ind);
+	/* The spec's invariants. */
+	KUNIT_EXPECT_EQ(test, l.nr_data_pages,
+			(u32)DIV_ROUND_UP(c->len, PG));
+	if (l.flags & VGPUIF_REQ_F_INDIRECT) {
+		KUNIT_EXPECT_GT(test, l.nr_data_pages, VGPUIF_MAX_DIRECT_SEGS);
+		KUNIT_EXPECT_LE(test, l.nr_segments, VGPUIF_MAX_INDIRECT_PAGES);
+		KUNIT_EXPECT_EQ(test, l.nr_segments,
+				DIV_ROUND_UP(l.nr_data_pages, 1024));
+	} else {
+		KUNIT_EXPECT_LE(test, l.nr_segments, VGPUIF_MAX_DIRECT_SEGS);
+		KUNIT_EXPECT_EQ(test, l.nr_segments, l.nr_data_pages);
+	}
+}
+
+static grant_ref_t *make_grefs(struct kunit *test, u32 n)
+{
+	grant_ref_t *g = kunit_kcalloc(test, n ? n : 1, sizeof(*g), GFP_KERNEL);
+	u32 i;
+
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	for (i = 0; i < n; i++)
+		g[i] = 1000 + i;
+	return g;
+}
+
+static void vgpu_front_set_grants_direct(struct kunit *test)
+{
+	static const u64 lens[] = { 0, 1, PG, PG + 1, 8 * PG };
+	struct vgpuif_request req;
+	struct vgpu_front_layout l;
+	grant_ref_t *g = make_grefs(test, 8);
+	unsigned int k, i;
+
+	for (k = 0; k < ARRAY_SIZE(lens); k++) {
+		KUNIT_ASSERT_EQ(test, vgpu_front_layout(lens[k], true, &l), 0);
+		memset(&req, 0xff, sizeof(req));
+		vgpu_front_set_grants(&req, &l, g, NULL, NULL);
+		KUNIT_EXPECT_EQ(test, req.nr_segments, l.nr_data_pages);
+		KUNIT_EXPECT_EQ(test, req.flags, 0);
+		for (i = 0; i < VGPUIF_MAX_DIRECT_SEGS; i++)
+			KUNIT_EXPECT_EQ_MSG(test, req.gref[i],
+					    i < l.nr_data_pages ? g[i] : 0,
+					    "len %llu gref[%u]", lens[k], i);
+	}
+}
+
+static void vgpu_front_set_grants_indirect(struct kunit *test)
+{
+	static const u64 lens[] = {
+		8 * PG + 1, 1024 * PG, 1024 * PG + 1, 12 * MIB, 16 * MIB,
+	};
+	grant_ref_t ind_grefs[VGPUIF_MAX_INDIRECT_PAGES] = { 11, 22, 33, 44 };
+	u32 *ind[VGPUIF_MAX_INDIRECT_PAGES];
+	struct vgpuif_request req;
+	struct vgpu_front_layout l;
+	grant_ref_t *g = make_grefs(test, 4096);
+	unsigned int k, i, j;
+	u32 idx;
+
+	for (i = 0; i < VGPUIF_MAX_INDIRECT_PAGES; i++) {
+		ind[i] = kunit_kmalloc(test, PG, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, ind[i]);
+	}
+	for (k = 0; k < ARRAY_SIZE(lens); k++) {
+		KUNIT_ASSERT_EQ(test, vgpu_front_layout(lens[k], true, &l), 0);
+		for (i = 0; i < VGPUIF_MAX_INDIRECT_PAGES; i++)
+			memset(ind[i], 0xaa, PG);
+		memset(&req, 0xff, sizeof(req));
+		vgpu_front_set_grants(&req, &l, g, ind_grefs, ind);
+		KUNIT_EXPECT_EQ(test, req.nr_segments, l.nr_indirect);
+		KUNIT_EXPECT_EQ(test, req.flags, VGPUIF_REQ_F_INDIRECT);
+		for (i = 0; i < VGPUIF_MAX_DIRECT_SEGS; i++)
+			KUNIT_EXPECT_EQ_MSG(test, req.gref[i],
+					    i < l.nr_indirect ? ind_grefs[i] : 0,
+					    "len %llu gref[%u]", lens[k], i);
+		for (i = 0; i < l.nr_indirect; i++) {
+			for (j = 0; j < VGPUIF_GREFS_PER_INDIRECT_PAGE; j++) {
+				idx = i * VGPUIF_GREFS_PER_INDIRECT_PAGE + j;
+				if (ind[i][j] == (idx < l.nr_data_pages ? g[idx] : 0))
+					continue;
+				KUNIT_FAIL(test,
+					   "len %llu page %u entry %u: %u",
+					   lens[k], i, j, ind[i][j]);
+				break;
+			}
+		}
+		/* Pages past nr_indirect are not touched. */
+		for (i = l.nr_indirect; i < VGPUIF_MAX_INDIRECT_PAGES; i++)
+			KUNIT_EXPECT_EQ(test, ind[i][0], 0xaaaaaaaau);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Transfers                                                           */
+/* ------------------------------------------------------------------ */
+
+static void vgpu_front_xfer_chunks(struct kunit *test)
+{
+	const u32 big = VGPUIF_MAX_DATA_LEN;
+	u64 off, n, i, sum;
+	u32 len;
+
+	KUNIT_EXPECT_EQ(test, vgpu_front_xfer_nr_chunks(1, big), 1);
+	KUNIT_EXPECT_EQ(test, vgpu_front_xfer_nr_chunks(big - 1, big), 1);
+	KUNIT_EXPECT_EQ(test, vgpu_front_xfer_nr_chunks(big, big), 1);
+	KUNIT_EXPECT_EQ(test, vgpu_front_xfer_nr_chunks(big + 1ull, big), 2);
+	KUNIT_EXPECT_EQ(test, vgpu_front_xfer_nr_chunks(VGPU_XFER_MAX, big),
+			256);
+	KUNIT_EXPECT_EQ(test, vgpu_front_xfer_nr_chunks(VGPU_XFER_MAX - 1, big),
+			256);
+	KUNIT_EXPECT_EQ(test, vgpu_front_xfer_nr_chunks(VGPU_XFER_MAX, 8 * PG),
+			131072);
+	/* Not connected yet: no chunk size. */
+	KUNIT_EXPECT_EQ(test, vgpu_front_xfer_nr_chunks(1, 0), 0);
+
+	vgpu_front_xfer_chunk(big + 1ull, big, 0, &off, &len);
+	KUNIT_EXPECT_EQ(test, off, 0);
+	KUNIT_EXPECT_EQ(test, len, big);
+	vgpu_front_xfer_chunk(big + 1ull, big, 1, &off, &len);
+	KUNIT_EXPECT_EQ(test, off, (u64)big);
+	KUNIT_EXPECT_EQ(test, len, 1);
+	vgpu_front_xfer_chunk(big + 1ull, big, 2, &off, &len);
+	KUNIT_EXPECT_EQ(test, len, 0);
+
+	/* 4 GiB: every chunk full, contiguous, summing to the length. */
+	n = vgpu_front_xfer_nr_chunks(VGPU_XFER_MAX, big);
+	for (i = 0, sum = 0; i < n; i++) {
+		vgpu_front_xfer_chunk(VGPU_XFER_MAX, big, i, &off, &len);
+		KUNIT_EXPECT_EQ(test, off, sum);
+		KUNIT_EXPECT_EQ(test, len, big);
+		sum += len;
+	}
+	KUNIT_EXPECT_EQ(test, sum, VGPU_XFER_MAX);
+
+	/* An odd length: only the last chunk is short. */
+	n = vgpu_front_xfer_nr_chunks(5 * (u64)big + 12345, big);
+	KUNIT_EXPECT_EQ(test, n, 6);
+	for (i = 0, sum = 0; i < n; i++) {
+		vgpu_front_xfer_chunk(5 * (u64)big + 12345, big, i, &off, &len);
+		KUNIT_EXPECT_EQ(test, off, sum);
+		KUNIT_EXPECT_EQ(test, len, i < 5 ? big : 12345);
+		KUNIT_EXPECT_LE(test, len, VGPUIF_MAX_DATA_LEN);
+		sum += len;
+	}
+	KUNIT_EXPECT_EQ(test, sum, 5 * (u64)big + 12345);
+}
+
+/* ------------------------------------------------------------------ */
+/* Request headers                                                     */
+/* ------------------------------------------------------------------ */
+
+static void expect_clean_hdr(struct kunit *test, const struct vgpuif_request *r,
+			     u8 op, u32 data_len)
+{
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, r->id, 0);
+	KUNIT_EXPECT_EQ(test, r->operation, op);
+	KUNIT_EXPECT_EQ(test, r->data_len, data_len);
+	KUNIT_EXPECT_EQ(test, r->nr_segments, 0);
+	KUNIT_EXPECT_EQ(test, r->flags, 0);
+	for (i = 0; i < VGPUIF_MAX_DIRECT_SEGS; i++)
+		KUNIT_EXPECT_EQ(test, r->gref[i], 0);
+}
+
+static bool raw_zero_from(const struct vgpuif_request *r, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < sizeof(r->u.raw); i++)
+		if (r->u.raw[i])
+			return false;
+	return true;
+}
+
+static void vgpu_front_build_headers(struct kunit *test)
+{
+	struct vgpu_mem_alloc a = { .size = VGPU_MEM_ALLOC_MAX, .dptr = 9 };
+	struct vgpu_mem_free f = { .dptr = 0x123456789abcull };
+	struct vgpu_module_load m = { .image = 1, .size = VGPU_IMAGE_MAX };
+	struct vgpu_module_unload u = { .handle = 0xfeedull };
+	struct vgpu_vector_add v = { .n = VGPU_VECTOR_ADD_MAX };
+	struct vgpuif_request r;
+
+	memset(&r, 0xff, sizeof(r));
+	vgpu_front_build_simple(&r, VGPUIF_OP_NOP);
+	expect_clean_hdr(test, &r, VGPUIF_OP_NOP, 0);
+	KUNIT_EXPECT_TRUE(test, raw_zero_from(&r, 0));
+
+	memset(&r, 0xff, sizeof(r));
+	vgpu_front_build_simple(&r, VGPUIF_OP_SYNC);
+	expect_clean_hdr(test, &r, VGPUIF_OP_SYNC, 0);
+	KUNIT_EXPECT_TRUE(test, raw_zero_from(&r, 0));
+
+	memset(&r, 0xff, sizeof(r));
+	vgpu_front_build_get_info(&r);
+	expect_clean_hdr(test, &r, VGPUIF_OP_GET_INFO,
+			 sizeof(struct vgpuif_info));
+	KUNIT_EXPECT_TRUE(test, raw_zero_from(&r, 0));
+
+	memset(&r, 0xff, sizeof(r));
+	vgpu_front_build_mem_alloc(&r, &a);
+	expect_clean_hdr(test, &r, VGPUIF_OP_MEM_ALLOC, 0);
+	KUNIT_EXPECT_EQ(test, r.u.mem.dptr, 0);
+	KUNIT_EXPECT_EQ(test, r.u.mem.size, VGPU_MEM_ALLOC_MAX);
+	KUNIT_EXPECT_TRUE(test, raw_zero_from(&r, 16));
+
+	memset(&r, 0xff, sizeof(r));
+	vgpu_front_build_mem_free(&r, &f);
+	expect_clean_hdr(test, &r, VGPUIF_OP_MEM_FREE, 0);
+	KUNIT_EXPECT_EQ(test, r.u.mem.dptr, f.dptr);
+	KUNIT_EXPECT_EQ(test, r.u.mem.size, 0);
+
+	memset(&r, 0xff, sizeof(r));
+	vgpu_front_build_xfer(&r, VGPUIF_OP_MEM_WRITE, 0x1000, 4097);
+	expect_clean_hdr(test, &r, VGPUIF_OP_MEM_WRITE, 4097);
+	KUNIT_EXPECT_EQ(test, r.u.mem.dptr, 0x1000);
+	KUNIT_EXPECT_EQ(test, r.u.mem.size, 0);
+
+	memset(&r, 0xff, sizeof(r));
+	vgpu_front_build_xfer(&r, VGPUIF_OP_MEM_READ, U64_MAX,
+			      VGPUIF_MAX_DATA_LEN);
+	expect_clean_hdr(test, &r, VGPUIF_OP_MEM_READ, VGPUIF_MAX_DATA_LEN);
+	KUNIT_EXPECT_EQ(test, r.u.mem.dptr, U64_MAX);
+
+	memset(&r, 0xff, sizeof(r));
+	vgpu_front_build_module_load(&r, &m);
+	expect_clean_hdr(test, &r, VGPUIF_OP_MODULE_LOAD, VGPU_IMAGE_MAX);
+	KUNIT_EXPECT_TRUE(test, raw_zero_from(&r, 0));
+
+	memset(&r, 0xff, sizeof(r));
+	vgpu_front_build_module_unload(&r, &u);
+	expect_clean_hdr(test, &r, VGPUIF_OP_MODULE_UNLOAD, 0);
+	KUNIT_EXPECT_EQ(test, r.u.module.handle, 0xfeedull);
+	KUNIT_EXPECT_TRUE(test, raw_zero_from(&r, 8));
+
+	memset(&r, 0xff, sizeof(r));
+	vgpu_front_build_vector_add(&r, &v);
+	expect_clean_hdr(test, &r, VGPUIF_OP_VECTOR_ADD,
+			 12 * VGPU_VECTOR_ADD_MAX);
+	KUNIT_EXPECT_EQ(test, r.u.vector_add.n, VGPU_VECTOR_ADD_MAX);
+	KUNIT_EXPECT_EQ(test, r.u.vector_add._pad, 0);
+	KUNIT_EXPECT_TRUE(test, raw_zero_from(&r, 8));
+}
+
+static void vgpu_front_build_launch_hdr(struct kunit *test)
+{
+	static const struct {
+		u32 name_len, params_len, data_len;
+	} cases[] = {
+		{ 1, 0, 8 },
+		{ 7, 0, 8 },
+		{ 8, 0, 8 },
+		{ 9, 4, 20 },
+		{ 6, 16, 24 },
+		{ VGPU_FUNC_NAME_MAX, VGPU_PARAMS_MAX, 256 + 4096 },
+	};
+	struct vgpu_launch l = vgpu_front_good_launch();
+	struct vgpuif_request r;
+	const char *field;
+	unsigned int i;
+
+	l.module = 0x1122334455667788ull;
+	l.grid[0] = VGPUIF_MAX_GRID_DIM;
+	l.grid[1] = 2;
+	l.grid[2] = 3;
+	l.block[0] = 4;
+	l.block[1] = 5;
+	l.block[2] = 6;
+	l.shared_mem = 48 * 1024;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		l.name_len = cases[i].name_len;
+		l.params_len = cases[i].params_len;
+		KUNIT_ASSERT_EQ(test, vgpu_front_check_launch(&l, &field), 0);
+		memset(&r, 0xff, sizeof(r));
+		vgpu_front_build_launch(&r, &l);
+		expect_clean_hdr(test, &r, VGPUIF_OP_LAUNCH, cases[i].data_len);
+		KUNIT_EXPECT_EQ(test, vgpu_front_launch_params_off(l.name_len) +
+				l.params_len, cases[i].data_len);
+		KUNIT_EXPECT_EQ(test, r.u.launch.module, l.module);
+		KUNIT_EXPECT_EQ(test, r.u.launch.grid[0], VGPUIF_MAX_GRID_DIM);
+		KUNIT_EXPECT_EQ(test, r.u.launch.grid[1], 2);
+		KUNIT_EXPECT_EQ(test, r.u.launch.grid[2], 3);
+		KUNIT_EXPECT_EQ(test, r.u.launch.block[0], 4);
+		KUNIT_EXPECT_EQ(test, r.u.launch.block[1], 5);
+		KUNIT_EXPECT_EQ(test, r.u.launch.block[2], 6);
+		KUNIT_EXPECT_EQ(test, r.u.launch.shared_mem, 48 * 1024);
+		KUNIT_EXPECT_EQ(test, r.u.launch.name_len, cases[i].name_len);
+		KUNIT_EXPECT_EQ(test, r.u.launch.params_len,
+				cases[i].params_len);
+	}
+	KUNIT_EXPECT_EQ(test, vgpu_front_launch_params_off(1), 8);
+	KUNIT_EXPECT_EQ(test, vgpu_front_launch_params_off(8), 8);
+	KUNIT_EXPECT_EQ(test, vgpu_front_launch_params_off(255), 256);
+}
+
+static void vgpu_front_info_conversion(struct kunit *test)
+{
+	struct vgpuif_info w;
+	struct vgpu_info out;
+
+	memset(&w, 0, sizeof(w));
+	w.protocol_version = 1;
+	w.vm_id = 101;
+	w.pool = 1;
+	w.priority = VGPUIF_PRIO_LOW;
+	w._pad0 = 0xffff;
+	w.flags = VGPUIF_INFO_F_GPU;
+	w.mem_total = 80ull << 30;
+	w.mem_free = 70ull << 30;
+	w.mem_quota = 1ull << 30;
+	w.mem_used = 4096;
+	strscpy(w.device_name, "NVIDIA H100 80GB HBM3", sizeof(w.device_name));
+
+	memset(&out, 0xff, sizeof(out));
+	vgpu_front_info_from_wire(&out, &w);
+	KUNIT_EXPECT_EQ(test, out.api_version, VGPU_API_VERSION);
+	KUNIT_EXPECT_EQ(test, out.protocol_version, 1);
+	KUNIT_EXPECT_EQ(test, out.vm_id, 101);
+	KUNIT_EXPECT_EQ(test, out.pool, 1);
+	KUNIT_EXPECT_EQ(test, out.priority, VGPU_PRIO_LOW);
+	KUNIT_EXPECT_EQ(test, out.reserved0, 0);
+	KUNIT_EXPECT_EQ(test, out.flags, VGPU_INFO_F_GPU);
+	KUNIT_EXPECT_EQ(test, out.reserved1, 0);
+	KUNIT_EXPECT_EQ(test, out.mem_total, 80ull << 30);
+	KUNIT_EXPECT_EQ(test, out.mem_free, 70ull << 30);
+	KUNIT_EXPECT_EQ(test, out.mem_quota, 1ull << 30);
+	KUNIT_EXPECT_EQ(test, out.mem_used, 4096);
+	KUNIT_EXPECT_STREQ(test, out.device_name, "NVIDIA H100 80GB HBM3");
+
+	/* An unterminated name from the worker comes out terminated. */
+	memset(w.device_name, 'A', sizeof(w.device_name));
+	vgpu_front_info_from_wire(&out, &w);
+	KUNIT_EXPECT_EQ(test, out.device_name[63], '\0');
+	KUNIT_EXPECT_EQ(test, strlen(out.device_name), 63);
+}
+
+static struct kunit_case vgpu_front_args_cases[] = {
+	KUNIT_CASE(vgpu_front_wire_layout),
+	KUNIT_CASE(vgpu_front_op_direction),
+	KUNIT_CASE(vgpu_front_op_names),
+	KUNIT_CASE(vgpu_front_check_mem_alloc_limits),
+	KUNIT_CASE(vgpu_front_check_mem_xfer_limits),
+	KUNIT_CASE(vgpu_front_check_module_load_limits),
+	KUNIT_CASE(vgpu_front_check_launch_limits),
+	KUNIT_CASE(vgpu_front_check_vector_add_limits),
+	KUNIT_CASE(vgpu_front_status_errno),
+	KUNIT_CASE(vgpu_front_rsp_result_checks_op),
+	KUNIT_CASE(vgpu_front_negotiation),
+	KUNIT_CASE_PARAM(vgpu_front_layout_param,
+			 vgpu_front_layout_cases_gen_params),
+	KUNIT_CASE(vgpu_front_set_grants_direct),
+	KUNIT_CASE(vgpu_front_set_grants_indirect),
+	KUNIT_CASE(vgpu_front_xfer_chunks),
+	KUNIT_CASE(vgpu_front_build_headers),
+	KUNIT_CASE(vgpu_front_build_launch_hdr),
+	KUNIT_CASE(vgpu_front_info_conversion),
+	{}
+};
+
+static struct kunit_suite vgpu_front_args_suite = {
+	.name = "vgpu_front_args",
+	.test_cases = vgpu_front_args_cases,
+};
+kunit_test_suite(vgpu_front_args_suite);
+
+MODULE_LICENSE("GPL");
