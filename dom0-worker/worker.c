@@ -398,22 +398,33 @@ int worker_handle_event(struct worker *w, const struct vgpu_back_event *ev)
 
 int worker_read(struct worker *w)
 {
-	unsigned int room = sched_space(&w->sched);
-	unsigned int max = room < w->cfg.batch ? room : w->cfg.batch;
-	int n;
+	int total = 0;
 
-	if (!max)
-		return 0;	/* back-pressure: leave events in the backend */
-	n = w->tp->ops->read_events(w->tp, w->ev, max);
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n; i++) {
-		int err = worker_handle_event(w, &w->ev[i]);
+	/*
+	 * Everything waiting, not just one batch: the next pick must see a
+	 * high-priority request even when many others arrived before it.
+	 */
+	for (;;) {
+		unsigned int room = sched_space(&w->sched);
+		unsigned int max = room < w->cfg.batch ? room : w->cfg.batch;
+		int n;
 
-		if (err)
-			return err;
+		if (!max)
+			break;	/* back-pressure: leave events in the backend */
+		n = w->tp->ops->read_events(w->tp, w->ev, max);
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			int err = worker_handle_event(w, &w->ev[i]);
+
+			if (err)
+				return err;
+		}
+		total += n;
+		if ((unsigned int)n < max)
+			break;
 	}
-	return n;
+	return total;
 }
 
 /* ---- execution ---- */

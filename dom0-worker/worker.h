@@ -8,8 +8,9 @@
  *   1. act on signals (flags in struct worker_ctl);
  *   2. wait for the device (ppoll) - not at all when a request is ready to
  *      run, so newly arrived requests still get a say in the next pick;
- *   3. read up to `batch` events, never more than the queues have room for
- *      (a full queue stops reading: back-pressure on the backend);
+ *   3. read the waiting events, `batch` per read(), never more than the
+ *      queues have room for (a full queue stops reading: back-pressure on
+ *      the backend);
  *   4. run one request (sched_pick, exec_execute) and queue its completion;
  *   5. write the pending completions when `batch` are pending, when nothing
  *      is ready to run, or when the oldest has waited WORKER_FLUSH_NS.
@@ -81,7 +82,10 @@ void worker_fini(struct worker *w);
 
 /* Acts on one event. 0, or -errno for a failure that must stop the worker. */
 int worker_handle_event(struct worker *w, const struct vgpu_back_event *ev);
-/* Reads and handles one batch of events. Events handled, or -errno. */
+/*
+ * Reads and handles the waiting events, `batch` per read, as many as the
+ * queues have room for. Events handled, or -errno.
+ */
 int worker_read(struct worker *w);
 /* Runs the next request, if any. 1 if one ran, 0 if none was ready. */
 int worker_run_one(struct worker *w);

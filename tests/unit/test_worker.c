@@ -443,6 +443,36 @@ static void test_refused_completion(void **state)
 	env_free(e);
 }
 
+static void tiny_batch(struct worker_config *cfg)
+{
+	cfg->batch = 2;
+}
+
+/* A read takes every waiting event, not one batch: a late high goes next. */
+static void test_read_all_before_pick(void **state)
+{
+	struct env *e = env_new(tiny_batch);
+	struct vgpu_back_vm lo = vmcfg(1, 11, 0, VGPUIF_PRIO_LOW);
+	struct vgpu_back_vm hi = vmcfg(2, 22, 1, VGPUIF_PRIO_HIGH);
+	struct tmem_stats st;
+	uint64_t h;
+
+	(void)state;
+	tmem_connect(&e->tp, &lo);
+	tmem_connect(&e->tp, &hi);
+	for (int i = 0; i < 9; i++)
+		nop(e, &lo, (uint64_t)i);
+	h = nop(e, &hi, 1);
+	assert_int_equal(worker_read(&e->w), 12);
+	tmem_get_stats(&e->tp, &st);
+	assert_int_equal(st.reads, 6);
+	assert_int_equal(worker_run_one(&e->w), 1);
+	assert_int_equal(worker_flush(&e->w), 0);
+	assert_int_equal(tmem_completion_at(&e->tp, 0)->c.handle, h);
+	pump(e);
+	env_free(e);
+}
+
 /* worker_run with a transport that asks the loop to stop once drained. */
 static struct worker_ctl *stop_ctl;
 static const struct transport_ops *real_ops;
@@ -596,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_connect_twice),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_refused_completion),
+		cmocka_unit_test(test_read_all_before_pick),
 		cmocka_unit_test(test_run_until_stop),
 		cmocka_unit_test(test_drain_on_stop),
 		cmocka_unit_test(test_order_log_reopen),
