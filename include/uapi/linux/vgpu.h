@@ -25,6 +25,7 @@
  *   EHOSTDOWN  the host's worker is not running or exited; retry later
  *   ESHUTDOWN  the backend disconnected while the request was in flight
  *   ENOTCONN   the device is not connected to its backend (yet)
+ *   ENODEV     the device was removed (hot-unplugged); close the file
  *   EINTR      a signal arrived while waiting; the request may still run
  *   EIO        any other failure on the host
  */
