@@ -171,6 +171,7 @@ static const struct err_text err_texts[] = {
 	{ EHOSTDOWN, "EHOSTDOWN", "the host's worker is not running or exited; retry later" },
 	{ ESHUTDOWN, "ESHUTDOWN", "the backend disconnected while the request was in flight" },
 	{ ENOTCONN, "ENOTCONN", "the device is not connected to its backend (yet)" },
+	{ ENODEV, "ENODEV", "the device was removed (hot-unplugged); close the file" },
 	{ EINTR, "EINTR", "a signal arrived while waiting; the request may still run" },
 	{ EIO, "EIO", "any other failure on the host" },
 	{ ENOTTY, "ENOTTY", "not a vgpu device (or a driver without this ioctl)" },

@@ -483,6 +483,8 @@ static void test_library(void **state)
 			    "the host's worker is not running or exited; retry later");
 	assert_string_equal(vgpu_strerror(EBUSY),
 			    "over the VM's in-flight or queued request limit; retry later");
+	assert_string_equal(vgpu_strerror(ENODEV),
+			    "the device was removed (hot-unplugged); close the file");
 	assert_string_equal(vgpu_errname(-EXDEV), "E?");
 	assert_string_equal(vgpu_strerror(-EXDEV), strerror(EXDEV));
 }
