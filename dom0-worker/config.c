@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "parse.h"
 
 void config_defaults(struct worker_config *cfg)
 {
@@ -27,68 +28,6 @@ void config_defaults(struct worker_config *cfg)
 	cfg->batch = 64;
 	cfg->metrics_window = 4096;
 	cfg->max_allocs = 65536;
-}
-
-/* Plain decimal, no sign, no trailing characters. */
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int config_parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned int shift = 0;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'K':
-		shift = 10;
-		break;
-	case 'M':
-		shift = 20;
-		break;
-	case 'G':
-		shift = 30;
-		break;
-	case 'T':
-		shift = 40;
-		break;
-	default:
-		return -1;
-	}
-	if (shift) {
-		end++;
-		/* Accept "M", "MB" and "MiB" alike: all mean 2^20. */
-		if (*end == 'i' || *end == 'I')
-			end++;
-		if (*end == 'b' || *end == 'B')
-			end++;
-		if (*end)
-			return -1;
-		if (v > (UINT64_MAX >> shift))
-			return -1;
-	}
-	*out = (uint64_t)v << shift;
-	return 0;
 }
 
 static int set_path(char *dst, size_t size, const char *value,
@@ -155,7 +94,7 @@ int config_set(struct worker_config *cfg, const char *key, const char *value,
 		return 0;
 	}
 	if (strcmp(key, "mem-budget") == 0) {
-		if (config_parse_size(value, &v) || v < (1u << 20) ||
+		if (parse_size(value, &v) || v < (1u << 20) ||
 		    v > (1ull << 48)) {
 			snprintf(err, errlen,
 				 "mem-budget: '%s' is not a size from 1M to 256T",

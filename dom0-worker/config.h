@@ -56,7 +56,4 @@ int config_parse_buffer(struct worker_config *cfg, const char *text,
 int config_load_file(struct worker_config *cfg, const char *path,
 		     char *err, size_t errlen);
 
-/* Parses "123", "64K", "512M", "2G", "1T" (powers of 1024). 0 or -1. */
-int config_parse_size(const char *s, uint64_t *out);
-
 #endif

@@ -9,7 +9,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -19,6 +18,7 @@
 #include <time.h>
 
 #include "libvgpu.h"
+#include "dom0-worker/parse.h"
 #include "dom0-worker/percentile.h"
 
 #define EXIT_VGPU	1
@@ -42,7 +42,7 @@ static void usage(FILE *f)
 "                          latency p50/p99/max (us), throughput\n"
 "  stress N [--threads T] [--size E]\n"
 "                          T threads, N checked vector adds each\n"
-"BYTES takes a K, M or G suffix (powers of 1024).\n");
+"BYTES takes a K, M, G or T suffix (powers of 1024).\n");
 }
 
 static int report(const char *what, int err)
@@ -65,40 +65,11 @@ static int open_dev(void)
 	return fd;
 }
 
-static int parse_u64(const char *s, uint64_t *out, int suffix)
-{
-	char *end;
-	unsigned long long v;
-	unsigned int shift = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	if (suffix && *end) {
-		switch (toupper((unsigned char)*end)) {
-		case 'K': shift = 10; break;
-		case 'M': shift = 20; break;
-		case 'G': shift = 30; break;
-		default: return -1;
-		}
-		end++;
-		if (v > (UINT64_MAX >> shift))
-			return -1;
-	}
-	if (*end)
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 static int parse_u32(const char *s, uint32_t *out, uint32_t min, uint32_t max)
 {
 	uint64_t v;
 
-	if (parse_u64(s, &v, 0) || v < min || v > max)
+	if (parse_u64(s, &v) || v < min || v > max)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;
@@ -574,7 +545,7 @@ static int parse_sub(int argc, char **argv, struct sub_opts *o, int *nargs,
 
 		switch (c) {
 		case 's':
-			bad = parse_u64(optarg, &o->seed, 0);
+			bad = parse_u64(optarg, &o->seed);
 			break;
 		case 'n':
 			bad = parse_u32(optarg, &o->count, 1, 100000000);
@@ -632,7 +603,7 @@ static int parse_command(const char *cmd, int argc, char **argv,
 		return 0;
 	}
 	if (!strcmp(cmd, "memtest") && argc == 1 &&
-	    !parse_u64(argv[0], &c->size, 1) && c->size >= 1 &&
+	    !parse_size(argv[0], &c->size) && c->size >= 1 &&
 	    c->size <= VGPU_XFER_MAX) {
 		c->kind = C_MEMTEST;
 		return 0;
@@ -657,7 +628,7 @@ static int parse_command(const char *cmd, int argc, char **argv,
 			return 0;
 		}
 		if (!strcmp(argv[0], "memwrite") && argc == 2 &&
-		    !parse_u64(argv[1], &c->size, 1) && c->size >= 1 &&
+		    !parse_size(argv[1], &c->size) && c->size >= 1 &&
 		    c->size <= VGPU_XFER_MAX) {
 			c->op = B_MEMWRITE;
 			return 0;

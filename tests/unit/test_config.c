@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "dom0-worker/config.h"
+#include "dom0-worker/parse.h"
 
 static int parse(struct worker_config *cfg, const char *text, char *err,
 		 size_t errlen)
@@ -99,7 +100,7 @@ static void test_sizes(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int r = config_parse_size(cases[i].s, &v);
+		int r = parse_size(cases[i].s, &v);
 
 		if (cases[i].ok) {
 			assert_int_equal(r, 0);
