@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vgpu frontend (guest): the state shared by its Xen glue files.
+ *
+ *   vgpu_front_xenbus.c  xenbus driver: probe, connect, disconnect, remove
+ *   vgpu_front_ring.c    requests: buffers, grants, ring, irq, completion
+ *   vgpu_front_dev.c     /dev/vgpuN and its ioctls
+ *   vgpu_front_args.c    Xen-free: argument checks, layouts, headers
+ *   vgpu_front_ids.c     Xen-free: request id table
+ */
+#ifndef VGPU_FRONT_H
+#define VGPU_FRONT_H
+
+#include <linux/completion.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <xen/xenbus.h>
+
+#include "vgpu_front_args.h"
+#include "vgpu_front_ids.h"
+
+#define VGPU_FRONT_NAME_LEN	16
+
+/* Link state of a device, changed under vgpu_front_info.lock. */
+enum vgpu_front_link {
+	VGPU_FRONT_DOWN,	/* no ring: new calls get -ENOTCONN */
+	VGPU_FRONT_UP,		/* ring and event channel work */
+	VGPU_FRONT_CLOSING,	/* remove(): no new requests, responses go on */
+	VGPU_FRONT_BROKEN,	/* backend broke the protocol; closing */
+	VGPU_FRONT_GONE,	/* removed: new calls get -ENODEV */
+};
+
+/* One vgpu device: xenbus device device/vgpu/N, misc device /dev/vgpuN. */
+struct vgpu_front_info {
+	struct xenbus_device *xbdev;	/* reference held until release */
+	struct kref kref;		/* xenbus device + open files */
+	int index;			/* N of /dev/vgpuN */
+	char name[VGPU_FRONT_NAME_LEN];
+
+	/* Serialises connect, disconnect, state changes and remove. */
+	struct mutex conn_lock;
+	bool removed;			/* remove() ran: never connects again */
+	bool misc_registered;
+	struct miscdevice misc;
+
+	/* The ring, the id table and link: taken in irq context. */
+	spinlock_t lock;
+	enum vgpu_front_link link;
+	struct vgpuif_front_ring ring;
+	struct vgpu_front_ids ids;
+	wait_queue_head_t id_wq;	/* a slot freed, or the link changed */
+	struct list_head reap;		/* abandoned requests to free */
+	struct work_struct reap_work;
+	struct work_struct broken_work;
+
+	/* Set at connect, under conn_lock and lock. */
+	grant_ref_t ring_ref;
+	evtchn_port_t evtchn;
+	int irq;
+	domid_t backend_id;
+	unsigned int protocol;
+	bool indirect;
+	u32 max_data_len;
+	u32 conn_gen;			/* bumped on each connect */
+};
+
+/* Where a request is in its life, changed under vgpu_front_info.lock. */
+enum vgpu_front_req_state {
+	VGPU_FRONT_REQ_NEW,		/* built, not on the ring */
+	VGPU_FRONT_REQ_INFLIGHT,	/* on the ring, holds an id */
+	VGPU_FRONT_REQ_DONE,		/* result set; id freed */
+};
+
+#define VGPU_FRONT_INLINE_PAGES	VGPUIF_MAX_DIRECT_SEGS
+
+/*
+ * One request and its bounce buffer. The owner is the ioctl that made it
+ * until it is abandoned (a signal while waiting); then whoever finishes it
+ * (irq handler via reap work, or disconnect) frees it.
+ */
+struct vgpu_front_req {
+	struct vgpu_front_info *info;
+	struct vgpuif_request wire;	/* what goes on the ring */
+	struct vgpuif_response rsp;	/* copy of the response */
+	struct completion done;
+	int result;			/* 0 or -errno once DONE */
+	enum vgpu_front_req_state state;
+	bool abandoned;
+	bool writable;			/* backend may write the data pages */
+	u32 conn_gen;			/* connection it was made for */
+	domid_t domid;			/* backend of that connection */
+	struct vgpu_front_layout layout;
+	u32 budget;			/* pages charged to the global budget */
+	u32 nr_pages;			/* data pages allocated */
+	u32 nr_grants;			/* data pages granted */
+	u32 nr_ind_grants;		/* indirect pages granted */
+	struct page **pages;
+	grant_ref_t *grefs;
+	struct page *ind_pages[VGPUIF_MAX_INDIRECT_PAGES];
+	grant_ref_t ind_grefs[VGPUIF_MAX_INDIRECT_PAGES];
+	struct list_head node;		/* on info->reap */
+	struct page *inline_pages[VGPU_FRONT_INLINE_PAGES];
+	grant_ref_t inline_grefs[VGPU_FRONT_INLINE_PAGES];
+};
+
+/* vgpu_front_xenbus.c */
+void vgpu_front_info_put(struct vgpu_front_info *info);
+void vgpu_front_info_get(struct vgpu_front_info *info);
+
+/* vgpu_front_ring.c */
+int vgpu_front_budget_init(void);
+int vgpu_front_ring_connect(struct vgpu_front_info *info);
+void vgpu_front_ring_disconnect(struct vgpu_front_info *info, int err);
+void vgpu_front_reap_work(struct work_struct *work);
+
+struct vgpu_front_req *vgpu_front_req_alloc(struct vgpu_front_info *info,
+					    const struct vgpuif_request *wire,
+					    bool block, int *err);
+int vgpu_front_req_from_user(struct vgpu_front_req *req, u32 off,
+			     const void __user *src, u32 len);
+int vgpu_front_req_to_user(struct vgpu_front_req *req, u32 off,
+			   void __user *dst, u32 len);
+void vgpu_front_req_read(struct vgpu_front_req *req, u32 off, void *dst,
+			 u32 len);
+void vgpu_front_req_write(struct vgpu_front_req *req, u32 off,
+			  const void *src, u32 len);
+int vgpu_front_req_submit(struct vgpu_front_req *req, bool block);
+int vgpu_front_req_wait(struct vgpu_front_req **reqp);
+void vgpu_front_req_abandon(struct vgpu_front_req *req);
+void vgpu_front_req_free(struct vgpu_front_req *req);
+
+/* Returned by the non-blocking calls above instead of waiting. */
+#define VGPU_FRONT_RETRY	1
+
+/* vgpu_front_dev.c */
+int vgpu_front_misc_register(struct vgpu_front_info *info);
+void vgpu_front_misc_deregister(struct vgpu_front_info *info);
+
+#endif /* VGPU_FRONT_H */
