@@ -97,12 +97,47 @@ static int launch_valid(const struct vgpu_back_req *req)
 	return threads <= VGPUIF_MAX_BLOCK_DIM;
 }
 
+/*
+ * Bytes of the argument union an operation uses; every other byte must be
+ * zero (vgpuif.h), so a later version can give it a meaning.
+ */
+static uint32_t args_used(uint8_t op)
+{
+	switch (op) {
+	case VGPUIF_OP_MEM_ALLOC:	/* size at 8..15, dptr must be 0 */
+		return 16;
+	case VGPUIF_OP_MEM_FREE:
+	case VGPUIF_OP_MEM_WRITE:
+	case VGPUIF_OP_MEM_READ:
+	case VGPUIF_OP_MODULE_UNLOAD:
+		return 8;
+	case VGPUIF_OP_LAUNCH:
+		return sizeof(struct vgpuif_launch_args);
+	case VGPUIF_OP_VECTOR_ADD:	/* n; _pad is checked with n */
+		return sizeof(struct vgpuif_vector_add_args);
+	default:
+		return 0;
+	}
+}
+
+static int unused_args_zero(const struct vgpu_back_req *req)
+{
+	union vgpuif_request_args u = req->u;
+
+	if (req->operation == VGPUIF_OP_MEM_ALLOC && u.mem.dptr)
+		return 0;
+	for (size_t i = args_used(req->operation); i < sizeof(u.raw); i++)
+		if (u.raw[i])
+			return 0;
+	return 1;
+}
+
 int32_t exec_validate(const struct vgpu_back_req *req)
 {
 	uint32_t len = req->data_len;
 	int ok;
 
-	if (len > VGPUIF_MAX_DATA_LEN)
+	if (len > VGPUIF_MAX_DATA_LEN || !unused_args_zero(req))
 		return VGPUIF_RSP_INVALID;
 	switch (req->operation) {
 	case VGPUIF_OP_NOP:

@@ -444,6 +444,35 @@ static void test_unsupported_and_simple_ops(void **state)
 	assert_int_equal(run(e, 0, r, buf).status, VGPUIF_RSP_INVALID);
 }
 
+/* Argument bytes an operation does not use must be zero (vgpuif.h). */
+static void test_unused_args_zero(void **state)
+{
+	struct env *e = *state;
+	struct vgpu_back_req r = op(VGPUIF_OP_NOP);
+	float buf[3] = { 1, 2, 0 };
+
+	r.u.raw[39] = 1;
+	assert_int_equal(run(e, 0, r, NULL).status, VGPUIF_RSP_INVALID);
+	r = op(VGPUIF_OP_MEM_ALLOC);
+	r.u.mem.size = 64;
+	r.u.mem.dptr = 1;
+	assert_int_equal(run(e, 0, r, NULL).status, VGPUIF_RSP_INVALID);
+	r = op(VGPUIF_OP_MEM_FREE);
+	r.u.mem.dptr = alloc(e, 0, 64, VGPUIF_RSP_OKAY);
+	r.u.mem.size = 64;
+	assert_int_equal(run(e, 0, r, NULL).status, VGPUIF_RSP_INVALID);
+	r.u.mem.size = 0;
+	assert_int_equal(run(e, 0, r, NULL).status, VGPUIF_RSP_OKAY);
+	r = op(VGPUIF_OP_VECTOR_ADD);
+	r.u.vector_add.n = 1;
+	r.data_len = 12;
+	r.u.raw[8] = 1;
+	assert_int_equal(run(e, 0, r, buf).status, VGPUIF_RSP_INVALID);
+	r.u.raw[8] = 0;
+	assert_int_equal(run(e, 0, r, buf).status, VGPUIF_RSP_OKAY);
+	assert_true(buf[2] == 3.0f);
+}
+
 static int failing_copy(void *ctx, uint32_t dir, uint64_t off, void *buf,
 			uint64_t len)
 {
@@ -533,6 +562,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsupported_and_simple_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unused_args_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_op_delay, setup_delay, teardown),
 		cmocka_unit_test(test_create_kinds),

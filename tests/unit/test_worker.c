@@ -312,6 +312,7 @@ static void test_disconnect_frees(void **state)
 	/* Reconnect: a fresh VM, old addresses unknown. */
 	tmem_connect(&e->tp, &a);
 	alloc.operation = VGPUIF_OP_MEM_FREE;
+	alloc.u.mem.size = 0;
 	alloc.u.mem.dptr = done_of(e, h)->c.ret[0];
 	h = tmem_request(&e->tp, &a, &alloc, NULL);
 	pump(e);
