@@ -1,0 +1,202 @@
+# shellcheck shell=sh
+# Host side of the Xen lab: the per-run part of the images. Sourced by
+# tests/xen/lab.sh after lib/prepare.sh.
+#
+# Each boot gets two small cpio archives that the kernel unpacks over the
+# cached base images (an initramfs may be several concatenated archives):
+#   domU.cpio = domU-base.cpio + overlay: /init, the lab library, the
+#               scenario, kernel modules (+ ours) depmod'ed, guest programs
+#   dom0.cpio = dom0-base.cpio + overlay: the same for Dom0, plus domU.cpio,
+#               the block hotplug script and our Dom0 artefacts
+# Only the overlays are built per run (well under a second).
+
+# Kernel modules every Dom0 / every guest gets (with their dependencies);
+# scenario.conf adds more with LAB_DOM0_MODULES_EXTRA / LAB_DOMU_MODULES_EXTRA.
+LAB_DOM0_MODULES="xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc
+xen-blkback xen-blkfront loop null_blk"
+LAB_DOMU_MODULES="xen-blkfront xen-evtchn xen-gntdev xen-gntalloc xenfs
+xen-privcmd"
+
+# lab_module_closure NAME...: paths (relative to lib/modules/KABI) of the
+# modules and everything they depend on; built-in modules need no file.
+lab_module_closure() {
+	md=$LAB_ROOT/lib/modules/$KABI
+	awk -v want="$*" '
+	function norm(p, n) {
+		n = p; sub(/.*\//, "", n); sub(/\.ko(\.[a-z]+)?$/, "", n)
+		gsub(/-/, "_", n); return n
+	}
+	FILENAME ~ /modules\.builtin$/ { builtin[norm($0)] = 1; next }
+	{ split($0, f, ":"); path[norm(f[1])] = f[1]; deps[f[1]] = f[2] }
+	END {
+		n = split(want, w, " ")
+		for (i = 1; i <= n; i++) {
+			m = w[i]; gsub(/-/, "_", m)
+			if (m in builtin) continue
+			if (!(m in path)) {
+				print "lab: no kernel module " w[i] > "/dev/stderr"
+				bad = 1; continue
+			}
+			q[++qn] = path[m]
+		}
+		while (qi < qn) {
+			p = q[++qi]
+			if (p in seen) continue
+			seen[p] = 1; print p
+			k = split(deps[p], d, " ")
+			for (j = 1; j <= k; j++) q[++qn] = d[j]
+		}
+		exit bad
+	}' "$md/modules.builtin" "$md/modules.dep"
+}
+
+# stage_modules STAGE "NAMES" KO...: kernel modules NAMES (+ deps) and our
+# KO files (in extra/), depmod'ed so that modprobe by name or modalias works.
+stage_modules() {
+	st=$1 names=$2
+	shift 2
+	md=$LAB_ROOT/lib/modules/$KABI
+	smd=$st/lib/modules/$KABI
+	mkdir -p "$smd/extra"
+	for ko in "$@"; do
+		# The kernel modules ours need (modpost's record of their symbols).
+		names="$names $(modinfo -F depends "$ko" | tr , ' ')"
+		cp "$ko" "$smd/extra/"
+	done
+	# shellcheck disable=SC2086
+	paths=$(lab_module_closure $names) || return 1
+	for p in $paths; do
+		mkdir -p "$smd/${p%/*}"
+		cp "$md/$p" "$smd/$p"
+	done
+	cp "$md/modules.order" "$md/modules.builtin" \
+		"$md/modules.builtin.modinfo" "$smd/"
+	depmod -b "$st" "$KABI" || return 1
+}
+
+# lab_read_artefacts: sets ART_DOM0_KO ART_DOM0_BIN ART_DOMU_KO ART_DOMU_BIN
+# (absolute paths) and ART_FOUND/ART_MISSING (names) from tests/xen/artefacts.
+lab_read_artefacts() {
+	ART_DOM0_KO= ART_DOM0_BIN= ART_DOMU_KO= ART_DOMU_BIN= ART_FOUND= ART_MISSING=
+	while read -r side name cands; do
+		case $side in '' | '#'*) continue ;; esac
+		hit=
+		for c in $cands; do
+			[ -f "$TOP/$c" ] && { hit=$TOP/$c; break; }
+		done
+		if [ -z "$hit" ]; then
+			ART_MISSING="$ART_MISSING $name"
+			continue
+		fi
+		ART_FOUND="$ART_FOUND $name"
+		case $name in
+		*.ko)
+			vm=$(modinfo -F vermagic "$hit" 2>/dev/null | cut -d' ' -f1)
+			[ "$vm" = "$KABI" ] ||
+				lab_msg "WARNING: $hit is built for '$vm', the lab boots $KABI (insmod will fail)"
+			;;
+		esac
+		case $side:$name in
+		dom0:*.ko | both:*.ko) ART_DOM0_KO="$ART_DOM0_KO $hit" ;;
+		dom0:* | both:*) ART_DOM0_BIN="$ART_DOM0_BIN $name@$hit" ;;
+		esac
+		case $side:$name in
+		domU:*.ko | both:*.ko) ART_DOMU_KO="$ART_DOMU_KO $hit" ;;
+		domU:* | both:*) ART_DOMU_BIN="$ART_DOMU_BIN $name@$hit" ;;
+		esac
+	done <"$LAB_DIR/artefacts"
+}
+
+# stage_files STAGE "SRC[:DEST] ...": extra files from scenario.conf (SRC
+# relative to the repository root; DEST defaults to /usr/local/bin/NAME for
+# executables, else /lab/files/NAME).
+stage_files() {
+	st=$1
+	for spec in $2; do
+		src=${spec%%:*}
+		dest=${spec#*:}
+		[ "$dest" = "$spec" ] && dest=
+		case $src in /*) ;; *) src=$TOP/$src ;; esac
+		[ -e "$src" ] || { lab_msg "scenario file $src missing"; return 1; }
+		if [ -z "$dest" ]; then
+			if [ -x "$src" ] && [ -f "$src" ]; then dest=/usr/local/bin/${src##*/}; else dest=/lab/files/${src##*/}; fi
+		fi
+		mkdir -p "$st${dest%/*}"
+		cp -a "$src" "$st$dest"
+		[ -f "$src" ] && [ -x "$src" ] && stage_libs "$st" "$src"
+	done
+	return 0
+}
+
+stage_bins() { # STAGE [NAME@]FILE...
+	st=$1
+	shift
+	mkdir -p "$st/usr/local/bin"
+	for b in "$@"; do
+		n=${b%%@*}
+		[ "$n" = "$b" ] && n=${b##*/}
+		b=${b#*@}
+		cp "$b" "$st/usr/local/bin/$n"
+		stage_libs "$st" "$b"
+	done
+}
+
+# lab_write_env FILE: the variables /init and the scenario scripts see.
+lab_write_env() {
+	{
+		for v in LAB_SCENARIO LAB_TIMEOUT LAB_GUEST_TIMEOUT LAB_CREATE_TIMEOUT \
+			LAB_FINISH_TIMEOUT LAB_GUEST_MEMORY LAB_GUEST_LOGLEVEL \
+			LAB_GUEST_KARGS LAB_ARTEFACTS; do
+			eval "val=\${$v:-}"
+			printf "%s='%s'\n" "$v" "$(printf %s "$val" | sed "s/'/'\\\\''/g")"
+		done
+		for kv in $LAB_USER_ENV; do
+			printf "%s='%s'\n" "${kv%%=*}" "$(printf %s "${kv#*=}" | sed "s/'/'\\\\''/g")"
+		done
+	} >"$1"
+}
+
+# build_overlays SCENARIO_DIR OUT: writes OUT/domU.cpio and OUT/dom0.cpio.
+build_overlays() {
+	sdir=$1 out=$2
+	guestbins=
+	for b in "$LAB_GUEST_BIN"/*; do [ -f "$b" ] && [ -x "$b" ] && guestbins="$guestbins $b"; done
+
+	# -- guest
+	st=$out/stage-domU
+	rm -rf "$st"
+	mkdir -p "$st/lab"
+	cp "$LAB_DIR/rootfs/domU-init" "$st/init"
+	cp "$LAB_DIR/rootfs/lab-common.sh" "$LAB_DIR/rootfs/lab-domU.sh" "$st/lab/"
+	lab_write_env "$st/lab/env"
+	cp -a "$sdir" "$st/lab/scenario"
+	# shellcheck disable=SC2086
+	stage_modules "$st" "$LAB_DOMU_MODULES ${LAB_DOMU_MODULES_EXTRA:-}" $ART_DOMU_KO ||
+		return 1
+	# shellcheck disable=SC2086
+	stage_bins "$st" $guestbins $ART_DOMU_BIN
+	stage_files "$st" "${LAB_DOMU_FILES:-}" || return 1
+	lab_cpio "$st" "$out/domU-overlay.cpio"
+	cat "$LAB_DOMU_BASE" "$out/domU-overlay.cpio" >"$out/domU.cpio"
+
+	# -- Dom0
+	st=$out/stage-dom0
+	rm -rf "$st"
+	mkdir -p "$st/lab" "$st/etc/xen/scripts"
+	cp "$LAB_DIR/rootfs/dom0-init" "$st/init"
+	cp "$LAB_DIR/rootfs/lab-common.sh" "$LAB_DIR/rootfs/lab-dom0.sh" "$st/lab/"
+	cp "$LAB_DIR/rootfs/block" "$st/etc/xen/scripts/block"
+	lab_write_env "$st/lab/env"
+	cp -a "$sdir" "$st/lab/scenario"
+	mv "$out/domU.cpio" "$st/lab/domU.cpio"
+	# shellcheck disable=SC2086
+	stage_modules "$st" "$LAB_DOM0_MODULES ${LAB_DOM0_MODULES_EXTRA:-}" $ART_DOM0_KO ||
+		return 1
+	# shellcheck disable=SC2086
+	stage_bins "$st" $guestbins $ART_DOM0_BIN
+	stage_files "$st" "${LAB_DOM0_FILES:-}" || return 1
+	lab_cpio "$st" "$out/dom0-overlay.cpio"
+	cat "$LAB_DOM0_BASE" "$out/dom0-overlay.cpio" >"$out/dom0.cpio"
+	rm -rf "$out/stage-domU" "$out/stage-dom0" "$out/domU-overlay.cpio" \
+		"$out/dom0-overlay.cpio"
+}

@@ -1,0 +1,399 @@
+# shellcheck shell=sh
+# Dom0 side of the Xen lab library, sourced by the Dom0 /init and by every
+# scenario's dom0.sh. Public functions are documented in
+# Documentation/xen-lab.md; the rest (lab__*) are internal.
+#
+# Per-guest state lives in $LAB_RUN/guests/NAME/:
+#   type keys (KEY=VALUE lines, last one wins) domid xl.cfg create.log
+#   disks (xl disk specs) cfg-extra (raw xl.cfg lines) disk-sha256 result
+
+LAB_GUESTS_DIR=$LAB_RUN/guests
+LAB_CREATE_TIMEOUT=${LAB_CREATE_TIMEOUT:-120}
+LAB_GUEST_TIMEOUT=${LAB_GUEST_TIMEOUT:-180}
+LAB_GUEST_MEMORY=${LAB_GUEST_MEMORY:-96}
+LAB_GUEST_LOGLEVEL=${LAB_GUEST_LOGLEVEL:-4}
+LAB_KERNEL=${LAB_KERNEL:-/lab/vmlinux}
+LAB_RAMDISK=${LAB_RAMDISK:-/lab/domU.cpio}
+LAB_DISK_DIR=${LAB_DISK_DIR:-/var/lib/lab-disks}
+LAB_SCENARIO_DIR=${LAB_SCENARIO_DIR:-/lab/scenario}
+
+lab__gdir() {
+	[ -f "$LAB_GUESTS_DIR/$1/type" ] || lab_fail "no guest named '$1' in the guests file"
+	echo "$LAB_GUESTS_DIR/$1"
+}
+
+# ---- guests file and keys ------------------------------------------------
+
+# Reads $LAB_SCENARIO_DIR/guests ("NAME TYPE [KEY=VALUE ...]" per line).
+lab__load_guests() {
+	mkdir -p "$LAB_GUESTS_DIR"
+	: >"$LAB_RUN/guest-list"
+	while read -r _n _t _rest; do
+		case $_n in '' | '#'*) continue ;; esac
+		mkdir -p "$LAB_GUESTS_DIR/$_n"
+		echo "$_t" >"$LAB_GUESTS_DIR/$_n/type"
+		: >"$LAB_GUESTS_DIR/$_n/keys"
+		for _kv in $_rest; do echo "$_kv" >>"$LAB_GUESTS_DIR/$_n/keys"; done
+		echo "$_n" >>"$LAB_RUN/guest-list"
+	done <"$LAB_SCENARIO_DIR/guests"
+}
+
+# lab_guests: the guest names, in guests-file order, space separated.
+lab_guests() { tr '\n' ' ' <"$LAB_RUN/guest-list"; }
+
+# lab_guest_type NAME: pv or pvh.
+lab_guest_type() { cat "$(lab__gdir "$1")/type"; }
+
+# lab_key NAME KEY [DEFAULT]: the guest's KEY from the guests file (or set
+# by lab_set_key); DEFAULT (or empty, status 1) when it has none.
+lab_key() {
+	_f=$(lab__gdir "$1")/keys
+	if grep -q "^$2=" "$_f"; then
+		sed -n "s/^$2=//p" "$_f" | tail -n 1
+	else
+		echo "${3:-}"
+		[ $# -ge 3 ]
+	fi
+}
+
+# lab_set_key NAME KEY VALUE: adds/overrides a key before the guest is
+# created: it reaches the guest's kernel command line and xenstore like the
+# keys of the guests file. VALUE: no spaces or quotes.
+lab_set_key() {
+	_d=$(lab__gdir "$1")
+	case $3 in *[\ \"\'\\]*) lab_fail "lab_set_key $1 $2: value '$3' has a space or a quote" ;; esac
+	echo "$2=$3" >>"$_d/keys"
+}
+
+# lab_domid NAME: domain id of a created guest.
+lab_domid() {
+	_d=$(lab__gdir "$1")
+	[ -f "$_d/domid" ] || lab_fail "lab_domid $1: guest not created yet"
+	cat "$_d/domid"
+}
+
+# ---- guest configuration --------------------------------------------------
+
+# lab_cfg NAME LINE: appends a raw xl.cfg line (e.g. 'cpus = "1"').
+lab_cfg() { echo "$2" >>"$(lab__gdir "$1")/cfg-extra"; }
+
+# lab_add_disk NAME SPEC: adds an xl disk spec, e.g. "phy:/dev/loop0,xvdb,r".
+lab_add_disk() { echo "$2" >>"$(lab__gdir "$1")/disks"; }
+
+# lab_loop_attach FILE: attaches FILE to a free loop device, prints it.
+lab_loop_attach() {
+	_i=0
+	while [ $_i -lt 5 ]; do
+		_l=$(losetup -f) && losetup "$_l" "$1" 2>/dev/null && {
+			echo "$_l"
+			return 0
+		}
+		_i=$((_i + 1))
+	done
+	lab_fail "cannot attach $1 to a loop device"
+}
+
+# lab_make_disk NAME SIZE_MIB [VDEV] [MODE]: a file of SIZE_MIB MiB of random
+# data on a loop device, given to the guest as VDEV (default xvda, mode w).
+# Prints nothing; the sha256 of the contents: lab_disk_sha256 NAME. The
+# guests-file key disk=SIZE_MIB does this in lab_create_guest.
+lab_make_disk() {
+	_d=$(lab__gdir "$1")
+	_v=${3:-xvda}
+	_f=$LAB_DISK_DIR/$1-$_v.img
+	mkdir -p "$LAB_DISK_DIR"
+	dd if=/dev/urandom of="$_f" bs=1M count="$2" 2>/dev/null ||
+		lab_fail "cannot write $2 MiB to $_f (Dom0 memory?)"
+	_l=$(lab_loop_attach "$_f") || exit 1
+	sha256sum "$_f" | cut -d' ' -f1 >"$_d/disk-sha256"
+	[ "$_v" = xvda ] || sha256sum "$_f" | cut -d' ' -f1 >"$_d/disk-sha256-$_v"
+	lab_add_disk "$1" "phy:$_l,$_v,${4:-w}"
+	lab_step "guest $1 disk $_v=$_l ${2}MiB sha256=$(cut -c1-16 "$_d/disk-sha256")..."
+}
+
+# lab_disk_sha256 NAME [VDEV]: sha256 of the disk lab_make_disk made.
+lab_disk_sha256() {
+	_d=$(lab__gdir "$1")
+	if [ -z "${2:-}" ] || [ "$2" = xvda ]; then cat "$_d/disk-sha256"; else cat "$_d/disk-sha256-$2"; fi
+}
+
+lab__write_cfg() {
+	_n=$1
+	_d=$LAB_GUESTS_DIR/$_n
+	_t=$(cat "$_d/type")
+	_x="console=hvc0 loglevel=$LAB_GUEST_LOGLEVEL lab.name=$_n lab.type=$_t"
+	while IFS= read -r _kv; do _x="$_x lab.key.$_kv"; done <"$_d/keys"
+	# PVH guests calibrate the TSC against the PIT, and every PIT read is a
+	# nested-SVM exit under TCG (tens of seconds): give them Xen's figure.
+	[ "$_t" = pvh ] && [ -s "$LAB_RUN/cpu_khz" ] && _x="$_x tsc_early_khz=$(cat "$LAB_RUN/cpu_khz")"
+	[ -n "${LAB_GUEST_KARGS:-}" ] && _x="$_x $LAB_GUEST_KARGS"
+	{
+		echo "name = \"$_n\""
+		echo "type = \"$_t\""
+		echo "kernel = \"$LAB_KERNEL\""
+		echo "ramdisk = \"$LAB_RAMDISK\""
+		echo "extra = \"$_x\""
+		echo "memory = $(lab_key "$_n" memory "$LAB_GUEST_MEMORY")"
+		echo "vcpus = $(lab_key "$_n" vcpus 1)"
+		echo 'on_poweroff = "destroy"'
+		echo 'on_reboot = "destroy"'
+		echo 'on_crash = "destroy"'
+		if [ -s "$_d/disks" ]; then
+			printf 'disk = [ '
+			sed 's/.*/"&"/' "$_d/disks" | paste -sd, | tr -d '\n'
+			echo ' ]'
+		fi
+		[ -f "$_d/cfg-extra" ] && cat "$_d/cfg-extra"
+	} >"$_d/xl.cfg"
+}
+
+# ---- creating guests --------------------------------------------------------
+
+# lab_create_guest NAME [HOOK]: writes the xl config, `xl create -p` (the
+# domain starts paused), writes the guest's keys to
+# /local/domain/DOMID/lab/KEY, runs `HOOK NAME DOMID` (default: the
+# scenario's lab_guest_setup function when defined) for setup that needs the
+# domid, such as backend/frontend xenstore nodes, then unpauses the guest.
+# A failing step is a lab_fail.
+lab_create_guest() {
+	_n=$1
+	_hook=${2:-}
+	_d=$(lab__gdir "$_n")
+	[ -f "$_d/domid" ] && lab_fail "guest $_n created twice"
+	_sz=$(lab_key "$_n" disk)
+	if [ -n "$_sz" ] && [ ! -f "$_d/disk-sha256" ]; then
+		lab_make_disk "$_n" "$_sz"
+	fi
+	lab__write_cfg "$_n"
+	lab_step "guest $_n creating type=$(cat "$_d/type") t=$(lab_uptime)"
+	if ! lab_timeout "$LAB_CREATE_TIMEOUT" xl create -p "$_d/xl.cfg" >"$_d/create.log" 2>&1; then
+		sed "s/^/xl-create-$_n| /" "$_d/create.log" | tail -n 40
+		lab_fail "xl create $_n failed or took more than ${LAB_CREATE_TIMEOUT}s"
+	fi
+	_id=$(xl domid "$_n") || lab_fail "guest $_n: no domid after xl create"
+	echo "$_id" >"$_d/domid"
+	lab_step "guest $_n created domid=$_id t=$(lab_uptime)"
+	set --
+	while IFS= read -r _kv; do
+		set -- "$@" "/local/domain/$_id/lab/${_kv%%=*}" "${_kv#*=}"
+	done <"$_d/keys"
+	set -- "$@" "/local/domain/$_id/lab/name" "$_n"
+	xenstore-write "$@" || lab_fail "guest $_n: cannot write its keys to xenstore"
+	if [ -z "$_hook" ] && type lab_guest_setup >/dev/null 2>&1; then
+		_hook=lab_guest_setup
+	fi
+	if [ -n "$_hook" ]; then
+		"$_hook" "$_n" "$_id" || lab_fail "guest $_n: setup hook $_hook failed"
+		_d=$LAB_GUESTS_DIR/$_n
+	fi
+	xl unpause "$_n" || lab_fail "xl unpause $_n failed"
+	lab_uptime >"$_d/started"
+	lab_step "guest $_n unpaused t=$(lab_uptime)"
+}
+
+# lab_create_guests [HOOK]: lab_create_guest for every guest not yet created,
+# in guests-file order.
+lab_create_guests() {
+	for _g in $(lab_guests); do
+		[ -f "$LAB_GUESTS_DIR/$_g/domid" ] || lab_create_guest "$_g" "${1:-}"
+	done
+}
+
+# ---- xenstore helpers ------------------------------------------------------
+
+# lab_xs_write PATH VALUE [PATH VALUE ...] / lab_xs_read PATH: xenstore
+# access that fails the scenario when xenstore says no.
+lab_xs_write() { xenstore-write "$@" || lab_fail "xenstore-write $*"; }
+lab_xs_read() { xenstore-read "$1" || lab_fail "xenstore-read $1"; }
+
+# lab_xenbus_device NAME TYPE DEVID [KEY=VALUE ...]: the xenstore layout of
+# a PV device that a toolstack writes, for the guest NAME (created, still
+# paused), state 1 (Initialising) on both ends:
+#   backend  /local/domain/0/backend/TYPE/DOMID/DEVID: frontend frontend-id
+#            online state + the KEY=VALUE pairs; owned by Dom0, the guest
+#            may read it
+#   frontend /local/domain/DOMID/device/TYPE/DEVID: backend backend-id state;
+#            owned by the guest, Dom0 may read it
+# Dom0's backend driver sees the device as soon as the backend directory is
+# complete; the guest's xenbus enumerates it at boot.
+lab_xenbus_device() {
+	_n=$1 _ty=$2 _dv=$3
+	shift 3
+	_id=$(lab_domid "$_n") || exit 1
+	_be=/local/domain/0/backend/$_ty/$_id/$_dv
+	_fe=/local/domain/$_id/device/$_ty/$_dv
+	_extra=
+	for _kv in "$@"; do
+		case $_kv in *=*) ;; *) lab_fail "lab_xenbus_device: '$_kv' is not KEY=VALUE" ;; esac
+		_extra="$_extra $_be/${_kv%%=*} ${_kv#*=}"
+	done
+	# One xenstore-write is one transaction: the backend driver never sees
+	# half a device.
+	# shellcheck disable=SC2086
+	xenstore-write "$_fe/backend" "$_be" "$_fe/backend-id" 0 "$_fe/state" 1 \
+		"$_be/frontend" "$_fe" "$_be/frontend-id" "$_id" "$_be/online" 1 \
+		"$_be/state" 1 $_extra ||
+		lab_fail "lab_xenbus_device $_n $_ty $_dv: xenstore-write failed"
+	xenstore-chmod -r "$_fe" "n$_id" r0 && xenstore-chmod -r "$_be" n0 "r$_id" ||
+		lab_fail "lab_xenbus_device $_n $_ty $_dv: xenstore-chmod failed"
+	lab_step "guest $_n xenbus $_ty/$_dv backend=$_be"
+}
+
+# ---- waiting for guests ------------------------------------------------------
+
+# lab_guest_log NAME: the guest's console log (xenconsoled --log=guest).
+lab_guest_log() { echo "/var/log/xen/guest-$1.log"; }
+
+# lab_guest_result NAME: PASS, FAIL or NONE from the guest's console log.
+lab_guest_result() {
+	_r=$(tr -d '\r' <"$(lab_guest_log "$1")" 2>/dev/null |
+		sed -n "s/.*LAB-RESULT $1 \([A-Z]*\).*/\1/p" | tail -n 1)
+	echo "${_r:-NONE}"
+}
+
+lab__domain_alive() { xenstore-exists "/local/domain/$1" 2>/dev/null; }
+
+# Quiet turns (see lab_quiet in lab-domU.sh), granted from the
+# lab_wait_guests loop: one holder at a time, and only when every other
+# running guest asks for a turn too.
+lab__quiet_tick() { # running guests
+	_h=$(cat "$LAB_RUN/quiet-holder" 2>/dev/null)
+	if [ -n "$_h" ]; then
+		_hid=$(cat "$LAB_GUESTS_DIR/$_h/domid")
+		case " $* " in
+		*" $_h "*)
+			[ "$(xenstore-read "/local/domain/$_hid/data/lab-quiet" 2>/dev/null)" = request ] &&
+				return 0
+			;;
+		esac
+		rm -f "$LAB_RUN/quiet-holder"
+		xenstore-rm "/local/domain/$_hid/lab-quiet" 2>/dev/null
+	fi
+	_first=
+	for _g in "$@"; do
+		_st=$(xenstore-read "/local/domain/$(cat "$LAB_GUESTS_DIR/$_g/domid")/data/lab-quiet" 2>/dev/null)
+		[ "$_st" = request ] || return 0
+		[ -n "$_first" ] || _first=$_g
+	done
+	[ -n "$_first" ] || return 0
+	echo "$_first" >"$LAB_RUN/quiet-holder"
+	xenstore-write "/local/domain/$(cat "$LAB_GUESTS_DIR/$_first/domid")/lab-quiet" go
+	lab_step "guest $_first quiet turn t=$(lab_uptime)"
+}
+
+# lab_wait_guests [TIMEOUT] [NAME ...]: waits until the guests (default:
+# every created one) have ended (they power off after their verdict), at
+# most TIMEOUT seconds (default LAB_GUEST_TIMEOUT); a guest still running
+# then is destroyed. Prints "LAB-STEP guest NAME result R" for each.
+# Status 0 only if each guest reported PASS.
+lab_wait_guests() {
+	_to=${1:-$LAB_GUEST_TIMEOUT}
+	[ $# -gt 0 ] && shift
+	_names=${*:-}
+	if [ -z "$_names" ]; then
+		for _g in $(lab_guests); do
+			[ -f "$LAB_GUESTS_DIR/$_g/domid" ] && _names="$_names $_g"
+		done
+	fi
+	_end=$(($(date +%s) + _to))
+	_rc=0
+	while :; do
+		_pending=
+		for _g in $_names; do
+			_d=$LAB_GUESTS_DIR/$_g
+			[ -f "$_d/result" ] && continue
+			if lab__domain_alive "$(cat "$_d/domid")"; then
+				_pending="$_pending $_g"
+				continue
+			fi
+			# Gone: xenconsoled may still be flushing the last lines.
+			sleep 0.3
+			_r=$(lab_guest_result "$_g")
+			echo "$_r" >"$_d/result"
+			lab_step "guest $_g result $_r t=$(lab_uptime)"
+		done
+		[ -z "$_pending" ] && break
+		# shellcheck disable=SC2086
+		lab__quiet_tick $_pending
+		if [ "$(date +%s)" -ge "$_end" ]; then
+			for _g in $_pending; do
+				echo TIMEOUT >"$LAB_GUESTS_DIR/$_g/result"
+				lab_step "guest $_g result TIMEOUT (still running after ${_to}s; destroyed)"
+				xl destroy "$_g" 2>/dev/null
+			done
+			break
+		fi
+		sleep 1
+	done
+	for _g in $_names; do
+		[ "$(cat "$LAB_GUESTS_DIR/$_g/result")" = PASS ] || _rc=1
+	done
+	return $_rc
+}
+
+# ---- Dom0 bring-up and tear-down (used by /init) ----------------------------
+
+lab__start_xen() {
+	for _m in xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc \
+		xen-blkback loop; do
+		modprobe "$_m" || { lab_error "modprobe $_m failed"; return 1; }
+	done
+	mount -t xenfs xenfs /proc/xen || { lab_error "mount xenfs failed"; return 1; }
+	mkdir -p /run/xen /run/xenstored /var/log/xen /var/lib/xen \
+		/var/lib/xenstored /var/lock
+	xenstored --pid-file=/run/xen/xenstored.pid ||
+		{ lab_error "xenstored did not start"; return 1; }
+	lab_wait_for 20 xenstored xenstore-exists / || { lab_error "xenstored not answering"; return 1; }
+	xen-init-dom0 >/run/lab/xen-init-dom0.log 2>&1 ||
+		{ cat /run/lab/xen-init-dom0.log; lab_error "xen-init-dom0 failed"; return 1; }
+	xenconsoled --log=guest --log-dir=/var/log/xen \
+		--pid-file=/run/xen/xenconsoled.pid ||
+		{ lab_error "xenconsoled did not start"; return 1; }
+	xl info | awk '/^cpu_mhz/ { printf "%d\n", $3 * 1000 }' >"$LAB_RUN/cpu_khz"
+	lab_step "xen-tools-up t=$(lab_uptime) cpu_khz=$(cat "$LAB_RUN/cpu_khz")"
+}
+
+# Waits for guests the scenario left running, then prints every guest's
+# console log with a "guest-NAME| " prefix.
+lab__finish() {
+	_left=
+	for _g in $(lab_guests); do
+		[ -f "$LAB_GUESTS_DIR/$_g/domid" ] && [ ! -f "$LAB_GUESTS_DIR/$_g/result" ] &&
+			_left="$_left $_g"
+	done
+	# shellcheck disable=SC2086
+	[ -n "$_left" ] && lab_wait_guests "${LAB_FINISH_TIMEOUT:-60}" $_left
+	for _g in $(lab_guests); do
+		_d=$LAB_GUESTS_DIR/$_g
+		if [ ! -f "$_d/domid" ]; then
+			lab_step "guest $_g result NOT-CREATED"
+		fi
+	done
+	return 0
+}
+
+lab__dump_logs() {
+	for _f in /var/log/xen/guest-*.log; do
+		[ -f "$_f" ] || continue
+		_g=${_f#/var/log/xen/guest-}
+		_g=${_g%.log}
+		echo "LAB-LOG-BEGIN $_g"
+		tr -d '\r' <"$_f" | sed "s/^/guest-$_g| /"
+		echo "LAB-LOG-END $_g"
+	done
+}
+
+lab__dump_debug() {
+	echo "LAB-LOG-BEGIN dom0-debug"
+	for _f in /var/log/xen/xl-*.log; do
+		[ -f "$_f" ] && tail -n 30 "$_f" | sed "s/^/${_f##*/}| /"
+	done
+	for _g in $(lab_guests); do
+		[ -f "$LAB_GUESTS_DIR/$_g/create.log" ] &&
+			tail -n 20 "$LAB_GUESTS_DIR/$_g/create.log" | sed "s/^/xl-create-$_g| /"
+	done
+	xl list 2>&1 | sed 's/^/xl-list| /'
+	dmesg | tail -n 60 | sed 's/^/dom0-dmesg| /'
+	xl dmesg 2>/dev/null | tail -n 40 | sed 's/^/xen-dmesg| /'
+	echo "LAB-LOG-END dom0-debug"
+}
