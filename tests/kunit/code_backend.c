@@ -6,3 +6,4 @@
  * symbols twice.
  */
 #include "../../backend/vgpu_ring_check.c"
+#include "../../backend/vgpu_back_validate.c"
