@@ -14,6 +14,8 @@
 # Documentation/xen-lab.md describes the lab, the scenario interface, the
 # caches, the timeouts and how to debug a failure.
 set -u
+# Variables set here are read by the sourced lib/*.sh.
+# shellcheck disable=SC2034
 LAB_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$LAB_DIR/../.." && pwd)
 . "$TOP/versions.env"
@@ -42,7 +44,7 @@ now() { date +%s; }
 
 # Checks the scenario; sets GUEST_NAMES, GUEST_MEM_TOTAL or CHECK_ERR.
 check_guests() {
-	GUEST_NAMES= GUEST_MEM_TOTAL=0
+	GUEST_NAMES='' GUEST_MEM_TOTAL=0
 	[ -f "$1/guests" ] || { CHECK_ERR="no guests file in $1"; return 1; }
 	ln=0
 	while read -r n t rest; do
@@ -52,7 +54,7 @@ check_guests() {
 			{ CHECK_ERR="guests:$ln: bad guest name '$n'"; return 1; }
 		case " $GUEST_NAMES " in *" $n "*) CHECK_ERR="guests:$ln: guest '$n' twice"; return 1 ;; esac
 		case $t in pv | pvh) ;; *) CHECK_ERR="guests:$ln: type '$t' is not pv or pvh"; return 1 ;; esac
-		mem=${LAB_GUEST_MEMORY:-96}
+		if [ "$t" = pvh ]; then mem=$LAB_PVH_MEMORY; else mem=$LAB_GUEST_MEMORY; fi
 		for kv in $rest; do
 			echo "$kv" | grep -qE '^[A-Za-z0-9_.-]+=[A-Za-z0-9_.,:/+@%=-]*$' ||
 				{ CHECK_ERR="guests:$ln: '$kv' is not KEY=VALUE (value: letters, digits, _.,:/+@%=-)"; return 1; }
@@ -97,10 +99,10 @@ monitor() {
 		"LAB-STEP scenario-start|30|the scenario to start" \
 		"LAB-STEP scenario-done|$((LAB_TIMEOUT + 60))|dom0.sh to finish (LAB_TIMEOUT=$LAB_TIMEOUT)" \
 		"LAB-STEP end|$((LAB_T_END + ${LAB_FINISH_TIMEOUT:-60}))|Dom0 to collect the guest logs and power off"
-	seen=0 LAST="qemu started" MISSING= t_step=$(now)
+	seen=0 LAST="qemu started" MISSING='' t_step=$(now)
 	while :; do
 		n=$(wc -l <"$log" 2>/dev/null || echo 0)
-		if [ "$n" -gt $seen ]; then
+		if [ "$n" -gt "$seen" ]; then
 			show_lines $((seen + 1)) "$n" "$log"
 			seen=$n
 		fi
@@ -128,26 +130,37 @@ monitor() {
 	done
 }
 
+# A line "NAME PASS|FAIL RUNDIR" for each scenario into $LAB_RESULTS_FILE
+# (when set): bench/run-lab-bench.sh reads the metrics from there.
+record() {
+	[ -n "${LAB_RESULTS_FILE:-}" ] && echo "$name $1 ${out:--}" >>"$LAB_RESULTS_FILE"
+	[ "$1" = PASS ]
+}
+
 run_scenario() {
-	name=$1
+	name=$1 out=
 	case $name in */*) sdir=$(cd "$name" 2>/dev/null && pwd) ;; *) sdir=$LAB_SCENARIOS/$name ;; esac
 	name=${sdir##*/}
 	T0=$(now)
 	if [ ! -d "$sdir" ]; then
 		echo "lab: $1 FAIL: no such scenario ($LAB_SCENARIOS/$1)"
+		record FAIL
 		return 1
 	fi
 	# Scenario settings (host side), with their defaults.
 	LAB_TIMEOUT=300 LAB_GUEST_TIMEOUT=180 LAB_CREATE_TIMEOUT=120
-	LAB_FINISH_TIMEOUT=60 LAB_DOM0_MEM=768 LAB_GUEST_MEMORY=96
-	LAB_GUEST_LOGLEVEL=4 LAB_GUEST_KARGS= LAB_REQUIRES=
-	LAB_DOM0_MODULES_EXTRA= LAB_DOMU_MODULES_EXTRA=
-	LAB_DOM0_FILES= LAB_DOMU_FILES= LAB_XEN_ARGS= LAB_DOM0_KARGS=
+	LAB_FINISH_TIMEOUT=60 LAB_DOM0_MEM=768 LAB_GUEST_MEMORY=96 LAB_PVH_MEMORY=128
+	LAB_GUEST_LOGLEVEL=4 LAB_GUEST_KARGS='' LAB_REQUIRES=''
+	LAB_DOM0_MODULES_EXTRA='' LAB_DOMU_MODULES_EXTRA=''
+	LAB_DOM0_FILES='' LAB_DOMU_FILES='' LAB_XEN_ARGS='' LAB_DOM0_KARGS=''
+	# (used by lab_write_env and build_overlays in lib/overlay.sh)
+	: "$LAB_GUEST_TIMEOUT $LAB_CREATE_TIMEOUT $LAB_GUEST_LOGLEVEL $LAB_GUEST_KARGS"
 	# shellcheck disable=SC1091
 	[ -f "$sdir/scenario.conf" ] && . "$sdir/scenario.conf"
 	LAB_SCENARIO=$name
 	if ! check_guests "$sdir"; then
 		echo "lab: $name FAIL: $CHECK_ERR"
+		record FAIL
 		return 1
 	fi
 	for r in $LAB_REQUIRES; do
@@ -155,11 +168,12 @@ run_scenario() {
 		*" $r "*) ;;
 		*)
 			echo "lab: $name FAIL: needs $r, which is not built (run make; see tests/xen/artefacts)"
+			record FAIL
 			return 1
 			;;
 		esac
 	done
-	LAB_ARTEFACTS=$(echo $ART_FOUND)
+	LAB_ARTEFACTS=${ART_FOUND# }
 
 	mkdir -p "$LAB_WORK/runs"
 	out=$LAB_WORK/runs/$name-$(date +%Y%m%d-%H%M%S)-$$
@@ -173,6 +187,7 @@ run_scenario() {
 	if ! build_overlays "$sdir" "$out" >"$out/build.log" 2>&1; then
 		echo "lab: $name FAIL: building the images failed:"
 		tail -n 20 "$out/build.log" | sed 's/^/  | /'
+		record FAIL
 		return 1
 	fi
 
@@ -181,6 +196,7 @@ run_scenario() {
 	xargs="$xargs dom0_max_vcpus=2 bootscrub=false $LAB_XEN_ARGS"
 	dargs="console=hvc0 loglevel=4 $LAB_DOM0_KARGS"
 	total=$((LAB_T_XEN + LAB_T_DOM0 + LAB_T_TOOLS + 30 + LAB_TIMEOUT + 60 + LAB_T_END + LAB_FINISH_TIMEOUT + 60))
+	# shellcheck disable=SC2086
 	ng=$(echo $GUEST_NAMES | wc -w)
 	echo "lab: $name: booting Xen $XEN_SERIES, Dom0 ${LAB_DOM0_MEM}M + $ng guest(s), QEMU -m $mem (logs: $out)"
 	[ -n "$LAB_ARTEFACTS" ] && echo "lab: $name: artefacts: $LAB_ARTEFACTS"
@@ -224,7 +240,7 @@ run_scenario() {
 	awk '/^LAB-LOG-BEGIN dom0-debug/{p=1;next} /^LAB-LOG-END dom0-debug/{p=0} p' "$c" >"$out/dom0-debug.log"
 	[ -s "$out/dom0-debug.log" ] || rm -f "$out/dom0-debug.log"
 	: >"$out/metrics.txt"
-	failed_guests= summary=
+	failed_guests='' summary=
 	for g in $GUEST_NAMES; do
 		sed -n "s/^guest-$g| //p" "$c" >"$out/guest-$g.log"
 		gr=$(sed -n "s/.*LAB-RESULT $g \(.*\)/\1/p" "$out/guest-$g.log" | tail -n 1)
@@ -254,6 +270,7 @@ run_scenario() {
 		echo "lab: $name PASS (${elapsed}s; guests:$summary)"
 		[ -f "$out/metrics.txt" ] && sed 's/^/lab: metric /' "$out/metrics.txt"
 		echo "PASS ${elapsed}s" >"$out/result"
+		record PASS
 		return 0
 	fi
 	echo "lab: $name FAIL (${elapsed}s)$reasons"
@@ -268,7 +285,7 @@ run_scenario() {
 	[ -f "$out/dom0-debug.log" ] && echo "--- Dom0 debug dump (xl logs, dmesg): $out/dom0-debug.log ---"
 	echo "--- full logs: $out/ (console.log, guest-NAME.log) ---"
 	echo "FAIL ${elapsed}s$reasons" >"$out/result"
-	return 1
+	record FAIL
 }
 
 # ---- main ---------------------------------------------------------------------

@@ -77,7 +77,8 @@ stage_modules() {
 # lab_read_artefacts: sets ART_DOM0_KO ART_DOM0_BIN ART_DOMU_KO ART_DOMU_BIN
 # (absolute paths) and ART_FOUND/ART_MISSING (names) from tests/xen/artefacts.
 lab_read_artefacts() {
-	ART_DOM0_KO= ART_DOM0_BIN= ART_DOMU_KO= ART_DOMU_BIN= ART_FOUND= ART_MISSING=
+	ART_DOM0_KO='' ART_DOM0_BIN='' ART_DOMU_KO='' ART_DOMU_BIN=''
+	ART_FOUND='' ART_MISSING=
 	while read -r side name cands; do
 		case $side in '' | '#'*) continue ;; esac
 		hit=
@@ -145,8 +146,9 @@ stage_bins() { # STAGE [NAME@]FILE...
 lab_write_env() {
 	{
 		for v in LAB_SCENARIO LAB_TIMEOUT LAB_GUEST_TIMEOUT LAB_CREATE_TIMEOUT \
-			LAB_FINISH_TIMEOUT LAB_GUEST_MEMORY LAB_GUEST_LOGLEVEL \
+			LAB_FINISH_TIMEOUT LAB_GUEST_MEMORY LAB_PVH_MEMORY LAB_GUEST_LOGLEVEL \
 			LAB_GUEST_KARGS LAB_ARTEFACTS; do
+			val=''
 			eval "val=\${$v:-}"
 			printf "%s='%s'\n" "$v" "$(printf %s "$val" | sed "s/'/'\\\\''/g")"
 		done

@@ -1,4 +1,4 @@
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034
 # Host side of the Xen lab: the package cache and the cached base images.
 # Sourced by tests/xen/lab.sh (needs TOP and versions.env loaded).
 #

@@ -87,11 +87,32 @@ lab_wait_for() {
 	done
 }
 
-# lab_modules_coldplug: loads the driver of every xenbus device present
-# (modprobe by modalias, as udev would at boot).
+# lab_modules_coldplug [WAIT]: loads the driver of every xenbus device
+# present (modprobe by modalias, as udev would at boot). A xenbus frontend
+# driver's modprobe returns only once its devices connected (xenbus waits up
+# to 5 minutes for them), so each modprobe runs in the background and this
+# waits at most WAIT seconds (default 60), then names the ones still busy.
 lab_modules_coldplug() {
+	_pids=
 	for _m in /sys/bus/xen/devices/*/modalias /sys/bus/xen-backend/devices/*/modalias; do
-		[ -r "$_m" ] && modprobe -q -b "$(cat "$_m")"
+		[ -r "$_m" ] || continue
+		_a=$(cat "$_m")
+		case " $_pids " in *" $_a:"*) continue ;; esac
+		modprobe -q -b "$_a" &
+		_pids="$_pids $_a:$!"
+	done
+	_end=$(($(date +%s) + ${1:-60}))
+	while :; do
+		_busy=
+		for _p in $_pids; do
+			kill -0 "${_p##*:}" 2>/dev/null && _busy="$_busy ${_p%:*}"
+		done
+		[ -z "$_busy" ] && break
+		if [ "$(date +%s)" -ge "$_end" ]; then
+			echo "lab: WARNING: still loading after ${1:-60}s:$_busy (a frontend waits for its backend to connect)"
+			break
+		fi
+		sleep 0.2
 	done
 	return 0
 }

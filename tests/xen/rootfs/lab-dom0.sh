@@ -11,6 +11,7 @@ LAB_GUESTS_DIR=$LAB_RUN/guests
 LAB_CREATE_TIMEOUT=${LAB_CREATE_TIMEOUT:-120}
 LAB_GUEST_TIMEOUT=${LAB_GUEST_TIMEOUT:-180}
 LAB_GUEST_MEMORY=${LAB_GUEST_MEMORY:-96}
+LAB_PVH_MEMORY=${LAB_PVH_MEMORY:-128}
 LAB_GUEST_LOGLEVEL=${LAB_GUEST_LOGLEVEL:-4}
 LAB_KERNEL=${LAB_KERNEL:-/lab/vmlinux}
 LAB_RAMDISK=${LAB_RAMDISK:-/lab/domU.cpio}
@@ -133,7 +134,8 @@ lab__write_cfg() {
 		echo "kernel = \"$LAB_KERNEL\""
 		echo "ramdisk = \"$LAB_RAMDISK\""
 		echo "extra = \"$_x\""
-		echo "memory = $(lab_key "$_n" memory "$LAB_GUEST_MEMORY")"
+		if [ "$_t" = pvh ]; then _m=$LAB_PVH_MEMORY; else _m=$LAB_GUEST_MEMORY; fi
+		echo "memory = $(lab_key "$_n" memory "$_m")"
 		echo "vcpus = $(lab_key "$_n" vcpus 1)"
 		echo 'on_poweroff = "destroy"'
 		echo 'on_reboot = "destroy"'

@@ -70,7 +70,7 @@ lab_quiet() {
 	done
 	"$@"
 	_rc=$?
-	xenstore-write data/lab-quiet done
+	xenstore-write data/lab-quiet "done"
 	return $_rc
 }
 
