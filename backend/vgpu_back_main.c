@@ -180,9 +180,9 @@ fail:
 module_init(vgpu_back_init);
 
 /*
- * No worker can have /dev/vgpu-back open here (it holds a module
- * reference), so no request is outstanding; removing every xenbus device
- * unmaps every ring and frees every device.
+ * No worker can have /dev/vgpu-back open here and no xenbus device is bound
+ * (both hold a module reference), so nothing is outstanding; unregistering
+ * the driver is then only bookkeeping.
  */
 static void __exit vgpu_back_exit(void)
 {
