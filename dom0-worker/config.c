@@ -28,6 +28,18 @@ void config_defaults(struct worker_config *cfg)
 	cfg->batch = 64;
 	cfg->metrics_window = 4096;
 	cfg->max_allocs = 65536;
+	cfg->max_running = 0;
+	cfg->vm_inflight = 16;
+	cfg->turn_quota = 0;
+	cfg->prio_hold_us = 500;
+	cfg->prio_share = 0;
+	snprintf(cfg->cuda_sched, sizeof(cfg->cuda_sched), "auto");
+	cfg->cuda_device = 0;
+	cfg->request_timeout_ms = 10000;
+	cfg->cuda_slot_size = 1u << 20;
+	cfg->cuda_slots = 32;
+	cfg->copy_threads = 8;
+	cfg->cuda_spin_us = 50;
 }
 
 static int set_path(char *dst, size_t size, const char *value,
@@ -56,6 +68,16 @@ static const struct u32_key u32_keys[] = {
 	{ "batch", offsetof(struct worker_config, batch), 1, 1024 },
 	{ "metrics-window", offsetof(struct worker_config, metrics_window), 1, 1u << 20 },
 	{ "max-allocs", offsetof(struct worker_config, max_allocs), 1, 1u << 24 },
+	{ "max-running", offsetof(struct worker_config, max_running), 0, 1u << 16 },
+	{ "vm-inflight", offsetof(struct worker_config, vm_inflight), 1, 256 },
+	{ "turn-quota", offsetof(struct worker_config, turn_quota), 0, 1u << 16 },
+	{ "prio-hold-us", offsetof(struct worker_config, prio_hold_us), 0, 10000000 },
+	{ "prio-share", offsetof(struct worker_config, prio_share), 0, 1u << 16 },
+	{ "cuda-device", offsetof(struct worker_config, cuda_device), 0, 255 },
+	{ "request-timeout-ms", offsetof(struct worker_config, request_timeout_ms), 0, 3600000 },
+	{ "cuda-slots", offsetof(struct worker_config, cuda_slots), 1, 64 },
+	{ "copy-threads", offsetof(struct worker_config, copy_threads), 0, 64 },
+	{ "cuda-spin-us", offsetof(struct worker_config, cuda_spin_us), 0, 1000000 },
 };
 
 int config_set(struct worker_config *cfg, const char *key, const char *value,
@@ -91,6 +113,31 @@ int config_set(struct worker_config *cfg, const char *key, const char *value,
 				 value);
 			return -1;
 		}
+		return 0;
+	}
+	if (strcmp(key, "cuda-exec") == 0)
+		return set_path(cfg->cuda_exec, sizeof(cfg->cuda_exec), value,
+				key, err, errlen);
+	if (strcmp(key, "cuda-sched") == 0) {
+		if (strcmp(value, "auto") && strcmp(value, "spin") &&
+		    strcmp(value, "yield") && strcmp(value, "block")) {
+			snprintf(err, errlen,
+				 "cuda-sched: '%s' is not auto, spin, yield or block",
+				 value);
+			return -1;
+		}
+		snprintf(cfg->cuda_sched, sizeof(cfg->cuda_sched), "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "cuda-slot-size") == 0) {
+		if (parse_size(value, &v) || v < 4096 || v > (64u << 20) ||
+		    v % 4096) {
+			snprintf(err, errlen,
+				 "cuda-slot-size: '%s' is not a multiple of 4K from 4K to 64M",
+				 value);
+			return -1;
+		}
+		cfg->cuda_slot_size = (uint32_t)v;
 		return 0;
 	}
 	if (strcmp(key, "mem-budget") == 0) {

@@ -33,6 +33,23 @@ struct worker_config {
 	uint32_t batch;			/* batch: events per read, completions per write */
 	uint32_t metrics_window;	/* metrics-window: latency samples per VM */
 	uint32_t max_allocs;		/* max-allocs: allocations per VM */
+
+	/* Asynchronous executors (CUDA): how many requests run at once. */
+	uint32_t max_running;		/* max-running: all VMs, 0 = no limit */
+	uint32_t vm_inflight;		/* vm-inflight: per VM, when its own is 0 */
+	uint32_t turn_quota;		/* turn-quota: one VM on the GPU at a time, 0 = off */
+	uint32_t prio_hold_us;		/* prio-hold-us: a level stays busy this long */
+	uint32_t prio_share;		/* prio-share: running while a higher level is busy */
+
+	/* The CUDA executor (Documentation/cuda-executor.md). */
+	char cuda_exec[CONFIG_PATH_MAX];/* cuda-exec: program, "" = beside the worker */
+	char cuda_sched[8];		/* cuda-sched: auto, spin, yield, block */
+	uint32_t cuda_device;		/* cuda-device: CUDA device ordinal */
+	uint32_t request_timeout_ms;	/* request-timeout-ms: watchdog, 0 = off */
+	uint32_t cuda_slot_size;	/* cuda-slot-size: staging chunk, bytes */
+	uint32_t cuda_slots;		/* cuda-slots: staging chunks per VM */
+	uint32_t copy_threads;		/* copy-threads: helper threads for big copies */
+	uint32_t cuda_spin_us;		/* cuda-spin-us: executor spins before sleeping */
 };
 
 void config_defaults(struct worker_config *cfg);

@@ -8,6 +8,12 @@
  * and stretches the op to --op-delay-ms. Data moves only through the
  * exec_data callbacks, which copy between the request's guest buffer and
  * the executor's memory (for the worker: VGPU_BACK_IOC_COPY).
+ *
+ * An executor may also run requests asynchronously (ops submit, pollfd,
+ * reap; the CUDA executor does): the worker then validates, submits and
+ * goes on, keeping requests of many VMs in flight (one per VM), and polls
+ * the executor's descriptor for their completions. --op-delay-ms does not
+ * apply to those.
  */
 #ifndef VGPU_WORKER_EXEC_H
 #define VGPU_WORKER_EXEC_H
@@ -38,10 +44,14 @@ struct exec_result {
 	uint64_t ret[2];
 };
 
+struct exec_cuda_params;
+
 struct exec_params {
 	uint64_t mem_budget;	/* bytes the CPU executor may allocate in all */
 	uint32_t op_delay_ms;	/* every op takes at least this long */
 	uint32_t max_allocs;	/* allocations per VM */
+	/* The CUDA executor's settings (exec_cuda.h); NULL: its defaults. */
+	const struct exec_cuda_params *cuda;
 };
 
 /* The executor's device, and one VM's use of it. */
@@ -54,6 +64,10 @@ struct exec_info {
 };
 
 struct executor;
+
+/* How an asynchronous executor reports a finished request (reap op). */
+typedef void (*exec_done_fn)(void *arg, void *tag,
+			     const struct exec_result *res);
 
 struct exec_ops {
 	const char *name;
@@ -71,6 +85,27 @@ struct exec_ops {
 	/* Fills *out; @vm may be NULL. */
 	void (*info)(struct executor *ex, const struct exec_vm *vm,
 		     struct exec_info *out);
+
+	/*
+	 * Optional (NULL for synchronous executors). submit starts a request
+	 * that passed exec_validate() and returns 0: reap reports it later
+	 * with @tag; @data and what it points to stay valid until then. Or
+	 * it returns 1 with *res filled: finished at once, no report. At
+	 * most one request of a VM is submitted at a time. vm_detach of a VM
+	 * with a request in flight ends it without a report.
+	 */
+	int (*submit)(struct executor *ex, struct exec_vm *vm,
+		      const struct vgpu_back_req *req,
+		      const struct exec_data *data, void *tag,
+		      struct exec_result *res);
+	/* A descriptor that polls readable when reap has work. */
+	int (*pollfd)(struct executor *ex);
+	/*
+	 * Does what is ready without blocking (completions, timeouts,
+	 * restarts) and calls @done for each finished request. Returns how
+	 * many finished.
+	 */
+	int (*reap)(struct executor *ex, exec_done_fn done, void *arg);
 };
 
 struct executor {
@@ -111,5 +146,6 @@ void exec_reply_info(struct executor *ex, const struct exec_vm *vm,
 const char *exec_op_name(uint8_t op);
 
 extern const struct exec_ops exec_cpu_ops;
+extern const struct exec_ops exec_cuda_ops;
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "exec.h"
+#include "exec_cuda.h"
 #include "log.h"
 #include "transport.h"
 #include "worker.h"
@@ -39,6 +40,19 @@ static const struct option options[] = {
 	{ "batch", required_argument, NULL, 0 },
 	{ "metrics-window", required_argument, NULL, 0 },
 	{ "max-allocs", required_argument, NULL, 0 },
+	{ "max-running", required_argument, NULL, 0 },
+	{ "vm-inflight", required_argument, NULL, 0 },
+	{ "turn-quota", required_argument, NULL, 0 },
+	{ "prio-hold-us", required_argument, NULL, 0 },
+	{ "prio-share", required_argument, NULL, 0 },
+	{ "cuda-exec", required_argument, NULL, 0 },
+	{ "cuda-device", required_argument, NULL, 0 },
+	{ "cuda-sched", required_argument, NULL, 0 },
+	{ "request-timeout-ms", required_argument, NULL, 0 },
+	{ "cuda-slot-size", required_argument, NULL, 0 },
+	{ "cuda-slots", required_argument, NULL, 0 },
+	{ "copy-threads", required_argument, NULL, 0 },
+	{ "cuda-spin-us", required_argument, NULL, 0 },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -62,6 +76,28 @@ static void usage(FILE *f)
 "      --batch N            events per read, completions per write (default 64)\n"
 "      --metrics-window N   latency samples kept per VM (default 4096)\n"
 "      --max-allocs N       allocations per VM (default 65536)\n"
+"      --max-running N      requests running at once on the CUDA executor,\n"
+"                           all VMs together (default 0: no limit)\n"
+"      --vm-inflight N      requests of one VM on the CUDA executor at once,\n"
+"                           when the VM has no max-inflight (default 16)\n"
+"      --turn-quota N       one VM's requests on the GPU at a time, up to N\n"
+"                           per turn (default 0: all VMs at once)\n"
+"      --prio-hold-us N     a priority level counts as busy N us after its\n"
+"                           last request (default 500)\n"
+"      --prio-share N       while a higher level is busy, a lower one starts\n"
+"                           a request only when fewer than N run (default 0:\n"
+"                           not at all, strict priority)\n"
+"CUDA executor (Documentation/cuda-executor.md):\n"
+"      --cuda-exec PATH     per-VM executor program (default: vgpu-cuda-exec\n"
+"                           beside vgpu-worker)\n"
+"      --cuda-device N      CUDA device ordinal (default 0)\n"
+"      --cuda-sched MODE    auto, spin, yield or block (default auto)\n"
+"      --request-timeout-ms N  watchdog: a request running longer gets its\n"
+"                           VM's executor restarted (default 10000, 0: off)\n"
+"      --cuda-slot-size SIZE  staging chunk (default 1M)\n"
+"      --cuda-slots N       staging chunks per VM (default 32)\n"
+"      --copy-threads N     helper threads for large copies (default 8)\n"
+"      --cuda-spin-us N     executor spins N us before sleeping (default 50)\n"
 "  -h, --help               this text\n"
 "Signals: TERM/INT finish queued requests and exit; HUP reopens the order\n"
 "log; USR1 prints metrics.\n");
@@ -169,6 +205,7 @@ int main(int argc, char **argv)
 {
 	struct worker_config cfg;
 	struct exec_params ep;
+	struct exec_cuda_params cp;
 	struct executor ex;
 	struct exec_info ei;
 	struct transport tp = { .fd = -1 };
@@ -188,10 +225,20 @@ int main(int argc, char **argv)
 	}
 	ctl.wait_mask = &wait_mask;
 
+	exec_cuda_default_params(&cp);
+	cp.program = cfg.cuda_exec;
+	cp.device = (int)cfg.cuda_device;
+	cp.sched = cfg.cuda_sched;
+	cp.request_timeout_ms = cfg.request_timeout_ms;
+	cp.slot_size = cfg.cuda_slot_size;
+	cp.nslots = cfg.cuda_slots;
+	cp.copy_threads = cfg.copy_threads;
+	cp.spin_us = cfg.cuda_spin_us;
 	ep = (struct exec_params){
 		.mem_budget = cfg.mem_budget,
 		.op_delay_ms = cfg.op_delay_ms,
 		.max_allocs = cfg.max_allocs,
+		.cuda = &cp,
 	};
 	err = exec_create(&ex, cfg.executor, &ep);
 	if (err) {

@@ -88,9 +88,14 @@ static void heap_remove(struct sched_heap *h, struct sched_vm *vm)
 	heap_down(h, (uint32_t)h->v[i]->heap_idx);
 }
 
+static uint32_t max_running(const struct sched_vm *vm)
+{
+	return vm->max_running ? vm->max_running : 1;
+}
+
 static void make_ready(struct sched *s, struct sched_vm *vm)
 {
-	if (vm->heap_idx < 0 && vm->head && !vm->running)
+	if (vm->heap_idx < 0 && vm->head && vm->running < max_running(vm))
 		heap_push(&s->level[sched_vm_level(vm)], vm);
 }
 
@@ -182,6 +187,14 @@ void sched_vm_set_max_queued(struct sched_vm *vm, uint32_t max_queued)
 	vm->max_queued = max_queued;
 }
 
+void sched_vm_set_max_running(struct sched *s, struct sched_vm *vm,
+			      uint32_t max_running)
+{
+	vm->max_running = max_running;
+	if (vm->attached)
+		make_ready(s, vm);	/* a raised limit may free its next */
+}
+
 int sched_enqueue(struct sched *s, struct sched_vm *vm, struct sched_req *r)
 {
 	uint32_t vm_max = vm->max_queued ? vm->max_queued : s->p.vm_max_queued;
@@ -215,32 +228,47 @@ int sched_has_ready(const struct sched *s)
 	return 0;
 }
 
+/* Starts the head request of a ready VM (taken out of its heap). */
+static struct sched_req *start_head(struct sched *s, struct sched_vm *vm)
+{
+	struct sched_req *r = vm->head;
+
+	vm->head = r->next;
+	if (!vm->head)
+		vm->tail = NULL;
+	r->next = NULL;
+	vm->queued--;
+	s->queued--;
+	vm->running++;
+	s->running++;
+	r->t_start = s->p.clock(s->p.clock_ctx);
+	make_ready(s, vm);	/* its next, if it may run too */
+	return r;
+}
+
 struct sched_req *sched_pick(struct sched *s, struct sched_vm **vm_out)
 {
 	for (unsigned int l = 0; l < SCHED_NR_LEVELS; l++) {
 		struct sched_heap *h = &s->level[l];
 		struct sched_vm *vm;
-		struct sched_req *r;
 
 		if (!h->n)
 			continue;
 		vm = h->v[0];
 		heap_remove(h, vm);
-		r = vm->head;
-		vm->head = r->next;
-		if (!vm->head)
-			vm->tail = NULL;
-		r->next = NULL;
-		vm->queued--;
-		s->queued--;
-		vm->running++;
-		s->running++;
-		r->t_start = s->p.clock(s->p.clock_ctx);
 		if (vm_out)
 			*vm_out = vm;
-		return r;
+		return start_head(s, vm);
 	}
 	return NULL;
+}
+
+struct sched_req *sched_pick_vm(struct sched *s, struct sched_vm *vm)
+{
+	if (!vm->attached || vm->heap_idx < 0)
+		return NULL;
+	heap_remove(&s->level[sched_vm_level(vm)], vm);
+	return start_head(s, vm);
 }
 
 void sched_done(struct sched *s, struct sched_vm *vm)

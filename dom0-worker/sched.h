@@ -5,8 +5,9 @@
  *
  * Policy (SCHED_STRICT, the only mode of this version):
  *  - each VM has a FIFO of its requests; a VM's requests start in the order
- *    they arrived, and at most one of a VM's requests runs at a time, so
- *    they also complete in that order (stream semantics);
+ *    they arrived, and at most max_running of a VM's requests run at a time
+ *    (1 unless set: sched_vm_set_max_running(); an executor that takes
+ *    more than one completes them in order, as a stream does);
  *  - across VMs, strict priority: a high VM's request always starts before
  *    a medium one's, a medium before a low;
  *  - within a level, the request that arrived first starts first, whatever
@@ -49,7 +50,8 @@ struct sched_vm {
 	struct sched_req *head, *tail;
 	uint32_t queued;	/* requests waiting, not counting the running one */
 	uint32_t max_queued;	/* 0: the scheduler's vm_max_queued */
-	uint32_t running;	/* 0 or 1 in this version */
+	uint32_t running;	/* started and not done */
+	uint32_t max_running;	/* 0: 1 */
 	uint8_t prio;		/* level, 0 = highest */
 	uint8_t attached;
 	int32_t heap_idx;	/* index in its level's heap, -1 if not ready */
@@ -95,6 +97,9 @@ void sched_vm_remove(struct sched *s, struct sched_vm *vm,
 /* Moves the VM and its queued requests to level @prio; next pick sees it. */
 void sched_vm_set_prio(struct sched *s, struct sched_vm *vm, uint8_t prio);
 void sched_vm_set_max_queued(struct sched_vm *vm, uint32_t max_queued);
+/* Requests of the VM that may run at once (0 or 1: one). */
+void sched_vm_set_max_running(struct sched *s, struct sched_vm *vm,
+			      uint32_t max_running);
 
 /*
  * Queues @r at the tail of the VM's FIFO. 0, -EBUSY when the VM's queue is
@@ -108,6 +113,13 @@ int sched_enqueue(struct sched *s, struct sched_vm *vm, struct sched_req *r);
  * when no VM is ready. *vm_out gets its VM.
  */
 struct sched_req *sched_pick(struct sched *s, struct sched_vm **vm_out);
+
+/*
+ * Like sched_pick(), but from @vm only: its next request if it is ready
+ * (queued, under its running limit), else NULL. For executors that give
+ * the GPU to one VM at a time.
+ */
+struct sched_req *sched_pick_vm(struct sched *s, struct sched_vm *vm);
 
 /* The VM's running request finished; its next request becomes ready. */
 void sched_done(struct sched *s, struct sched_vm *vm);

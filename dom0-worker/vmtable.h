@@ -20,6 +20,8 @@ struct vm {
 	struct exec_vm ex;		/* ex.cfg: the settings from the backend */
 	struct sched_vm sched;
 	struct vm_metrics metrics;
+	/* Its requests on an asynchronous executor, oldest first. */
+	void *running, *running_tail;
 };
 
 struct vmtable {

@@ -12,16 +12,21 @@
 #include "log.h"
 #include "worker.h"
 
+struct copy_ctx {
+	struct transport *tp;
+	uint64_t handle;
+};
+
 struct wreq {
 	struct sched_req sr;	/* first: the scheduler hands back &sr */
 	uint64_t handle;
 	struct vgpu_back_req req;
 	struct vm *vm;
-};
-
-struct copy_ctx {
-	struct transport *tp;
-	uint64_t handle;
+	/* Asynchronous executors: live as long as the request runs. */
+	struct copy_ctx cc;
+	struct exec_data data;
+	uint8_t level;		/* the level it started at */
+	struct wreq *run_next;	/* its VM's running list */
 };
 
 static uint64_t mono_ns(void *ctx)
@@ -82,10 +87,37 @@ static void free_req(struct sched_req *r, void *arg)
 
 static void vm_free(struct worker *w, struct vm *vm)
 {
+	struct wreq *rq = vm->running;
+
 	sched_vm_remove(&w->sched, &vm->sched, free_req, w);
+	if (w->turn == vm)
+		w->turn = NULL;
+	/* Ends requests in flight without reporting them (the backend did). */
 	w->ex->ops->vm_detach(w->ex, &vm->ex);
+	while (rq) {
+		struct wreq *next = rq->run_next;
+
+		w->running--;
+		w->running_lvl[rq->level]--;
+		w->stats.dropped++;
+		free(rq);
+		rq = next;
+	}
 	metrics_fini(&vm->metrics);
 	free(vm);
+}
+
+/*
+ * Requests of a VM the executor may hold at once: one for a synchronous
+ * executor; for an asynchronous one the VM's max-inflight, else
+ * vm-inflight.
+ */
+static uint32_t vm_max_running(const struct worker *w,
+			       const struct vgpu_back_vm *cfg)
+{
+	if (!w->ex->ops->submit)
+		return 1;
+	return cfg->max_inflight ? cfg->max_inflight : w->cfg.vm_inflight;
 }
 
 void worker_fini(struct worker *w)
@@ -188,9 +220,9 @@ static void log_vm(const char *what, const struct vgpu_back_vm *c)
 		 what, c->domid, c->devid, c->vm_id, pool_name(c->pool, pb),
 		 prio_name(c->priority), c->max_queued,
 		 (unsigned long long)c->mem_quota);
-	if (c->max_inflight > 1 || c->rate_limit)
-		log_info("domid=%u devid=%u: max_inflight=%u rate_limit=%u are not enforced by this worker version (it runs one request of a VM at a time)",
-			 c->domid, c->devid, c->max_inflight, c->rate_limit);
+	if (c->rate_limit)
+		log_info("domid=%u devid=%u: rate_limit=%u is not enforced by this worker version",
+			 c->domid, c->devid, c->rate_limit);
 }
 
 static void apply_config(struct worker *w, struct vm *vm,
@@ -204,6 +236,7 @@ static void apply_config(struct worker *w, struct vm *vm,
 	cur->devid = devid;
 	sched_vm_set_prio(&w->sched, &vm->sched, cfg->priority);
 	sched_vm_set_max_queued(&vm->sched, cfg->max_queued);
+	sched_vm_set_max_running(&w->sched, &vm->sched, vm_max_running(w, cfg));
 }
 
 static void on_connect(struct worker *w, const struct vgpu_back_vm *cfg)
@@ -244,6 +277,7 @@ static void on_connect(struct worker *w, const struct vgpu_back_vm *cfg)
 		free(vm);
 		goto nomem;
 	}
+	sched_vm_set_max_running(&w->sched, &vm->sched, vm_max_running(w, cfg));
 	vmtable_insert(&w->vms, vm);
 	log_vm("connect", cfg);
 	return;
@@ -437,37 +471,266 @@ static int copy_cb(void *ctx, uint32_t direction, uint64_t offset, void *buf,
 	return c->tp->ops->copy(c->tp, c->handle, offset, buf, len, direction);
 }
 
+/* A request ran: metrics, the scheduler, its completion. */
+static void finish(struct worker *w, struct wreq *rq,
+		   const struct exec_result *res)
+{
+	struct vm *vm = rq->vm;
+	struct sched_req *sr = &rq->sr;
+	uint64_t end = mono_ns(NULL);
+
+	if (res->status != VGPUIF_RSP_OKAY)
+		log_debug("domid=%u devid=%u id=%llu op=%s: status %d",
+			  vm->ex.cfg.domid, vm->ex.cfg.devid,
+			  (unsigned long long)rq->req.id,
+			  exec_op_name(rq->req.operation), res->status);
+	metrics_record(&vm->metrics, res->status, sr->t_start - sr->t_enqueue,
+		       end - sr->t_start);
+	sched_done(&w->sched, &vm->sched);
+	complete(w, &vm->ex.cfg, rq->handle, rq->req.operation, res);
+	free(rq);
+}
+
+static int is_async(const struct worker *w)
+{
+	return w->ex->ops->submit != NULL;
+}
+
+/* The level sched_pick() would take from, SCHED_NR_LEVELS if none. */
+static unsigned int next_level(const struct worker *w)
+{
+	for (unsigned int l = 0; l < SCHED_NR_LEVELS; l++)
+		if (w->sched.level[l].n)
+			return l;
+	return SCHED_NR_LEVELS;
+}
+
+/*
+ * 0 when a request of level @l may start now; otherwise nanoseconds until
+ * it may (UINT64_MAX: not before a running request finishes). See worker.h.
+ */
+static uint64_t gate(const struct worker *w, unsigned int l, uint64_t now)
+{
+	uint64_t wait = 0;
+
+	if (w->cfg.max_running && w->running >= w->cfg.max_running)
+		return UINT64_MAX;
+	if (w->running < w->cfg.prio_share)
+		return 0;
+	for (unsigned int h = 0; h < l; h++) {
+		if (w->running_lvl[h])
+			return UINT64_MAX;
+		if (now < w->lvl_busy_until[h] &&
+		    (!wait || w->lvl_busy_until[h] - now < wait))
+			wait = w->lvl_busy_until[h] - now;
+	}
+	return wait;
+}
+
+static void on_exec_done(void *arg, void *tag, const struct exec_result *res)
+{
+	struct worker *w = arg;
+	struct wreq *rq = tag;
+	struct vm *vm = rq->vm;
+
+	/* A VM's requests finish in order: this is the oldest. */
+	if (vm->running == rq) {
+		vm->running = rq->run_next;
+		if (!vm->running)
+			vm->running_tail = NULL;
+	} else {
+		log_error("domid=%u devid=%u: executor finished requests out of order",
+			  vm->ex.cfg.domid, vm->ex.cfg.devid);
+		for (struct wreq *p = vm->running; p; p = p->run_next)
+			if (p->run_next == rq) {
+				p->run_next = rq->run_next;
+				if (vm->running_tail == rq)
+					vm->running_tail = p;
+				break;
+			}
+	}
+	w->running--;
+	w->running_lvl[rq->level]--;
+	w->lvl_busy_until[rq->level] = mono_ns(NULL) +
+				       w->cfg.prio_hold_us * 1000ull;
+	if (w->turn == vm && !vm->running)
+		w->turn = NULL;		/* its turn is over */
+	finish(w, rq, res);
+}
+
+int worker_reap(struct worker *w)
+{
+	if (!is_async(w))
+		return 0;
+	return w->ex->ops->reap(w->ex, on_exec_done, w);
+}
+
+/*
+ * Starts every request the limits and the gate allow. How many started;
+ * *wait_ns: when the gate opens by itself (UINT64_MAX: not by time).
+ */
+/* 1 if a level above @l is busy: running, ready, or within prio-hold-us. */
+static int higher_busy(const struct worker *w, unsigned int l, uint64_t now,
+		       uint64_t *until)
+{
+	int busy = 0;
+
+	for (unsigned int h = 0; h < l; h++) {
+		if (w->running_lvl[h] || w->sched.level[h].n)
+			return 1;
+		if (now < w->lvl_busy_until[h]) {
+			busy = 1;
+			if (until && (!*until || w->lvl_busy_until[h] < *until))
+				*until = w->lvl_busy_until[h];
+		}
+	}
+	return busy;
+}
+
+static void start_one(struct worker *w, struct wreq *rq)
+{
+	struct exec_result res;
+
+	rq->cc.tp = w->tp;
+	rq->cc.handle = rq->handle;
+	rq->data.copy = copy_cb;
+	rq->data.ctx = &rq->cc;
+	rq->level = rq->vm->sched.prio < SCHED_NR_LEVELS ?
+		    rq->vm->sched.prio : SCHED_NR_LEVELS - 1;
+	res = (struct exec_result){ .status = exec_validate(&rq->req) };
+	if (res.status == VGPUIF_RSP_OKAY &&
+	    w->ex->ops->submit(w->ex, &rq->vm->ex, &rq->req, &rq->data,
+			       rq, &res) == 0) {
+		rq->run_next = NULL;
+		if (rq->vm->running_tail)
+			((struct wreq *)rq->vm->running_tail)->run_next = rq;
+		else
+			rq->vm->running = rq;
+		rq->vm->running_tail = rq;
+		w->running++;
+		w->running_lvl[rq->level]++;
+		return;
+	}
+	finish(w, rq, &res);
+}
+
+/*
+ * turn-quota: starts what the VM whose turn it is may start, or gives the
+ * turn to the scheduler's pick. How many started.
+ */
+static int dispatch_turns(struct worker *w, uint64_t now, uint64_t *wait_ns)
+{
+	int n = 0;
+
+	for (;;) {
+		unsigned int l = next_level(w);
+		struct sched_vm *svm;
+		struct wreq *rq;
+		uint64_t until = 0;
+		uint32_t quota;
+
+		if (l == SCHED_NR_LEVELS)
+			break;
+		if (w->turn && !w->turn->running)
+			w->turn = NULL;	/* nothing of it runs: the turn is over */
+		if (w->turn) {
+			struct vm *t = w->turn;
+			unsigned int tl = t->sched.prio < SCHED_NR_LEVELS ?
+					  t->sched.prio : SCHED_NR_LEVELS - 1;
+
+			/* A higher level waits: the turn only drains now. */
+			if (l < tl)
+				break;
+			quota = higher_busy(w, tl, now, NULL) ? w->cfg.prio_share :
+				w->cfg.turn_quota;
+			if (w->turn_started >= quota)
+				break;
+			rq = (struct wreq *)sched_pick_vm(&w->sched, &t->sched);
+			if (!rq)
+				break;	/* nothing more of it ready: it drains */
+			w->turn_started++;
+			n++;
+			start_one(w, rq);
+			continue;
+		}
+		if (w->cfg.max_running && w->running >= w->cfg.max_running)
+			break;
+		quota = higher_busy(w, l, now, &until) ? w->cfg.prio_share :
+			w->cfg.turn_quota;
+		if (!quota) {
+			w->stats.gated++;
+			if (until)
+				*wait_ns = until - now;
+			break;
+		}
+		rq = (struct wreq *)sched_pick(&w->sched, &svm);
+		if (!rq)
+			break;
+		w->turn = rq->vm;
+		w->turn_started = 1;
+		n++;
+		start_one(w, rq);
+	}
+	return n;
+}
+
+/*
+ * Starts every request the limits and the gate allow. How many started;
+ * *wait_ns: when the gate opens by itself (UINT64_MAX: not by time).
+ */
+static int dispatch(struct worker *w, uint64_t *wait_ns)
+{
+	uint64_t now = mono_ns(NULL);
+	int n = 0;
+
+	*wait_ns = UINT64_MAX;
+	if (w->cfg.turn_quota)
+		return dispatch_turns(w, now, wait_ns);
+	for (;;) {
+		unsigned int l = next_level(w);
+		struct sched_vm *svm;
+		struct wreq *rq;
+		uint64_t g;
+
+		if (l == SCHED_NR_LEVELS)
+			break;
+		g = gate(w, l, now);
+		if (g) {
+			*wait_ns = g;
+			w->stats.gated++;
+			break;
+		}
+		rq = (struct wreq *)sched_pick(&w->sched, &svm);
+		if (!rq)
+			break;
+		n++;
+		start_one(w, rq);
+	}
+	return n;
+}
+
 int worker_run_one(struct worker *w)
 {
 	struct sched_vm *svm;
-	struct sched_req *sr = sched_pick(&w->sched, &svm);
+	struct sched_req *sr;
 	struct copy_ctx cc;
 	struct exec_data data;
 	struct exec_result res;
 	struct wreq *rq;
-	struct vm *vm;
-	uint64_t end;
+	uint64_t wait;
 
+	if (is_async(w))
+		return dispatch(w, &wait) > 0;
+	sr = sched_pick(&w->sched, &svm);
 	if (!sr)
 		return 0;
 	rq = (struct wreq *)sr;
-	vm = rq->vm;
 	cc.tp = w->tp;
 	cc.handle = rq->handle;
 	data.copy = copy_cb;
 	data.ctx = &cc;
-	exec_execute(w->ex, &vm->ex, &rq->req, &data, &res);
-	end = mono_ns(NULL);
-	if (res.status != VGPUIF_RSP_OKAY)
-		log_debug("domid=%u devid=%u id=%llu op=%s: status %d",
-			  vm->ex.cfg.domid, vm->ex.cfg.devid,
-			  (unsigned long long)rq->req.id,
-			  exec_op_name(rq->req.operation), res.status);
-	metrics_record(&vm->metrics, res.status, sr->t_start - sr->t_enqueue,
-		       end - sr->t_start);
-	sched_done(&w->sched, &vm->sched);
-	complete(w, &vm->ex.cfg, rq->handle, rq->req.operation, &res);
-	free(rq);
+	exec_execute(w->ex, &rq->vm->ex, &rq->req, &data, &res);
+	finish(w, rq, &res);
 	return 1;
 }
 
@@ -490,15 +753,20 @@ int worker_run(struct worker *w, struct worker_ctl *ctl)
 {
 	uint64_t interval = (uint64_t)w->cfg.stats_interval * 1000000000ull;
 	uint64_t next_stats = interval ? mono_ns(NULL) + interval : 0;
+	uint64_t gate_wait = UINT64_MAX;
+	int async = is_async(w);
 	int draining = 0;
 	int err = 0;
 
 	for (;;) {
-		struct pollfd pfd = { .fd = w->tp->ops->pollfd(w->tp), .events = POLLIN };
+		struct pollfd pfd[2] = {
+			{ .fd = w->tp->ops->pollfd(w->tp), .events = POLLIN },
+			{ .fd = async ? w->ex->ops->pollfd(w->ex) : -1,
+			  .events = POLLIN },
+		};
 		struct timespec ts, *tsp = NULL;
+		uint64_t now, left = UINT64_MAX;
 		int ready, r;
-		nfds_t nfds;
-		uint64_t now;
 
 		handle_ctl(w, ctl);
 		if (w->error) {
@@ -506,8 +774,8 @@ int worker_run(struct worker *w, struct worker_ctl *ctl)
 			break;
 		}
 		if (ctl->stop >= 2) {
-			log_warn("second stop signal: exiting with %u requests queued; the backend fails them",
-				 sched_queued(&w->sched));
+			log_warn("second stop signal: exiting with %u requests queued and %u running; the backend fails them",
+				 sched_queued(&w->sched), w->running);
 			break;
 		}
 		if (ctl->stop && !draining) {
@@ -515,8 +783,14 @@ int worker_run(struct worker *w, struct worker_ctl *ctl)
 			log_info("stopping: no new events; finishing %u queued requests",
 				 sched_queued(&w->sched));
 		}
-		ready = sched_has_ready(&w->sched);
-		if (draining && !ready)
+		/*
+		 * Ready: a request can start now. With an asynchronous
+		 * executor, dispatch() has started all that could, so only the
+		 * gate opening with time makes one ready.
+		 */
+		ready = async ? 0 : sched_has_ready(&w->sched);
+		if (draining && !ready && !w->running &&
+		    (!async || !sched_has_ready(&w->sched)))
 			break;
 		if (!ready && w->ncomp) {
 			err = worker_flush(w);
@@ -525,32 +799,34 @@ int worker_run(struct worker *w, struct worker_ctl *ctl)
 		}
 
 		/* Wait for events, or only look when work is ready. */
-		nfds = !draining && sched_space(&w->sched) ? 1 : 0;
+		if (draining || !sched_space(&w->sched))
+			pfd[0].fd = -1;
 		now = mono_ns(NULL);
-		if (ready) {
-			ts = (struct timespec){ 0 };
-			tsp = &ts;
-		} else if (interval) {
-			uint64_t left = next_stats > now ? next_stats - now : 0;
-
+		if (interval)
+			left = next_stats > now ? next_stats - now : 0;
+		if (async && gate_wait < left)
+			left = gate_wait;
+		if (ready)
+			left = 0;
+		if (left != UINT64_MAX) {
 			ts.tv_sec = (time_t)(left / 1000000000ull);
 			ts.tv_nsec = (long)(left % 1000000000ull);
 			tsp = &ts;
 		}
-		r = ppoll(&pfd, nfds, tsp, ctl->wait_mask);
+		r = ppoll(pfd, 2, tsp, ctl->wait_mask);
 		if (r < 0 && errno != EINTR) {
 			err = -errno;
 			log_error("ppoll: %s", strerror(errno));
 			break;
 		}
-		if (r > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		if (r > 0 && (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL))) {
 			log_error("backend device reported %s",
-				  pfd.revents & POLLNVAL ? "POLLNVAL" :
-				  pfd.revents & POLLHUP ? "POLLHUP" : "POLLERR");
+				  pfd[0].revents & POLLNVAL ? "POLLNVAL" :
+				  pfd[0].revents & POLLHUP ? "POLLHUP" : "POLLERR");
 			err = -EIO;
 			break;
 		}
-		if (r > 0 && (pfd.revents & POLLIN)) {
+		if (r > 0 && (pfd[0].revents & POLLIN)) {
 			r = worker_read(w);
 			if (r < 0) {
 				err = r;
@@ -558,11 +834,22 @@ int worker_run(struct worker *w, struct worker_ctl *ctl)
 				break;
 			}
 		}
+		if (async && r > 0 && (pfd[1].revents & POLLIN))
+			worker_reap(w);
 		if (interval && mono_ns(NULL) >= next_stats) {
 			worker_print_metrics(w, "interval");
 			next_stats = mono_ns(NULL) + interval;
 		}
 
+		if (async) {
+			dispatch(w, &gate_wait);
+			if (w->ncomp) {
+				err = worker_flush(w);
+				if (err)
+					break;
+			}
+			continue;
+		}
 		worker_run_one(w);
 		if (w->ncomp && (!sched_has_ready(&w->sched) ||
 				 mono_ns(NULL) - w->first_pending_ns >= WORKER_FLUSH_NS)) {

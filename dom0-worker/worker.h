@@ -14,6 +14,25 @@
  *   4. run one request (sched_pick, exec_execute) and queue its completion;
  *   5. write the pending completions when `batch` are pending, when nothing
  *      is ready to run, or when the oldest has waited WORKER_FLUSH_NS.
+ *
+ * With an asynchronous executor (exec.h: submit, pollfd, reap; the CUDA
+ * executor) steps 2 and 4 change: the wait also covers the executor's
+ * descriptor, finished requests are reaped from it, and step 4 starts
+ * every request it may (one per VM, each VM in its own executor process)
+ * instead of running one. What it may start:
+ *   - at most max-running requests in all (0: no limit);
+ *   - the scheduler's pick order (strict priority, FIFO within a level);
+ *   - priority gate: while a higher level is busy (a request of it runs,
+ *     or one finished less than prio-hold-us ago), a lower level starts a
+ *     request only if fewer than prio-share requests run. The GPU runs
+ *     contexts of several processes by time-slicing, so a high VM's
+ *     request is only fast when little else is on the GPU with it;
+ *   - turns (turn-quota N > 0): one VM at a time has requests in the
+ *     executor. The VM the scheduler picks gets the turn and starts up to
+ *     N of its requests (prio-share while a higher level is busy), which
+ *     its process pipelines; the turn ends when they have all finished.
+ *     A ready VM of a higher level stops the turn from starting more.
+ *     Each GPU context switch is then paid once per turn.
  */
 #ifndef VGPU_WORKER_WORKER_H
 #define VGPU_WORKER_WORKER_H
@@ -51,6 +70,7 @@ struct worker_stats {
 	uint64_t dropped;		/* queued when their VM disconnected */
 	uint64_t refused_completions;	/* the backend did not know the handle */
 	uint64_t unknown_vm;		/* requests of no connected VM */
+	uint64_t gated;			/* starts held back by the priority gate */
 };
 
 struct worker {
@@ -69,6 +89,13 @@ struct worker {
 	unsigned int nretired, retired_pos;
 	struct worker_stats stats;
 	int error;	/* a transport failure outside worker_run()'s view */
+	/* Asynchronous executors: requests running, per level, and since when idle. */
+	unsigned int running;
+	unsigned int running_lvl[SCHED_NR_LEVELS];
+	uint64_t lvl_busy_until[SCHED_NR_LEVELS];
+	/* turn-quota: the VM whose turn it is, and how many it started. */
+	struct vm *turn;
+	uint32_t turn_started;
 };
 
 /*
@@ -87,8 +114,13 @@ int worker_handle_event(struct worker *w, const struct vgpu_back_event *ev);
  * queues have room for. Events handled, or -errno.
  */
 int worker_read(struct worker *w);
-/* Runs the next request, if any. 1 if one ran, 0 if none was ready. */
+/*
+ * Runs the next request, if any. 1 if one ran, 0 if none was ready. With
+ * an asynchronous executor: starts every request it may, 1 if any.
+ */
 int worker_run_one(struct worker *w);
+/* Asynchronous executors: reports the finished requests. How many. */
+int worker_reap(struct worker *w);
 /* Writes every pending completion. 0 or -errno. */
 int worker_flush(struct worker *w);
 

@@ -134,6 +134,60 @@ static void test_fifo_within_level_across_pools(void **state)
 	sched_fini(&s);
 }
 
+/*
+ * max_running > 1 (asynchronous executors): a VM's requests start in order
+ * up to its limit, and its key stays its oldest waiting request's, so a
+ * VM that arrived earlier in the level still goes first; sched_pick_vm()
+ * takes from one VM only.
+ */
+static void test_max_running(void **state)
+{
+	struct sched s;
+	struct sched_vm vms[2];
+	struct sched_vm *vm;
+	struct treq *r[6];
+
+	(void)state;
+	init(&s, 100, 10);
+	sched_vm_add(&s, &vms[0], 1, 0);
+	sched_vm_add(&s, &vms[1], 1, 0);
+	sched_vm_set_max_running(&s, &vms[0], 2);
+	sched_enqueue(&s, &vms[0], &req(0, 1)->sr);
+	sched_enqueue(&s, &vms[1], &req(1, 1)->sr);
+	sched_enqueue(&s, &vms[0], &req(0, 2)->sr);
+	sched_enqueue(&s, &vms[0], &req(0, 3)->sr);
+	r[0] = (struct treq *)sched_pick(&s, &vm);
+	r[1] = (struct treq *)sched_pick(&s, &vm);
+	r[2] = (struct treq *)sched_pick(&s, &vm);
+	assert_int_equal(r[0]->vm, 0);
+	assert_int_equal(r[0]->n, 1);
+	assert_int_equal(r[1]->vm, 1);
+	assert_int_equal(r[2]->vm, 0);
+	assert_int_equal(r[2]->n, 2);
+	/* VM 0 has two running, its limit; VM 1 one, its limit. */
+	assert_null(sched_pick(&s, &vm));
+	assert_null(sched_pick_vm(&s, &vms[0]));
+	sched_done(&s, &vms[0]);
+	r[3] = (struct treq *)sched_pick_vm(&s, &vms[0]);
+	assert_non_null(r[3]);
+	assert_int_equal(r[3]->n, 3);
+	assert_null(sched_pick_vm(&s, &vms[1]));	/* nothing waiting */
+	/* A lowered limit holds back the next start. */
+	sched_vm_set_max_running(&s, &vms[0], 1);
+	sched_enqueue(&s, &vms[0], &req(0, 4)->sr);
+	sched_done(&s, &vms[0]);
+	assert_null(sched_pick(&s, &vm));
+	sched_done(&s, &vms[0]);
+	r[4] = (struct treq *)sched_pick(&s, &vm);
+	assert_int_equal(r[4]->n, 4);
+	sched_done(&s, &vms[0]);
+	sched_done(&s, &vms[1]);
+	assert_int_equal(s.running, 0);
+	for (int i = 0; i < 5; i++)
+		free(r[i]);
+	sched_fini(&s);
+}
+
 /* One running request per VM: its next waits; other VMs go on. */
 static void test_one_running_per_vm(void **state)
 {
@@ -432,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_enqueue_detached),
 		cmocka_unit_test(test_set_prio_live),
 		cmocka_unit_test(test_vm_remove),
+		cmocka_unit_test(test_max_running),
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_random_against_model),
 	};

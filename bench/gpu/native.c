@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vgpu-gpu-native: the anchors of bench/gpu, a plain single-process CUDA
+ * Driver API program on the same GPU, pinned host memory (cuMemHostAlloc).
+ * vgpu-gpu-bench runs it and compares. Prints "key=value" lines.
+ *
+ *   vgpu-gpu-native small N SECONDS   vector adds of N floats in a loop:
+ *        H2D a, H2D b, kernel, D2H c, stream sync (the two-copy form the
+ *        lab's figures use) and the packed form (one H2D of a|b, as the
+ *        vgpu protocol lays them out); adds/s and latency p50/p99.
+ *   vgpu-gpu-native big BYTES REPS     H2D of BYTES, kernel x = x + x in
+ *        place, D2H of BYTES, sync; median time and GB/s (2 * BYTES / t);
+ *        H2D and D2H alone; the empty kernel launch + sync p50.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <cuda.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dom0-worker/percentile.h"
+
+/* The same kernel as the executor's built-in vector add. */
+static const char vadd_ptx[] =
+	".version 7.0\n.target sm_75\n.address_size 64\n"
+	".visible .entry vadd(.param .u64 pa, .param .u64 pb, .param .u64 pc, .param .u32 pn)\n"
+	"{\n.reg .pred %p<2>;\n.reg .f32 %f<4>;\n.reg .b32 %r<6>;\n.reg .b64 %rd<11>;\n"
+	"ld.param.u64 %rd1, [pa];\nld.param.u64 %rd2, [pb];\nld.param.u64 %rd3, [pc];\n"
+	"ld.param.u32 %r2, [pn];\nmov.u32 %r3, %ctaid.x;\nmov.u32 %r4, %ntid.x;\n"
+	"mov.u32 %r5, %tid.x;\nmad.lo.s32 %r1, %r3, %r4, %r5;\nsetp.ge.u32 %p1, %r1, %r2;\n"
+	"@%p1 bra DONE;\ncvta.to.global.u64 %rd4, %rd1;\nmul.wide.u32 %rd5, %r1, 4;\n"
+	"add.s64 %rd6, %rd4, %rd5;\ncvta.to.global.u64 %rd7, %rd2;\nadd.s64 %rd8, %rd7, %rd5;\n"
+	"ld.global.nc.f32 %f1, [%rd8];\nld.global.nc.f32 %f2, [%rd6];\nadd.f32 %f3, %f2, %f1;\n"
+	"cvta.to.global.u64 %rd9, %rd3;\nadd.s64 %rd10, %rd9, %rd5;\nst.global.f32 [%rd10], %f3;\n"
+	"DONE:\nret;\n}\n"
+	".visible .entry empty()\n{\nret;\n}\n";
+
+#define CK(x)								\
+	do {								\
+		CUresult r_ = (x);					\
+		if (r_ != CUDA_SUCCESS) {				\
+			const char *s_ = "?";				\
+			cuGetErrorName(r_, &s_);			\
+			fprintf(stderr, "native: %s: %s\n", #x, s_);	\
+			exit(1);					\
+		}							\
+	} while (0)
+
+static CUstream st;
+static CUfunction fvadd, fempty;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void setup(void)
+{
+	CUdevice dev;
+	CUcontext ctx;
+	CUmodule mod;
+	char name[64];
+
+	CK(cuInit(0));
+	CK(cuDeviceGet(&dev, 0));
+	CK(cuDevicePrimaryCtxRetain(&ctx, dev));
+	CK(cuCtxSetCurrent(ctx));
+	CK(cuStreamCreate(&st, CU_STREAM_NON_BLOCKING));
+	CK(cuModuleLoadData(&mod, vadd_ptx));
+	CK(cuModuleGetFunction(&fvadd, mod, "vadd"));
+	CK(cuModuleGetFunction(&fempty, mod, "empty"));
+	CK(cuDeviceGetName(name, sizeof(name), dev));
+	printf("device=%s\n", name);
+}
+
+static void launch_vadd(CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, unsigned int n)
+{
+	void *args[] = { &a, &b, &c, &n };
+
+	CK(cuLaunchKernel(fvadd, (n + 255) / 256, 1, 1, 256, 1, 1, 0, st, args, NULL));
+}
+
+static void print_lat(const char *key, uint64_t *lat, size_t n)
+{
+	struct percentile_summary s;
+
+	percentile_summarize(lat, n, &s);
+	printf("%s_p50_us=%.2f\n%s_p99_us=%.2f\n", key, (double)s.p50 / 1e3, key,
+	       (double)s.p99 / 1e3);
+}
+
+static void small(unsigned int n, double seconds)
+{
+	size_t bytes = 4ull * n, cap = 4000000, k;
+	float *h;
+	CUdeviceptr d;
+	uint64_t *lat = malloc(cap * sizeof(*lat)), t_end, t0;
+
+	CK(cuMemHostAlloc((void **)&h, 3 * bytes, 0));
+	CK(cuMemAlloc(&d, 3 * bytes));
+	for (unsigned int i = 0; i < 2 * n; i++)
+		h[i] = (float)i;
+	for (int packed = 0; packed < 2; packed++) {
+		/* Warm-up, then as many as fit in the time. */
+		for (int i = 0; i < 1000; i++) {
+			CK(cuMemcpyHtoDAsync(d, h, 2 * bytes, st));
+			launch_vadd(d, d + bytes, d + 2 * bytes, n);
+			CK(cuMemcpyDtoHAsync(h + 2 * n, d + 2 * bytes, bytes, st));
+			CK(cuStreamSynchronize(st));
+		}
+		t0 = now_ns();
+		t_end = t0 + (uint64_t)(seconds * 1e9);
+		for (k = 0; k < cap; k++) {
+			uint64_t t = now_ns();
+
+			if (t >= t_end)
+				break;
+			if (packed) {
+				CK(cuMemcpyHtoDAsync(d, h, 2 * bytes, st));
+			} else {
+				CK(cuMemcpyHtoDAsync(d, h, bytes, st));
+				CK(cuMemcpyHtoDAsync(d + bytes, h + n, bytes, st));
+			}
+			launch_vadd(d, d + bytes, d + 2 * bytes, n);
+			CK(cuMemcpyDtoHAsync(h + 2 * n, d + 2 * bytes, bytes, st));
+			CK(cuStreamSynchronize(st));
+			lat[k] = now_ns() - t;
+		}
+		if (h[2 * n + n - 1] != (float)(n - 1) + (float)(2 * n - 1)) {
+			fprintf(stderr, "native: wrong vector add result\n");
+			exit(1);
+		}
+		printf("small%s_n=%u\nsmall%s_adds_per_s=%.0f\n", packed ? "_packed" : "",
+		       n, packed ? "_packed" : "",
+		       (double)k / ((double)(now_ns() - t0) / 1e9));
+		print_lat(packed ? "small_packed" : "small", lat, k);
+	}
+	free(lat);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t median(uint64_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_u64);
+	return v[n / 2];
+}
+
+static void big(size_t bytes, int reps)
+{
+	unsigned int n = (unsigned int)(bytes / 4);
+	float *h;
+	CUdeviceptr d;
+	uint64_t t[3][64], lat[1000];
+
+	if (reps > 64)
+		reps = 64;
+	CK(cuMemHostAlloc((void **)&h, bytes, 0));
+	CK(cuMemAlloc(&d, bytes));
+	for (unsigned int i = 0; i < n; i++)
+		h[i] = (float)(i & 1023);
+	for (int r = -2; r < reps; r++) {
+		uint64_t t0 = now_ns(), t1, t2;
+
+		CK(cuMemcpyHtoDAsync(d, h, bytes, st));
+		CK(cuStreamSynchronize(st));
+		t1 = now_ns();
+		CK(cuMemcpyDtoHAsync(h, d, bytes, st));
+		CK(cuStreamSynchronize(st));
+		t2 = now_ns();
+		if (r >= 0) {
+			t[1][r] = t1 - t0;
+			t[2][r] = t2 - t1;
+		}
+	}
+	for (int r = -2; r < reps; r++) {
+		uint64_t t0 = now_ns();
+
+		CK(cuMemcpyHtoDAsync(d, h, bytes, st));
+		launch_vadd(d, d, d, n);
+		CK(cuMemcpyDtoHAsync(h, d, bytes, st));
+		CK(cuStreamSynchronize(st));
+		if (r >= 0)
+			t[0][r] = now_ns() - t0;
+	}
+	/* Every round doubled it: (i & 1023) * 2^(reps + 2). */
+	if (h[5] != 5.0f * (float)(1ull << (reps + 2))) {
+		fprintf(stderr, "native: wrong 64 MiB result %g\n", (double)h[5]);
+		exit(1);
+	}
+	printf("big_bytes=%zu\n", bytes);
+	printf("big_roundtrip_ms=%.3f\nbig_roundtrip_gbps=%.2f\n",
+	       (double)median(t[0], reps) / 1e6,
+	       2.0 * (double)bytes / (double)median(t[0], reps));
+	printf("big_h2d_gbps=%.2f\nbig_d2h_gbps=%.2f\n",
+	       (double)bytes / (double)median(t[1], reps),
+	       (double)bytes / (double)median(t[2], reps));
+	for (int i = 0; i < 1000; i++) {
+		uint64_t t0 = now_ns();
+
+		CK(cuLaunchKernel(fempty, 1, 1, 1, 1, 1, 1, 0, st, NULL, NULL));
+		CK(cuStreamSynchronize(st));
+		lat[i] = now_ns() - t0;
+	}
+	print_lat("empty_launch_sync", lat + 100, 900);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "small")) {
+		setup();
+		small((unsigned int)atoi(argv[2]), atof(argv[3]));
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "big")) {
+		setup();
+		big((size_t)atoll(argv[2]), atoi(argv[3]));
+		return 0;
+	}
+	fprintf(stderr, "usage: vgpu-gpu-native small N SECONDS | big BYTES REPS\n");
+	return 2;
+}

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A stand-in device for the executor process, in host memory, so the
+ * process protocol, the worker's supervision and the watchdog are tested
+ * on machines without a GPU (tests/unit/test_exec_cuda.c). Not a model of
+ * CUDA beyond what those tests need:
+ *  - "device addresses" are host pointers (the command loop checks every
+ *    address a guest names against its table before the device sees it);
+ *  - a module is any image that starts with "FAKEMOD"; its functions:
+ *      fill32(u64 dptr, u32 value, u32 n)   dptr[i] = value, i < n
+ *      fault()        the next wait reports a fault and loses the context
+ *      hang()         the next wait never returns (the watchdog's case)
+ *      crash()        the process dies at once (SIGKILL)
+ *      sleep_ms(u32)  the next wait takes that long
+ *    other names: not found;
+ *  - the device has FAKE_MEM bytes; bigger allocations get NO_MEMORY.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cx_child.h"
+
+#define FAKE_MEM	(1ull << 30)
+#define FAKE_ERR_FAULT	700	/* CUDA_ERROR_ILLEGAL_ADDRESS, for the logs */
+
+static struct {
+	uint64_t used;
+	int fault;		/* armed by fault() */
+	int hang;
+	uint32_t sleep_ms;
+} f;
+
+struct fake_hdr {
+	uint64_t size;
+	uint64_t pad;
+};
+
+static int fake_probe(const struct cx_opts *o, FILE *out)
+{
+	(void)o;
+	fprintf(out, "ok\t%llu\t%llu\tFake GPU\n", FAKE_MEM, FAKE_MEM);
+	return fflush(out) ? CX_EXIT_INIT : CX_EXIT_OK;
+}
+
+static int fake_init(const struct cx_opts *o, struct cx_ctrl *ctrl,
+		     void *staging, size_t len)
+{
+	(void)o;
+	(void)staging;
+	(void)len;
+	snprintf(ctrl->device_name, sizeof(ctrl->device_name), "Fake GPU");
+	ctrl->mem_total = FAKE_MEM;
+	ctrl->stream_prio[0] = -5;
+	ctrl->stream_prio[1] = -2;
+	ctrl->stream_prio[2] = 0;
+	ctrl->zero_copy = 1;	/* host memory is all there is */
+	return 0;
+}
+
+static int32_t fake_set_prio(uint8_t prio)
+{
+	(void)prio;
+	return VGPUIF_RSP_OKAY;
+}
+
+static int32_t fake_mem_alloc(uint64_t size, uint64_t *dptr)
+{
+	struct fake_hdr *h;
+
+	if (size > FAKE_MEM - f.used)
+		return VGPUIF_RSP_NO_MEMORY;
+	h = calloc(1, sizeof(*h) + size);
+	if (!h)
+		return VGPUIF_RSP_NO_MEMORY;
+	h->size = size;
+	f.used += size;
+	/* The "device address" is the block itself; fake_mem_free frees it. */
+	*dptr = (uint64_t)(uintptr_t)(h + 1);
+	/* cppcheck-suppress memleak */
+	return VGPUIF_RSP_OKAY;
+}
+
+static int32_t fake_mem_free(uint64_t dptr)
+{
+	struct fake_hdr *h = (struct fake_hdr *)(uintptr_t)dptr - 1;
+
+	f.used -= h->size;
+	free(h);
+	return VGPUIF_RSP_OKAY;
+}
+
+static int32_t fake_mem_info(uint64_t *free_b, uint64_t *total_b)
+{
+	*free_b = FAKE_MEM - f.used;
+	*total_b = FAKE_MEM;
+	return VGPUIF_RSP_OKAY;
+}
+
+/* What the "stream" owes: a kernel's fault, hang or delay shows here. */
+static int32_t settle(void)
+{
+	if (f.hang)
+		for (;;)
+			pause();
+	if (f.sleep_ms) {
+		struct timespec ts = {
+			.tv_sec = f.sleep_ms / 1000,
+			.tv_nsec = (long)(f.sleep_ms % 1000) * 1000000,
+		};
+
+		f.sleep_ms = 0;
+		while (nanosleep(&ts, &ts))
+			;
+	}
+	if (f.fault) {
+		cx_dev_error(FAKE_ERR_FAULT, 1);
+		return VGPUIF_RSP_FAULT;
+	}
+	return VGPUIF_RSP_OKAY;
+}
+
+static int32_t fake_h2d(uint64_t dptr, const void *src, size_t len)
+{
+	int32_t s = settle();
+
+	if (s == VGPUIF_RSP_OKAY)
+		memcpy((void *)(uintptr_t)dptr, src, len);
+	return s;
+}
+
+static int32_t fake_d2h(void *dst, uint64_t dptr, size_t len)
+{
+	int32_t s = settle();
+
+	if (s == VGPUIF_RSP_OKAY)
+		memcpy(dst, (const void *)(uintptr_t)dptr, len);
+	return s;
+}
+
+static int32_t fake_record(uint32_t ev)
+{
+	(void)ev;
+	return VGPUIF_RSP_OKAY;
+}
+
+static int32_t fake_query(uint32_t ev)
+{
+	(void)ev;
+	return settle();
+}
+
+static uint64_t fake_host_devptr(void *host)
+{
+	return (uint64_t)(uintptr_t)host;
+}
+
+static int32_t fake_module_load(const void *image, size_t len, void **mod)
+{
+	static int token;
+
+	if (len < 7 || memcmp(image, "FAKEMOD", 7)) {
+		cx_dev_error(200, 0);	/* CUDA_ERROR_INVALID_IMAGE */
+		return VGPUIF_RSP_INVALID;
+	}
+	*mod = &token;
+	return VGPUIF_RSP_OKAY;
+}
+
+static int32_t fake_module_unload(void *mod)
+{
+	(void)mod;
+	return settle();
+}
+
+static int32_t fake_launch(void *mod, const char *name,
+			   const struct vgpuif_launch_args *l,
+			   const void *params, size_t params_len)
+{
+	int32_t s = f.fault ? settle() : VGPUIF_RSP_OKAY;
+
+	(void)mod;
+	(void)l;
+	if (s != VGPUIF_RSP_OKAY)
+		return s;
+	if (!strcmp(name, "fill32")) {
+		uint64_t dptr;
+		uint32_t v, n;
+
+		if (params_len != 16) {
+			cx_dev_error(1, 0);	/* CUDA_ERROR_INVALID_VALUE */
+			return VGPUIF_RSP_INVALID;
+		}
+		memcpy(&dptr, params, 8);
+		memcpy(&v, (const uint8_t *)params + 8, 4);
+		memcpy(&n, (const uint8_t *)params + 12, 4);
+		for (uint32_t i = 0; i < n; i++)
+			memcpy((uint8_t *)(uintptr_t)dptr + 4ull * i, &v, 4);
+		return VGPUIF_RSP_OKAY;
+	}
+	if (!strcmp(name, "fault")) {
+		f.fault = 1;
+		return VGPUIF_RSP_OKAY;
+	}
+	if (!strcmp(name, "hang")) {
+		f.hang = 1;
+		return VGPUIF_RSP_OKAY;
+	}
+	if (!strcmp(name, "crash")) {
+		kill(getpid(), SIGKILL);
+		pause();
+	}
+	if (!strcmp(name, "sleep_ms") && params_len == 4) {
+		memcpy(&f.sleep_ms, params, 4);
+		return VGPUIF_RSP_OKAY;
+	}
+	cx_dev_error(500, 0);	/* CUDA_ERROR_NOT_FOUND */
+	return VGPUIF_RSP_NOT_FOUND;
+}
+
+static int32_t fake_vector_add(uint64_t a, uint64_t b, uint64_t c, uint32_t n)
+{
+	const float *pa = (const float *)(uintptr_t)a;
+	const float *pb = (const float *)(uintptr_t)b;
+	float *pc = (float *)(uintptr_t)c;
+	int32_t s = settle();
+
+	if (s != VGPUIF_RSP_OKAY)
+		return s;
+	for (uint32_t i = 0; i < n; i++)
+		pc[i] = pa[i] + pb[i];
+	return VGPUIF_RSP_OKAY;
+}
+
+const struct cx_dev_ops cx_fake_ops = {
+	.name = "fake",
+	.probe = fake_probe,
+	.init = fake_init,
+	.set_prio = fake_set_prio,
+	.mem_alloc = fake_mem_alloc,
+	.mem_free = fake_mem_free,
+	.mem_info = fake_mem_info,
+	.h2d = fake_h2d,
+	.d2h = fake_d2h,
+	.record = fake_record,
+	.query = fake_query,
+	.host_devptr = fake_host_devptr,
+	.module_load = fake_module_load,
+	.module_unload = fake_module_unload,
+	.launch = fake_launch,
+	.vector_add = fake_vector_add,
+	.sync = settle,
+};

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The worker's loop with an asynchronous executor (dom0-worker/worker.c:
+ * dispatch, reap, the priority gate, turns, disconnect mid-request), run
+ * against the CUDA executor's real processes on the host-memory device
+ * (this binary started again with --fake-child), fed by the in-memory
+ * backend (transport_mem.c). No copy threads: the in-memory backend is a
+ * single-threaded test helper.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dom0-worker/cuda-exec/cx_child.h"
+#include "dom0-worker/exec_cuda.h"
+#include "dom0-worker/transport_mem.h"
+#include "dom0-worker/worker.h"
+
+extern const struct cx_dev_ops cx_fake_ops;
+
+#define N 16
+
+struct env {
+	struct transport tp;
+	struct executor ex;
+	struct exec_cuda_params cp;
+	struct worker_config cfg;
+	struct worker w;
+	struct vgpu_back_vm vm[3];
+};
+
+static int setup_cfg(void **state, uint32_t turn_quota, uint32_t share)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct exec_params ep = { .max_allocs = 100, .cuda = &e->cp };
+
+	assert_non_null(e);
+	exec_cuda_default_params(&e->cp);
+	e->cp.program = "/proc/self/exe";
+	e->cp.program_arg = "--fake-child";
+	e->cp.copy_threads = 0;
+	e->cp.slot_size = 64 * 1024;
+	e->cp.nslots = 4;
+	e->cp.inline_max = 8192;
+	e->cp.request_timeout_ms = 3000;
+	config_defaults(&e->cfg);
+	e->cfg.turn_quota = turn_quota;
+	e->cfg.prio_share = share;
+	e->cfg.prio_hold_us = 0;
+	assert_int_equal(transport_mem_open(&e->tp), 0);
+	assert_int_equal(exec_create(&e->ex, "cuda", &ep), 0);
+	assert_int_equal(worker_init(&e->w, &e->cfg, &e->tp, &e->ex), 0);
+	for (int i = 0; i < 3; i++) {
+		e->vm[i] = (struct vgpu_back_vm){
+			.domid = (uint16_t)(1 + i), .vm_id = 1u + (uint32_t)i,
+			.priority = (uint8_t)i,	/* high, medium, low */
+		};
+		tmem_connect(&e->tp, &e->vm[i]);
+	}
+	assert_true(worker_read(&e->w) == 3);
+	*state = e;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_cfg(state, 0, 0);
+}
+
+static int setup_turns(void **state)
+{
+	return setup_cfg(state, 4, 0);
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	worker_fini(&e->w);
+	exec_destroy(&e->ex);
+	transport_close(&e->tp);
+	free(e);
+	return 0;
+}
+
+/* Turns the loop by hand until @want completions were written. */
+static void run_until(struct env *e, unsigned int want)
+{
+	for (int i = 0; i < 3000 && tmem_nr_completions(&e->tp) < want; i++) {
+		struct pollfd p = { .fd = e->ex.ops->pollfd(&e->ex), .events = POLLIN };
+
+		assert_true(worker_read(&e->w) >= 0);
+		worker_run_one(&e->w);
+		poll(&p, 1, 5);
+		worker_reap(&e->w);
+		assert_int_equal(worker_flush(&e->w), 0);
+	}
+	assert_int_equal(tmem_nr_completions(&e->tp), want);
+}
+
+struct add {
+	float v[3 * 64];
+	uint64_t handle;
+};
+
+static void queue_add(struct env *e, int vm, struct add *a, int k)
+{
+	struct vgpu_back_req r = {
+		.operation = VGPUIF_OP_VECTOR_ADD, .data_len = sizeof(a->v),
+	};
+
+	for (int i = 0; i < 64; i++) {
+		a->v[i] = (float)(k * 100 + i);
+		a->v[64 + i] = 1;
+		a->v[128 + i] = 0;
+	}
+	r.u.vector_add.n = 64;
+	a->handle = tmem_request(&e->tp, &e->vm[vm], &r, a->v);
+}
+
+static void check_add(const struct add *a, int k)
+{
+	for (int i = 0; i < 64; i++)
+		assert_true(a->v[128 + i] == (float)(k * 100 + i) + 1);
+}
+
+/* Index of @handle's completion, -1 if none. */
+static int completion_index(struct env *e, uint64_t handle)
+{
+	for (unsigned int i = 0; i < tmem_nr_completions(&e->tp); i++)
+		if (tmem_completion_at(&e->tp, i)->c.handle == handle)
+			return (int)i;
+	return -1;
+}
+
+/* Many requests of each VM in flight at once; each VM's in order. */
+static void test_async_order(void **state)
+{
+	struct env *e = *state;
+	struct add a[3][N];
+
+	for (int k = 0; k < N; k++)
+		for (int vm = 0; vm < 3; vm++)
+			queue_add(e, vm, &a[vm][k], k);
+	run_until(e, 3 * N);
+	for (int vm = 0; vm < 3; vm++) {
+		int last = -1;
+
+		for (int k = 0; k < N; k++) {
+			const struct tmem_completion *c =
+				tmem_completion_of(&e->tp, a[vm][k].handle);
+
+			assert_non_null(c);
+			assert_int_equal(c->c.status, VGPUIF_RSP_OKAY);
+			check_add(&a[vm][k], k);
+			assert_true(completion_index(e, a[vm][k].handle) > last);
+			last = completion_index(e, a[vm][k].handle);
+		}
+	}
+	assert_int_equal(e->w.running, 0);
+}
+
+/* Strict priority: queued together, the high VM's all finish first. */
+static void test_strict_priority(void **state)
+{
+	struct env *e = *state;
+	struct add a[3][4];
+	int last_high = -1, first_other = 1 << 30;
+
+	for (int k = 0; k < 4; k++)
+		for (int vm = 2; vm >= 0; vm--)	/* lows arrive first */
+			queue_add(e, vm, &a[vm][k], k);
+	run_until(e, 12);
+	for (int k = 0; k < 4; k++) {
+		int hi = completion_index(e, a[0][k].handle);
+
+		if (hi > last_high)
+			last_high = hi;
+		for (int vm = 1; vm < 3; vm++) {
+			int o = completion_index(e, a[vm][k].handle);
+
+			if (o < first_other)
+				first_other = o;
+			check_add(&a[vm][k], k);
+		}
+	}
+	assert_true(last_high < first_other);
+}
+
+/* A VM that goes away with requests in its process: nothing leaks. */
+static void test_disconnect_running(void **state)
+{
+	struct env *e = *state;
+	static char img[] = "FAKEMOD";
+	char blob[8] = "hang";
+	struct vgpu_back_req load = {
+		.operation = VGPUIF_OP_MODULE_LOAD, .data_len = 7,
+	};
+	struct vgpu_back_req launch = {
+		.operation = VGPUIF_OP_LAUNCH, .data_len = 8,
+	};
+	struct vgpu_back_req sync = { .operation = VGPUIF_OP_SYNC };
+	struct add a[2];
+
+	tmem_request(&e->tp, &e->vm[1], &load, img);
+	run_until(e, 1);
+	launch.u.launch = (struct vgpuif_launch_args){
+		.module = tmem_completion_at(&e->tp, 0)->c.ret[0],
+		.grid = { 1, 1, 1 }, .block = { 1, 1, 1 }, .name_len = 4,
+	};
+	tmem_request(&e->tp, &e->vm[1], &launch, blob);
+	tmem_request(&e->tp, &e->vm[1], &sync, NULL);
+	queue_add(e, 0, &a[0], 1);
+	run_until(e, 3);		/* load, launch, the other VM's add */
+	assert_true(e->w.running >= 1);	/* the SYNC hangs in its process */
+	tmem_disconnect(&e->tp, e->vm[1].domid, e->vm[1].devid);
+	assert_true(worker_read(&e->w) >= 1);
+	assert_int_equal(e->w.running, 0);
+	/* The others go on. */
+	queue_add(e, 2, &a[1], 2);
+	run_until(e, 5);		/* + the backend's NO_WORKER for the SYNC */
+	check_add(&a[1], 2);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_async_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_async_order, setup_turns,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_strict_priority, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_strict_priority, setup_turns,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_disconnect_running, setup,
+						teardown),
+	};
+
+	if (argc > 1 && !strcmp(argv[1], "--fake-child"))
+		return cx_child_main(&cx_fake_ops, argc - 1, argv + 1);
+	setenv("ASAN_OPTIONS", "detect_leaks=0:halt_on_error=1", 1);
+	vlog_set_level(getenv("VGPU_TEST_DEBUG") ? VLOG_DEBUG : VLOG_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
