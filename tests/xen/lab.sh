@@ -31,7 +31,14 @@ LAB_KEEP_RUNS=${LAB_KEEP_RUNS:-5}
 # QEMU: TCG only (KVM cannot run Xen here); +svm,+npt lets Xen run PVH guests.
 LAB_QEMU_ACCEL=${LAB_QEMU_ACCEL:-tcg,thread=multi}
 LAB_QEMU_CPU=${LAB_QEMU_CPU:-qemu64,+svm,+npt}
-LAB_QEMU_SMP=${LAB_QEMU_SMP:-2}
+# CPUs: Dom0 and the PV guests share pCPUs 0-1; each PVH guest gets a pCPU
+# of its own (up to LAB_QEMU_SMP_MAX in all; then PVH guests share): QEMU's
+# nested SVM corrupts PVH guests (triple faults, page-fault storms) when Xen
+# switches other vCPUs onto their pCPU. LAB_QEMU_SMP overrides the count.
+LAB_QEMU_SMP=${LAB_QEMU_SMP:-}
+LAB_QEMU_SMP_MAX=${LAB_QEMU_SMP_MAX:-6}
+LAB_QEMU=${LAB_QEMU:-qemu-system-x86_64}
+LAB_QEMU_EXTRA=${LAB_QEMU_EXTRA:-}
 LAB_SCENARIOS=$LAB_DIR/scenarios
 LAB_GUEST_BIN=$TOP/build/lab-guest
 
@@ -44,7 +51,7 @@ now() { date +%s; }
 
 # Checks the scenario; sets GUEST_NAMES, GUEST_MEM_TOTAL or CHECK_ERR.
 check_guests() {
-	GUEST_NAMES='' GUEST_MEM_TOTAL=0
+	GUEST_NAMES='' GUEST_MEM_TOTAL=0 GUEST_NPVH=0
 	[ -f "$1/guests" ] || { CHECK_ERR="no guests file in $1"; return 1; }
 	ln=0
 	while read -r n t rest; do
@@ -66,6 +73,7 @@ check_guests() {
 		done
 		[ ${#rest} -le 700 ] || { CHECK_ERR="guests:$ln: keys too long for the kernel command line"; return 1; }
 		GUEST_NAMES="$GUEST_NAMES $n"
+		[ "$t" = pvh ] && GUEST_NPVH=$((GUEST_NPVH + 1))
 		GUEST_MEM_TOTAL=$((GUEST_MEM_TOTAL + mem + 16))
 	done <"$1/guests"
 	[ -n "$GUEST_NAMES" ] || { CHECK_ERR="guests file lists no guest"; return 1; }
@@ -174,6 +182,8 @@ run_scenario() {
 		esac
 	done
 	LAB_ARTEFACTS=${ART_FOUND# }
+	LAB_NCPUS=${LAB_QEMU_SMP:-$((2 + GUEST_NPVH))}
+	[ "$LAB_NCPUS" -gt "$LAB_QEMU_SMP_MAX" ] && LAB_NCPUS=$LAB_QEMU_SMP_MAX
 
 	mkdir -p "$LAB_WORK/runs"
 	out=$LAB_WORK/runs/$name-$(date +%Y%m%d-%H%M%S)-$$
@@ -193,17 +203,18 @@ run_scenario() {
 
 	mem=$(((LAB_DOM0_MEM + GUEST_MEM_TOTAL + 192 + 127) / 128 * 128))
 	xargs="console=com1 com1=115200,8n1 noreboot dom0_mem=${LAB_DOM0_MEM}M,max:${LAB_DOM0_MEM}M"
-	xargs="$xargs dom0_max_vcpus=2 bootscrub=false $LAB_XEN_ARGS"
+	xargs="$xargs dom0_max_vcpus=2 dom0_vcpus_pin bootscrub=false $LAB_XEN_ARGS"
 	dargs="console=hvc0 loglevel=4 $LAB_DOM0_KARGS"
 	total=$((LAB_T_XEN + LAB_T_DOM0 + LAB_T_TOOLS + 30 + LAB_TIMEOUT + 60 + LAB_T_END + LAB_FINISH_TIMEOUT + 60))
 	# shellcheck disable=SC2086
 	ng=$(echo $GUEST_NAMES | wc -w)
-	echo "lab: $name: booting Xen $XEN_SERIES, Dom0 ${LAB_DOM0_MEM}M + $ng guest(s), QEMU -m $mem (logs: $out)"
+	echo "lab: $name: booting Xen $XEN_SERIES, Dom0 ${LAB_DOM0_MEM}M + $ng guest(s), QEMU -m $mem -smp $LAB_NCPUS (logs: $out)"
 	[ -n "$LAB_ARTEFACTS" ] && echo "lab: $name: artefacts: $LAB_ARTEFACTS"
-	echo "qemu-system-x86_64 ... -append '$xargs' -initrd '$LAB_VMLINUX $dargs,$out/dom0.cpio'" >"$out/qemu.cmd"
+	echo "$LAB_QEMU ... -append '$xargs' -initrd '$LAB_VMLINUX $dargs,$out/dom0.cpio'" >"$out/qemu.cmd"
 	: >"$out/serial.log"
-	timeout -s KILL "$total" qemu-system-x86_64 -nodefaults -no-user-config \
-		-accel "$LAB_QEMU_ACCEL" -cpu "$LAB_QEMU_CPU" -smp "$LAB_QEMU_SMP" -m "$mem" \
+	# shellcheck disable=SC2086
+	timeout -s KILL "$total" "$LAB_QEMU" -nodefaults -no-user-config $LAB_QEMU_EXTRA \
+		-accel "$LAB_QEMU_ACCEL" -cpu "$LAB_QEMU_CPU" -smp "$LAB_NCPUS" -m "$mem" \
 		-display none -serial "file:$out/serial.log" -no-reboot \
 		-kernel "$LAB_XEN" -append "$xargs" \
 		-initrd "$LAB_VMLINUX $dargs,$out/dom0.cpio" \
@@ -240,7 +251,19 @@ run_scenario() {
 	awk '/^LAB-LOG-BEGIN dom0-debug/{p=1;next} /^LAB-LOG-END dom0-debug/{p=0} p' "$c" >"$out/dom0-debug.log"
 	[ -s "$out/dom0-debug.log" ] || rm -f "$out/dom0-debug.log"
 	: >"$out/metrics.txt"
-	failed_guests='' summary=
+	# Why a guest may have died: its kernel's last words, or Xen's.
+	crash_hint() {
+		h=$(grep -m1 -E 'Kernel panic|BUG: |Oops|general protection fault' "$out/guest-$1.log" |
+			sed 's/^\[ *[0-9.]*\] //')
+		[ -n "$h" ] && printf ' [guest kernel: %s]' "$h"
+		id=$(sed -n "s/.*LAB-STEP guest $1 created domid=\([0-9]*\).*/\1/p" "$c" | tail -n 1)
+		[ -n "$id" ] || return 0
+		h=$(grep -m1 -E "\(XEN\) d${id}v[0-9]+ Triple fault|Domain $id \(vcpu#[0-9]+\) crashed" "$c" |
+			sed 's/^(XEN) //')
+		[ -n "$h" ] && printf ' [Xen: %s]' "$h"
+		return 0
+	}
+	failed_guests='' summary=''
 	for g in $GUEST_NAMES; do
 		sed -n "s/^guest-$g| //p" "$c" >"$out/guest-$g.log"
 		gr=$(sed -n "s/.*LAB-RESULT $g \(.*\)/\1/p" "$out/guest-$g.log" | tail -n 1)
@@ -252,7 +275,7 @@ run_scenario() {
 			summary="$summary $g=NONE"
 			failed_guests="$failed_guests $g"
 			if [ -s "$out/guest-$g.log" ]; then
-				add "guest $g: no LAB-RESULT in its console (Dom0 saw: ${seen0:-nothing})"
+				add "guest $g: no LAB-RESULT in its console (Dom0 saw: ${seen0:-nothing})$(crash_hint "$g")"
 			else
 				add "guest $g: no console log (Dom0 saw: ${seen0:-nothing}; not created or Dom0 did not get to dump the logs)"
 			fi
@@ -278,8 +301,8 @@ run_scenario() {
 	awk '/^LAB-LOG-BEGIN/{p=1} !p{print} /^LAB-LOG-END/{p=0}' "$c" | tail -n 40 | sed 's/^/  | /'
 	for g in $failed_guests; do
 		if [ -s "$out/guest-$g.log" ]; then
-			echo "--- guest $g console, last 25 lines ---"
-			tail -n 25 "$out/guest-$g.log" | sed 's/^/  | /'
+			echo "--- guest $g console, last 25 lines (its dmesg dump is in guest-$g.log) ---"
+			grep -v '^dmesg| ' "$out/guest-$g.log" | tail -n 25 | sed 's/^/  | /'
 		fi
 	done
 	[ -f "$out/dom0-debug.log" ] && echo "--- Dom0 debug dump (xl logs, dmesg): $out/dom0-debug.log ---"
@@ -316,7 +339,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || [ $PREPARE_ONLY = 1 ] || usage
 [ "$(id -u)" = 0 ] || lab_die "the lab needs root (apt-get download, mknod, losetup-free cpio of device nodes)"
-for t in qemu-system-x86_64 cpio depmod apt-get dpkg xz flock; do
+for t in "$LAB_QEMU" cpio depmod apt-get dpkg xz flock; do
 	command -v $t >/dev/null || lab_die "$t missing on the host (run make deps)"
 done
 

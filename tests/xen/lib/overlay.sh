@@ -147,7 +147,7 @@ lab_write_env() {
 	{
 		for v in LAB_SCENARIO LAB_TIMEOUT LAB_GUEST_TIMEOUT LAB_CREATE_TIMEOUT \
 			LAB_FINISH_TIMEOUT LAB_GUEST_MEMORY LAB_PVH_MEMORY LAB_GUEST_LOGLEVEL \
-			LAB_GUEST_KARGS LAB_ARTEFACTS; do
+			LAB_GUEST_KARGS LAB_ARTEFACTS LAB_NCPUS; do
 			val=''
 			eval "val=\${$v:-}"
 			printf "%s='%s'\n" "$v" "$(printf %s "$val" | sed "s/'/'\\\\''/g")"

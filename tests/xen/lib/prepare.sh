@@ -47,6 +47,18 @@ lab_fetch_debs() {
 	mkdir -p "$d"
 	# apt drops privileges to _apt for downloads; let it write here.
 	id _apt >/dev/null 2>&1 && chown _apt "$d" 2>/dev/null
+	# Resolving the packages costs apt several seconds; skip it while the
+	# apt lists and the pinned versions are those of the last resolution.
+	rkey=$( (ls -l --time-style=+%s /var/lib/apt/lists/ 2>/dev/null
+		echo "$KABI $KERNEL_VERSION $XEN_SERIES $LAB_PREP_REV") | lab_hash)
+	if [ -s "$d/debs.list" ] && [ "$(cat "$d/resolve.key" 2>/dev/null)" = "$rkey" ]; then
+		ok=1
+		for f in $(cat "$d/debs.list"); do [ -s "$d/$f" ] || ok=0; done
+		if [ $ok = 1 ]; then
+			cat "$d/debs.list"
+			return 0
+		fi
+	fi
 	# shellcheck disable=SC2046
 	set -- $(lab_packages)
 	if ! uris=$(apt-get download --print-uris "$@" 2>&1); then
@@ -71,6 +83,7 @@ lab_fetch_debs() {
 		done
 	fi
 	echo "$files" >"$d/debs.list.tmp" && mv "$d/debs.list.tmp" "$d/debs.list"
+	echo "$rkey" >"$d/resolve.key"
 	echo "$files"
 }
 

@@ -29,10 +29,20 @@ lab__gdir() {
 lab__load_guests() {
 	mkdir -p "$LAB_GUESTS_DIR"
 	: >"$LAB_RUN/guest-list"
+	_k=0
+	_np=$((${LAB_NCPUS:-2} - 2))
 	while read -r _n _t _rest; do
 		case $_n in '' | '#'*) continue ;; esac
 		mkdir -p "$LAB_GUESTS_DIR/$_n"
 		echo "$_t" >"$LAB_GUESTS_DIR/$_n/type"
+		# pCPUs (see LAB_QEMU_SMP in lab.sh): PV guests share 0-1 with Dom0,
+		# PVH guests get 2, 3, ... round-robin.
+		if [ "$_t" = pvh ] && [ $_np -gt 0 ]; then
+			echo $((2 + _k % _np)) >"$LAB_GUESTS_DIR/$_n/cpus"
+			_k=$((_k + 1))
+		else
+			echo 0-1 >"$LAB_GUESTS_DIR/$_n/cpus"
+		fi
 		: >"$LAB_GUESTS_DIR/$_n/keys"
 		for _kv in $_rest; do echo "$_kv" >>"$LAB_GUESTS_DIR/$_n/keys"; done
 		echo "$_n" >>"$LAB_RUN/guest-list"
@@ -75,7 +85,7 @@ lab_domid() {
 
 # ---- guest configuration --------------------------------------------------
 
-# lab_cfg NAME LINE: appends a raw xl.cfg line (e.g. 'cpus = "1"').
+# lab_cfg NAME LINE: appends a raw xl.cfg line (e.g. 'max_grant_frames = 64').
 lab_cfg() { echo "$2" >>"$(lab__gdir "$1")/cfg-extra"; }
 
 # lab_add_disk NAME SPEC: adds an xl disk spec, e.g. "phy:/dev/loop0,xvdb,r".
@@ -137,6 +147,7 @@ lab__write_cfg() {
 		if [ "$_t" = pvh ]; then _m=$LAB_PVH_MEMORY; else _m=$LAB_GUEST_MEMORY; fi
 		echo "memory = $(lab_key "$_n" memory "$_m")"
 		echo "vcpus = $(lab_key "$_n" vcpus 1)"
+		echo "cpus = \"$(cat "$_d/cpus")\""
 		echo 'on_poweroff = "destroy"'
 		echo 'on_reboot = "destroy"'
 		echo 'on_crash = "destroy"'
@@ -194,11 +205,26 @@ lab_create_guest() {
 }
 
 # lab_create_guests [HOOK]: lab_create_guest for every guest not yet created,
-# in guests-file order.
+# in guests-file order, LAB_CREATE_JOBS (default 2: Dom0 has 2 vCPUs) at a
+# time; domids then follow the order in which creations finish. Fails if any
+# creation failed.
 lab_create_guests() {
-	for _g in $(lab_guests); do
-		[ -f "$LAB_GUESTS_DIR/$_g/domid" ] || lab_create_guest "$_g" "${1:-}"
+	_jobs=${LAB_CREATE_JOBS:-2}
+	_batch='' _n=0 _bad=''
+	for _g in $(lab_guests) ''; do
+		if [ -n "$_g" ]; then
+			[ -f "$LAB_GUESTS_DIR/$_g/domid" ] && continue
+			(lab_create_guest "$_g" "${1:-}") &
+			_batch="$_batch $_g:$!"
+			_n=$((_n + 1))
+			[ $_n -lt "$_jobs" ] && continue
+		fi
+		for _p in $_batch; do
+			wait "${_p##*:}" || _bad="$_bad ${_p%:*}"
+		done
+		_batch='' _n=0
 	done
+	[ -z "$_bad" ] || lab_fail "creating guest(s)$_bad failed"
 }
 
 # ---- xenstore helpers ------------------------------------------------------

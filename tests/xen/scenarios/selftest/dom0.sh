@@ -3,11 +3,15 @@
 # itself. Each guest gets a random disk (disk= key), Dom0 hands it the disk's
 # sha256 through xenstore while it is still paused, the guest checks its
 # /dev/xvda against it and measures the blkfront anchors.
+#
+# `lab.sh -e SELFTEST_BREAK=1 selftest` hands the guests a wrong checksum:
+# the run must then fail (a check of the harness's own failure path).
 
 # Runs between `xl create -p` and `xl unpause` for each guest.
 lab_guest_setup() { # NAME DOMID
-	lab_xs_write "/local/domain/$2/lab-selftest/disk-sha256" \
-		"$(lab_disk_sha256 "$1")"
+	sum=$(lab_disk_sha256 "$1")
+	[ -n "${SELFTEST_BREAK:-}" ] && sum=0000${sum#????}
+	lab_xs_write "/local/domain/$2/lab-selftest/disk-sha256" "$sum"
 }
 
 lab_create_guests
