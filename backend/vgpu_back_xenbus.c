@@ -795,14 +795,15 @@ fail:
 	return err;
 }
 
-static VGPU_XENBUS_REMOVE_RET vgpu_back_remove(struct xenbus_device *xbdev)
+static void vgpu_back_do_remove(struct xenbus_device *xbdev)
 {
 	struct vgpu_back_device *dev = dev_get_drvdata(&xbdev->dev);
 
 	if (dev)
 		vgpu_back_teardown(dev);
-	VGPU_XENBUS_REMOVE_DONE;
 }
+
+VGPU_XENBUS_REMOVE(vgpu_back_remove, vgpu_back_do_remove)
 
 static const struct xenbus_device_id vgpu_back_ids[] = {
 	{ "vgpu" },

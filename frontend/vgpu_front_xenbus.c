@@ -341,7 +341,7 @@ static void vgpu_front_wait_backend_closed(struct vgpu_front_info *info)
 		 info->name, xenbus_strstate(state));
 }
 
-static VGPU_XENBUS_REMOVE_RET vgpu_front_remove(struct xenbus_device *dev)
+static void vgpu_front_do_remove(struct xenbus_device *dev)
 {
 	struct vgpu_front_info *info = dev_get_drvdata(&dev->dev);
 
@@ -371,8 +371,9 @@ static VGPU_XENBUS_REMOVE_RET vgpu_front_remove(struct xenbus_device *dev)
 	xenbus_switch_state(dev, XenbusStateClosed);
 	dev_set_drvdata(&dev->dev, NULL);
 	vgpu_front_info_put(info);
-	VGPU_XENBUS_REMOVE_DONE;
 }
+
+VGPU_XENBUS_REMOVE(vgpu_front_remove, vgpu_front_do_remove)
 
 /*
  * After save/restore or migration the old ring and grants mean nothing:

@@ -15,14 +15,23 @@
 /*
  * xenbus_driver.remove became void in 6.2 and was backported to some 6.1
  * stable kernels, so the Kbuild files probe the header and define
- * VGPU_XENBUS_REMOVE_VOID rather than trusting the version number.
+ * VGPU_XENBUS_REMOVE_VOID rather than trusting the version number. A driver
+ * writes its remove as a void function and names it in
+ * VGPU_XENBUS_REMOVE(wrapper, fn), which gives .remove the right type.
  */
 #ifdef VGPU_XENBUS_REMOVE_VOID
-#define VGPU_XENBUS_REMOVE_RET		void
-#define VGPU_XENBUS_REMOVE_DONE		return
+#define VGPU_XENBUS_REMOVE(wrapper, fn)					\
+static void wrapper(struct xenbus_device *xbdev)			\
+{									\
+	fn(xbdev);							\
+}
 #else
-#define VGPU_XENBUS_REMOVE_RET		int
-#define VGPU_XENBUS_REMOVE_DONE		return 0
+#define VGPU_XENBUS_REMOVE(wrapper, fn)					\
+static int wrapper(struct xenbus_device *xbdev)				\
+{									\
+	fn(xbdev);							\
+	return 0;							\
+}
 #endif
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
