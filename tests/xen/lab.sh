@@ -351,6 +351,16 @@ lab_msg "images ready in $(($(now) - t_prep))s"
 [ $PREPARE_ONLY = 1 ] && exit 0
 lab_read_artefacts
 
+# One lab at a time: two QEMU boots on a small host slow each other past
+# the scenarios' timeouts. LAB_NO_RUN_LOCK=1 skips the wait.
+if [ "${LAB_NO_RUN_LOCK:-0}" != 1 ]; then
+	exec 7>"$LAB_WORK/.run.lock"
+	flock -n 7 || {
+		lab_msg "another lab run holds $LAB_WORK/.run.lock; waiting"
+		flock 7
+	}
+fi
+
 passed=0 failed=0
 for s in "$@"; do
 	if (run_scenario "$s"); then
