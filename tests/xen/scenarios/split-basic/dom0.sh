@@ -1,0 +1,41 @@
+# shellcheck shell=sh
+# split-basic, Dom0 side: vgpu-back, a CPU worker, one PV and one PVH guest
+# with different pool/priority/vm-id keys. The guests check what they see
+# (domU.sh); Dom0 then checks that the worker connected each device with
+# the values of xenstore, that both VMs' requests ran, and that the backend
+# holds nothing once they are done.
+# shellcheck disable=SC1091
+. /lab/vgpu-lab.sh
+
+lab_guest_setup() { vgpu_guest_setup "$@"; }
+
+vgpu_backend_up
+vgpu_worker_start
+lab_create_guests
+lab_wait_guests || lab_error "not every guest passed"
+
+m=$(vgpu_worker_metrics)
+echo "$m" | sed 's/^.*metrics: /metrics: /'
+for g in $(lab_guests); do
+	id=$(lab_domid "$g")
+	vmid=$(lab_key "$g" vm-id) pool=$(lab_key "$g" pool) prio=$(lab_key "$g" priority)
+	lab_check "worker connected $g (domid $id) as vm_id=$vmid pool=$pool prio=$prio" \
+		grep -q "connect: domid=$id devid=0 vm_id=$vmid pool=$pool prio=$prio " "$VGPU_WORKER_LOG"
+	line=$(echo "$m" | grep "metrics: vm domid=$id devid=0 ")
+	[ -n "$line" ] || lab_fail "no metrics line for $g (domid $id)"
+	ndone=$(vgpu_metric_field "$line" "done")
+	# info, add, 3 vecadds, memtest (alloc, 16 writes, 16 reads, free), the
+	# bad-input run's 16 NOPs and its MEM_READ: more than 20 requests.
+	lab_check "$g: worker completed its requests (done=$ndone)" [ "${ndone:-0}" -gt 20 ]
+	n=$(awk -v id="$id" '$2 == id && $7 == "vector_add" && $8 == 0' "$VGPU_ORDER_LOG" | wc -l)
+	lab_check "$g: order log has its 4 vector adds with status 0 (saw $n)" [ "$n" -ge 4 ]
+done
+for k in outstanding grefs_held indirect_pages; do
+	lab_expect_eq "backend gauge $k after the guests" "$(vgpu_stat $k)" 0
+done
+lab_expect_eq "backend ring errors" "$(vgpu_stat ring_errors)" 0
+vgpu_worker_stop
+lab_check "the worker exited after draining (exit metrics printed)" \
+	grep -q 'metrics: begin reason=exit' "$VGPU_WORKER_LOG"
+vgpu_worker_log
+lab_pass "PV and PVH guests ran info, vector adds and the memtest through vgpu"

@@ -1,0 +1,49 @@
+# shellcheck shell=sh
+# split-basic, guest side (PV or PVH): info shows exactly our xenstore
+# keys; vector adds of 1, 4096 and 1,048,576 elements are right; 16 MiB
+# written and read back with equal checksums; malformed ioctls get their
+# errno and leave the device working.
+# shellcheck disable=SC1091
+. /lab/vgpu-lab.sh
+
+vgpu_wait_device
+be=$(lab_xs_read device/vgpu/0/backend)
+lab_expect_eq "backend dir" "$be" "/local/domain/0/backend/vgpu/$LAB_DOMID/0"
+xs_pool=$(lab_xs_read "$be/pool")
+xs_prio=$(lab_xs_read "$be/priority")
+xs_vmid=$(lab_xs_read "$be/vm-id")
+# The toolstack wrote our guests-file keys there.
+lab_expect_eq "pool in xenstore" "$xs_pool" "$(lab_key pool)"
+lab_expect_eq "priority in xenstore" "$xs_prio" "$(lab_key priority)"
+lab_expect_eq "vm-id in xenstore" "$xs_vmid" "$(lab_key vm-id)"
+
+info=$(lab_timeout 30 vgpu-client info 2>&1) || lab_fail "vgpu-client info failed: $info"
+echo "$info" | sed 's/^/info: /'
+lab_expect_eq "info pool" "$(echo "$info" | sed -n 's/^pool=//p')" "$xs_pool"
+lab_expect_eq "info priority" "$(echo "$info" | sed -n 's/^priority=//p')" "$xs_prio"
+lab_expect_eq "info vm_id" "$(echo "$info" | sed -n 's/^vm_id=//p')" "$xs_vmid"
+lab_expect_eq "info protocol_version" "$(echo "$info" | sed -n 's/^protocol_version=//p')" 1
+
+vgpu_client_expect "add 3 4" 30 7 add 3 4
+for n in 1 4096 1048576; do
+	vgpu_client_expect "vector add of $n elements" 240 "vecadd n=$n ok" vecadd "$n" --seed "$LAB_DOMID$n"
+done
+
+out=$(lab_timeout 240 vgpu-client memtest 16M 2>&1)
+rc=$?
+echo "memtest: $out"
+lab_expect_eq "memtest 16 MiB exit status" "$rc" 0
+w=$(echo "$out" | sed -n 's/.* written=\(0x[0-9a-f]*\) .*/\1/p')
+r=$(echo "$out" | sed -n 's/.* read=\(0x[0-9a-f]*\) .*/\1/p')
+lab_check "memtest printed both checksums" test -n "$w" -a -n "$r"
+lab_expect_eq "checksum of the 16 MiB read back" "$r" "$w"
+lab_expect_eq "memtest size" "$(echo "$out" | sed -n 's/^memtest bytes=\([0-9]*\) .*/\1/p')" 16777216
+
+dmesg -c >/dev/null
+out=$(lab_timeout 60 vgpubad 2>&1)
+rc=$?
+echo "$out"
+lab_expect_eq "malformed ioctls refused, device alive (vgpubad exit status)" "$rc" 0
+lab_check "the frontend logged a bad argument" sh -c 'dmesg | grep -q "bad reserved"'
+vgpu_client_expect "nop after the bad input" 30 "nop ok" nop
+lab_pass "info, vector adds, 16 MiB memtest and bad input all right"

@@ -1,0 +1,125 @@
+# shellcheck shell=sh
+# Helpers for the split-driver scenarios (split-*), sourced by their dom0.sh
+# and domU.sh after the lab library. A scenario gets this file with
+#   LAB_DOM0_FILES="tests/xen/scenarios/vgpu-lab.sh:/lab/vgpu-lab.sh"
+#   LAB_DOMU_FILES="tests/xen/scenarios/vgpu-lab.sh:/lab/vgpu-lab.sh"
+# in its scenario.conf. Not a scenario itself (no guests file).
+#
+# Dom0 and a guest talk through xenstore: the guest writes its phase to
+# data/vgpu-phase (its own, writable node); Dom0 answers in
+# /local/domain/DOMID/vgpu-ack (which the guest may read, not write).
+
+VGPU_RUN=${LAB_RUN:-/run/lab}
+VGPU_WORKER_LOG=$VGPU_RUN/worker.log
+VGPU_ORDER_LOG=$VGPU_RUN/order.log
+VGPU_DBG=/sys/kernel/debug/vgpu-back
+
+# ---- Dom0 ----------------------------------------------------------------------
+
+# vgpu_guest_setup NAME DOMID: the guest's vgpu device 0 with its pool,
+# priority and vm-id keys (a lab_create_guest hook).
+vgpu_guest_setup() {
+	lab_xenbus_device "$1" vgpu 0 pool="$(lab_key "$1" pool)" \
+		priority="$(lab_key "$1" priority)" vm-id="$(lab_key "$1" vm-id)"
+}
+
+# vgpu_backend_up: loads vgpu-back and mounts debugfs for its counters.
+vgpu_backend_up() {
+	lab_check "modprobe vgpu-back" modprobe vgpu-back
+	grep -q ' /sys/kernel/debug ' /proc/mounts ||
+		mount -t debugfs none /sys/kernel/debug
+	lab_check "vgpu-back counters in debugfs" test -r "$VGPU_DBG/stats"
+}
+
+# vgpu_stat KEY [FILE]: one counter of $VGPU_DBG/FILE (default stats).
+vgpu_stat() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { exit !f }' "$VGPU_DBG/${2:-stats}"; }
+
+# vgpu_dev_stat NAME KEY: one counter of guest NAME's device 0.
+vgpu_dev_stat() { vgpu_stat "$2" "dev-$(lab_domid "$1")-0"; }
+
+# vgpu_worker_start [OPTIONS]: starts vgpu-worker (CPU executor, order log)
+# in the background, appending to $VGPU_WORKER_LOG; waits until it holds
+# /dev/vgpu-back (worker_open 1).
+vgpu_worker_start() {
+	echo "=== worker start t=$(lab_uptime): $*" >>"$VGPU_WORKER_LOG"
+	vgpu-worker --executor cpu --order-log "$VGPU_ORDER_LOG" "$@" \
+		>>"$VGPU_WORKER_LOG" 2>&1 &
+	echo $! >"$VGPU_RUN/worker.pid"
+	lab_wait_for 20 "the worker to open /dev/vgpu-back" \
+		sh -c "[ \"\$(awk '\$1 == \"worker_open\" { print \$2 }' $VGPU_DBG/stats)\" = 1 ]" ||
+		{ vgpu_worker_log; lab_fail "vgpu-worker did not open /dev/vgpu-back"; }
+	lab_log "worker started, pid $(cat "$VGPU_RUN/worker.pid")"
+}
+
+vgpu_worker_pid() { cat "$VGPU_RUN/worker.pid"; }
+
+# vgpu_worker_metrics: SIGUSR1 to the worker; prints the metrics block it
+# wrote (the lines between "metrics: begin reason=sigusr1" and "metrics:
+# end"), waiting at most 10 s for it.
+vgpu_worker_metrics() {
+	_n0=$(grep -c 'metrics: end' "$VGPU_WORKER_LOG")
+	kill -USR1 "$(vgpu_worker_pid)" || lab_fail "cannot signal the worker"
+	lab_wait_for 10 "the worker's metrics" \
+		sh -c "[ \$(grep -c 'metrics: end' $VGPU_WORKER_LOG) -gt $_n0 ]" ||
+		lab_fail "the worker printed no metrics after SIGUSR1"
+	awk '/metrics: begin reason=sigusr1/ { p = 1; o = "" }
+		p && /metrics: / { o = o $0 "\n" }
+		/metrics: end/ { if (p) last = o; p = 0 }
+		END { printf "%s", last }' "$VGPU_WORKER_LOG"
+}
+
+# vgpu_metric_field LINE FIELD: FIELD=VALUE out of a "metrics: vm ..." line.
+vgpu_metric_field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
+
+# vgpu_worker_stop: SIGTERM (drain, final metrics, exit 0), at most 30 s.
+vgpu_worker_stop() {
+	_p=$(vgpu_worker_pid)
+	kill -TERM "$_p" 2>/dev/null || lab_fail "the worker (pid $_p) is not running"
+	lab_wait_for 30 "the worker to exit after SIGTERM" sh -c "! kill -0 $_p" ||
+		{ kill -KILL "$_p"; lab_fail "vgpu-worker did not exit within 30 s of SIGTERM"; }
+}
+
+# vgpu_worker_log: the worker's log on the console, "worker| " prefixed.
+vgpu_worker_log() { sed 's/^/worker| /' "$VGPU_WORKER_LOG" 2>/dev/null; }
+
+# vgpu_wait_phase NAME PHASE [TIMEOUT]: waits (default 120 s) until guest
+# NAME wrote PHASE to its data/vgpu-phase.
+vgpu_wait_phase() {
+	_p=/local/domain/$(lab_domid "$1")/data/vgpu-phase
+	lab_wait_for "${3:-120}" "guest $1 to reach phase $2" \
+		sh -c "[ \"\$(xenstore-read $_p 2>/dev/null)\" = '$2' ]"
+}
+
+# vgpu_ack NAME VALUE: Dom0's answer to guest NAME.
+vgpu_ack() { lab_xs_write "/local/domain/$(lab_domid "$1")/vgpu-ack" "$2"; }
+
+# ---- guests --------------------------------------------------------------------
+
+# vgpu_phase PHASE: tells Dom0 where this guest is.
+vgpu_phase() {
+	xenstore-write data/vgpu-phase "$1" || lab_fail "cannot write data/vgpu-phase=$1"
+	lab_log "phase $1 t=$(lab_uptime)"
+}
+
+# vgpu_wait_ack VALUE [TIMEOUT]: waits (default 120 s) for Dom0's answer.
+vgpu_wait_ack() {
+	lab_wait_for "${2:-120}" "Dom0 to answer $1" \
+		sh -c "[ \"\$(xenstore-read vgpu-ack 2>/dev/null)\" = '$1' ]" ||
+		lab_fail "Dom0 did not answer '$1' within ${2:-120}s"
+}
+
+# vgpu_wait_device [TIMEOUT]: /dev/vgpu0 exists (the frontend connected).
+vgpu_wait_device() { lab_wait_dev /dev/vgpu0 "${1:-60}"; }
+
+# vgpu_client_expect DESC TIMEOUT WANT ARGS...: runs `vgpu-client ARGS`
+# under a hard timeout; its exit status must be 0 and its whole output
+# (stdout and stderr) WANT.
+vgpu_client_expect() {
+	_d=$1 _t=$2 _w=$3
+	shift 3
+	_o=$(lab_timeout "$_t" vgpu-client "$@" 2>&1)
+	_rc=$?
+	[ $_rc = 137 ] && lab_fail "$_d: vgpu-client $* did not finish within ${_t}s"
+	[ $_rc = 0 ] || lab_fail "$_d: vgpu-client $* exited $_rc: $_o"
+	lab_expect_eq "$_d" "$_o" "$_w"
+}
