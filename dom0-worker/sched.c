@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* Per-VM FIFOs, strict priority across VMs, FIFO by arrival in a level. */
+/*
+ * Per-VM FIFOs, FIFO by arrival in a level, and the choice of the level:
+ * strict, weighted or aging (see sched.h).
+ */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -95,8 +98,14 @@ static uint32_t max_running(const struct sched_vm *vm)
 
 static void make_ready(struct sched *s, struct sched_vm *vm)
 {
-	if (vm->heap_idx < 0 && vm->head && vm->running < max_running(vm))
-		heap_push(&s->level[sched_vm_level(vm)], vm);
+	unsigned int l = sched_vm_level(vm);
+
+	if (vm->heap_idx >= 0 || !vm->head || vm->running >= max_running(vm))
+		return;
+	/* An idle level must not bank credit while others ran. */
+	if (!s->level[l].n && s->pass[l] < s->vpass)
+		s->pass[l] = s->vpass;
+	heap_push(&s->level[l], vm);
 }
 
 static void make_unready(struct sched *s, struct sched_vm *vm)
@@ -108,10 +117,21 @@ static void make_unready(struct sched *s, struct sched_vm *vm)
 int sched_init(struct sched *s, const struct sched_params *p)
 {
 	*s = (struct sched){ .p = *p, .next_seq = 1 };
+	if (s->p.mode > SCHED_AGING)
+		return -EINVAL;
 	if (!s->p.max_queued)
 		s->p.max_queued = 1;
 	if (!s->p.vm_max_queued)
 		s->p.vm_max_queued = 1;
+	for (unsigned int l = 0; l < SCHED_NR_LEVELS; l++) {
+		uint32_t w = s->p.weights[l];
+
+		if (!w)
+			w = 1;
+		if (w > SCHED_WEIGHT_MAX)
+			w = SCHED_WEIGHT_MAX;
+		s->stride[l] = SCHED_STRIDE / w;
+	}
 	return 0;
 }
 
@@ -161,6 +181,7 @@ void sched_vm_remove(struct sched *s, struct sched_vm *vm,
 		next = r->next;
 		r->next = NULL;
 		s->queued--;
+		s->level_queued[vm->prio]--;
 		if (drop)
 			drop(r, arg);
 	}
@@ -178,7 +199,9 @@ void sched_vm_set_prio(struct sched *s, struct sched_vm *vm, uint8_t prio)
 	if (vm->prio == prio)
 		return;
 	make_unready(s, vm);
+	s->level_queued[vm->prio] -= vm->queued;
 	vm->prio = prio;
+	s->level_queued[prio] += vm->queued;
 	make_ready(s, vm);
 }
 
@@ -216,6 +239,7 @@ int sched_enqueue(struct sched *s, struct sched_vm *vm, struct sched_req *r)
 	vm->tail = r;
 	vm->queued++;
 	s->queued++;
+	s->level_queued[vm->prio]++;
 	make_ready(s, vm);	/* no-op unless the VM was idle */
 	return 0;
 }
@@ -228,10 +252,50 @@ int sched_has_ready(const struct sched *s)
 	return 0;
 }
 
+unsigned int sched_next_level(const struct sched *s)
+{
+	unsigned int best = SCHED_NR_LEVELS;
+	uint64_t best_key = 0;
+
+	for (unsigned int l = 0; l < SCHED_NR_LEVELS; l++) {
+		const struct sched_heap *h = &s->level[l];
+		uint64_t key;
+
+		if (!h->n)
+			continue;
+		if (s->p.mode == SCHED_STRICT)
+			return l;
+		if (s->p.mode == SCHED_WEIGHTED)
+			key = s->pass[l];
+		else
+			key = h->v[0]->head->t_enqueue + l * s->p.aging_ns;
+		/* Ties go to the higher level: the loop runs high to low. */
+		if (best == SCHED_NR_LEVELS || key < best_key) {
+			best = l;
+			best_key = key;
+		}
+	}
+	return best;
+}
+
+const char *sched_mode_name(enum sched_mode mode)
+{
+	switch (mode) {
+	case SCHED_STRICT:
+		return "strict";
+	case SCHED_WEIGHTED:
+		return "weighted";
+	case SCHED_AGING:
+		return "aging";
+	}
+	return "?";
+}
+
 /* Starts the head request of a ready VM (taken out of its heap). */
 static struct sched_req *start_head(struct sched *s, struct sched_vm *vm)
 {
 	struct sched_req *r = vm->head;
+	unsigned int l = sched_vm_level(vm);
 
 	vm->head = r->next;
 	if (!vm->head)
@@ -239,6 +303,11 @@ static struct sched_req *start_head(struct sched *s, struct sched_vm *vm)
 	r->next = NULL;
 	vm->queued--;
 	s->queued--;
+	s->level_queued[l]--;
+	s->picks[l]++;
+	/* Charged here, so turns (sched_pick_vm) pay for their picks too. */
+	s->vpass = s->pass[l];
+	s->pass[l] += s->stride[l];
 	vm->running++;
 	s->running++;
 	r->t_start = s->p.clock(s->p.clock_ctx);
@@ -248,19 +317,18 @@ static struct sched_req *start_head(struct sched *s, struct sched_vm *vm)
 
 struct sched_req *sched_pick(struct sched *s, struct sched_vm **vm_out)
 {
-	for (unsigned int l = 0; l < SCHED_NR_LEVELS; l++) {
-		struct sched_heap *h = &s->level[l];
-		struct sched_vm *vm;
+	unsigned int l = sched_next_level(s);
+	struct sched_heap *h;
+	struct sched_vm *vm;
 
-		if (!h->n)
-			continue;
-		vm = h->v[0];
-		heap_remove(h, vm);
-		if (vm_out)
-			*vm_out = vm;
-		return start_head(s, vm);
-	}
-	return NULL;
+	if (l == SCHED_NR_LEVELS)
+		return NULL;
+	h = &s->level[l];
+	vm = h->v[0];
+	heap_remove(h, vm);
+	if (vm_out)
+		*vm_out = vm;
+	return start_head(s, vm);
 }
 
 struct sched_req *sched_pick_vm(struct sched *s, struct sched_vm *vm)

@@ -3,15 +3,27 @@
  * Request scheduler of vgpu-worker: pure logic, no I/O, no allocation on
  * the request path; time comes from an injected clock.
  *
- * Policy (SCHED_STRICT, the only mode of this version):
+ * Policy, whatever the mode:
  *  - each VM has a FIFO of its requests; a VM's requests start in the order
  *    they arrived, and at most max_running of a VM's requests run at a time
  *    (1 unless set: sched_vm_set_max_running(); an executor that takes
  *    more than one completes them in order, as a stream does);
- *  - across VMs, strict priority: a high VM's request always starts before
- *    a medium one's, a medium before a low;
  *  - within a level, the request that arrived first starts first, whatever
  *    the VM's pool (pools share one queue).
+ * Only the choice of the level differs (Documentation/scheduler.md):
+ *  - SCHED_STRICT (default): the highest level with a ready VM, always. A
+ *    low VM waits as long as a higher one has work.
+ *  - SCHED_WEIGHTED: stride scheduling between levels. Level l has weight
+ *    w_l and stride S / w_l; the ready level with the smallest pass goes
+ *    and its pass grows by its stride, so under constant load the levels
+ *    get w_h : w_m : w_l of the picks. A level that becomes ready starts at
+ *    no less than the pass of the last pick, so idle time earns no credit.
+ *    Between two picks of a ready level l, level k gets at most
+ *    w_k / w_l + 1 picks: no ready request waits forever.
+ *  - SCHED_AGING: a request's deadline is its arrival time plus
+ *    level * aging_ns; the oldest deadline goes. A low request that has
+ *    waited 2 * aging_ns longer than a high one goes first; only requests
+ *    that arrived before its deadline can go before it: no starvation.
  *
  * Data structures: a VM is "ready" when it has queued requests and none
  * running. Each priority level keeps its ready VMs in a binary min-heap
@@ -21,10 +33,8 @@
  * pops one: O(log V) for V VMs. Requests are intrusive (struct sched_req
  * lives inside the caller's request), VMs too (struct sched_vm).
  *
- * Extension points for later modes (aging, weighted): the key a VM is
- * ordered by (sched_vm_key()) and the level a VM is ready at
- * (sched_vm_level()); both are computed in one place each, and the heaps
- * do not care what the key means.
+ * The modes only change which level's heap top is taken (pick_level()):
+ * three comparisons, so a pick stays O(log V) in every mode.
  */
 #ifndef VGPU_WORKER_SCHED_H
 #define VGPU_WORKER_SCHED_H
@@ -35,7 +45,13 @@
 
 enum sched_mode {
 	SCHED_STRICT = 0,
+	SCHED_WEIGHTED,
+	SCHED_AGING,
 };
+
+/* Weighted mode: the pass a level advances by is SCHED_STRIDE / weight. */
+#define SCHED_STRIDE		(1u << 20)
+#define SCHED_WEIGHT_MAX	1000
 
 typedef uint64_t (*sched_clock_fn)(void *ctx);	/* nanoseconds, monotonic */
 
@@ -66,6 +82,8 @@ struct sched_params {
 	enum sched_mode mode;
 	uint32_t max_queued;	/* all VMs together */
 	uint32_t vm_max_queued;	/* per VM when its own limit is 0 */
+	uint32_t weights[SCHED_NR_LEVELS];	/* SCHED_WEIGHTED; 0 acts as 1 */
+	uint64_t aging_ns;	/* SCHED_AGING: one level per aging_ns waited */
 	sched_clock_fn clock;
 	void *clock_ctx;
 };
@@ -77,6 +95,12 @@ struct sched {
 	uint32_t queued;
 	uint32_t running;
 	uint64_t next_seq;
+	uint32_t level_queued[SCHED_NR_LEVELS];	/* of VMs now at that level */
+	/* SCHED_WEIGHTED */
+	uint64_t stride[SCHED_NR_LEVELS];
+	uint64_t pass[SCHED_NR_LEVELS];
+	uint64_t vpass;		/* pass of the last pick: "now" in pass units */
+	uint64_t picks[SCHED_NR_LEVELS];	/* requests started per level */
 };
 
 int sched_init(struct sched *s, const struct sched_params *p);
@@ -136,5 +160,11 @@ static inline uint32_t sched_space(const struct sched *s)
 
 /* Nonzero when sched_pick() would return a request. */
 int sched_has_ready(const struct sched *s);
+
+/* The level sched_pick() would take from now; SCHED_NR_LEVELS if none. */
+unsigned int sched_next_level(const struct sched *s);
+
+/* "strict", "weighted", "aging". */
+const char *sched_mode_name(enum sched_mode mode);
 
 #endif
