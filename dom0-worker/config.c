@@ -28,6 +28,15 @@ void config_defaults(struct worker_config *cfg)
 	cfg->batch = 64;
 	cfg->metrics_window = 4096;
 	cfg->max_allocs = 65536;
+	cfg->sched_mode = SCHED_STRICT;
+	cfg->sched_weights[0] = 4;
+	cfg->sched_weights[1] = 2;
+	cfg->sched_weights[2] = 1;
+	cfg->sched_aging_ms = 100;
+	cfg->vm_max_inflight = 0;
+	cfg->rate_burst = 0;
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
+		 CONFIG_DEFAULT_CONTROL);
 	cfg->max_running = 0;
 	cfg->vm_inflight = 16;
 	cfg->turn_quota = 0;
@@ -68,6 +77,9 @@ static const struct u32_key u32_keys[] = {
 	{ "batch", offsetof(struct worker_config, batch), 1, 1024 },
 	{ "metrics-window", offsetof(struct worker_config, metrics_window), 1, 1u << 20 },
 	{ "max-allocs", offsetof(struct worker_config, max_allocs), 1, 1u << 24 },
+	{ "sched-aging-ms", offsetof(struct worker_config, sched_aging_ms), 1, 3600000 },
+	{ "vm-max-inflight", offsetof(struct worker_config, vm_max_inflight), 0, 1u << 16 },
+	{ "rate-burst", offsetof(struct worker_config, rate_burst), 0, 1u << 24 },
 	{ "max-running", offsetof(struct worker_config, max_running), 0, 1u << 16 },
 	{ "vm-inflight", offsetof(struct worker_config, vm_inflight), 1, 256 },
 	{ "turn-quota", offsetof(struct worker_config, turn_quota), 0, 1u << 16 },
@@ -80,10 +92,64 @@ static const struct u32_key u32_keys[] = {
 	{ "cuda-spin-us", offsetof(struct worker_config, cuda_spin_us), 0, 1000000 },
 };
 
+/* "H:M:L", three weights of 1..SCHED_WEIGHT_MAX. */
+static int parse_weights(const char *value, uint32_t w[SCHED_NR_LEVELS])
+{
+	char buf[64], *save = NULL, *tok, *s = buf;
+	uint32_t out[SCHED_NR_LEVELS];
+	unsigned int n = 0;
+	uint64_t v;
+
+	if (strlen(value) >= sizeof(buf) || strstr(value, "::") ||
+	    value[0] == ':' || (value[0] && value[strlen(value) - 1] == ':'))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", value);
+	while ((tok = strtok_r(s, ":", &save))) {
+		s = NULL;
+		if (n == SCHED_NR_LEVELS || parse_u64(tok, &v) || !v ||
+		    v > SCHED_WEIGHT_MAX)
+			return -1;
+		out[n++] = (uint32_t)v;
+	}
+	if (n != SCHED_NR_LEVELS)
+		return -1;
+	memcpy(w, out, sizeof(out));
+	return 0;
+}
+
 int config_set(struct worker_config *cfg, const char *key, const char *value,
 	       char *err, size_t errlen)
 {
 	uint64_t v;
+
+	if (strcmp(key, "sched") == 0) {
+		if (strcmp(value, "strict") == 0)
+			cfg->sched_mode = SCHED_STRICT;
+		else if (strcmp(value, "weighted") == 0)
+			cfg->sched_mode = SCHED_WEIGHTED;
+		else if (strcmp(value, "aging") == 0)
+			cfg->sched_mode = SCHED_AGING;
+		else {
+			snprintf(err, errlen,
+				 "sched: '%s' is not strict, weighted or aging",
+				 value);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "sched-weights") == 0) {
+		if (parse_weights(value, cfg->sched_weights)) {
+			snprintf(err, errlen,
+				 "sched-weights: '%s' is not HIGH:MEDIUM:LOW, each 1..%u",
+				 value, SCHED_WEIGHT_MAX);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "control-socket") == 0)
+		return set_path(cfg->control_socket,
+				sizeof(cfg->control_socket), value, key, err,
+				errlen);
 
 	if (strcmp(key, "device") == 0) {
 		if (!*value) {

@@ -14,11 +14,13 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "sched.h"
 
 #define CONFIG_PATH_MAX		256
 #define CONFIG_FILE_MAX		(64 * 1024)
 
 #define CONFIG_DEFAULT_DEVICE	"/dev/vgpu-back"
+#define CONFIG_DEFAULT_CONTROL	"/run/vgpu/worker.sock"
 
 struct worker_config {
 	char device[CONFIG_PATH_MAX];	/* device */
@@ -33,6 +35,14 @@ struct worker_config {
 	uint32_t batch;			/* batch: events per read, completions per write */
 	uint32_t metrics_window;	/* metrics-window: latency samples per VM */
 	uint32_t max_allocs;		/* max-allocs: allocations per VM */
+
+	/* Scheduling and per-VM limits (Documentation/scheduler.md). */
+	enum sched_mode sched_mode;	/* sched: strict, weighted, aging */
+	uint32_t sched_weights[SCHED_NR_LEVELS];	/* sched-weights: "4:2:1" */
+	uint32_t sched_aging_ms;	/* sched-aging-ms: wait worth one level */
+	uint32_t vm_max_inflight;	/* vm-max-inflight: when the VM's is 0; 0 = none */
+	uint32_t rate_burst;		/* rate-burst: bucket size, 0 = one second's */
+	char control_socket[CONFIG_PATH_MAX];	/* control-socket, "" = none */
 
 	/* Asynchronous executors (CUDA): how many requests run at once. */
 	uint32_t max_running;		/* max-running: all VMs, 0 = no limit */

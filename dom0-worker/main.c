@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ctlsock.h"
 #include "exec.h"
 #include "exec_cuda.h"
 #include "log.h"
@@ -24,6 +25,7 @@
 #define EXIT_USAGE	2
 
 static struct worker_ctl ctl;
+static const char *query;	/* --query: client mode */
 
 /* Long options whose names are config keys. */
 static const struct option options[] = {
@@ -40,6 +42,13 @@ static const struct option options[] = {
 	{ "batch", required_argument, NULL, 0 },
 	{ "metrics-window", required_argument, NULL, 0 },
 	{ "max-allocs", required_argument, NULL, 0 },
+	{ "sched", required_argument, NULL, 0 },
+	{ "sched-weights", required_argument, NULL, 0 },
+	{ "sched-aging-ms", required_argument, NULL, 0 },
+	{ "vm-max-inflight", required_argument, NULL, 0 },
+	{ "rate-burst", required_argument, NULL, 0 },
+	{ "control-socket", required_argument, NULL, 0 },
+	{ "query", required_argument, NULL, 'q' },
 	{ "max-running", required_argument, NULL, 0 },
 	{ "vm-inflight", required_argument, NULL, 0 },
 	{ "turn-quota", required_argument, NULL, 0 },
@@ -76,6 +85,18 @@ static void usage(FILE *f)
 "      --batch N            events per read, completions per write (default 64)\n"
 "      --metrics-window N   latency samples kept per VM (default 4096)\n"
 "      --max-allocs N       allocations per VM (default 65536)\n"
+"Scheduling and limits (Documentation/scheduler.md):\n"
+"      --sched MODE         strict, weighted or aging (default strict)\n"
+"      --sched-weights H:M:L  weighted shares of the levels (default 4:2:1)\n"
+"      --sched-aging-ms N   aging: waiting N ms is worth one level (default 100)\n"
+"      --vm-max-inflight N  requests in flight per VM when the VM has no\n"
+"                           max-inflight; over it: BUSY (default 0: none)\n"
+"      --rate-burst N       token bucket size per VM (default 0: the VM's\n"
+"                           rate-limit, one second's worth)\n"
+"      --control-socket PATH  metrics and VM list for vgpu-admin (default\n"
+"                           " CONFIG_DEFAULT_CONTROL "; empty: none)\n"
+"  -q, --query CMD          send CMD (help, metrics, vms) to a running\n"
+"                           worker's control socket, print the answer, exit\n"
 "      --max-running N      requests running at once on the CUDA executor,\n"
 "                           all VMs together (default 0: no limit)\n"
 "      --vm-inflight N      requests of one VM on the CUDA executor at once,\n"
@@ -152,7 +173,7 @@ static int parse_args(int argc, char **argv, struct worker_config *cfg)
 
 	/* First pass: only --config, so options can override the file. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:c:e:l:o:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:c:e:l:o:q:h", options, NULL)) != -1) {
 		if (c == 'c')
 			config_file = optarg;
 		if (c == 'h') {
@@ -171,7 +192,7 @@ static int parse_args(int argc, char **argv, struct worker_config *cfg)
 		const char *key;
 
 		idx = -1;
-		c = getopt_long(argc, argv, "d:c:e:l:o:h", options, &idx);
+		c = getopt_long(argc, argv, "d:c:e:l:o:q:h", options, &idx);
 		if (c == -1)
 			break;
 		if (c == '?' || c == ':') {
@@ -180,6 +201,10 @@ static int parse_args(int argc, char **argv, struct worker_config *cfg)
 		}
 		if (c == 'c')
 			continue;
+		if (c == 'q') {
+			query = optarg;
+			continue;
+		}
 		if (idx < 0) {
 			/* A short option: find its long twin. */
 			for (idx = 0; options[idx].name; idx++)
@@ -201,6 +226,24 @@ static int parse_args(int argc, char **argv, struct worker_config *cfg)
 	return 0;
 }
 
+/* --query: the worker's control socket as a client. */
+static int run_query(const struct worker_config *cfg, const char *cmd)
+{
+	int err;
+
+	if (!cfg->control_socket[0]) {
+		fprintf(stderr, "vgpu-worker: --query: control-socket is off\n");
+		return EXIT_USAGE;
+	}
+	err = ctlsock_query(cfg->control_socket, cmd, stdout);
+	if (err) {
+		fprintf(stderr, "vgpu-worker: %s: %s\n", cfg->control_socket,
+			strerror(-err));
+		return EXIT_FAILURE;
+	}
+	return fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
 	struct worker_config cfg;
@@ -210,13 +253,17 @@ int main(int argc, char **argv)
 	struct exec_info ei;
 	struct transport tp = { .fd = -1 };
 	struct worker w;
+	struct ctlsock cs = { .fd = -1 };
 	sigset_t wait_mask;
 	int err;
 
 	config_defaults(&cfg);
+	query = NULL;
 	if (parse_args(argc, argv, &cfg))
 		return EXIT_USAGE;
 	vlog_set_level(cfg.log_level);
+	if (query)
+		return run_query(&cfg, query);
 
 	err = setup_signals(&wait_mask);
 	if (err) {
@@ -265,15 +312,28 @@ int main(int argc, char **argv)
 		exec_destroy(&ex);
 		return EXIT_FAILURE;
 	}
-	log_info("started: device=%s abi=%d executor=%s device_name=%s mem_total=%llu op_delay_ms=%u order_log=%s",
+	/* Metrics are not worth refusing to run the guests' requests. */
+	if (cfg.control_socket[0]) {
+		err = ctlsock_open(&cs, cfg.control_socket);
+		if (err)
+			log_warn("control socket %s: %s; running without it",
+				 cfg.control_socket, strerror(-err));
+		else
+			w.ctl = &cs;
+	}
+	log_info("started: device=%s abi=%d executor=%s device_name=%s mem_total=%llu op_delay_ms=%u order_log=%s sched=%s weights=%u:%u:%u control_socket=%s",
 		 cfg.device, VGPU_BACK_ABI_VERSION, ex.ops->name, ei.device_name,
 		 (unsigned long long)ei.mem_total, cfg.op_delay_ms,
-		 cfg.order_log[0] ? cfg.order_log : "-");
+		 cfg.order_log[0] ? cfg.order_log : "-",
+		 sched_mode_name(cfg.sched_mode), cfg.sched_weights[0],
+		 cfg.sched_weights[1], cfg.sched_weights[2],
+		 w.ctl ? cfg.control_socket : "-");
 
 	err = worker_run(&w, &ctl);
 	worker_print_metrics(&w, "exit");
 	log_info("exiting%s%s", err ? ": " : "", err ? strerror(-err) : "");
 	worker_fini(&w);
+	ctlsock_close(&cs);
 	/* Requests still held (none after a clean drain) fail with NO_WORKER. */
 	transport_close(&tp);
 	exec_destroy(&ex);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "exec.h"
+#include "limits.h"
 #include "metrics.h"
 #include "sched.h"
 
@@ -20,6 +21,7 @@ struct vm {
 	struct exec_vm ex;		/* ex.cfg: the settings from the backend */
 	struct sched_vm sched;
 	struct vm_metrics metrics;
+	struct tbucket tb;		/* rate-limit */
 	/* Its requests on an asynchronous executor, oldest first. */
 	void *running, *running_tail;
 };

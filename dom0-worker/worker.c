@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctlsock.h"
 #include "log.h"
 #include "worker.h"
 
@@ -41,21 +42,30 @@ static uint64_t mono_ns(void *ctx)
 int worker_init(struct worker *w, const struct worker_config *cfg,
 		struct transport *tp, struct executor *ex)
 {
+	/*
+	 * No per-VM queue bound: the backend stops reading a VM's ring at its
+	 * max-queued (back-pressure), so the worker never refuses for length.
+	 */
 	struct sched_params sp = {
-		.mode = SCHED_STRICT,
+		.mode = cfg->sched_mode,
 		.max_queued = cfg->queue_max,
-		.vm_max_queued = cfg->max_queued,
+		.vm_max_queued = UINT32_MAX,
+		.aging_ns = (uint64_t)cfg->sched_aging_ms * 1000000ull,
 		.clock = mono_ns,
 	};
 	int err;
 
 	memset(w, 0, sizeof(*w));
+	memcpy(sp.weights, cfg->sched_weights, sizeof(sp.weights));
 	w->cfg = *cfg;
 	w->tp = tp;
 	w->ex = ex;
+	w->clock = mono_ns;
 	w->start_ns = mono_ns(NULL);
 	vmtable_init(&w->vms);
-	sched_init(&w->sched, &sp);
+	err = sched_init(&w->sched, &sp);
+	if (err)
+		return err;
 	w->ev = calloc(cfg->batch, sizeof(*w->ev));
 	w->comp = calloc(cfg->batch, sizeof(*w->comp));
 	w->retired = calloc(WORKER_RETIRED_MAX, sizeof(*w->retired));
@@ -63,6 +73,11 @@ int worker_init(struct worker *w, const struct worker_config *cfg,
 		err = -ENOMEM;
 		goto fail;
 	}
+	for (unsigned int l = 0; l < SCHED_NR_LEVELS; l++)
+		if (metrics_init(&w->lvl_metrics[l], cfg->metrics_window)) {
+			err = -ENOMEM;
+			goto fail;
+		}
 	err = orderlog_open(&w->olog, cfg->order_log);
 	if (err) {
 		log_error("order log %s: %s", cfg->order_log, strerror(-err));
@@ -70,11 +85,37 @@ int worker_init(struct worker *w, const struct worker_config *cfg,
 	}
 	return 0;
 fail:
+	for (unsigned int l = 0; l < SCHED_NR_LEVELS; l++)
+		metrics_fini(&w->lvl_metrics[l]);
 	free(w->ev);
 	free(w->comp);
 	free(w->retired);
 	sched_fini(&w->sched);
 	return err;
+}
+
+void worker_set_clock(struct worker *w, sched_clock_fn clock, void *ctx)
+{
+	w->clock = clock;
+	w->clock_ctx = ctx;
+	w->sched.p.clock = clock;
+	w->sched.p.clock_ctx = ctx;
+}
+
+uint64_t worker_now(const struct worker *w)
+{
+	return w->clock(w->clock_ctx);
+}
+
+uint32_t worker_vm_inflight(const struct vm *vm)
+{
+	return vm->sched.queued + vm->sched.running;
+}
+
+uint32_t worker_vm_max_inflight(const struct worker *w, const struct vm *vm)
+{
+	return vm->ex.cfg.max_inflight ? vm->ex.cfg.max_inflight :
+	       w->cfg.vm_max_inflight;
 }
 
 static void free_req(struct sched_req *r, void *arg)
@@ -135,6 +176,8 @@ void worker_fini(struct worker *w)
 	}
 	for (unsigned int i = 0; i < w->nretired; i++)
 		metrics_fini(&w->retired[i].metrics);
+	for (unsigned int l = 0; l < SCHED_NR_LEVELS; l++)
+		metrics_fini(&w->lvl_metrics[l]);
 	orderlog_close(&w->olog);
 	sched_fini(&w->sched);
 	free(w->ev);
@@ -148,7 +191,7 @@ static void complete(struct worker *w, const struct vgpu_back_vm *cfg,
 		     uint64_t handle, uint8_t op, const struct exec_result *res)
 {
 	if (!w->ncomp)
-		w->first_pending_ns = mono_ns(NULL);
+		w->first_pending_ns = worker_now(w);
 	w->comp[w->ncomp++] = (struct vgpu_back_completion){
 		.handle = handle,
 		.status = res->status,
@@ -216,13 +259,11 @@ static void log_vm(const char *what, const struct vgpu_back_vm *c)
 {
 	char pb[2];
 
-	log_info("%s: domid=%u devid=%u vm_id=%u pool=%s prio=%s max_queued=%u mem_quota=%llu",
+	log_info("%s: domid=%u devid=%u vm_id=%u pool=%s prio=%s max_queued=%u mem_quota=%llu max_inflight=%u rate_limit=%u",
 		 what, c->domid, c->devid, c->vm_id, pool_name(c->pool, pb),
 		 prio_name(c->priority), c->max_queued,
-		 (unsigned long long)c->mem_quota);
-	if (c->rate_limit)
-		log_info("domid=%u devid=%u: rate_limit=%u is not enforced by this worker version",
-			 c->domid, c->devid, c->rate_limit);
+		 (unsigned long long)c->mem_quota, c->max_inflight,
+		 c->rate_limit);
 }
 
 static void apply_config(struct worker *w, struct vm *vm,
@@ -235,8 +276,8 @@ static void apply_config(struct worker *w, struct vm *vm,
 	cur->domid = domid;
 	cur->devid = devid;
 	sched_vm_set_prio(&w->sched, &vm->sched, cfg->priority);
-	sched_vm_set_max_queued(&vm->sched, cfg->max_queued);
 	sched_vm_set_max_running(&w->sched, &vm->sched, vm_max_running(w, cfg));
+	tbucket_set(&vm->tb, cfg->rate_limit, w->cfg.rate_burst, worker_now(w));
 }
 
 static void on_connect(struct worker *w, const struct vgpu_back_vm *cfg)
@@ -271,13 +312,14 @@ static void on_connect(struct worker *w, const struct vgpu_back_vm *cfg)
 			  cfg->domid, cfg->devid, strerror(-err));
 		return;
 	}
-	if (sched_vm_add(&w->sched, &vm->sched, cfg->priority, cfg->max_queued)) {
+	if (sched_vm_add(&w->sched, &vm->sched, cfg->priority, 0)) {
 		w->ex->ops->vm_detach(w->ex, &vm->ex);
 		metrics_fini(&vm->metrics);
 		free(vm);
 		goto nomem;
 	}
 	sched_vm_set_max_running(&w->sched, &vm->sched, vm_max_running(w, cfg));
+	tbucket_set(&vm->tb, cfg->rate_limit, w->cfg.rate_burst, worker_now(w));
 	vmtable_insert(&w->vms, vm);
 	log_vm("connect", cfg);
 	return;
@@ -286,16 +328,22 @@ nomem:
 		  cfg->domid, cfg->devid);
 }
 
+static unsigned long long st(const struct vm_metrics *m, int32_t status)
+{
+	return (unsigned long long)m->by_status[metrics_status_index(status)];
+}
+
+/* Fields may be added at the end of the line; scripts parse these names. */
 static void print_vm_metrics(const struct vgpu_back_vm *c,
 			     const struct vm_metrics *m, const char *state,
-			     uint32_t queued)
+			     uint32_t queued, uint32_t inflight)
 {
 	struct metrics_summary s;
 	char pb[2];
 
 	metrics_summarize(m, &s);
 	vlog_tagged("metrics",
-		    "vm domid=%u devid=%u vm_id=%u pool=%s prio=%s state=%s done=%llu errors=%llu rejected=%llu queued=%u samples=%llu p50_us=%llu p95_us=%llu p99_us=%llu max_us=%llu wait_mean_us=%llu service_mean_us=%llu",
+		    "vm domid=%u devid=%u vm_id=%u pool=%s prio=%s state=%s done=%llu errors=%llu rejected=%llu queued=%u samples=%llu p50_us=%llu p95_us=%llu p99_us=%llu max_us=%llu wait_mean_us=%llu service_mean_us=%llu inflight=%u busy=%llu rate_limited=%llu quota=%llu busy_us=%llu wait_p99_us=%llu service_p99_us=%llu",
 		    c->domid, c->devid, c->vm_id, pool_name(c->pool, pb),
 		    prio_name(c->priority), state,
 		    (unsigned long long)s.done, (unsigned long long)s.errors,
@@ -304,7 +352,12 @@ static void print_vm_metrics(const struct vgpu_back_vm *c,
 		    (unsigned long long)s.p50_us, (unsigned long long)s.p95_us,
 		    (unsigned long long)s.p99_us, (unsigned long long)s.max_us,
 		    (unsigned long long)s.wait_mean_us,
-		    (unsigned long long)s.service_mean_us);
+		    (unsigned long long)s.service_mean_us, inflight,
+		    st(m, VGPUIF_RSP_BUSY), st(m, VGPUIF_RSP_RATE_LIMITED),
+		    st(m, VGPUIF_RSP_QUOTA),
+		    (unsigned long long)(m->service_sum_ns / 1000),
+		    (unsigned long long)(s.wait_p_ns[2] / 1000),
+		    (unsigned long long)(s.service_p_ns[2] / 1000));
 }
 
 static void retire(struct worker *w, struct vm *vm)
@@ -334,7 +387,7 @@ static void on_disconnect(struct worker *w, const struct vgpu_back_vm *cfg)
 	queued = vm->sched.queued;
 	log_info("disconnect: domid=%u devid=%u vm_id=%u; dropping %u queued requests (the backend completed them)",
 		 cfg->domid, cfg->devid, vm->ex.cfg.vm_id, queued);
-	print_vm_metrics(&vm->ex.cfg, &vm->metrics, "disconnected", 0);
+	print_vm_metrics(&vm->ex.cfg, &vm->metrics, "disconnected", 0, 0);
 	vmtable_remove(&w->vms, vm);
 	retire(w, vm);
 	vm_free(w, vm);
@@ -361,10 +414,35 @@ static void refuse(struct worker *w, const struct vgpu_back_event *ev,
 {
 	struct exec_result res = { .status = status };
 
-	if (vm)
+	if (vm) {
 		metrics_reject(&vm->metrics, status);
+		metrics_reject(&w->lvl_metrics[vm->sched.prio], status);
+	}
 	complete(w, vm ? &vm->ex.cfg : &ev->vm, ev->handle, ev->req.operation,
 		 &res);
+}
+
+/* The VM's limits (limits.h): 0 if admitted, else refused and answered. */
+static int admit(struct worker *w, const struct vgpu_back_event *ev,
+		 struct vm *vm)
+{
+	uint32_t inflight = worker_vm_inflight(vm);
+	uint32_t max = worker_vm_max_inflight(w, vm);
+	int32_t st = limits_admit(&vm->tb, inflight, max, worker_now(w));
+
+	if (st == VGPUIF_RSP_OKAY)
+		return 0;
+	if (st == VGPUIF_RSP_BUSY) {
+		w->stats.refused_busy++;
+		vlog_ratelimited(VLOG_WARN, "domid=%u devid=%u: %u requests in flight, max-inflight %u: refused busy",
+				 ev->vm.domid, ev->vm.devid, inflight, max);
+	} else {
+		w->stats.refused_rate++;
+		vlog_ratelimited(VLOG_WARN, "domid=%u devid=%u: over rate-limit %u/s: refused rate_limited",
+				 ev->vm.domid, ev->vm.devid, vm->tb.rate);
+	}
+	refuse(w, ev, vm, st);
+	return -1;
 }
 
 static void on_request(struct worker *w, const struct vgpu_back_event *ev)
@@ -391,14 +469,18 @@ static void on_request(struct worker *w, const struct vgpu_back_event *ev)
 	rq->handle = ev->handle;
 	rq->req = ev->req;
 	rq->vm = vm;
+	rq->level = vm->sched.prio;
+	if (admit(w, ev, vm)) {
+		free(rq);
+		return;
+	}
 	err = sched_enqueue(&w->sched, &vm->sched, &rq->sr);
 	if (err) {
+		/* worker_read() reads no more than there is room for. */
 		free(rq);
-		vlog_ratelimited(VLOG_WARN, "domid=%u devid=%u: %s queue full (%u queued): request refused busy",
-				 ev->vm.domid, ev->vm.devid,
-				 err == -EBUSY ? "its" : "the worker's",
-				 vm->sched.queued);
-		refuse(w, ev, vm, VGPUIF_RSP_BUSY);
+		vlog_ratelimited(VLOG_ERROR, "domid=%u devid=%u: cannot queue a request (%s): failed",
+				 ev->vm.domid, ev->vm.devid, strerror(-err));
+		refuse(w, ev, vm, VGPUIF_RSP_ERROR);
 		return;
 	}
 	log_debug("request domid=%u devid=%u id=%llu op=%s len=%u queued",
@@ -477,7 +559,7 @@ static void finish(struct worker *w, struct wreq *rq,
 {
 	struct vm *vm = rq->vm;
 	struct sched_req *sr = &rq->sr;
-	uint64_t end = mono_ns(NULL);
+	uint64_t end = worker_now(w);
 
 	if (res->status != VGPUIF_RSP_OKAY)
 		log_debug("domid=%u devid=%u id=%llu op=%s: status %d",
@@ -486,6 +568,8 @@ static void finish(struct worker *w, struct wreq *rq,
 			  exec_op_name(rq->req.operation), res->status);
 	metrics_record(&vm->metrics, res->status, sr->t_start - sr->t_enqueue,
 		       end - sr->t_start);
+	metrics_record(&w->lvl_metrics[rq->level], res->status,
+		       sr->t_start - sr->t_enqueue, end - sr->t_start);
 	sched_done(&w->sched, &vm->sched);
 	complete(w, &vm->ex.cfg, rq->handle, rq->req.operation, res);
 	free(rq);
@@ -499,10 +583,16 @@ static int is_async(const struct worker *w)
 /* The level sched_pick() would take from, SCHED_NR_LEVELS if none. */
 static unsigned int next_level(const struct worker *w)
 {
-	for (unsigned int l = 0; l < SCHED_NR_LEVELS; l++)
-		if (w->sched.level[l].n)
-			return l;
-	return SCHED_NR_LEVELS;
+	return sched_next_level(&w->sched);
+}
+
+/*
+ * The priority gate is strict priority carried onto the GPU; the other
+ * modes exist to let lower levels through, so it holds only in strict.
+ */
+static int gated_mode(const struct worker *w)
+{
+	return w->sched.p.mode == SCHED_STRICT;
 }
 
 /*
@@ -515,7 +605,7 @@ static uint64_t gate(const struct worker *w, unsigned int l, uint64_t now)
 
 	if (w->cfg.max_running && w->running >= w->cfg.max_running)
 		return UINT64_MAX;
-	if (w->running < w->cfg.prio_share)
+	if (w->running < w->cfg.prio_share || !gated_mode(w))
 		return 0;
 	for (unsigned int h = 0; h < l; h++) {
 		if (w->running_lvl[h])
@@ -551,7 +641,7 @@ static void on_exec_done(void *arg, void *tag, const struct exec_result *res)
 	}
 	w->running--;
 	w->running_lvl[rq->level]--;
-	w->lvl_busy_until[rq->level] = mono_ns(NULL) +
+	w->lvl_busy_until[rq->level] = worker_now(w) +
 				       w->cfg.prio_hold_us * 1000ull;
 	if (w->turn == vm && !vm->running)
 		w->turn = NULL;		/* its turn is over */
@@ -575,6 +665,8 @@ static int higher_busy(const struct worker *w, unsigned int l, uint64_t now,
 {
 	int busy = 0;
 
+	if (!gated_mode(w))
+		return 0;
 	for (unsigned int h = 0; h < l; h++) {
 		if (w->running_lvl[h] || w->sched.level[h].n)
 			return 1;
@@ -680,7 +772,7 @@ static int dispatch_turns(struct worker *w, uint64_t now, uint64_t *wait_ns)
  */
 static int dispatch(struct worker *w, uint64_t *wait_ns)
 {
-	uint64_t now = mono_ns(NULL);
+	uint64_t now = worker_now(w);
 	int n = 0;
 
 	*wait_ns = UINT64_MAX;
@@ -725,6 +817,7 @@ int worker_run_one(struct worker *w)
 	if (!sr)
 		return 0;
 	rq = (struct wreq *)sr;
+	rq->level = svm->prio;
 	cc.tp = w->tp;
 	cc.handle = rq->handle;
 	data.copy = copy_cb;
@@ -735,6 +828,20 @@ int worker_run_one(struct worker *w)
 }
 
 /* ---- loop ---- */
+
+static int control_cb(void *arg, const char *cmd, FILE *out)
+{
+	return worker_control(arg, cmd, out);
+}
+
+/* The control socket is a convenience: its failure never stops the loop. */
+static void serve_control(struct worker *w)
+{
+	int r = ctlsock_serve(w->ctl, control_cb, w);
+
+	if (r < 0)
+		vlog_ratelimited(VLOG_WARN, "control socket: %s", strerror(-r));
+}
 
 static void handle_ctl(struct worker *w, struct worker_ctl *ctl)
 {
@@ -752,17 +859,18 @@ static void handle_ctl(struct worker *w, struct worker_ctl *ctl)
 int worker_run(struct worker *w, struct worker_ctl *ctl)
 {
 	uint64_t interval = (uint64_t)w->cfg.stats_interval * 1000000000ull;
-	uint64_t next_stats = interval ? mono_ns(NULL) + interval : 0;
+	uint64_t next_stats = interval ? worker_now(w) + interval : 0;
 	uint64_t gate_wait = UINT64_MAX;
 	int async = is_async(w);
 	int draining = 0;
 	int err = 0;
 
 	for (;;) {
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[3] = {
 			{ .fd = w->tp->ops->pollfd(w->tp), .events = POLLIN },
 			{ .fd = async ? w->ex->ops->pollfd(w->ex) : -1,
 			  .events = POLLIN },
+			{ .fd = w->ctl ? w->ctl->fd : -1, .events = POLLIN },
 		};
 		struct timespec ts, *tsp = NULL;
 		uint64_t now, left = UINT64_MAX;
@@ -801,7 +909,7 @@ int worker_run(struct worker *w, struct worker_ctl *ctl)
 		/* Wait for events, or only look when work is ready. */
 		if (draining || !sched_space(&w->sched))
 			pfd[0].fd = -1;
-		now = mono_ns(NULL);
+		now = worker_now(w);
 		if (interval)
 			left = next_stats > now ? next_stats - now : 0;
 		if (async && gate_wait < left)
@@ -813,7 +921,7 @@ int worker_run(struct worker *w, struct worker_ctl *ctl)
 			ts.tv_nsec = (long)(left % 1000000000ull);
 			tsp = &ts;
 		}
-		r = ppoll(pfd, 2, tsp, ctl->wait_mask);
+		r = ppoll(pfd, 3, tsp, ctl->wait_mask);
 		if (r < 0 && errno != EINTR) {
 			err = -errno;
 			log_error("ppoll: %s", strerror(errno));
@@ -836,9 +944,11 @@ int worker_run(struct worker *w, struct worker_ctl *ctl)
 		}
 		if (async && r > 0 && (pfd[1].revents & POLLIN))
 			worker_reap(w);
-		if (interval && mono_ns(NULL) >= next_stats) {
+		if (r > 0 && (pfd[2].revents & POLLIN))
+			serve_control(w);
+		if (interval && worker_now(w) >= next_stats) {
 			worker_print_metrics(w, "interval");
-			next_stats = mono_ns(NULL) + interval;
+			next_stats = worker_now(w) + interval;
 		}
 
 		if (async) {
@@ -852,7 +962,7 @@ int worker_run(struct worker *w, struct worker_ctl *ctl)
 		}
 		worker_run_one(w);
 		if (w->ncomp && (!sched_has_ready(&w->sched) ||
-				 mono_ns(NULL) - w->first_pending_ns >= WORKER_FLUSH_NS)) {
+				 worker_now(w) - w->first_pending_ns >= WORKER_FLUSH_NS)) {
 			err = worker_flush(w);
 			if (err)
 				break;
@@ -872,7 +982,7 @@ int worker_run(struct worker *w, struct worker_ctl *ctl)
 void worker_print_metrics(struct worker *w, const char *reason)
 {
 	struct vm **list = calloc(w->vms.count ? w->vms.count : 1, sizeof(*list));
-	uint64_t up = (mono_ns(NULL) - w->start_ns) / 1000000000ull;
+	uint64_t up = (worker_now(w) - w->start_ns) / 1000000000ull;
 	uint32_t n;
 
 	if (!list) {
@@ -892,14 +1002,15 @@ void worker_print_metrics(struct worker *w, const char *reason)
 		    (unsigned long long)w->stats.unknown_vm);
 	for (uint32_t i = 0; i < n; i++)
 		print_vm_metrics(&list[i]->ex.cfg, &list[i]->metrics,
-				 "connected", list[i]->sched.queued);
+				 "connected", list[i]->sched.queued,
+				 worker_vm_inflight(list[i]));
 	/* Oldest retired first. */
 	for (unsigned int i = 0; i < w->nretired; i++) {
 		unsigned int j = (w->retired_pos + WORKER_RETIRED_MAX -
 				  w->nretired + i) % WORKER_RETIRED_MAX;
 
 		print_vm_metrics(&w->retired[j].cfg, &w->retired[j].metrics,
-				 "disconnected", 0);
+				 "disconnected", 0, 0);
 	}
 	vlog_tagged("metrics", "end");
 	free(list);

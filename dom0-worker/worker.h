@@ -21,8 +21,9 @@
  * every request it may (one per VM, each VM in its own executor process)
  * instead of running one. What it may start:
  *   - at most max-running requests in all (0: no limit);
- *   - the scheduler's pick order (strict priority, FIFO within a level);
- *   - priority gate: while a higher level is busy (a request of it runs,
+ *   - the scheduler's pick order (its mode; FIFO within a level);
+ *   - priority gate (strict mode only: the other modes exist to let lower
+ *     levels through): while a higher level is busy (a request of it runs,
  *     or one finished less than prio-hold-us ago), a lower level starts a
  *     request only if fewer than prio-share requests run. The GPU runs
  *     contexts of several processes by time-slicing, so a high VM's
@@ -39,6 +40,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "exec.h"
@@ -67,14 +69,21 @@ struct retired_vm {
 
 struct worker_stats {
 	uint64_t events, requests, completions;
+	uint64_t refused_busy;		/* over a VM's max-inflight */
+	uint64_t refused_rate;		/* over a VM's rate-limit */
 	uint64_t dropped;		/* queued when their VM disconnected */
 	uint64_t refused_completions;	/* the backend did not know the handle */
 	uint64_t unknown_vm;		/* requests of no connected VM */
 	uint64_t gated;			/* starts held back by the priority gate */
 };
 
+struct ctlsock;
+
 struct worker {
 	struct worker_config cfg;
+	sched_clock_fn clock;		/* monotonic ns; tests set a fake one */
+	void *clock_ctx;
+	struct ctlsock *ctl;		/* control socket, NULL: none */
 	struct transport *tp;
 	struct executor *ex;
 	struct sched sched;
@@ -88,6 +97,7 @@ struct worker {
 	struct retired_vm *retired;		/* ring of WORKER_RETIRED_MAX */
 	unsigned int nretired, retired_pos;
 	struct worker_stats stats;
+	struct vm_metrics lvl_metrics[SCHED_NR_LEVELS];	/* by level run at */
 	int error;	/* a transport failure outside worker_run()'s view */
 	/* Asynchronous executors: requests running, per level, and since when idle. */
 	unsigned int running;
@@ -134,5 +144,20 @@ int worker_run(struct worker *w, struct worker_ctl *ctl);
 
 /* Prints the metrics of every VM (connected, then retired) to the log. */
 void worker_print_metrics(struct worker *w, const char *reason);
+
+/* Replaces the clock of the worker and its scheduler (tests). */
+void worker_set_clock(struct worker *w, sched_clock_fn clock, void *ctx);
+uint64_t worker_now(const struct worker *w);
+
+/* A VM's requests in flight: admitted and not yet completed. */
+uint32_t worker_vm_inflight(const struct vm *vm);
+/* The in-flight limit that applies to @vm, 0 = none. */
+uint32_t worker_vm_max_inflight(const struct worker *w, const struct vm *vm);
+
+/*
+ * Control socket commands (worker_report.c): writes the answer to @cmd to
+ * @out. 0, or -EINVAL for an unknown command (an error line was written).
+ */
+int worker_control(struct worker *w, const char *cmd, FILE *out);
 
 #endif

@@ -25,11 +25,16 @@
 
 #include "dom0-worker/transport_mem.h"
 
+#include "dom0-worker/ctlsock.h"
+
 static int fake_open(struct transport *t, const char *path);
+static int fake_ctlsock_open(struct ctlsock *cs, const char *path);
 
 #define main worker_main
 #define transport_dev_open fake_open
+#define ctlsock_open fake_ctlsock_open
 #include "dom0-worker/main.c"
+#undef ctlsock_open
 #undef transport_dev_open
 #undef main
 
@@ -72,6 +77,17 @@ static int fake_open(struct transport *t, const char *path)
 
 static char dir[] = "/tmp/vgpu-mainXXXXXX";
 static char olog[128], conf[128], errlog[128];
+static char ctl_path[256];	/* the path main() asked for */
+
+/* The default path is the host's: the socket goes to the test's dir. */
+static int fake_ctlsock_open(struct ctlsock *cs, const char *path)
+{
+	char sock[128];
+
+	snprintf(ctl_path, sizeof(ctl_path), "%s", path);
+	snprintf(sock, sizeof(sock), "%s/worker.sock", dir);
+	return ctlsock_open(cs, sock);
+}
 
 static int setup(void **state)
 {

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The worker's control socket: a Unix stream socket (mode 0600, in a
+ * directory created 0700) on which a client sends one command line and
+ * reads the answer until the worker closes the connection.
+ *
+ * The worker is one thread, so a connection is served whole when it is
+ * accepted: a client gets CTLSOCK_IO_TIMEOUT_MS to send its line and to
+ * take the answer, then it is dropped. Guests cannot reach it; only root
+ * in Dom0 can, so this bounds a stuck client, not a hostile one.
+ */
+#ifndef VGPU_WORKER_CTLSOCK_H
+#define VGPU_WORKER_CTLSOCK_H
+
+#include <stdio.h>
+
+#define CTLSOCK_LINE_MAX	256
+#define CTLSOCK_IO_TIMEOUT_MS	200
+
+struct ctlsock {
+	int fd;			/* listening socket */
+	char path[108];		/* sizeof(sun_path) */
+};
+
+/* Writes the answer to @cmd (no newline) to @out. */
+typedef int (*ctlsock_handler)(void *arg, const char *cmd, FILE *out);
+
+/*
+ * Creates the socket at @path: a stale socket there is replaced, its
+ * directory is created if missing. 0 or -errno (-ENAMETOOLONG, -EEXIST
+ * when something other than a socket is there).
+ */
+int ctlsock_open(struct ctlsock *cs, const char *path);
+/* Closes and unlinks it. */
+void ctlsock_close(struct ctlsock *cs);
+
+/*
+ * Accepts one waiting connection (the socket is non-blocking: 0 if none),
+ * reads its line, answers through @handler, closes it. 1 if a client was
+ * served, 0 if none waited, -errno on a failure of the listening socket.
+ */
+int ctlsock_serve(struct ctlsock *cs, ctlsock_handler handler, void *arg);
+
+/*
+ * Client: sends @cmd to the socket at @path and copies the answer to @out.
+ * 0 or -errno.
+ */
+int ctlsock_query(const char *path, const char *cmd, FILE *out);
+
+#endif

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What the control socket answers (worker_control(), protocol in
+ * Documentation/scheduler.md): the worker's metrics as Prometheus text
+ * exposition format 0.0.4, and one line per VM. Reads the worker's state,
+ * never changes it.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "worker.h"
+
+/* The per-VM part of a family's samples. */
+struct vm_row {
+	const struct vm *vm;
+	struct metrics_summary s;
+	char labels[160];
+};
+
+static const int32_t limit_statuses[] = {
+	VGPUIF_RSP_BUSY, VGPUIF_RSP_RATE_LIMITED, VGPUIF_RSP_QUOTA,
+};
+
+static void family(FILE *f, const char *name, const char *type,
+		   const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void seconds(FILE *f, uint64_t ns)
+{
+	fprintf(f, "%llu.%09llu\n", (unsigned long long)(ns / 1000000000ull),
+		(unsigned long long)(ns % 1000000000ull));
+}
+
+static int is_limit_status(unsigned int idx)
+{
+	for (size_t i = 0; i < sizeof(limit_statuses) / sizeof(*limit_statuses); i++)
+		if (metrics_status_index(limit_statuses[i]) == idx)
+			return 1;
+	return 0;
+}
+
+/* Error counts: the limit refusals always, other statuses once seen. */
+static void errors(FILE *f, const char *name, const char *labels,
+		   const struct vm_metrics *m)
+{
+	for (unsigned int i = 1; i < METRICS_NR_STATUS; i++)
+		if (m->by_status[i] || is_limit_status(i))
+			fprintf(f, "%s{%s,status=\"%s\"} %llu\n", name, labels,
+				metrics_status_name(i),
+				(unsigned long long)m->by_status[i]);
+}
+
+static void summary(FILE *f, const char *name, const char *labels,
+		    const uint64_t p_ns[3], uint64_t sum_ns, uint64_t count)
+{
+	static const char *const q[3] = { "0.5", "0.95", "0.99" };
+
+	for (int i = 0; i < 3; i++) {
+		fprintf(f, "%s{%s,quantile=\"%s\"} ", name, labels, q[i]);
+		seconds(f, p_ns[i]);
+	}
+	fprintf(f, "%s_sum{%s} ", name, labels);
+	seconds(f, sum_ns);
+	fprintf(f, "%s_count{%s} %llu\n", name, labels,
+		(unsigned long long)count);
+}
+
+/* The families that VMs and levels share, for one set of rows. */
+static void common(FILE *f, const char *pfx, size_t n,
+		   const struct vm_metrics *const *m,
+		   const struct metrics_summary *s, char (*labels)[160],
+		   const uint32_t *queued, const uint32_t *inflight)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s_completed_total", pfx);
+	family(f, name, "counter", "Requests completed, any status (refusals included).");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s{%s} %llu\n", name, labels[i],
+			(unsigned long long)m[i]->done);
+	snprintf(name, sizeof(name), "%s_errors_total", pfx);
+	family(f, name, "counter", "Requests completed with a status other than okay, by status.");
+	for (size_t i = 0; i < n; i++)
+		errors(f, name, labels[i], m[i]);
+	snprintf(name, sizeof(name), "%s_queue_depth", pfx);
+	family(f, name, "gauge", "Requests admitted and waiting to start.");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s{%s} %u\n", name, labels[i], queued[i]);
+	snprintf(name, sizeof(name), "%s_inflight", pfx);
+	family(f, name, "gauge", "Requests admitted and not yet completed (queued or running).");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s{%s} %u\n", name, labels[i], inflight[i]);
+	snprintf(name, sizeof(name), "%s_wait_seconds", pfx);
+	family(f, name, "summary", "Time from admission to start, over the last metrics-window requests that ran.");
+	for (size_t i = 0; i < n; i++)
+		summary(f, name, labels[i], s[i].wait_p_ns, m[i]->wait_sum_ns,
+			m[i]->samples);
+	snprintf(name, sizeof(name), "%s_service_seconds", pfx);
+	family(f, name, "summary", "Time from start to finish (execution and copies), over the last metrics-window requests that ran.");
+	for (size_t i = 0; i < n; i++)
+		summary(f, name, labels[i], s[i].service_p_ns,
+			m[i]->service_sum_ns, m[i]->samples);
+	snprintf(name, sizeof(name), "%s_gpu_busy_seconds_total", pfx);
+	family(f, name, "counter", "Sum of service times: time the executor spent on these requests.");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s{%s} ", name, labels[i]);
+		seconds(f, m[i]->service_sum_ns);
+	}
+}
+
+static void prom_worker(struct worker *w, FILE *f)
+{
+	uint64_t up = worker_now(w) - w->start_ns;
+
+	family(f, "vgpu_worker_uptime_seconds", "gauge", "Seconds since the worker started.");
+	fprintf(f, "vgpu_worker_uptime_seconds ");
+	seconds(f, up);
+	family(f, "vgpu_worker_sched_info", "gauge", "The scheduling mode and level weights (value always 1).");
+	fprintf(f, "vgpu_worker_sched_info{mode=\"%s\",weights=\"%u:%u:%u\",aging_ms=\"%u\"} 1\n",
+		sched_mode_name(w->sched.p.mode), w->cfg.sched_weights[0],
+		w->cfg.sched_weights[1], w->cfg.sched_weights[2],
+		w->cfg.sched_aging_ms);
+	family(f, "vgpu_worker_vms", "gauge", "VMs connected.");
+	fprintf(f, "vgpu_worker_vms %u\n", w->vms.count);
+	family(f, "vgpu_worker_requests_total", "counter", "Requests read from the backend.");
+	fprintf(f, "vgpu_worker_requests_total %llu\n",
+		(unsigned long long)w->stats.requests);
+	family(f, "vgpu_worker_dropped_total", "counter", "Requests forgotten when their VM disconnected.");
+	fprintf(f, "vgpu_worker_dropped_total %llu\n",
+		(unsigned long long)w->stats.dropped);
+	family(f, "vgpu_worker_unknown_vm_total", "counter", "Requests of a device never connected.");
+	fprintf(f, "vgpu_worker_unknown_vm_total %llu\n",
+		(unsigned long long)w->stats.unknown_vm);
+}
+
+static void prom_levels(struct worker *w, FILE *f)
+{
+	const struct vm_metrics *m[SCHED_NR_LEVELS];
+	struct metrics_summary s[SCHED_NR_LEVELS];
+	char labels[SCHED_NR_LEVELS][160];
+	uint32_t queued[SCHED_NR_LEVELS], inflight[SCHED_NR_LEVELS] = { 0 };
+	struct vm **list = calloc(w->vms.count ? w->vms.count : 1, sizeof(*list));
+	uint32_t n = list ? vmtable_list(&w->vms, list) : 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		inflight[list[i]->sched.prio] += worker_vm_inflight(list[i]);
+	free(list);
+	for (unsigned int l = 0; l < SCHED_NR_LEVELS; l++) {
+		m[l] = &w->lvl_metrics[l];
+		metrics_summarize(m[l], &s[l]);
+		snprintf(labels[l], sizeof(labels[l]), "prio=\"%s\"",
+			 prio_name((uint8_t)l));
+		queued[l] = w->sched.level_queued[l];
+	}
+	common(f, "vgpu_level", SCHED_NR_LEVELS, m, s, labels, queued,
+	       inflight);
+	family(f, "vgpu_level_picks_total", "counter", "Requests the scheduler started from this level.");
+	for (unsigned int l = 0; l < SCHED_NR_LEVELS; l++)
+		fprintf(f, "vgpu_level_picks_total{%s} %llu\n", labels[l],
+			(unsigned long long)w->sched.picks[l]);
+}
+
+static int prom_vms(struct worker *w, FILE *f)
+{
+	uint32_t cap = w->vms.count ? w->vms.count : 1, n;
+	struct vm **list = calloc(cap, sizeof(*list));
+	const struct vm_metrics **m = calloc(cap, sizeof(*m));
+	struct metrics_summary *s = calloc(cap, sizeof(*s));
+	char (*labels)[160] = calloc(cap, sizeof(*labels));
+	uint32_t *queued = calloc(cap, sizeof(*queued));
+	uint32_t *inflight = calloc(cap, sizeof(*inflight));
+	int err = 0;
+
+	if (!list || !m || !s || !labels || !queued || !inflight) {
+		err = -ENOMEM;
+		goto out;
+	}
+	n = vmtable_list(&w->vms, list);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct vgpu_back_vm *c = &list[i]->ex.cfg;
+		char pb[2];
+
+		m[i] = &list[i]->metrics;
+		metrics_summarize(m[i], &s[i]);
+		snprintf(labels[i], sizeof(labels[i]),
+			 "domid=\"%u\",devid=\"%u\",vm_id=\"%u\",pool=\"%s\",prio=\"%s\"",
+			 c->domid, c->devid, c->vm_id, pool_name(c->pool, pb),
+			 prio_name(list[i]->sched.prio));
+		queued[i] = list[i]->sched.queued;
+		inflight[i] = worker_vm_inflight(list[i]);
+	}
+	common(f, "vgpu_vm", n, m, s, labels, queued, inflight);
+out:
+	free(list);
+	free(m);
+	free(s);
+	free(labels);
+	free(queued);
+	free(inflight);
+	return err;
+}
+
+static int vms_lines(struct worker *w, FILE *f)
+{
+	struct vm **list = calloc(w->vms.count ? w->vms.count : 1, sizeof(*list));
+	uint32_t n;
+
+	if (!list)
+		return -ENOMEM;
+	n = vmtable_list(&w->vms, list);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct vm *vm = list[i];
+		const struct vgpu_back_vm *c = &vm->ex.cfg;
+		const struct vm_metrics *m = &vm->metrics;
+		char pb[2];
+
+		fprintf(f, "domid=%u devid=%u vm_id=%u pool=%s prio=%s queued=%u inflight=%u max_inflight=%u max_queued=%u rate_limit=%u mem_quota=%llu done=%llu errors=%llu busy=%llu rate_limited=%llu quota=%llu\n",
+			c->domid, c->devid, c->vm_id, pool_name(c->pool, pb),
+			prio_name(vm->sched.prio), vm->sched.queued,
+			worker_vm_inflight(vm), worker_vm_max_inflight(w, vm),
+			c->max_queued, c->rate_limit,
+			(unsigned long long)c->mem_quota,
+			(unsigned long long)m->done,
+			(unsigned long long)m->errors,
+			(unsigned long long)m->by_status[metrics_status_index(VGPUIF_RSP_BUSY)],
+			(unsigned long long)m->by_status[metrics_status_index(VGPUIF_RSP_RATE_LIMITED)],
+			(unsigned long long)m->by_status[metrics_status_index(VGPUIF_RSP_QUOTA)]);
+	}
+	free(list);
+	return 0;
+}
+
+int worker_control(struct worker *w, const char *cmd, FILE *out)
+{
+	if (strcmp(cmd, "metrics") == 0) {
+		prom_worker(w, out);
+		prom_levels(w, out);
+		if (prom_vms(w, out)) {
+			fprintf(out, "# error: out of memory\n");
+			return -ENOMEM;
+		}
+		return 0;
+	}
+	if (strcmp(cmd, "vms") == 0) {
+		if (vms_lines(w, out)) {
+			fprintf(out, "error: out of memory\n");
+			return -ENOMEM;
+		}
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0) {
+		fprintf(out, "help\nmetrics\nvms\n");
+		return 0;
+	}
+	fprintf(out, "error: unknown command '%.64s' (try help)\n", cmd);
+	return -EINVAL;
+}
