@@ -196,6 +196,51 @@ static void test_path_too_long(void **state)
 	assert_string_equal(cfg.order_log, path);
 }
 
+/* Scheduling and limit keys (Documentation/scheduler.md). */
+static void test_sched_keys(void **state)
+{
+	static const char *const bad_weights[] = {
+		"4:2", "4:2:1:1", "4:0:1", "4::1", ":4:2:1", "4:2:1:", "1001:1:1",
+		"a:b:c", "", "4:2:-1",
+	};
+	struct worker_config cfg;
+	char err[256];
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(cfg.sched_mode, SCHED_STRICT);
+	assert_int_equal(cfg.sched_weights[0], 4);
+	assert_int_equal(cfg.sched_weights[2], 1);
+	assert_int_equal(cfg.sched_aging_ms, 100);
+	assert_int_equal(cfg.vm_max_inflight, 0);
+	assert_int_equal(cfg.rate_burst, 0);
+	assert_string_equal(cfg.control_socket, "/run/vgpu/worker.sock");
+	assert_int_equal(config_set(&cfg, "sched", "weighted", err, sizeof(err)), 0);
+	assert_int_equal(cfg.sched_mode, SCHED_WEIGHTED);
+	assert_int_equal(config_set(&cfg, "sched", "aging", err, sizeof(err)), 0);
+	assert_int_equal(cfg.sched_mode, SCHED_AGING);
+	assert_int_equal(config_set(&cfg, "sched", "fair", err, sizeof(err)), -1);
+	assert_string_equal(err, "sched: 'fair' is not strict, weighted or aging");
+	assert_int_equal(cfg.sched_mode, SCHED_AGING);
+	assert_int_equal(config_set(&cfg, "sched-weights", "8:3:1", err, sizeof(err)), 0);
+	assert_int_equal(cfg.sched_weights[0], 8);
+	assert_int_equal(cfg.sched_weights[1], 3);
+	assert_int_equal(cfg.sched_weights[2], 1);
+	for (size_t i = 0; i < sizeof(bad_weights) / sizeof(*bad_weights); i++) {
+		assert_int_equal(config_set(&cfg, "sched-weights", bad_weights[i],
+					    err, sizeof(err)), -1);
+		assert_int_equal(cfg.sched_weights[0], 8);
+	}
+	assert_int_equal(config_set(&cfg, "sched-aging-ms", "0", err, sizeof(err)), -1);
+	assert_int_equal(config_set(&cfg, "sched-aging-ms", "250", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&cfg, "vm-max-inflight", "8", err, sizeof(err)), 0);
+	assert_int_equal(cfg.vm_max_inflight, 8);
+	assert_int_equal(config_set(&cfg, "rate-burst", "50", err, sizeof(err)), 0);
+	assert_int_equal(cfg.rate_burst, 50);
+	assert_int_equal(config_set(&cfg, "control-socket", "", err, sizeof(err)), 0);
+	assert_string_equal(cfg.control_socket, "");
+}
+
 static void test_load_file(void **state)
 {
 	char path[] = "/tmp/vgpu-config-XXXXXX";
@@ -239,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_path_too_long),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_sched_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -228,6 +228,9 @@ static void test_run_and_signals(void **state)
 	expect_err("stopping: no new events");
 	expect_err("metrics: begin reason=exit uptime_s=");
 	expect_err("metrics: vm domid=2 devid=0 vm_id=1002 pool=B prio=high state=connected done=10 errors=0");
+	/* The default socket path was asked for; the test's stood in for it. */
+	assert_string_equal(ctl_path, CONFIG_DEFAULT_CONTROL);
+	expect_err("sched=strict weights=4:2:1 control_socket=/run/vgpu/worker.sock");
 	order = read_all(olog);
 	assert_non_null(strstr(order, " 2 0 1002 B high nop 0\n"));
 	free(order);

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests of the worker's control socket (dom0-worker/ctlsock.c) and
+ * what it serves (worker_report.c): the Prometheus text exposition format
+ * 0.0.4 checked line by line, the `vms` lines, unknown commands, the
+ * socket's mode, a stale socket replaced, and the client of --query.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <ctype.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dom0-worker/ctlsock.h"
+#include "dom0-worker/log.h"
+#include "dom0-worker/transport_mem.h"
+#include "dom0-worker/worker.h"
+
+static uint64_t fake_now;
+
+static uint64_t fake_clock(void *ctx)
+{
+	(void)ctx;
+	return fake_now;
+}
+
+struct env {
+	struct transport tp;
+	struct executor ex;
+	struct worker w;
+	struct worker_config cfg;
+};
+
+static struct env *env_new(void)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct exec_params ep = { .mem_budget = 64 << 20, .max_allocs = 100 };
+
+	assert_non_null(e);
+	vlog_set_level(VLOG_ERROR);
+	config_defaults(&e->cfg);
+	e->cfg.order_log[0] = '\0';
+	assert_int_equal(transport_mem_open(&e->tp), 0);
+	assert_int_equal(exec_create(&e->ex, "cpu", &ep), 0);
+	assert_int_equal(worker_init(&e->w, &e->cfg, &e->tp, &e->ex), 0);
+	fake_now = e->w.start_ns + 2500000000ull;
+	worker_set_clock(&e->w, fake_clock, NULL);
+	return e;
+}
+
+static void env_free(struct env *e)
+{
+	worker_fini(&e->w);
+	exec_destroy(&e->ex);
+	transport_close(&e->tp);
+	free(e);
+}
+
+static char *answer(struct env *e, const char *cmd, int *rc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	*rc = worker_control(&e->w, cmd, f);
+	fclose(f);
+	return buf;
+}
+
+/* Two VMs with some traffic: one done, one refused busy, one quota. */
+static void traffic(struct env *e)
+{
+	struct vgpu_back_vm a = { .domid = 5, .vm_id = 101, .pool = 0,
+				  .priority = VGPUIF_PRIO_HIGH,
+				  .max_inflight = 1, .mem_quota = 4096 };
+	struct vgpu_back_vm b = { .domid = 7, .vm_id = 103, .pool = 1,
+				  .priority = VGPUIF_PRIO_LOW };
+	struct vgpu_back_req nop = { .operation = VGPUIF_OP_NOP };
+	struct vgpu_back_req big = { .operation = VGPUIF_OP_MEM_ALLOC,
+				     .u.mem.size = 1 << 20 };
+
+	tmem_connect(&e->tp, &a);
+	tmem_connect(&e->tp, &b);
+	tmem_request(&e->tp, &a, &nop, NULL);
+	tmem_request(&e->tp, &a, &nop, NULL);	/* busy */
+	tmem_request(&e->tp, &b, &nop, NULL);
+	assert_int_equal(worker_read(&e->w), 5);
+	while (worker_run_one(&e->w))
+		;
+	tmem_request(&e->tp, &a, &big, NULL);	/* quota */
+	tmem_request(&e->tp, &b, &nop, NULL);	/* stays queued */
+	assert_int_equal(worker_read(&e->w), 2);
+	assert_int_equal(worker_run_one(&e->w), 1);
+	assert_int_equal(worker_flush(&e->w), 0);
+}
+
+/*
+ * Every line is a comment (# HELP name text / # TYPE name type) or a
+ * sample "name{labels} value"; every sample's family was declared by
+ * HELP and TYPE first; a family's samples are contiguous; the text ends
+ * with a newline.
+ */
+static void check_exposition(const char *text)
+{
+	char declared[128][80];
+	unsigned int nfam = 0;
+	char last_family[80] = "";
+	const char *p = text;
+
+	assert_true(strlen(text) > 0);
+	assert_int_equal(text[strlen(text) - 1], '\n');
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		char line[512], name[80];
+		size_t n = (size_t)(nl - p), k = 0;
+
+		assert_non_null(nl);
+		assert_true(n < sizeof(line));
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl + 1;
+		if (strncmp(line, "# HELP ", 7) == 0) {
+			assert_int_equal(sscanf(line + 7, "%79s", name), 1);
+			for (unsigned int i = 0; i < nfam; i++)
+				assert_string_not_equal(declared[i], name);
+			assert_true(nfam < 128);
+			snprintf(declared[nfam++], sizeof(declared[0]), "%s", name);
+			snprintf(last_family, sizeof(last_family), "%s", name);
+			continue;
+		}
+		if (strncmp(line, "# TYPE ", 7) == 0) {
+			char type[32];
+
+			assert_int_equal(sscanf(line + 7, "%79s %31s", name, type), 2);
+			assert_string_equal(name, last_family);
+			assert_true(!strcmp(type, "counter") || !strcmp(type, "gauge") ||
+				    !strcmp(type, "summary"));
+			continue;
+		}
+		assert_true(line[0] != '#');
+		while (isalnum((unsigned char)line[k]) || line[k] == '_')
+			k++;
+		assert_true(k > 0 && k < sizeof(name));
+		memcpy(name, line, k);
+		name[k] = '\0';
+		/* Summaries: name_sum and name_count belong to name. */
+		if (strcmp(name, last_family)) {
+			size_t fl = strlen(last_family);
+
+			assert_int_equal(strncmp(name, last_family, fl), 0);
+			assert_true(!strcmp(name + fl, "_sum") ||
+				    !strcmp(name + fl, "_count"));
+		}
+		if (line[k] == '{') {
+			const char *close = strchr(line + k, '}');
+
+			assert_non_null(close);
+			k = (size_t)(close - line) + 1;
+		}
+		assert_int_equal(line[k], ' ');
+		{
+			char *end;
+			double v = strtod(line + k + 1, &end);
+
+			assert_true(v >= 0);
+			assert_int_equal(*end, '\0');
+		}
+	}
+}
+
+static void test_metrics_exposition(void **state)
+{
+	struct env *e = env_new();
+	int rc;
+	char *t;
+
+	(void)state;
+	traffic(e);
+	t = answer(e, "metrics", &rc);
+	assert_int_equal(rc, 0);
+	check_exposition(t);
+	assert_non_null(strstr(t, "vgpu_worker_uptime_seconds 2.500000000\n"));
+	assert_non_null(strstr(t, "vgpu_worker_sched_info{mode=\"strict\",weights=\"4:2:1\",aging_ms=\"100\"} 1\n"));
+	assert_non_null(strstr(t, "vgpu_vm_completed_total{domid=\"5\",devid=\"0\",vm_id=\"101\",pool=\"A\",prio=\"high\"} 3\n"));
+	assert_non_null(strstr(t, "vgpu_vm_errors_total{domid=\"5\",devid=\"0\",vm_id=\"101\",pool=\"A\",prio=\"high\",status=\"busy\"} 1\n"));
+	assert_non_null(strstr(t, "vgpu_vm_errors_total{domid=\"5\",devid=\"0\",vm_id=\"101\",pool=\"A\",prio=\"high\",status=\"quota\"} 1\n"));
+	assert_non_null(strstr(t, "vgpu_vm_errors_total{domid=\"7\",devid=\"0\",vm_id=\"103\",pool=\"B\",prio=\"low\",status=\"rate_limited\"} 0\n"));
+	assert_non_null(strstr(t, "vgpu_vm_queue_depth{domid=\"7\",devid=\"0\",vm_id=\"103\",pool=\"B\",prio=\"low\"} 1\n"));
+	assert_non_null(strstr(t, "vgpu_vm_inflight{domid=\"7\",devid=\"0\",vm_id=\"103\",pool=\"B\",prio=\"low\"} 1\n"));
+	assert_non_null(strstr(t, "vgpu_vm_wait_seconds{domid=\"5\",devid=\"0\",vm_id=\"101\",pool=\"A\",prio=\"high\",quantile=\"0.99\"} "));
+	assert_non_null(strstr(t, "vgpu_vm_service_seconds_count{domid=\"5\",devid=\"0\",vm_id=\"101\",pool=\"A\",prio=\"high\"} 2\n"));
+	assert_non_null(strstr(t, "vgpu_vm_gpu_busy_seconds_total{domid=\"5\""));
+	assert_non_null(strstr(t, "vgpu_level_completed_total{prio=\"high\"} 3\n"));
+	assert_non_null(strstr(t, "vgpu_level_completed_total{prio=\"low\"} 1\n"));
+	assert_non_null(strstr(t, "vgpu_level_queue_depth{prio=\"low\"} 1\n"));
+	assert_non_null(strstr(t, "vgpu_level_picks_total{prio=\"high\"} 2\n"));
+	assert_non_null(strstr(t, "# TYPE vgpu_vm_wait_seconds summary\n"));
+	free(t);
+	env_free(e);
+}
+
+static void test_metrics_no_vm(void **state)
+{
+	struct env *e = env_new();
+	int rc;
+	char *t = answer(e, "metrics", &rc);
+
+	(void)state;
+	assert_int_equal(rc, 0);
+	check_exposition(t);
+	assert_non_null(strstr(t, "vgpu_worker_vms 0\n"));
+	free(t);
+	env_free(e);
+}
+
+static void test_vms_and_errors(void **state)
+{
+	struct env *e = env_new();
+	int rc;
+	char *t;
+
+	(void)state;
+	traffic(e);
+	t = answer(e, "vms", &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(t,
+		"domid=5 devid=0 vm_id=101 pool=A prio=high queued=0 inflight=0 max_inflight=1 max_queued=0 rate_limit=0 mem_quota=4096 done=3 errors=2 busy=1 rate_limited=0 quota=1\n"
+		"domid=7 devid=0 vm_id=103 pool=B prio=low queued=1 inflight=1 max_inflight=0 max_queued=0 rate_limit=0 mem_quota=0 done=1 errors=0 busy=0 rate_limited=0 quota=0\n");
+	free(t);
+	t = answer(e, "help", &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(t, "help\nmetrics\nvms\n");
+	free(t);
+	t = answer(e, "reboot", &rc);
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(t, "error: unknown command 'reboot' (try help)\n");
+	free(t);
+	env_free(e);
+}
+
+static int echo_handler(void *arg, const char *cmd, FILE *out)
+{
+	(void)arg;
+	fprintf(out, "got [%s]\n", cmd);
+	return 0;
+}
+
+/* The socket: 0600, stale one replaced, a served client, the client. */
+static void test_socket(void **state)
+{
+	char dir[] = "/tmp/vgpu-ctlXXXXXX", path[160], sub[128];
+	struct ctlsock cs, cs2;
+	struct stat st;
+	FILE *out;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/run", dir);
+	snprintf(path, sizeof(path), "%s/worker.sock", sub);
+	assert_int_equal(ctlsock_open(&cs, path), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(sub, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	/* Nobody waiting: nothing served. */
+	assert_int_equal(ctlsock_serve(&cs, echo_handler, NULL), 0);
+
+	/* A client in a child; this process serves it. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		FILE *f = fopen("/dev/null", "w");
+		int err = ctlsock_query(path, "metrics", f);
+
+		fclose(f);
+		_exit(err ? 1 : 0);
+	}
+	while (ctlsock_serve(&cs, echo_handler, NULL) == 0)
+		usleep(1000);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	/* A stale socket (the old worker died) is replaced. */
+	close(cs.fd);
+	cs.fd = -1;
+	assert_int_equal(ctlsock_open(&cs2, path), 0);
+	ctlsock_close(&cs2);
+	assert_int_equal(stat(path, &st), -1);
+	/* Something else at the path is left alone. */
+	out = fopen(path, "w");
+	assert_non_null(out);
+	fclose(out);
+	assert_int_equal(ctlsock_open(&cs2, path), -EEXIST);
+	unlink(path);
+	/* Too long a path. */
+	memset(sub, 'x', sizeof(sub) - 1);
+	sub[0] = '/';
+	sub[sizeof(sub) - 1] = '\0';
+	assert_int_equal(ctlsock_open(&cs2, sub), -ENAMETOOLONG);
+	assert_int_equal(ctlsock_query("/nonexistent/vgpu.sock", "vms", stdout), -ENOENT);
+	snprintf(sub, sizeof(sub), "%s/run", dir);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+/* The client prints exactly what the server answered. */
+static void test_query_roundtrip(void **state)
+{
+	char dir[] = "/tmp/vgpu-ctlXXXXXX", path[128], outp[160];
+	struct ctlsock cs;
+	pid_t pid;
+	int status;
+	FILE *f;
+	char got[128] = "";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/w.sock", dir);
+	snprintf(outp, sizeof(outp), "%s/out", dir);
+	assert_int_equal(ctlsock_open(&cs, path), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		FILE *o = fopen(outp, "w");
+		int err = ctlsock_query(path, "vms", o);
+
+		fclose(o);
+		_exit(err ? 1 : 0);
+	}
+	while (ctlsock_serve(&cs, echo_handler, NULL) == 0)
+		usleep(1000);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	f = fopen(outp, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(got, sizeof(got), f));
+	fclose(f);
+	assert_string_equal(got, "got [vms]\n");
+	ctlsock_close(&cs);
+	unlink(outp);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_metrics_exposition),
+		cmocka_unit_test(test_metrics_no_vm),
+		cmocka_unit_test(test_vms_and_errors),
+		cmocka_unit_test(test_socket),
+		cmocka_unit_test(test_query_roundtrip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
