@@ -11,7 +11,7 @@ DEPS := $(TOP)/scripts/install-deps.sh
 JOBS ?= $(shell nproc)
 
 .PHONY: all deps modules userspace clean check unit kunit lab lint demo \
-	compat-check bench print-%
+	compat-check bench bench-sched print-%
 
 all: modules userspace
 
@@ -48,6 +48,10 @@ demo: all
 
 bench: all
 	$(TOP)/bench/run-lab-bench.sh
+
+# Scheduler decisions per second and callgrind instructions per decision.
+bench-sched:
+	$(MAKE) -C $(TOP)/bench/sched run
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
