@@ -101,6 +101,7 @@ struct vgpu_back_device {
 	bool ring_up;			/* requests may reach the worker */
 	bool stalled;			/* ring_work waits for the worker */
 	unsigned int nr_queued;		/* REQUEST events not read yet */
+	unsigned int nr_outstanding;	/* requests queued or held */
 	struct list_head reqs;		/* requests queued or held */
 	struct vgpu_back_qev ev_connect;
 	struct vgpu_back_qev ev_disconnect;

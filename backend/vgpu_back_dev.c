@@ -32,10 +32,23 @@ static_assert(sizeof(struct vgpu_back_event) == 104);
 static_assert(sizeof(struct vgpu_back_completion) == 32);
 static_assert(sizeof(struct vgpu_back_copy) == 40);
 
-static unsigned int vgpu_back_queue_limit(void)
+/* The device's max-queued, else the module parameter. vb.lock held. */
+static unsigned int vgpu_back_dev_queue_limit(struct vgpu_back_device *dev)
 {
-	return clamp_t(unsigned int, READ_ONCE(vgpu_back_max_queued_per_dev),
-		       1, VGPUIF_RING_SIZE);
+	return vgpu_back_queue_limit(dev->cfg.max_queued,
+				     READ_ONCE(vgpu_back_max_queued_per_dev),
+				     VGPUIF_RING_SIZE);
+}
+
+/* Back-pressure released: ring_work may consume again. vb.lock held. */
+static void vgpu_back_maybe_unstall(struct vgpu_back_device *dev)
+{
+	if (dev->stalled && dev->ring_up &&
+	    !vgpu_back_queue_full(dev->nr_outstanding,
+				  vgpu_back_dev_queue_limit(dev))) {
+		dev->stalled = false;
+		vgpu_back_kick(dev);
+	}
 }
 
 /* The vm part of an event. vb.lock held (dev->cfg is stable). */
@@ -101,6 +114,7 @@ static void vgpu_back_unlink(struct vgpu_back_request *r)
 	}
 	xa_erase(&vb.reqs, r->index);
 	list_del_init(&r->dnode);
+	dev->nr_outstanding--;
 	WRITE_ONCE(r->in_table, false);
 	vgpu_back_stat_add(dev, VB_STAT_OUTSTANDING, -1);
 }
@@ -117,15 +131,18 @@ static struct vgpu_back_request *vgpu_back_lookup(u64 handle)
 }
 
 /*
- * May ring_work consume one more request of @dev? Not while the worker has
- * vgpu_back_max_queued_per_dev of them unread (back-pressure).
+ * May ring_work consume one more request of @dev? Not while the worker
+ * holds the device's max-queued (else max_queued_per_dev) requests, read
+ * or not, that it has not completed (back-pressure).
  */
 bool vgpu_back_may_queue(struct vgpu_back_device *dev)
 {
 	bool ok = true;
 
 	mutex_lock(&vb.lock);
-	if (vb.worker_open && dev->nr_queued >= vgpu_back_queue_limit()) {
+	if (vb.worker_open &&
+	    vgpu_back_queue_full(dev->nr_outstanding,
+				 vgpu_back_dev_queue_limit(dev))) {
 		if (!dev->stalled) {
 			dev->stalled = true;
 			vgpu_back_stat_inc(dev, VB_STAT_STALLS);
@@ -169,6 +186,7 @@ int vgpu_back_submit(struct vgpu_back_request *r)
 	list_add_tail(&r->dnode, &dev->reqs);
 	list_add_tail(&r->ev.node, &vb.queue);
 	dev->nr_queued++;
+	dev->nr_outstanding++;
 	vgpu_back_stat_inc(dev, VB_STAT_OUTSTANDING);
 	mutex_unlock(&vb.lock);
 
@@ -205,6 +223,7 @@ void vgpu_back_dev_disconnected(struct vgpu_back_device *dev)
 	}
 	dev->ring_up = false;
 	dev->nr_queued = 0;
+	dev->nr_outstanding = 0;
 	dev->stalled = false;
 	vgpu_back_dequeue_ev(&dev->ev_config);
 	if (!list_empty(&dev->ev_connect.node))
@@ -224,6 +243,8 @@ void vgpu_back_dev_config_changed(struct vgpu_back_device *dev)
 	if (dev->ring_up && vb.worker_open &&
 	    list_empty(&dev->ev_connect.node))
 		vgpu_back_queue_ev(&dev->ev_config);
+	/* A raised max-queued may let a stalled ring go on. */
+	vgpu_back_maybe_unstall(dev);
 	mutex_unlock(&vb.lock);
 	wake_up_interruptible(&vb.read_wq);
 }
@@ -258,10 +279,6 @@ static void vgpu_back_take_event(struct vgpu_back_qev *ev)
 	list_del_init(&ev->node);
 	r->state = VB_REQ_HELD;
 	dev->nr_queued--;
-	if (dev->stalled && dev->nr_queued < vgpu_back_queue_limit()) {
-		dev->stalled = false;
-		vgpu_back_kick(dev);
-	}
 }
 
 static ssize_t vgpu_back_read(struct file *file, char __user *buf,
@@ -317,6 +334,7 @@ static int vgpu_back_complete(const struct vgpu_back_completion *c)
 		return -EINVAL;
 	}
 	vgpu_back_unlink(r);
+	vgpu_back_maybe_unstall(r->dev);
 	mutex_unlock(&vb.lock);
 
 	if (status > VGPUIF_RSP_OKAY || status < VGPUIF_RSP_NOT_FOUND) {
@@ -454,6 +472,7 @@ static int vgpu_back_release(struct inode *inode, struct file *file)
 	/* Rings stopped by back-pressure now answer NO_WORKER. */
 	list_for_each_entry(dev, &vb.devices, node) {
 		dev->nr_queued = 0;
+		dev->nr_outstanding = 0;
 		dev->stalled = false;
 		vgpu_back_kick(dev);
 	}

@@ -28,7 +28,7 @@ unsigned int vgpu_back_max_queued_per_dev = VGPUIF_RING_SIZE;
 module_param_named(max_queued_per_dev, vgpu_back_max_queued_per_dev, uint,
 		   0644);
 MODULE_PARM_DESC(max_queued_per_dev,
-		 "Requests of one device the worker may leave unread before the backend stops consuming that device's ring (1-32, default 32)");
+		 "Requests of one device the worker may hold uncompleted, when its max-queued key is 0, before the backend stops consuming that device's ring (1-32, default 32)");
 
 static const char *const vgpu_back_stat_names[VB_NR_STATS] = {
 	[VB_STAT_REQUESTS]	= "requests",
@@ -104,6 +104,10 @@ static int vgpu_back_devstats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "mem_quota %llu\n", cfg.mem_quota);
 	seq_printf(m, "queued %u\n", nr_queued);
 	seq_printf(m, "stalled %u\n", stalled);
+	seq_printf(m, "queue_limit %u\n",
+		   vgpu_back_queue_limit(cfg.max_queued,
+					 READ_ONCE(vgpu_back_max_queued_per_dev),
+					 VGPUIF_RING_SIZE));
 	vgpu_back_show_stats(m, &dev->stats);
 	return 0;
 }

@@ -458,3 +458,37 @@ bad:
 	}
 	return -EINVAL;
 }
+
+/**
+ * vgpu_back_queue_limit() - requests of a device the worker may hold
+ * @max_queued: the device's max-queued key, 0 = @dflt
+ * @dflt: the max_queued_per_dev module parameter
+ * @ring_size: slots of the device's ring
+ *
+ * A guest never has more than @ring_size requests outstanding, so a larger
+ * limit acts as @ring_size; 0 acts as 1 so that a device always moves.
+ *
+ * Return: the limit, 1..@ring_size.
+ */
+unsigned int vgpu_back_queue_limit(u32 max_queued, unsigned int dflt,
+				   unsigned int ring_size)
+{
+	u32 v = max_queued ? max_queued : dflt;
+
+	return clamp_t(u32, v, 1, ring_size);
+}
+
+/**
+ * vgpu_back_queue_full() - must the backend stop consuming a ring?
+ * @outstanding: the device's requests handed to the worker and not
+ *	completed (read or not)
+ * @limit: vgpu_back_queue_limit()
+ *
+ * Counting requests until they complete, not only until the worker reads
+ * them, bounds the worker's queue for the device: the worker then never
+ * has to refuse a request for queue length.
+ */
+bool vgpu_back_queue_full(unsigned int outstanding, unsigned int limit)
+{
+	return outstanding >= limit;
+}

@@ -73,6 +73,10 @@ int vgpu_back_cfg_lookup(const char *name);
 int vgpu_back_cfg_set(struct vgpu_back_config *cfg, unsigned int key,
 		      const char *val, const char **reason);
 
+unsigned int vgpu_back_queue_limit(u32 max_queued, unsigned int dflt,
+				   unsigned int ring_size);
+bool vgpu_back_queue_full(unsigned int outstanding, unsigned int limit);
+
 int vgpu_back_parse_u32(const char *s, u32 *val);
 int vgpu_back_parse_u64(const char *s, u64 *val);
 int vgpu_back_parse_pool(const char *s, u8 *pool);

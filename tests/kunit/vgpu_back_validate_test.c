@@ -945,6 +945,65 @@ static void cfg_set_missing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cfg.priority, before.priority);
 }
 
+static void queue_limit(struct kunit *test)
+{
+	/* The device's own max-queued wins; 0 means the module parameter. */
+	KUNIT_EXPECT_EQ(test, vgpu_back_queue_limit(4, 32, 32), 4);
+	KUNIT_EXPECT_EQ(test, vgpu_back_queue_limit(0, 8, 32), 8);
+	/* Past the ring it acts as the ring; 0 everywhere acts as 1. */
+	KUNIT_EXPECT_EQ(test, vgpu_back_queue_limit(U32_MAX, 8, 32), 32);
+	KUNIT_EXPECT_EQ(test, vgpu_back_queue_limit(0, 1000, 32), 32);
+	KUNIT_EXPECT_EQ(test, vgpu_back_queue_limit(0, 0, 32), 1);
+	KUNIT_EXPECT_EQ(test, vgpu_back_queue_limit(1, 0, 32), 1);
+	/* Full at the limit, not before. */
+	KUNIT_EXPECT_FALSE(test, vgpu_back_queue_full(3, 4));
+	KUNIT_EXPECT_TRUE(test, vgpu_back_queue_full(4, 4));
+	KUNIT_EXPECT_TRUE(test, vgpu_back_queue_full(5, 4));
+	KUNIT_EXPECT_FALSE(test, vgpu_back_queue_full(0, 1));
+}
+
+/*
+ * What the watch does on each change (vgpu_back_cfg_changed): a run of
+ * writes to priority and pool, good and bad; after each, the device holds
+ * the last good value of each key.
+ */
+static void cfg_live_sequence(struct kunit *test)
+{
+	static const struct {
+		unsigned int key;
+		const char *val;
+		int err;
+		u8 pool, prio;
+	} steps[] = {
+		{ VGPU_BACK_CFG_PRIORITY, "low", 0, 0, VGPUIF_PRIO_LOW },
+		{ VGPU_BACK_CFG_PRIORITY, "high", 0, 0, VGPUIF_PRIO_HIGH },
+		{ VGPU_BACK_CFG_PRIORITY, "HIGH", -EINVAL, 0, VGPUIF_PRIO_HIGH },
+		{ VGPU_BACK_CFG_PRIORITY, "high\n", -EINVAL, 0, VGPUIF_PRIO_HIGH },
+		{ VGPU_BACK_CFG_PRIORITY, "", -EINVAL, 0, VGPUIF_PRIO_HIGH },
+		{ VGPU_BACK_CFG_PRIORITY, NULL, -ENOENT, 0, VGPUIF_PRIO_HIGH },
+		{ VGPU_BACK_CFG_POOL, "B", 0, 1, VGPUIF_PRIO_HIGH },
+		{ VGPU_BACK_CFG_POOL, "AB", -EINVAL, 1, VGPUIF_PRIO_HIGH },
+		{ VGPU_BACK_CFG_POOL, "b", -EINVAL, 1, VGPUIF_PRIO_HIGH },
+		{ VGPU_BACK_CFG_PRIORITY, "medium", 0, 1, VGPUIF_PRIO_MEDIUM },
+		{ VGPU_BACK_CFG_POOL, NULL, -ENOENT, 1, VGPUIF_PRIO_MEDIUM },
+		{ VGPU_BACK_CFG_POOL, "A", 0, 0, VGPUIF_PRIO_MEDIUM },
+	};
+	struct vgpu_back_config cfg = { .vm_id = 7 };
+	const char *reason;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		KUNIT_EXPECT_EQ_MSG(test,
+				    vgpu_back_cfg_set(&cfg, steps[i].key,
+						      steps[i].val, &reason),
+				    steps[i].err, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, cfg.pool, steps[i].pool, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, cfg.priority, steps[i].prio,
+				    "step %u", i);
+		KUNIT_EXPECT_EQ(test, cfg.vm_id, 7);
+	}
+}
+
 static struct kunit_case vgpu_back_validate_cases[] = {
 	KUNIT_CASE(validate_each_op_ok),
 	KUNIT_CASE(validate_unknown_operation),
@@ -973,6 +1032,8 @@ static struct kunit_case vgpu_back_validate_cases[] = {
 	KUNIT_CASE(cfg_keys),
 	KUNIT_CASE(cfg_set_values),
 	KUNIT_CASE(cfg_set_missing),
+	KUNIT_CASE(queue_limit),
+	KUNIT_CASE(cfg_live_sequence),
 	{}
 };
 
