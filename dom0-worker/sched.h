@@ -51,7 +51,7 @@ enum sched_mode {
 
 /* Weighted mode: the pass a level advances by is SCHED_STRIDE / weight. */
 #define SCHED_STRIDE		(1u << 20)
-#define SCHED_WEIGHT_MAX	1000
+#define SCHED_WEIGHT_MAX	1000u
 
 typedef uint64_t (*sched_clock_fn)(void *ctx);	/* nanoseconds, monotonic */
 

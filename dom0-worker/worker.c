@@ -328,7 +328,7 @@ nomem:
 		  cfg->domid, cfg->devid);
 }
 
-static unsigned long long st(const struct vm_metrics *m, int32_t status)
+static unsigned long long status_count(const struct vm_metrics *m, int32_t status)
 {
 	return (unsigned long long)m->by_status[metrics_status_index(status)];
 }
@@ -353,8 +353,9 @@ static void print_vm_metrics(const struct vgpu_back_vm *c,
 		    (unsigned long long)s.p99_us, (unsigned long long)s.max_us,
 		    (unsigned long long)s.wait_mean_us,
 		    (unsigned long long)s.service_mean_us, inflight,
-		    st(m, VGPUIF_RSP_BUSY), st(m, VGPUIF_RSP_RATE_LIMITED),
-		    st(m, VGPUIF_RSP_QUOTA),
+		    status_count(m, VGPUIF_RSP_BUSY),
+		    status_count(m, VGPUIF_RSP_RATE_LIMITED),
+		    status_count(m, VGPUIF_RSP_QUOTA),
 		    (unsigned long long)(m->service_sum_ns / 1000),
 		    (unsigned long long)(s.wait_p_ns[2] / 1000),
 		    (unsigned long long)(s.service_p_ns[2] / 1000));
