@@ -65,10 +65,19 @@
  *                              "A" and "B")
  *   priority           string  "high", "medium" or "low"
  *   vm-id              uint    operator's id of the VM, 1..4294967295
- *   max-inflight       uint    optional; requests the worker runs at once
- *   max-queued         uint    optional; requests waiting in the worker
- *   rate-limit         uint    optional; requests per second, 0 = none
- *   mem-quota          uint    optional; bytes of GPU memory, 0 = none
+ *   max-inflight       uint    optional; requests in flight (admitted by
+ *                              the worker, not yet completed); more get
+ *                              VGPUIF_RSP_BUSY; 0 = the worker's default
+ *   max-queued         uint    optional; requests handed to the worker and
+ *                              not yet completed; at that many the backend
+ *                              stops taking requests off the ring (they
+ *                              wait there: nothing is refused or dropped);
+ *                              0 = the backend's default
+ *   rate-limit         uint    optional; requests per second (token
+ *                              bucket); more get VGPUIF_RSP_RATE_LIMITED;
+ *                              0 = none
+ *   mem-quota          uint    optional; bytes of GPU memory; a MEM_ALLOC
+ *                              past it gets VGPUIF_RSP_QUOTA; 0 = none
  *
  * and written by the backend before InitWait:
  *
@@ -326,8 +335,9 @@ struct vgpuif_response {
  * VGPUIF_RSP_NOT_SUPPORTED the executor cannot do this op, e.g. LAUNCH on
  *                          the CPU executor (EOPNOTSUPP).
  * VGPUIF_RSP_NO_MEMORY     the GPU (or the worker) is out of memory (ENOMEM).
- * VGPUIF_RSP_QUOTA         the allocation would exceed the VM's mem-quota
- *                          (EDQUOT).
+ * VGPUIF_RSP_QUOTA         MEM_ALLOC: the VM's allocations plus this one
+ *                          would exceed its mem-quota; nothing was
+ *                          allocated (EDQUOT).
  * VGPUIF_RSP_BAD_HANDLE    dptr or module handle unknown to this VM
  *                          (ENOENT).
  * VGPUIF_RSP_RANGE         copy outside the allocation it starts in (ERANGE).
@@ -336,9 +346,14 @@ struct vgpuif_response {
  * VGPUIF_RSP_TIMEOUT       ran past the per-request limit; the VM's GPU
  *                          context was reset, its allocations are gone
  *                          (ETIMEDOUT).
- * VGPUIF_RSP_RATE_LIMITED  over the VM's rate-limit (EAGAIN).
- * VGPUIF_RSP_BUSY          over the VM's max-inflight or max-queued
- *                          (EBUSY).
+ * VGPUIF_RSP_RATE_LIMITED  over the VM's rate-limit: its token bucket was
+ *                          empty when the request arrived; refused without
+ *                          running, may be retried later (EAGAIN).
+ * VGPUIF_RSP_BUSY          the VM already had max-inflight requests in
+ *                          flight; refused without running, may be
+ *                          retried once one completes (EBUSY). A full
+ *                          queue (max-queued) never gives BUSY: the
+ *                          backend leaves requests on the ring instead.
  * VGPUIF_RSP_FAULT         the kernel faulted on the GPU (illegal address,
  *                          trap); the VM's context was reset (EFAULT).
  * VGPUIF_RSP_NOT_FOUND     no function of that name in the module (ESRCH).
