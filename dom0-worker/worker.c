@@ -562,7 +562,13 @@ static void finish(struct worker *w, struct wreq *rq,
 	struct sched_req *sr = &rq->sr;
 	uint64_t end = worker_now(w);
 
-	if (res->status != VGPUIF_RSP_OKAY)
+	/* A limit refusal is the operator's business, like BUSY and the rate. */
+	if (res->status == VGPUIF_RSP_QUOTA)
+		vlog_ratelimited(VLOG_WARN, "domid=%u devid=%u: mem_alloc of %llu bytes over mem-quota %llu: refused quota",
+				 vm->ex.cfg.domid, vm->ex.cfg.devid,
+				 (unsigned long long)rq->req.u.mem.size,
+				 (unsigned long long)vm->ex.cfg.mem_quota);
+	else if (res->status != VGPUIF_RSP_OKAY)
 		log_debug("domid=%u devid=%u id=%llu op=%s: status %d",
 			  vm->ex.cfg.domid, vm->ex.cfg.devid,
 			  (unsigned long long)rq->req.id,

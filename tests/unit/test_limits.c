@@ -334,6 +334,7 @@ static void test_worker_quota(void **state)
 	vm = vmtable_find(&e->w.vms, 1, 0);
 	assert_int_equal(vm->metrics.by_status[metrics_status_index(VGPUIF_RSP_QUOTA)], 2);
 	assert_int_equal(vm->metrics.by_status[metrics_status_index(VGPUIF_RSP_NO_MEMORY)], 1);
+	assert_non_null(strstr(logtext(e), "domid=1 devid=0: mem_alloc of 8192 bytes over mem-quota 8192: refused quota"));
 	env_free(e);
 }
 
