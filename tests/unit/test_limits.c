@@ -398,6 +398,39 @@ static void test_worker_order_and_live_prio(void **state)
 	env_free(e);
 }
 
+/*
+ * Back-pressure accounting: what the backend counts against a VM's
+ * max-queued (handed over, not completed) is what the worker counts in
+ * flight, at every step; a refusal leaves both.
+ */
+static void test_backpressure_accounting(void **state)
+{
+	struct env *e = env_new(NULL);
+	struct vgpu_back_vm a = vmcfg(1, 0, VGPUIF_PRIO_LOW);
+	struct vm *vm;
+
+	(void)state;
+	a.max_queued = 3;
+	a.max_inflight = 2;
+	tmem_connect(&e->tp, &a);
+	assert_int_equal(worker_read(&e->w), 1);
+	vm = vmtable_find(&e->w.vms, 1, 0);
+	for (int i = 0; i < 3; i++)
+		nop(e, &a, (uint64_t)i);
+	assert_int_equal(worker_read(&e->w), 3);
+	assert_int_equal(worker_flush(&e->w), 0);	/* the BUSY one */
+	assert_int_equal(worker_vm_inflight(vm), 2);
+	assert_int_equal(tmem_held(&e->tp), 2);
+	assert_int_equal(worker_run_one(&e->w), 1);
+	assert_int_equal(worker_flush(&e->w), 0);
+	assert_int_equal(worker_vm_inflight(vm), 1);
+	assert_int_equal(tmem_held(&e->tp), 1);
+	run_all(e);
+	assert_int_equal(worker_vm_inflight(vm), 0);
+	assert_int_equal(tmem_held(&e->tp), 0);
+	env_free(e);
+}
+
 static void weighted(struct worker_config *cfg)
 {
 	cfg->sched_mode = SCHED_WEIGHTED;
@@ -440,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_worker_quota),
 		cmocka_unit_test(test_worker_order_and_live_prio),
 		cmocka_unit_test(test_worker_weighted),
+		cmocka_unit_test(test_backpressure_accounting),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
