@@ -14,6 +14,24 @@ VGPU_WORKER_LOG=$VGPU_RUN/worker.log
 VGPU_ORDER_LOG=$VGPU_RUN/order.log
 VGPU_DBG=/sys/kernel/debug/vgpu-back
 
+# vgpu_watch_for PATH VALUE SECS [DOMID]: 0 once xenstore PATH reads VALUE,
+# 1 after SECS (or, with DOMID, once that domain is gone). Blocks in
+# xenstore-watch between reads instead of polling: under TCG every process
+# a waiting guest starts is CPU taken from the guests still booting.
+vgpu_watch_for() {
+	_e=$(($(date +%s) + $3))
+	until [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; do
+		[ "$(date +%s)" -lt "$_e" ] || return 1
+		if [ -n "${4:-}" ] && ! xenstore-exists "/local/domain/$4"; then
+			return 1
+		fi
+		# Two events: the one of registering, then the next change; a
+		# change just before registering costs at most this 5 s.
+		timeout -s KILL 5 xenstore-watch -n 2 "$1" >/dev/null 2>&1
+	done
+	return 0 # (a loop's status is its body's last, here the watch's)
+}
+
 # ---- Dom0 ----------------------------------------------------------------------
 
 # vgpu_guest_setup NAME DOMID: the guest's vgpu device 0 with its pool,
@@ -83,11 +101,13 @@ vgpu_worker_stop() {
 vgpu_worker_log() { sed 's/^/worker| /' "$VGPU_WORKER_LOG" 2>/dev/null; }
 
 # vgpu_wait_phase NAME PHASE [TIMEOUT]: waits (default 120 s) until guest
-# NAME wrote PHASE to its data/vgpu-phase.
+# NAME wrote PHASE to its data/vgpu-phase; status 1 (and a message) after
+# TIMEOUT or when the guest is gone.
 vgpu_wait_phase() {
-	_p=/local/domain/$(lab_domid "$1")/data/vgpu-phase
-	lab_wait_for "${3:-120}" "guest $1 to reach phase $2" \
-		sh -c "[ \"\$(xenstore-read $_p 2>/dev/null)\" = '$2' ]"
+	_id=$(lab_domid "$1")
+	vgpu_watch_for "/local/domain/$_id/data/vgpu-phase" "$2" "${3:-120}" "$_id" && return 0
+	lab_log "guest $1 did not reach phase $2 within ${3:-120}s (it is at '$(xenstore-read "/local/domain/$_id/data/vgpu-phase" 2>/dev/null)'$(xenstore-exists "/local/domain/$_id" || echo ', domain gone'))"
+	return 1
 }
 
 # vgpu_ack NAME VALUE: Dom0's answer to guest NAME.
@@ -103,8 +123,7 @@ vgpu_phase() {
 
 # vgpu_wait_ack VALUE [TIMEOUT]: waits (default 120 s) for Dom0's answer.
 vgpu_wait_ack() {
-	lab_wait_for "${2:-120}" "Dom0 to answer $1" \
-		sh -c "[ \"\$(xenstore-read vgpu-ack 2>/dev/null)\" = '$1' ]" ||
+	vgpu_watch_for "/local/domain/$LAB_DOMID/vgpu-ack" "$1" "${2:-120}" ||
 		lab_fail "Dom0 did not answer '$1' within ${2:-120}s"
 }
 

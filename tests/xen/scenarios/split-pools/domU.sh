@@ -1,0 +1,17 @@
+# shellcheck shell=sh
+# split-pools, guest side: wait for the device, tell Dom0, wait for the
+# common start, then SPLIT_THREADS x SPLIT_N vector adds of random length,
+# every result checked by vgpu-client against the CPU.
+# shellcheck disable=SC1091
+. /lab/vgpu-lab.sh
+: "${SPLIT_N:=150}" "${SPLIT_THREADS:=2}"
+
+vgpu_wait_device 120
+vgpu_client_expect "nop before the burst" 30 "nop ok" nop
+vgpu_phase ready
+vgpu_wait_ack "go n=$SPLIT_N threads=$SPLIT_THREADS" 400
+vgpu_client_expect "stress: $SPLIT_THREADS threads x $SPLIT_N checked vector adds" 420 \
+	"stress threads=$SPLIT_THREADS n=$SPLIT_N ops=$((SPLIT_N * SPLIT_THREADS)) ok" \
+	stress "$SPLIT_N" --threads "$SPLIT_THREADS"
+vgpu_phase finished
+lab_pass "$((SPLIT_N * SPLIT_THREADS)) vector adds right"
