@@ -39,8 +39,9 @@ sched_start_worker() {
 	vgpu-worker --executor cpu --op-delay-ms "$SCHED_DELAY_MS" \
 		--order-log "$SCHED_ORDER" >"$SCHED_WLOG" 2>&1 &
 	echo $! >"$LAB_RUN/worker.pid"
-	# Whatever happens next, the logs reach the console.
-	trap sched_dump EXIT
+	# Whatever happens next, the logs reach the console, and after a
+	# failure the guests are told to end instead of waiting it out.
+	trap sched_on_exit EXIT
 	lab_wait_for 20 "vgpu-worker to open /dev/vgpu-back" \
 		sh -c "awk '\$1 == \"worker_open\" && \$2 == 1 { ok = 1 } END { exit !ok }' $SCHED_DBG/stats" ||
 		{ sed 's/^/worker| /' "$SCHED_WLOG"; lab_fail "vgpu-worker did not open /dev/vgpu-back within 20s"; }
@@ -151,6 +152,19 @@ sched_dump() {
 	tail -n 80 "$SCHED_WLOG" | sed 's/^/worker| /'
 	dmesg | grep 'vgpu-back' | tail -n 40 | sed 's/^/dmesg| /'
 	echo "LAB-LOG-END worker-log"
+}
+
+sched_on_exit() {
+	sched_dump
+	grep -q '^FAIL' "$LAB_VERDICT" 2>/dev/null || return 0
+	for _g in $(lab_guests); do
+		[ -f "$LAB_GUESTS_DIR/$_g/domid" ] || continue
+		_id=$(cat "$LAB_GUESTS_DIR/$_g/domid")
+		_n=$(($(xenstore-read "/local/domain/$_id/lab-sched/cmd" 2>/dev/null | cut -d' ' -f1) + 1))
+		xenstore-write "/local/domain/$_id/lab-sched/cmd" "$_n end" 2>/dev/null
+	done
+	kill -CONT "$(sched_worker_pid)" 2>/dev/null
+	return 0
 }
 
 # sched_end NAME...: tells the guests to finish, waits for them, stops the

@@ -1,0 +1,98 @@
+# shellcheck shell=sh
+# sched-live, Dom0 side: a priority written to xenstore mid-run changes the
+# scheduling at once, without a reconnect; bad values are refused and the
+# VM keeps its last good setting. Worker, order log and load protocol as in
+# sched-order (tests/xen/sched/).
+#
+# Behind a gate (worker frozen), steady (medium) queues 4 threads x 50
+# nops, then mover (low) 4 x 10; then the worker goes:
+#  1. steady floods and none of mover's queued requests runs;
+#  2. Dom0 writes priority=urgent to mover's backend directory: the backend
+#     logs that it refuses it, its debugfs still says low, the worker gets
+#     no config change, and 15 more of steady's requests run, none of
+#     mover's;
+#  3. Dom0 writes priority=high, noting the order log's length before and
+#     after the write: mover's first request runs within SCHED_SLACK (10)
+#     completions of the write, logged as high, and all of its requests
+#     but its last 4 (its threads ending) run with none of steady's
+#     between, though steady had requests waiting all along;
+#  4. priority=top is refused too: debugfs still says high, and mover's
+#     `vgpu-client info` says high at the end;
+#  5. no reconnect: one connect and no disconnect for mover in the
+#     backend's counters and log, one config change in the worker's log.
+#
+# `lab.sh -e SCHED_BREAK=1 sched-live` expects mover to stay low after
+# the change: it must FAIL.
+. /lab/files/sched-dom0.sh
+
+sched_dmesg_has() { dmesg | grep -qF "$1"; }
+sched_nops() { # NAME: nops of guest NAME in the order log
+	awk -v d="$(lab_domid "$1")" '$2 == d && $7 == "nop"' "$SCHED_ORDER" | wc -l
+}
+sched_nops_are() { [ "$(sched_nops "$1")" = "$2" ]; }
+
+sched_start_worker
+lab_create_guests
+sched_wait_ready mover steady
+sched_wait_lines 6 30
+idm=$(lab_domid mover)
+be=/local/domain/0/backend/vgpu/$idm/0
+sched_freeze
+L0=$(sched_lines)
+lab_expect_eq "completions before the flood" "$L0" 6
+sched_burst steady 4 50 4
+sched_burst mover 4 10 4
+sched_thaw
+
+# 1, 2: a bad value while mover waits at low.
+sched_wait_lines $((L0 + 20)) 30
+B0=$(sched_lines)
+lab_xs_write "$be/priority" urgent
+lab_step "wrote priority=urgent for mover at $B0 completions t=$(lab_uptime)"
+lab_wait_for 10 "the backend to refuse priority urgent" \
+	sched_dmesg_has "dom$idm/0: refusing priority \"urgent\"" ||
+	lab_fail "no 'dom$idm/0: refusing priority \"urgent\"' line in Dom0's dmesg"
+echo "LAB-CHECK ok: backend refused priority=urgent: $(dmesg | grep -F "refusing priority \"urgent\"" | tail -n 1)"
+lab_expect_eq "mover's priority in debugfs after urgent" "$(sched_dev mover priority)" 2
+sched_wait_lines $((B0 + 15)) 30
+
+# 3: the real change.
+S0=$(sched_lines)
+lab_xs_write "$be/priority" high
+S1=$(sched_lines)
+lab_step "wrote priority=high for mover between $S0 and $S1 completions t=$(lab_uptime)"
+lab_wait_for 60 "mover's 40 nops" sched_nops_are mover 40 ||
+	lab_fail "mover has $(sched_nops mover) nops in the order log 60s after priority=high, 40 expected"
+lab_expect_eq "mover's priority in debugfs after high" "$(sched_dev mover priority)" 0
+lab_check "backend logged the change" sched_dmesg_has "dom$idm/0: priority changed: pool A, priority 0, vm-id 21"
+
+# 4: another bad value after the change.
+lab_xs_write "$be/priority" top
+lab_wait_for 10 "the backend to refuse priority top" \
+	sched_dmesg_has "dom$idm/0: refusing priority \"top\"" ||
+	lab_fail "no 'dom$idm/0: refusing priority \"top\"' line in Dom0's dmesg"
+echo "LAB-CHECK ok: backend refused priority=top"
+lab_expect_eq "mover's priority in debugfs after top" "$(sched_dev mover priority)" 0
+
+sched_wait_lines $((L0 + 240)) 60
+lab_step "flood done at $(sched_lines) completions t=$(lab_uptime)"
+xprio=high
+[ "${SCHED_BREAK:-}" = 1 ] && xprio=low
+sched_check live $((L0 + 1)) $((L0 + 240)) -v x=mover -v y=steady -v s0="$S0" \
+	-v s1="$S1" -v xprio="$xprio" -v yprio=medium -v xthreads=4 -v xtotal=40 \
+	-v slack="${SCHED_SLACK:-10}" -v ymin=35 -v skip=mover
+
+# 5: no reconnect, one config change.
+lab_expect_eq "mover connected" "$(sched_dev mover connected)" 1
+lab_expect_eq "mover's connects" "$(sched_dev mover connects)" 1
+lab_expect_eq "mover's disconnects" "$(sched_dev mover disconnects)" 0
+lab_expect_eq "backend connects" "$(sched_stat connects)" 2
+if sched_dmesg_has "dom$idm/0: disconnected"; then
+	lab_fail "the backend disconnected mover: $(dmesg | grep -F "dom$idm/0: disconnected" | head -n 1)"
+fi
+lab_expect_eq "worker config changes for mover" \
+	"$(grep -c "config: domid=$idm devid=0 " "$SCHED_WLOG")" 1
+lab_check "worker saw mover at high" grep -q "config: domid=$idm devid=0 vm_id=21 pool=A prio=high " "$SCHED_WLOG"
+
+sched_end mover steady
+lab_pass "priority change took effect live, bad values refused, no reconnect"
