@@ -15,9 +15,9 @@ sched_info_is() {
 # sched_ready: /dev/vgpu0 is up and reports our keys; tells Dom0.
 sched_ready() {
 	lab_wait_dev /dev/vgpu0 60
-	sched_info_is pool "$LAB_KEY_pool"
-	sched_info_is priority "$LAB_KEY_priority"
-	sched_info_is vm_id "$LAB_KEY_vm_id"
+	sched_info_is pool "$(lab_key pool)"
+	sched_info_is priority "$(lab_key priority)"
+	sched_info_is vm_id "$(lab_key vm-id)"
 	xenstore-write data/lab-sched-ready 1 || lab_fail "cannot write data/lab-sched-ready"
 }
 

@@ -23,6 +23,7 @@
 #
 # `lab.sh -e SCHED_BREAK=1 sched-live` expects mover to stay low after
 # the change: it must FAIL.
+# shellcheck disable=SC1091 # staged by scenario.conf
 . /lab/files/sched-dom0.sh
 
 sched_dmesg_has() { dmesg | grep -qF "$1"; }

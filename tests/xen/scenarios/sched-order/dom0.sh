@@ -24,6 +24,7 @@
 #
 # `lab.sh -e SCHED_BREAK=1 sched-order` expects pool A before pool B in
 # step 1, `-e SCHED_BREAK=2` in step 2: both must FAIL.
+# shellcheck disable=SC1091 # staged by scenario.conf
 . /lab/files/sched-dom0.sh
 
 sched_start_worker
