@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lab benchmarks (`make bench`): boots each scenario of bench/lab-scenarios
-# (default: selftest, which measures the blkfront anchors) in the Xen lab and
+# (default: selftest, which measures only the blkfront anchors) in the Xen lab and
 # prints, per guest, the anchors (ANCHOR lines) and benchmark figures (BENCH
 # lines) it measured, then the ratios of bench/lab-ratios computed from the
 # same guest in the same boot. Under TCG only such ratios mean anything.
@@ -48,15 +48,23 @@ while read -r name verdict dir; do
 	END {
 		while ((getline r < RATIOS) > 0) {
 			sub(/#.*/, "", r)
-			if (split(r, f, " ") < 3) continue
+			nf = split(r, f, " ")
+			if (nf < 3) continue
 			rn[++nr] = f[1]; num[nr] = f[2]; den[nr] = f[3]
+			tgt[nr] = nf >= 4 ? f[4] : ""
 		}
 		for (j = 1; j <= n; j++) {
 			k = order[j]
 			printf "  %-14s%s\n", k, line[k]
 			for (q = 1; q <= nr; q++)
-				if ((k SUBSEP num[q]) in val && (k SUBSEP den[q]) in val && val[k, den[q]] + 0 != 0)
-					printf "  %-14s ratio %s = %s / %s = %.3f\n", k, rn[q], num[q], den[q], val[k, num[q]] / val[k, den[q]]
+				if ((k SUBSEP num[q]) in val && (k SUBSEP den[q]) in val && val[k, den[q]] + 0 != 0) {
+					x = val[k, num[q]] / val[k, den[q]]
+					v = ""
+					if (tgt[q] ~ /^<=/) v = (x <= substr(tgt[q], 3) + 0) ? "met" : "MISSED"
+					else if (tgt[q] ~ /^>=/) v = (x >= substr(tgt[q], 3) + 0) ? "met" : "MISSED"
+					if (v != "") v = sprintf("  (target %s: %s)", tgt[q], v)
+					printf "  %-14s ratio %s = %s / %s = %.3f%s\n", k, rn[q], num[q], den[q], x, v
+				}
 		}
 	}' RATIOS="$bdir/lab-ratios" "$m"
 done <"$res"
