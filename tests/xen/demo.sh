@@ -23,7 +23,9 @@ die() { echo "demo: $*" >&2; exit 1; }
 
 "$top/scripts/install-deps.sh" || die "installing the packages failed (scripts/install-deps.sh; run as root)"
 echo "demo: building (make all)"
-make -s -C "$top" all >/dev/null || die "the build failed (run make to see why)"
+mkdir -p "$top/build"
+make -s -C "$top" all >"$top/build/demo-build.log" 2>&1 ||
+	die "the build failed (see $top/build/demo-build.log)"
 
 res=$(mktemp)
 trap 'rm -f "$res"' EXIT

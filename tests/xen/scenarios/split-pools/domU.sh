@@ -10,6 +10,7 @@ vgpu_wait_device 120
 vgpu_client_expect "nop before the burst" 30 "nop ok" nop
 vgpu_phase ready
 vgpu_wait_ack "go n=$SPLIT_N threads=$SPLIT_THREADS" 400
+vgpu_phase running
 vgpu_client_expect "stress: $SPLIT_THREADS threads x $SPLIT_N checked vector adds" 420 \
 	"stress threads=$SPLIT_THREADS n=$SPLIT_N ops=$((SPLIT_N * SPLIT_THREADS)) ok" \
 	stress "$SPLIT_N" --threads "$SPLIT_THREADS"
