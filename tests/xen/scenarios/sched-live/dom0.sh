@@ -21,8 +21,9 @@
 #  5. no reconnect: one connect and no disconnect for mover in the
 #     backend's counters and log, one config change in the worker's log.
 #
-# `lab.sh -e SCHED_BREAK=1 sched-live` expects mover to stay low after
-# the change: it must FAIL.
+# `lab.sh -e SCHED_BREAK=1 sched-live` expects mover to be logged low
+# after the change, `-e SCHED_BREAK=2` expects steady to be the one held
+# back and then moved ahead: both must FAIL.
 # shellcheck disable=SC1091 # staged by scenario.conf
 . /lab/files/sched-dom0.sh
 
@@ -77,9 +78,10 @@ lab_expect_eq "mover's priority in debugfs after top" "$(sched_dev mover priorit
 
 sched_wait_lines $((L0 + 240)) 60
 lab_step "flood done at $(sched_lines) completions t=$(lab_uptime)"
-xprio=high
+xprio=high x=mover y=steady
 [ "${SCHED_BREAK:-}" = 1 ] && xprio=low
-sched_check live $((L0 + 1)) $((L0 + 240)) -v x=mover -v y=steady -v s0="$S0" \
+[ "${SCHED_BREAK:-}" = 2 ] && x=steady y=mover
+sched_check live $((L0 + 1)) $((L0 + 240)) -v x="$x" -v y="$y" -v s0="$S0" \
 	-v s1="$S1" -v xprio="$xprio" -v yprio=medium -v xthreads=4 -v xtotal=40 \
 	-v slack="${SCHED_SLACK:-10}" -v ymin=35 -v skip=mover
 
