@@ -880,7 +880,7 @@ int worker_run(struct worker *w, struct worker_ctl *ctl)
 			{ .fd = w->ctl ? w->ctl->fd : -1, .events = POLLIN },
 		};
 		struct timespec ts, *tsp = NULL;
-		uint64_t now, left = UINT64_MAX;
+		uint64_t now, t_op, left = UINT64_MAX;
 		int ready, r;
 
 		handle_ctl(w, ctl);
@@ -967,9 +967,17 @@ int worker_run(struct worker *w, struct worker_ctl *ctl)
 			}
 			continue;
 		}
+		/*
+		 * Batching completions saves a write per op only when ops are
+		 * short; after a long one, its guest would otherwise wait for
+		 * the next op too before it hears.
+		 */
+		t_op = worker_now(w);
 		worker_run_one(w);
+		now = worker_now(w);
 		if (w->ncomp && (!sched_has_ready(&w->sched) ||
-				 worker_now(w) - w->first_pending_ns >= WORKER_FLUSH_NS)) {
+				 now - t_op >= WORKER_FLUSH_NS ||
+				 now - w->first_pending_ns >= WORKER_FLUSH_NS)) {
 			err = worker_flush(w);
 			if (err)
 				break;

@@ -13,7 +13,8 @@
  *      the backend);
  *   4. run one request (sched_pick, exec_execute) and queue its completion;
  *   5. write the pending completions when `batch` are pending, when nothing
- *      is ready to run, or when the oldest has waited WORKER_FLUSH_NS.
+ *      is ready to run, when the op just run took WORKER_FLUSH_NS or more,
+ *      or when the oldest has waited WORKER_FLUSH_NS.
  *
  * With an asynchronous executor (exec.h: submit, pollfd, reap; the CUDA
  * executor) steps 2 and 4 change: the wait also covers the executor's

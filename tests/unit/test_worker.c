@@ -34,10 +34,13 @@ struct env {
 	FILE *log;
 };
 
+static uint32_t env_op_delay_ms;	/* the next env_new()'s executor */
+
 static struct env *env_new(void (*tune)(struct worker_config *))
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct exec_params ep = { .mem_budget = 64 << 20, .max_allocs = 100 };
+	struct exec_params ep = { .mem_budget = 64 << 20, .max_allocs = 100,
+				  .op_delay_ms = env_op_delay_ms };
 	int fd;
 
 	assert_non_null(e);
@@ -551,6 +554,47 @@ static void test_drain_on_stop(void **state)
 	env_free(e);
 }
 
+static unsigned int completion_writes;
+static int counting_write(struct transport *t,
+			  const struct vgpu_back_completion *c, unsigned int n)
+{
+	completion_writes++;
+	return real_ops->write_completions(t, c, n);
+}
+
+/*
+ * Ops of 1 ms each: every completion is written as its op ends, not held
+ * for the batch while the next 1 ms op runs.
+ */
+static void test_long_ops_complete_at_once(void **state)
+{
+	struct env *e;
+	struct worker_ctl ctl = { 0 };
+	struct vgpu_back_vm a = vmcfg(1, 11, 0, 0);
+	struct transport_ops counting;
+
+	env_op_delay_ms = 1;
+	e = env_new(NULL);
+	env_op_delay_ms = 0;
+
+	(void)state;
+	real_ops = e->tp.ops;
+	counting = *real_ops;
+	counting.write_completions = counting_write;
+	e->tp.ops = &counting;
+	completion_writes = 0;
+	tmem_connect(&e->tp, &a);
+	for (int i = 0; i < 3; i++)
+		nop(e, &a, (uint64_t)i);
+	assert_int_equal(worker_read(&e->w), 4);
+	ctl.stop = 1;
+	assert_int_equal(worker_run(&e->w, &ctl), 0);
+	assert_int_equal(tmem_nr_completions(&e->tp), 3);
+	assert_int_equal(completion_writes, 3);
+	e->tp.ops = real_ops;
+	env_free(e);
+}
+
 /* SIGHUP reopens the order log: lines go to the new file. */
 static void test_order_log_reopen(void **state)
 {
@@ -628,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_read_all_before_pick),
 		cmocka_unit_test(test_run_until_stop),
 		cmocka_unit_test(test_drain_on_stop),
+		cmocka_unit_test(test_long_ops_complete_at_once),
 		cmocka_unit_test(test_order_log_reopen),
 		cmocka_unit_test(test_metrics_output),
 		cmocka_unit_test(test_dev_transport_errors),
