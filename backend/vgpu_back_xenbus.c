@@ -596,8 +596,13 @@ static bool vgpu_back_frontend_state(struct vgpu_back_device *dev,
 		break;
 
 	case XenbusStateClosing:
+		/*
+		 * Closing, not Closed, as blkback and netback answer: a guest
+		 * shutting down waits (xenbus_frontend_dev_shutdown, 5 s) for
+		 * its backend to reach Closing. The ring is unmapped already.
+		 */
 		vgpu_back_disconnect(dev);
-		xenbus_switch_state(xbdev, XenbusStateClosed);
+		xenbus_switch_state(xbdev, XenbusStateClosing);
 		break;
 
 	case XenbusStateClosed:

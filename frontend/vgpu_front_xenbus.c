@@ -327,7 +327,9 @@ static void vgpu_front_wait_backend_closed(struct vgpu_front_info *info)
 	for (;;) {
 		state = xenbus_read_unsigned(dev->otherend, "state",
 					     XenbusStateUnknown);
-		if (state == XenbusStateClosed ||
+		/* vgpu-back enters Closing only once it unmapped the ring. */
+		if (state == XenbusStateClosing ||
+		    state == XenbusStateClosed ||
 		    state == XenbusStateUnknown ||
 		    state == XenbusStateInitialising ||
 		    state == XenbusStateInitWait)

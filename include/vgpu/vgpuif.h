@@ -132,7 +132,8 @@
  * it connects again and /dev/vgpuN keeps working.
  * Frontend Closing/Closed (guest shuts down, module removed): the backend
  * ends every request of that device, unmaps the ring, unbinds the event
- * channel and goes to Closed.
+ * channel and answers Closing with Closing and Closed with Closed. A backend
+ * in Closing no longer maps the ring (a guest shutting down waits for it).
  *
  * The backend disconnects a device (-> Closing) when its ring indices are
  * impossible (producer more than a ring ahead of the consumer). A malformed
