@@ -10,7 +10,7 @@
 LAB_GUESTS_DIR=$LAB_RUN/guests
 LAB_CREATE_TIMEOUT=${LAB_CREATE_TIMEOUT:-120}
 LAB_GUEST_TIMEOUT=${LAB_GUEST_TIMEOUT:-180}
-LAB_GUEST_MEMORY=${LAB_GUEST_MEMORY:-96}
+LAB_GUEST_MEMORY=${LAB_GUEST_MEMORY:-128}
 LAB_PVH_MEMORY=${LAB_PVH_MEMORY:-128}
 LAB_GUEST_LOGLEVEL=${LAB_GUEST_LOGLEVEL:-4}
 LAB_KERNEL=${LAB_KERNEL:-/lab/vmlinux}
@@ -351,7 +351,11 @@ lab_wait_guests() {
 			done
 			break
 		fi
-		sleep 1
+		# Until something changes under /local/domain (a verdict, a
+		# quiet-turn request, a domain gone), at most 5 s: polling every
+		# second cost several processes per guest, CPU the guests lacked.
+		lab-xs-wait -t 5 /local/domain >/dev/null 2>&1
+		case $? in 0 | 2) ;; *) sleep 1 ;; esac
 	done
 	for _g in $_names; do
 		[ "$(cat "$LAB_GUESTS_DIR/$_g/result")" = PASS ] || _rc=1

@@ -60,14 +60,10 @@ lab_wait_dev() {
 lab_quiet() {
 	xenstore-write data/lab-quiet request ||
 		{ echo "lab: cannot ask for a quiet turn; measuring anyway"; "$@"; return; }
-	_end=$(($(date +%s) + ${LAB_QUIET_WAIT:-150}))
-	while [ "$(xenstore-read lab-quiet 2>/dev/null)" != go ]; do
-		if [ "$(date +%s)" -ge "$_end" ]; then
-			echo "lab: WARNING: no quiet turn after ${LAB_QUIET_WAIT:-150}s; measuring anyway"
-			break
-		fi
-		sleep 1
-	done
+	# Blocks on a xenstore watch: a poll loop here would itself disturb
+	# the other guest's measurement.
+	lab-xs-wait -t "${LAB_QUIET_WAIT:-150}" "/local/domain/$LAB_DOMID/lab-quiet" go ||
+		echo "lab: WARNING: no quiet turn after ${LAB_QUIET_WAIT:-150}s; measuring anyway"
 	"$@"
 	_rc=$?
 	xenstore-write data/lab-quiet "done"

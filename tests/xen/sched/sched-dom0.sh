@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# Dom0 side of the scheduling scenarios (sched-order, sched-live): starts
+# Dom0 side of the scheduling scenarios (sched, split-pools): starts
 # vgpu-back and a CPU-executor vgpu-worker with an order log, gives every
 # guest its vgpu device, and drives the guests' load through xenstore.
 # Staged as /lab/files/sched-dom0.sh (LAB_DOM0_FILES); dom0.sh sources it.
@@ -73,20 +73,19 @@ sched_dev() {
 sched_stat() { awk -v k="$1" '$1 == k { print $2 }' "$SCHED_DBG/stats"; }
 
 # Conditions for lab_wait_for (it runs its command again each time).
-sched__xs_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
 sched__queued_is() { [ "$(sched_dev "$1" queued)" = "$2" ]; }
 sched__lines_ge() { [ "$(sched_lines)" -ge "$1" ]; }
 
 # sched_wait_ready NAME...: each guest has answered through /dev/vgpu0.
-# Polls once a second: the guests are still booting meanwhile.
+# Blocks on a xenstore watch (lab-xs-wait): the guests may still be
+# booting meanwhile, and polling would take CPU from them.
 sched_wait_ready() {
 	_end=$(($(date +%s) + ${SCHED_READY_TIMEOUT:-200}))
 	for _g in "$@"; do
-		until sched__xs_is "/local/domain/$(lab_domid "$_g")/data/lab-sched-ready" 1; do
-			[ "$(date +%s)" -lt "$_end" ] ||
-				lab_fail "guest $_g not ready after ${SCHED_READY_TIMEOUT:-200}s (no /dev/vgpu0, or vgpu-client info failed; see guest-$_g.log)"
-			sleep 1
-		done
+		_id=$(lab_domid "$_g")
+		lab-xs-wait -t $((_end - $(date +%s))) -d "$_id" \
+			"/local/domain/$_id/data/lab-sched-ready" 1 ||
+			lab_fail "guest $_g not ready after ${SCHED_READY_TIMEOUT:-200}s (no /dev/vgpu0, or vgpu-client info failed; see guest-$_g.log)"
 	done
 	lab_step "guests ready: $* t=$(lab_uptime)"
 }
@@ -98,8 +97,7 @@ sched_cmd() {
 	_id=$(lab_domid "$_g")
 	_n=$(($(xenstore-read "/local/domain/$_id/lab-sched/cmd" | cut -d' ' -f1) + 1))
 	lab_xs_write "/local/domain/$_id/lab-sched/cmd" "$_n $*"
-	lab_wait_for 30 "guest $_g to ack command $_n ($*)" \
-		sched__xs_is "/local/domain/$_id/data/lab-sched-ack" "$_n" ||
+	lab-xs-wait -t 30 -d "$_id" "/local/domain/$_id/data/lab-sched-ack" "$_n" ||
 		lab_fail "guest $_g did not ack command '$*' within 30s"
 }
 

@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# Guest side of the scheduling scenarios (sched-order, sched-live): the
+# Guest side of the scheduling scenarios (sched, split-pools): the
 # other end of the load protocol in sched-dom0.sh. Staged as
 # /lab/files/sched-domU.sh (LAB_DOMU_FILES); domU.sh sources it.
 
@@ -51,12 +51,11 @@ sched_loop() {
 			[ "$1" = end ] && break
 			continue
 		fi
-		# Block until the command changes (the watch fires once when
-		# set, then on the change), at most 5 s: polling would cost a
-		# fork and exec several times a second, which PV guests under
-		# TCG pay dearly for, and the guests share two CPUs.
-		timeout -s KILL 5 xenstore-watch -n 2 "$_p" >/dev/null 2>&1
-		case $? in 0 | 124 | 137) ;; *) sleep 1 ;; esac
+		# Block until the command changes: polling would cost a fork
+		# and exec several times a second, which PV guests under TCG
+		# pay dearly for, and the guests share two CPUs.
+		lab-xs-wait -t 60 -n "$_p" "$_c"
+		case $? in 0 | 2) ;; *) sleep 1 ;; esac
 	done
 	# (sf_* names: lab_wait_for uses _t, _d and _end itself)
 	while read -r sf_n sf_t sf_k; do
