@@ -15,21 +15,11 @@ VGPU_ORDER_LOG=$VGPU_RUN/order.log
 VGPU_DBG=/sys/kernel/debug/vgpu-back
 
 # vgpu_watch_for PATH VALUE SECS [DOMID]: 0 once xenstore PATH reads VALUE,
-# 1 after SECS (or, with DOMID, once that domain is gone). Blocks in
-# xenstore-watch between reads instead of polling: under TCG every process
+# non-zero after SECS (or, with DOMID, once that domain is gone). Blocks on a
+# xenstore watch (lab-xs-wait) instead of polling: under TCG every process
 # a waiting guest starts is CPU taken from the guests still booting.
 vgpu_watch_for() {
-	_e=$(($(date +%s) + $3))
-	until [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; do
-		[ "$(date +%s)" -lt "$_e" ] || return 1
-		if [ -n "${4:-}" ] && ! xenstore-exists "/local/domain/$4"; then
-			return 1
-		fi
-		# Two events: the one of registering, then the next change; a
-		# change just before registering costs at most this 5 s.
-		timeout -s KILL 5 xenstore-watch -n 2 "$1" >/dev/null 2>&1
-	done
-	return 0 # (a loop's status is its body's last, here the watch's)
+	lab-xs-wait -t "$3" ${4:+-d "$4"} "$1" "$2"
 }
 
 # ---- Dom0 ----------------------------------------------------------------------
@@ -95,6 +85,19 @@ vgpu_worker_stop() {
 	kill -TERM "$_p" 2>/dev/null || lab_fail "the worker (pid $_p) is not running"
 	lab_wait_for 30 "the worker to exit after SIGTERM" sh -c "! kill -0 $_p" ||
 		{ kill -KILL "$_p"; lab_fail "vgpu-worker did not exit within 30 s of SIGTERM"; }
+}
+
+# vgpu_check_shutdown NAME...: each guest, now gone, shut its vgpu device
+# down cleanly: a frontend waits up to 5 s at shutdown for its backend to
+# reach Closing, and logs "timeout closing device" when it does not.
+vgpu_check_shutdown() {
+	for _g in "$@"; do
+		if grep -q 'device/vgpu/[0-9]* timeout closing device' "$(lab_guest_log "$_g")"; then
+			lab_error "$_g: vgpu-back never reached Closing at the guest's shutdown: $(grep -m1 'timeout closing device' "$(lab_guest_log "$_g")")"
+		else
+			echo "LAB-CHECK ok: $_g shut its vgpu device down without a timeout"
+		fi
+	done
 }
 
 # vgpu_worker_log: the worker's log on the console, "worker| " prefixed.

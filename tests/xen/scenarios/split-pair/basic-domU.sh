@@ -1,12 +1,9 @@
 # shellcheck shell=sh
-# split-basic, guest side (PV or PVH): info shows exactly our xenstore
-# keys; vector adds of 1, 4096 and 1,048,576 elements are right; 16 MiB
-# written and read back with equal checksums; malformed ioctls get their
-# errno and leave the device working.
-# shellcheck disable=SC1091
-. /lab/vgpu-lab.sh
-
-vgpu_wait_device
+# split-pair phase 1 (7a), guest side, sourced by domU.sh: info shows
+# exactly our xenstore keys; vector adds of 1, 4096 and 1,048,576 elements
+# are right; 16 MiB written and read back with equal checksums; malformed
+# ioctls get their errno and leave the device working. Then Dom0 checks the
+# worker's side while we wait.
 be=$(lab_xs_read device/vgpu/0/backend)
 lab_expect_eq "backend dir" "$be" "/local/domain/0/backend/vgpu/$LAB_DOMID/0"
 xs_pool=$(lab_xs_read "$be/pool")
@@ -46,4 +43,5 @@ echo "$out"
 lab_expect_eq "malformed ioctls refused, device alive (vgpubad exit status)" "$rc" 0
 lab_check "the frontend logged a bad argument" sh -c 'dmesg | grep -q "bad reserved"'
 vgpu_client_expect "nop after the bad input" 30 "nop ok" nop
-lab_pass "info, vector adds, 16 MiB memtest and bad input all right"
+vgpu_phase basic-done
+vgpu_wait_ack faults 300
