@@ -31,7 +31,7 @@ res=$(mktemp)
 trap 'rm -f "$res"' EXIT
 echo "demo: booting the Xen lab: 7 guests x $THREADS threads x $N checked vector adds (worker op delay ${DELAY} ms)"
 LAB_RESULTS_FILE=$res "$top/tests/xen/lab.sh" -e SPLIT_N="$N" -e SPLIT_THREADS="$THREADS" \
-	-e SPLIT_OP_DELAY_MS="$DELAY" "$@" split-pools
+	-e SPLIT_OP_DELAY_MS="$DELAY" -e SPLIT_SCHED=0 "$@" split-pools
 rc=$?
 read -r _ verdict dir <"$res" || die "the lab did not run the scenario"
 log=$dir/console.log

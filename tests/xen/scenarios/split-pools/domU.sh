@@ -1,7 +1,9 @@
 # shellcheck shell=sh
 # split-pools, guest side: wait for the device, tell Dom0, wait for the
 # common start, then SPLIT_THREADS x SPLIT_N vector adds of random length,
-# every result checked by vgpu-client against the CPU.
+# every result checked by vgpu-client against the CPU. Then, if Dom0 gives
+# this guest a scheduling role (vgpu-next = sched), the load protocol of
+# tests/xen/sched/sched-domU.sh; otherwise (vgpu-next = done) it ends.
 # shellcheck disable=SC1091
 . /lab/vgpu-lab.sh
 : "${SPLIT_N:=150}" "${SPLIT_THREADS:=2}"
@@ -15,4 +17,15 @@ vgpu_client_expect "stress: $SPLIT_THREADS threads x $SPLIT_N checked vector add
 	"stress threads=$SPLIT_THREADS n=$SPLIT_N ops=$((SPLIT_N * SPLIT_THREADS)) ok" \
 	stress "$SPLIT_N" --threads "$SPLIT_THREADS"
 vgpu_phase finished
-lab_pass "$((SPLIT_N * SPLIT_THREADS)) vector adds right"
+vgpu_wait_ack after-pools 300
+case $(lab_xs_read vgpu-next) in
+sched)
+	. /lab/files/sched-domU.sh
+	sched_ready
+	sched_loop
+	sched_info_is priority "$(lab_key final-priority)"
+	lab_pass "$((SPLIT_N * SPLIT_THREADS)) vector adds right; every burst completed, priority now $(lab_key final-priority)"
+	;;
+done) lab_pass "$((SPLIT_N * SPLIT_THREADS)) vector adds right" ;;
+*) lab_fail "Dom0 wrote vgpu-next='$(lab_xs_read vgpu-next)'" ;;
+esac

@@ -1,9 +1,0 @@
-# shellcheck shell=sh
-# sched-live, guest side: check our keys through /dev/vgpu0, run the flood
-# Dom0 asks for, then check the priority the worker reports for us now.
-# shellcheck disable=SC1091 # staged by scenario.conf
-. /lab/files/sched-domU.sh
-sched_ready
-sched_loop
-sched_info_is priority "$(lab_key final-priority)"
-lab_pass "flood completed, priority now $(lab_key final-priority)"
