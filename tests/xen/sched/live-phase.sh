@@ -1,6 +1,7 @@
 # shellcheck shell=sh
-# The live-priority phase, Dom0 side: sourced by a scenario's dom0.sh
-# after order-phase.sh (same worker, guests and roles): a priority written to xenstore mid-run changes the scheduling at
+# The live-priority phase, Dom0 side: sourced by sched_phases
+# (sched-dom0.sh) after order-phase.sh, with the same worker, guests and
+# roles: a priority written to xenstore mid-run changes the scheduling at
 # once, without a reconnect; bad values are refused and the VM keeps its
 # last good setting. The mover is $lo (low, pool B), the steady guest $mdA
 # (medium, pool A); the others stay idle.

@@ -1,9 +1,8 @@
 # shellcheck shell=sh
-# The scheduling order phase, Dom0 side: sourced by a scenario's dom0.sh
-# (sched, split-pools) once the worker runs with sched_start_worker and
-# the guests are ready (sched_wait_ready). $hi, $mdA, $mdB and $lo name
-# the guests of the four roles below: hi (high, pool A), mdA (medium, A),
-# mdB (medium, B), lo (low, B).
+# The scheduling order phase, Dom0 side: sourced by sched_phases
+# (sched-dom0.sh) once the worker runs and the guests are ready. $hi,
+# $mdA, $mdB and $lo name the guests of the four roles below: hi (high,
+# pool A), mdA (medium, A), mdB (medium, B), lo (low, B).
 #
 # 1. Bursts behind a gate: the worker is frozen (SIGSTOP); Dom0 has each
 #    guest send a burst and waits until the backend holds all of it (its

@@ -152,6 +152,24 @@ sched_dump() {
 	echo "LAB-LOG-END worker-log"
 }
 
+# sched_phases CONNECTS HI MDA MDB LO: with the worker up
+# (sched_start_worker) and the guests of the four roles named (the phases
+# read them as $hi, $mdA, $mdB and $lo): waits for those guests, runs
+# order-phase.sh and live-phase.sh, ends every guest, and checks that the
+# backend saw CONNECTS connects in all (one per guest: no reconnect) and
+# no invalid request.
+sched_phases() {
+	hi=$2 mdA=$3 mdB=$4 lo=$5
+	sched_wait_ready "$hi" "$mdA" "$mdB" "$lo"
+	# shellcheck disable=SC1091 # staged by scenario.conf
+	. /lab/files/order-phase.sh
+	# shellcheck disable=SC1091
+	. /lab/files/live-phase.sh
+	sched_end "$hi" "$mdA" "$mdB" "$lo"
+	lab_expect_eq "backend connects (one per guest, no reconnect)" "$(sched_stat connects)" "$1"
+	lab_expect_eq "backend invalid requests" "$(sched_stat invalid)" 0
+}
+
 sched_on_exit() {
 	sched_dump
 	grep -q '^FAIL' "$LAB_VERDICT" 2>/dev/null || return 0

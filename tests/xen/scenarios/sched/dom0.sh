@@ -15,13 +15,7 @@
 # shellcheck disable=SC1091 # staged by scenario.conf
 . /lab/files/sched-dom0.sh
 
-hi=hi mdA=mdA mdB=mdB lo=lo
 sched_start_worker
 lab_create_guests
-sched_wait_ready "$hi" "$mdA" "$mdB" "$lo"
-. /lab/files/order-phase.sh
-. /lab/files/live-phase.sh
-sched_end "$hi" "$mdA" "$mdB" "$lo"
-lab_expect_eq "backend connects (one per guest, no reconnect)" "$(sched_stat connects)" 4
-lab_expect_eq "backend invalid requests" "$(sched_stat invalid)" 0
+sched_phases 4 hi mdA mdB lo
 lab_pass "strict priority, FIFO within a level across pools, each VM in order; live priority change"

@@ -99,10 +99,5 @@ for g in $(lab_guests); do
 	lab_xs_write "/local/domain/$(lab_domid "$g")/vgpu-next" "$next"
 	vgpu_ack "$g" after-pools
 done
-sched_wait_ready "$hi" "$mdA" "$mdB" "$lo"
-. /lab/files/order-phase.sh
-. /lab/files/live-phase.sh
-sched_end "$hi" "$mdA" "$mdB" "$lo"
-lab_expect_eq "backend connects (one per guest, no reconnect)" "$(sched_stat connects)" 7
-lab_expect_eq "backend invalid requests" "$(sched_stat invalid)" 0
+sched_phases 7 "$hi" "$mdA" "$mdB" "$lo"
 lab_pass "7 VMs in pools A, B, C: every vector add right, all served; strict priority, FIFO within a level across pools, each VM in order; live priority change"
