@@ -12,7 +12,8 @@
  *                  watch is set (a change just before it is not seen:
  *                  callers check their condition again after a timeout)
  *   -d DOMID       exit 3 once /local/domain/DOMID is gone
- *   -t SECS        exit 2 after SECS seconds (default 60)
+ *   -t SECS        exit 2 after SECS seconds (default 60; a deadline
+ *                  already spent, SECS <= 0, still checks VALUE once)
  *   exit 1: bad usage or xenstore error (message on stderr)
  * With VALUE, PATH is read after the watch is set and after every event,
  * so a change can never slip between the read and the wait.
@@ -81,7 +82,10 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "t:d:n")) != -1) {
 		switch (opt) {
 		case 't':
+			/* Callers share one deadline across several waits. */
 			secs = strtol(optarg, NULL, 10);
+			if (secs < 0)
+				secs = 0;
 			break;
 		case 'd':
 			domid = optarg;
@@ -93,7 +97,7 @@ int main(int argc, char **argv)
 			return usage();
 		}
 	}
-	if (optind >= argc || argc - optind > 2 || secs < 0 ||
+	if (optind >= argc || argc - optind > 2 ||
 	    (negate && argc - optind != 2))
 		return usage();
 	path = argv[optind];

@@ -92,8 +92,9 @@ vgpu_worker_stop() {
 # reach Closing, and logs "timeout closing device" when it does not.
 vgpu_check_shutdown() {
 	for _g in "$@"; do
-		if grep -q 'device/vgpu/[0-9]* timeout closing device' "$(lab_guest_log "$_g")"; then
-			lab_error "$_g: vgpu-back never reached Closing at the guest's shutdown: $(grep -m1 'timeout closing device' "$(lab_guest_log "$_g")")"
+		_l=$(grep -m1 'device/vgpu/[0-9]* timeout closing device' "$(lab_guest_log "$_g")")
+		if [ -n "$_l" ]; then
+			lab_error "$_g: vgpu-back never reached Closing at the guest's shutdown: $_l"
 		else
 			echo "LAB-CHECK ok: $_g shut its vgpu device down without a timeout"
 		fi

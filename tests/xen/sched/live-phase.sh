@@ -27,7 +27,7 @@
 # logged low after the change, `-e SCHED_BREAK=4` expects steady to be the
 # one held back and then moved ahead: both must FAIL.
 
-# shellcheck disable=SC2154 # hi, mdA, mdB, lo: set by the scenario's dom0.sh
+# shellcheck disable=SC2154 # hi, mdA, mdB, lo: set by sched_phases
 sched_dmesg_has() { dmesg | grep -qF "$1"; }
 sched_nops() { # NAME: nops of guest NAME in the order log since this phase began
 	awk -v d="$(lab_domid "$1")" -v from="$L0" 'NR > from && $2 == d && $7 == "nop"' "$SCHED_ORDER" | wc -l

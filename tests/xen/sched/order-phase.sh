@@ -20,10 +20,10 @@
 #    With ARR/SEEN columns in the order log, every start is also checked
 #    against every request that was waiting (orderlog.awk).
 #
-# `lab.sh -e SCHED_BREAK=1 sched` (or split-pools) expects pool A before pool B in step 1,
-# `-e SCHED_BREAK=2` in step 2: both must FAIL.
+# `lab.sh -e SCHED_BREAK=1 sched` (or split-pools) expects pool A before
+# pool B in step 1, `-e SCHED_BREAK=2` in step 2: both must FAIL.
 
-# shellcheck disable=SC2154 # hi, mdA, mdB, lo: set by the scenario's dom0.sh
+# shellcheck disable=SC2154 # hi, mdA, mdB, lo: set by sched_phases
 # Each guest checked pool, priority and vm-id: 3 GET_INFO each.
 sched_wait_lines 12 30
 sched_freeze
