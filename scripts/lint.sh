@@ -2,8 +2,7 @@
 # `make lint`: static checks of the sources; exits non-zero if any finding.
 #   kernel C (frontend/ backend/ tests/kunit/ include/): checkpatch.pl
 #     --no-tree from the cached linux-source tree (scripts/kunit-src.sh);
-#   userspace C (dom0-worker/ tools/ tests/unit/ tests/xen/guest/
-#   qemu-vgpu-stub/): cppcheck.
+#   userspace C (dom0-worker/ tools/ tests/unit/ tests/xen/guest/): cppcheck.
 # Ends with "lint: N files checked, N problems".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,10 +40,10 @@ list_files() {
 pattern='*.[ch]'
 kfiles=$(list_files frontend backend tests/kunit include)
 nk=$(printf '%s' "$kfiles" | grep -c .)
-# The one compat header is where version tests belong (DESIGN.md: "keep them
-# in one compat header, not #if all over"). Its VGPU_XENBUS_REMOVE defines a
-# whole function, so the return in it is not flow control hidden from a
-# caller.
+# Kernel version tests live in the one compat header (include/vgpu/
+# xen_compat.h), not as #if all over the drivers, so only it may test
+# LINUX_VERSION_CODE. Its VGPU_XENBUS_REMOVE defines a whole function, so
+# the return in it is not flow control hidden from a caller.
 compat=$(printf '%s\n' "$kfiles" | grep -E '(^|/)[^/]*compat[^/]*\.h$')
 plain=$(printf '%s\n' "$kfiles" | grep -vE '(^|/)[^/]*compat[^/]*\.h$')
 : >"$outdir/checkpatch.txt"

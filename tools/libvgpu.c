@@ -166,7 +166,7 @@ static const struct err_text err_texts[] = {
 	{ ERANGE, "ERANGE", "copy outside the allocation it starts in" },
 	{ EOPNOTSUPP, "EOPNOTSUPP", "the host's executor cannot do this (e.g. LAUNCH without GPU)" },
 	{ EAGAIN, "EAGAIN", "over the VM's request rate limit; retry later" },
-	{ EBUSY, "EBUSY", "over the VM's in-flight or queued request limit; retry later" },
+	{ EBUSY, "EBUSY", "over the VM's in-flight request limit; retry when one completes" },
 	{ ETIMEDOUT, "ETIMEDOUT", "the request ran past the host's limit; the VM's GPU context was reset and its allocations and modules are gone" },
 	{ EHOSTDOWN, "EHOSTDOWN", "the host's worker is not running or exited; retry later" },
 	{ ESHUTDOWN, "ESHUTDOWN", "the backend disconnected while the request was in flight" },

@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The kernel APIs vgpu uses that differ between the kernels it supports:
- * Debian 6.1 (the lab and the build), 6.12 (compat-check) and XCP-ng's 4.19
- * Dom0. Keep every version test here so the drivers read as one kernel.
+ * The kernel APIs vgpu uses that differ between kernels. Keep every version
+ * test here so the drivers read as one kernel.
+ *
+ * Built and tested: Debian's 6.1 (versions.env; `make` builds against it
+ * and the Xen lab boots it). Built only: bookworm-backports 6.12
+ * (scripts/compat-check.sh). The branches below for kernels before 5.19
+ * have never been built. XCP-ng's 4.19 Dom0 cannot build the modules: it
+ * lacks XArray (4.20), <linux/minmax.h> (5.10), pin_user_pages_fast()
+ * (5.6) and the will_handle argument of xenbus_watch_pathfmt() (5.11; only
+ * the XSA-349 stable fixes brought it to older kernels).
  */
 #ifndef __VGPU_XEN_COMPAT_H__
 #define __VGPU_XEN_COMPAT_H__

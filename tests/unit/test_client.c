@@ -482,7 +482,7 @@ static void test_library(void **state)
 	assert_string_equal(vgpu_strerror(-EHOSTDOWN),
 			    "the host's worker is not running or exited; retry later");
 	assert_string_equal(vgpu_strerror(EBUSY),
-			    "over the VM's in-flight or queued request limit; retry later");
+			    "over the VM's in-flight request limit; retry when one completes");
 	assert_string_equal(vgpu_strerror(ENODEV),
 			    "the device was removed (hot-unplugged); close the file");
 	assert_string_equal(vgpu_errname(-EXDEV), "E?");

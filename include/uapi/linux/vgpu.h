@@ -18,8 +18,8 @@
  *   ERANGE     copy outside the allocation it starts in
  *   EOPNOTSUPP the host's executor cannot do this (e.g. LAUNCH without GPU)
  *   EAGAIN     over the VM's request rate limit; retry later
- *   EBUSY      over the VM's in-flight or queued request limit; retry
- *              later
+ *   EBUSY      over the VM's in-flight request limit; retry when one
+ *              completes
  *   ETIMEDOUT  the request ran past the host's limit; the VM's GPU context
  *              was reset and its allocations and modules are gone
  *   EHOSTDOWN  the host's worker is not running or exited; retry later

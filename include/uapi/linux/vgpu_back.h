@@ -47,8 +47,10 @@ struct vgpu_back_vm {
 	__u8 pool;		/* 0 = "A" */
 	__u8 priority;		/* VGPUIF_PRIO_* */
 	__u16 reserved0;
-	__u32 max_inflight;	/* 0 = worker's default */
-	__u32 max_queued;	/* 0 = worker's default */
+	/* 0 = the worker's --vm-max-inflight and --vm-inflight */
+	__u32 max_inflight;
+	/* 0 = the backend's max_queued_per_dev module parameter */
+	__u32 max_queued;
 	__u32 rate_limit;	/* requests per second, 0 = none */
 	__u64 mem_quota;	/* bytes, 0 = none */
 };				/* 32 bytes */
