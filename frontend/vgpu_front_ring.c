@@ -251,8 +251,9 @@ static int vgpu_front_link_err(struct vgpu_front_info *info)
  * @wire: the request header from a vgpu_front_build_*() call
  * @block: may wait for the buffer budget; if false, a shortage of budget or
  *	   memory gives VGPU_FRONT_RETRY (the caller frees something first)
- * @err: the error when NULL is returned: -ENOTCONN, -E2BIG (over this
- *	 backend's max-data-len), -ENOMEM, -EINTR or VGPU_FRONT_RETRY
+ * @err: the error when NULL is returned: -EINVAL (@wire breaks a rule of
+ *	 vgpuif_check_op()), -ENOTCONN, -E2BIG (over this backend's
+ *	 max-data-len), -ENOMEM, -EINTR or VGPU_FRONT_RETRY
  *
  * The pages are not granted yet: fill them, then submit.
  */
@@ -261,10 +262,26 @@ struct vgpu_front_req *vgpu_front_req_alloc(struct vgpu_front_info *info,
 					    bool block, int *err)
 {
 	struct vgpu_front_req *req;
+	const char *reason;
 	domid_t domid;
 	bool indirect;
 	u32 max, gen;
 	int ret;
+
+	/*
+	 * The protocol's one check, the backend's too: a request it refuses
+	 * would come back VGPUIF_RSP_INVALID, so fail it here the same way.
+	 * The ioctl checks make this a check of the builders.
+	 */
+	if (vgpuif_check_op(wire->operation, wire->data_len, &wire->u,
+			    &reason) != VGPUIF_RSP_OKAY) {
+		dev_err_ratelimited(&info->xbdev->dev,
+				    "%s: %s: built a request vgpuif.h refuses: %s\n",
+				    info->name, vgpuif_op_name(wire->operation),
+				    reason);
+		*err = -EINVAL;
+		return NULL;
+	}
 
 	spin_lock_irq(&info->lock);
 	ret = vgpu_front_link_err(info);
@@ -567,7 +584,7 @@ static void vgpu_front_rsp_complete(void *ctx, void *owner,
 		dev_warn_ratelimited(&info->xbdev->dev,
 				     "%s: response to %s names op %u; failing it\n",
 				     info->name,
-				     vgpu_front_op_name(req->wire.operation),
+				     vgpuif_op_name(req->wire.operation),
 				     rsp->operation);
 	vgpu_front_req_finish(info, req, vgpu_front_rsp_result(&req->wire, rsp));
 }
