@@ -333,91 +333,93 @@ fail:
 	return NULL;
 }
 
+/*
+ * Walk bytes [@off, @off + @len) of the buffer page by page: @step gets
+ * each piece, its address in the page, where it starts in the caller's
+ * memory (0 for the first byte) and its length. The first error of @step
+ * ends the walk. -EINVAL if the range is not inside the buffer.
+ */
+static int vgpu_front_req_walk(struct vgpu_front_req *req, u32 off, u32 len,
+			       int (*step)(void *piece, u32 at, u32 n,
+					   void *arg),
+			       void *arg)
+{
+	u32 at, poff, n;
+	int err;
+
+	if (off > req->layout.data_len || len > req->layout.data_len - off)
+		return -EINVAL;
+	for (at = 0; at < len; at += n, off += n) {
+		poff = off % VGPUIF_PAGE_SIZE;
+		n = min_t(u32, len - at, VGPUIF_PAGE_SIZE - poff);
+		err = step(page_address(req->pages[off / VGPUIF_PAGE_SIZE]) +
+			   poff, at, n, arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int vgpu_front_step_from_user(void *piece, u32 at, u32 n, void *arg)
+{
+	const void __user *src = *(const void __user **)arg;
+
+	return copy_from_user(piece, src + at, n) ? -EFAULT : 0;
+}
+
+static int vgpu_front_step_to_user(void *piece, u32 at, u32 n, void *arg)
+{
+	void __user *dst = *(void __user **)arg;
+
+	return copy_to_user(dst + at, piece, n) ? -EFAULT : 0;
+}
+
+static int vgpu_front_step_read(void *piece, u32 at, u32 n, void *arg)
+{
+	memcpy(arg + at, piece, n);
+	return 0;
+}
+
+/* @arg NULL writes zeros. */
+static int vgpu_front_step_write(void *piece, u32 at, u32 n, void *arg)
+{
+	if (arg)
+		memcpy(piece, arg + at, n);
+	else
+		memset(piece, 0, n);
+	return 0;
+}
+
 /* Copy @len bytes from user space to offset @off of the buffer. */
 int vgpu_front_req_from_user(struct vgpu_front_req *req, u32 off,
 			     const void __user *src, u32 len)
 {
-	u32 poff, n;
-
-	if (off > req->layout.data_len || len > req->layout.data_len - off)
-		return -EINVAL;
-	while (len) {
-		poff = off % VGPUIF_PAGE_SIZE;
-		n = min_t(u32, len, VGPUIF_PAGE_SIZE - poff);
-		if (copy_from_user(page_address(req->pages[off / VGPUIF_PAGE_SIZE])
-				   + poff, src, n))
-			return -EFAULT;
-		src += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return vgpu_front_req_walk(req, off, len, vgpu_front_step_from_user,
+				   &src);
 }
 
 /* Copy @len bytes at offset @off of the buffer to user space. */
 int vgpu_front_req_to_user(struct vgpu_front_req *req, u32 off,
 			   void __user *dst, u32 len)
 {
-	u32 poff, n;
-
-	if (off > req->layout.data_len || len > req->layout.data_len - off)
-		return -EINVAL;
-	while (len) {
-		poff = off % VGPUIF_PAGE_SIZE;
-		n = min_t(u32, len, VGPUIF_PAGE_SIZE - poff);
-		if (copy_to_user(dst, page_address(req->pages[off / VGPUIF_PAGE_SIZE])
-				 + poff, n))
-			return -EFAULT;
-		dst += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return vgpu_front_req_walk(req, off, len, vgpu_front_step_to_user,
+				   &dst);
 }
 
 /* Copy @len bytes at offset @off of the buffer to @dst (kernel memory). */
 void vgpu_front_req_read(struct vgpu_front_req *req, u32 off, void *dst,
 			 u32 len)
 {
-	u32 poff, n;
-
-	if (off > req->layout.data_len || len > req->layout.data_len - off) {
+	if (vgpu_front_req_walk(req, off, len, vgpu_front_step_read, dst))
 		memset(dst, 0, len);
-		return;
-	}
-	while (len) {
-		poff = off % VGPUIF_PAGE_SIZE;
-		n = min_t(u32, len, VGPUIF_PAGE_SIZE - poff);
-		memcpy(dst, page_address(req->pages[off / VGPUIF_PAGE_SIZE]) +
-		       poff, n);
-		dst += n;
-		off += n;
-		len -= n;
-	}
 }
 
 /* Write @len bytes of @src (NULL: zeros) at offset @off of the buffer. */
 void vgpu_front_req_write(struct vgpu_front_req *req, u32 off,
 			  const void *src, u32 len)
 {
-	u32 poff, n;
-	void *p;
-
-	if (off > req->layout.data_len || len > req->layout.data_len - off)
-		return;
-	while (len) {
-		poff = off % VGPUIF_PAGE_SIZE;
-		n = min_t(u32, len, VGPUIF_PAGE_SIZE - poff);
-		p = page_address(req->pages[off / VGPUIF_PAGE_SIZE]) + poff;
-		if (src) {
-			memcpy(p, src, n);
-			src += n;
-		} else {
-			memset(p, 0, n);
-		}
-		off += n;
-		len -= n;
-	}
+	/* The walk only reads through @src: the cast drops no promise. */
+	vgpu_front_req_walk(req, off, len, vgpu_front_step_write, (void *)src);
 }
 
 static bool vgpu_front_can_submit(struct vgpu_front_info *info,
