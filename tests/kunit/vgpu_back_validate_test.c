@@ -441,32 +441,41 @@ static void validate_module_unload(struct kunit *test)
 
 static void validate_launch_dims(struct kunit *test)
 {
+	static const struct {
+		const char *name;
+		u32 max;
+		bool block;
+	} dims[] = {
+		{ "grid", VGPUIF_MAX_GRID_DIM, false },
+		{ "block", VGPUIF_MAX_BLOCK_DIM, true },
+	};
 	struct vgpuif_request req;
-	unsigned int d;
+	unsigned int d, k;
+	u32 *dim;
 
-	for (d = 0; d < 3; d++) {
-		make_req(&req, VGPUIF_OP_LAUNCH);
-		req.u.launch.grid[d] = 0;
-		KUNIT_EXPECT_EQ_MSG(test, check(&req), INVAL, "grid %u", d);
-		req.u.launch.grid[d] = 1;
-		KUNIT_EXPECT_EQ(test, check(&req), OK);
-		req.u.launch.grid[d] = VGPUIF_MAX_GRID_DIM;
-		KUNIT_EXPECT_EQ(test, check(&req), OK);
-		req.u.launch.grid[d] = VGPUIF_MAX_GRID_DIM + 1u;
-		KUNIT_EXPECT_EQ_MSG(test, check(&req), INVAL, "grid %u", d);
-		req.u.launch.grid[d] = U32_MAX;
-		KUNIT_EXPECT_EQ(test, check(&req), INVAL);
-
-		make_req(&req, VGPUIF_OP_LAUNCH);
-		req.u.launch.block[0] = 1;
-		req.u.launch.block[d] = 0;
-		KUNIT_EXPECT_EQ_MSG(test, check(&req), INVAL, "block %u", d);
-		req.u.launch.block[d] = VGPUIF_MAX_BLOCK_DIM;
-		KUNIT_EXPECT_EQ(test, check(&req), OK);
-		req.u.launch.block[d] = VGPUIF_MAX_BLOCK_DIM + 1;
-		KUNIT_EXPECT_EQ_MSG(test, check(&req), INVAL, "block %u", d);
-		req.u.launch.block[d] = U32_MAX;
-		KUNIT_EXPECT_EQ(test, check(&req), INVAL);
+	/* Each dimension alone at its limits, the others 1. */
+	for (k = 0; k < ARRAY_SIZE(dims); k++) {
+		for (d = 0; d < 3; d++) {
+			make_req(&req, VGPUIF_OP_LAUNCH);
+			dim = dims[k].block ? req.u.launch.block :
+					      req.u.launch.grid;
+			dim[0] = 1;
+			dim[d] = 0;
+			KUNIT_EXPECT_EQ_MSG(test, check(&req), INVAL, "%s %u",
+					    dims[k].name, d);
+			dim[d] = 1;
+			KUNIT_EXPECT_EQ_MSG(test, check(&req), OK, "%s %u",
+					    dims[k].name, d);
+			dim[d] = dims[k].max;
+			KUNIT_EXPECT_EQ_MSG(test, check(&req), OK, "%s %u",
+					    dims[k].name, d);
+			dim[d] = dims[k].max + 1;
+			KUNIT_EXPECT_EQ_MSG(test, check(&req), INVAL, "%s %u",
+					    dims[k].name, d);
+			dim[d] = U32_MAX;
+			KUNIT_EXPECT_EQ_MSG(test, check(&req), INVAL, "%s %u",
+					    dims[k].name, d);
+		}
 	}
 
 	/* The product x * y * z, not each factor, is bounded. */

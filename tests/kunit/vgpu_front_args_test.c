@@ -243,8 +243,17 @@ static void vgpu_front_check_mem_xfer_range(struct kunit *test)
 
 static void vgpu_front_check_launch_limits(struct kunit *test)
 {
+	static const struct {
+		const char *field;
+		u32 max;
+		bool block;
+	} dims[] = {
+		{ "grid", VGPUIF_MAX_GRID_DIM, false },
+		{ "block", VGPUIF_MAX_BLOCK_DIM, true },
+	};
 	struct vgpu_launch l = vgpu_front_good_launch();
-	unsigned int i;
+	unsigned int i, k;
+	u32 *dim;
 
 	EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0, NULL);
 
@@ -255,35 +264,26 @@ static void vgpu_front_check_launch_limits(struct kunit *test)
 	EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL,
 		     "reserved");
 
-	for (i = 0; i < 3; i++) {
-		l = vgpu_front_good_launch();
-		l.grid[i] = 0;
-		EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL, "grid");
-		l.grid[i] = 1;
-		EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0,
-			     NULL);
-		l.grid[i] = VGPUIF_MAX_GRID_DIM;
-		EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0,
-			     NULL);
-		l.grid[i] = VGPUIF_MAX_GRID_DIM + 1u;
-		EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL, "grid");
-		l.grid[i] = U32_MAX;
-		EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL, "grid");
-
-		l = vgpu_front_good_launch();
-		l.block[0] = 1;
-		l.block[i] = 0;
-		EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL, "block");
-		l.block[i] = 1;
-		EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0,
-			     NULL);
-		l.block[i] = VGPUIF_MAX_BLOCK_DIM;
-		EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0,
-			     NULL);
-		l.block[i] = VGPUIF_MAX_BLOCK_DIM + 1;
-		EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL, "block");
-		l.block[i] = U32_MAX;
-		EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL, "block");
+	/* Each dimension alone at its limits, the others 1. */
+	for (k = 0; k < ARRAY_SIZE(dims); k++) {
+		for (i = 0; i < 3; i++) {
+			l = vgpu_front_good_launch();
+			dim = dims[k].block ? l.block : l.grid;
+			dim[0] = 1;
+			dim[i] = 0;
+			EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL,
+				     dims[k].field);
+			dim[i] = 1;
+			EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0, NULL);
+			dim[i] = dims[k].max;
+			EXPECT_CHECK(test, vgpu_front_check_launch, &l, 0, NULL);
+			dim[i] = dims[k].max + 1;
+			EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL,
+				     dims[k].field);
+			dim[i] = U32_MAX;
+			EXPECT_CHECK(test, vgpu_front_check_launch, &l, -EINVAL,
+				     dims[k].field);
+		}
 	}
 
 	/* The product of the block dimensions: 1024 and 1025. */
