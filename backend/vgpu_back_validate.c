@@ -18,24 +18,16 @@
 static_assert(sizeof(struct vgpuif_request) == 88);
 static_assert(sizeof(union vgpuif_request_args) == 40);
 
-/* Is every byte of @raw from @from up to the end of the union zero? */
-static bool args_zero_from(const union vgpuif_request_args *u, size_t from)
-{
-	size_t i;
-
-	for (i = from; i < sizeof(u->raw); i++)
-		if (u->raw[i])
-			return false;
-	return true;
-}
-
 static int invalid(const char **reason, const char *why)
 {
 	*reason = why;
 	return VGPUIF_RSP_INVALID;
 }
 
-/* The data buffer: lengths, segments and flags, whatever the operation. */
+/*
+ * The data buffer: segments and flags. vgpuif_check_op() has already
+ * bounded data_len by VGPUIF_MAX_DATA_LEN, so the page count cannot wrap.
+ */
 static int check_buffer(const struct vgpuif_request *req,
 			struct vgpu_back_req_info *info, const char **reason)
 {
@@ -43,8 +35,6 @@ static int check_buffer(const struct vgpuif_request *req,
 
 	if (req->flags & ~VGPUIF_REQ_F_ALL)
 		return invalid(reason, "unknown flags");
-	if (req->data_len > VGPUIF_MAX_DATA_LEN)
-		return invalid(reason, "data_len over VGPUIF_MAX_DATA_LEN");
 	if (!req->data_len) {
 		if (req->nr_segments)
 			return invalid(reason, "segments without data");
@@ -74,120 +64,16 @@ static int check_buffer(const struct vgpuif_request *req,
 	return VGPUIF_RSP_OKAY;
 }
 
-static int check_no_data(const struct vgpuif_request *req, const char **reason)
-{
-	if (req->data_len)
-		return invalid(reason, "data_len must be 0");
-	return VGPUIF_RSP_OKAY;
-}
-
-static int check_some_data(const struct vgpuif_request *req,
-			   const char **reason)
-{
-	if (!req->data_len)
-		return invalid(reason, "data_len must not be 0");
-	return VGPUIF_RSP_OKAY;
-}
-
-static int check_launch(const struct vgpuif_request *req, const char **reason)
-{
-	const struct vgpuif_launch_args *l = &req->u.launch;
-	u64 threads = 1;
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(l->grid); i++)
-		if (!l->grid[i] || l->grid[i] > VGPUIF_MAX_GRID_DIM)
-			return invalid(reason, "grid dimension out of range");
-	for (i = 0; i < ARRAY_SIZE(l->block); i++) {
-		if (!l->block[i] || l->block[i] > VGPUIF_MAX_BLOCK_DIM)
-			return invalid(reason, "block dimension out of range");
-		/* Each factor is at most 1024: no overflow in 64 bits. */
-		threads *= l->block[i];
-	}
-	if (threads > VGPUIF_MAX_BLOCK_DIM)
-		return invalid(reason, "block has too many threads");
-	if (!l->name_len || l->name_len > VGPUIF_MAX_FUNC_NAME)
-		return invalid(reason, "name_len out of range");
-	if (l->params_len > VGPUIF_MAX_PARAMS)
-		return invalid(reason, "params_len out of range");
-	if (req->data_len != VGPUIF_ALIGN8((u32)l->name_len) + l->params_len)
-		return invalid(reason, "data_len does not match name and params");
-	return VGPUIF_RSP_OKAY;
-}
-
-static int check_vector_add(const struct vgpuif_request *req,
-			    const char **reason)
-{
-	const struct vgpuif_vector_add_args *v = &req->u.vector_add;
-
-	if (v->_pad)
-		return invalid(reason, "vector_add padding not zero");
-	if (!args_zero_from(&req->u, sizeof(*v)))
-		return invalid(reason, "unused arguments not zero");
-	if (!v->n || v->n > VGPUIF_VECTOR_ADD_MAX)
-		return invalid(reason, "vector_add n out of range");
-	/* 12 * n in 64 bits: no wrap even for n = U32_MAX. */
-	if ((u64)req->data_len != 12ull * v->n)
-		return invalid(reason, "data_len is not 12 * n");
-	return VGPUIF_RSP_OKAY;
-}
-
-/* Per operation: its data length and arguments. */
-static int check_op(const struct vgpuif_request *req, const char **reason)
-{
-	const union vgpuif_request_args *u = &req->u;
-
-	switch (req->operation) {
-	case VGPUIF_OP_NOP:
-	case VGPUIF_OP_SYNC:
-		if (!args_zero_from(u, 0))
-			return invalid(reason, "unused arguments not zero");
-		return check_no_data(req, reason);
-	case VGPUIF_OP_GET_INFO:
-		if (!args_zero_from(u, 0))
-			return invalid(reason, "unused arguments not zero");
-		if (req->data_len < sizeof(struct vgpuif_info))
-			return invalid(reason, "data_len below vgpuif_info");
-		return VGPUIF_RSP_OKAY;
-	case VGPUIF_OP_MEM_ALLOC:
-		if (u->mem.dptr ||
-		    !args_zero_from(u, sizeof(struct vgpuif_mem_args)))
-			return invalid(reason, "unused arguments not zero");
-		if (!u->mem.size || u->mem.size > VGPUIF_MAX_ALLOC)
-			return invalid(reason, "mem size out of range");
-		return check_no_data(req, reason);
-	case VGPUIF_OP_MEM_FREE:
-	case VGPUIF_OP_MEM_WRITE:
-	case VGPUIF_OP_MEM_READ:
-		/* dptr only: size (offset 8) is unused here. */
-		if (!args_zero_from(u, offsetof(struct vgpuif_mem_args, size)))
-			return invalid(reason, "unused arguments not zero");
-		if (req->operation == VGPUIF_OP_MEM_FREE)
-			return check_no_data(req, reason);
-		return check_some_data(req, reason);
-	case VGPUIF_OP_MODULE_LOAD:
-		if (!args_zero_from(u, 0))
-			return invalid(reason, "unused arguments not zero");
-		return check_some_data(req, reason);
-	case VGPUIF_OP_MODULE_UNLOAD:
-		if (!args_zero_from(u, sizeof(struct vgpuif_module_args)))
-			return invalid(reason, "unused arguments not zero");
-		return check_no_data(req, reason);
-	case VGPUIF_OP_LAUNCH:
-		return check_launch(req, reason);
-	case VGPUIF_OP_VECTOR_ADD:
-		return check_vector_add(req, reason);
-	default:
-		return invalid(reason, "unknown operation");
-	}
-}
-
 /**
  * vgpu_back_validate_request() - check a request against vgpuif.h
  * @req: the backend's private copy of the request (never the shared ring)
  * @info: filled in for an accepted request; zeroed otherwise
  * @reason: set to a short constant string saying why a request is refused,
  *          for the log; "ok" for an accepted one
+ *
+ * The operation's own rules are the protocol's one check,
+ * vgpuif_check_op(); how the buffer is granted is checked here, since
+ * only the backend sees grant references.
  *
  * Return: VGPUIF_RSP_OKAY or VGPUIF_RSP_INVALID.
  */
@@ -198,47 +84,21 @@ int vgpu_back_validate_request(const struct vgpuif_request *req,
 	int ret;
 
 	memset(info, 0, sizeof(*info));
-	*reason = "ok";
-	if (req->operation >= VGPUIF_NR_OPS)
-		return invalid(reason, "unknown operation");
-	ret = check_buffer(req, info, reason);
+	ret = vgpuif_check_op(req->operation, req->data_len, &req->u, reason);
 	if (ret == VGPUIF_RSP_OKAY)
-		ret = check_op(req, reason);
+		ret = check_buffer(req, info, reason);
 	if (ret != VGPUIF_RSP_OKAY)
 		memset(info, 0, sizeof(*info));
 	return ret;
 }
 
-/**
- * vgpu_back_op_copy_dirs() - directions a COPY may use for an operation
- * @operation: VGPUIF_OP_*
- *
- * Return: VGPU_BACK_DIR_* bits; 0 for operations without data.
- */
-unsigned int vgpu_back_op_copy_dirs(unsigned int operation)
-{
-	switch (operation) {
-	case VGPUIF_OP_GET_INFO:
-	case VGPUIF_OP_MEM_READ:
-		return VGPU_BACK_DIR_TO_GUEST;
-	case VGPUIF_OP_MEM_WRITE:
-	case VGPUIF_OP_MODULE_LOAD:
-	case VGPUIF_OP_LAUNCH:
-		return VGPU_BACK_DIR_FROM_GUEST;
-	case VGPUIF_OP_VECTOR_ADD:
-		return VGPU_BACK_DIR_FROM_GUEST | VGPU_BACK_DIR_TO_GUEST;
-	default:
-		return 0;
-	}
-}
-
 /* Is @direction (one VGPU_BACK_COPY_* value) allowed for @operation? */
 bool vgpu_back_copy_dir_ok(unsigned int operation, u32 direction)
 {
-	if (direction != VGPU_BACK_DIR_FROM_GUEST &&
-	    direction != VGPU_BACK_DIR_TO_GUEST)
+	if (direction != VGPUIF_DIR_FROM_GUEST &&
+	    direction != VGPUIF_DIR_TO_GUEST)
 		return false;
-	return vgpu_back_op_copy_dirs(operation) & direction;
+	return vgpuif_op_dirs(operation) & direction;
 }
 
 /* Does [@offset, @offset + @len) lie in [0, @data_len)? Wrap-safe. */

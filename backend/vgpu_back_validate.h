@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Xen-free checks of vgpu-back: every rule of include/vgpu/vgpuif.h that a
- * request copied off the ring must pass, the copy rules of
+ * request copied off the ring must pass (the operation's own rules through
+ * include/vgpu/vgpuif_ops.h, the grant rules here), the copy rules of
  * include/uapi/linux/vgpu_back.h, and the parsing of the xenstore values the
  * backend reads.
  *
@@ -15,6 +16,7 @@
 #include <linux/types.h>
 
 #include "../include/vgpu/vgpuif.h"
+#include "../include/vgpu/vgpuif_ops.h"
 
 /* What validation learnt about an accepted request. */
 struct vgpu_back_req_info {
@@ -28,13 +30,13 @@ int vgpu_back_validate_request(const struct vgpuif_request *req,
 			       const char **reason);
 
 /*
- * Copy directions as bits; the values are those of VGPU_BACK_COPY_* in
- * uapi/linux/vgpu_back.h (the glue checks that they match).
+ * A COPY's direction is one VGPUIF_DIR_* bit of the operation's row in
+ * vgpuif_ops.h: VGPU_BACK_COPY_* of uapi/linux/vgpu_back.h has the same
+ * values (the glue checks that they match, under these older names).
  */
-#define VGPU_BACK_DIR_FROM_GUEST	1	/* guest buffer -> worker */
-#define VGPU_BACK_DIR_TO_GUEST		2	/* worker -> guest buffer */
+#define VGPU_BACK_DIR_FROM_GUEST	VGPUIF_DIR_FROM_GUEST
+#define VGPU_BACK_DIR_TO_GUEST		VGPUIF_DIR_TO_GUEST
 
-unsigned int vgpu_back_op_copy_dirs(unsigned int operation);
 bool vgpu_back_copy_dir_ok(unsigned int operation, u32 direction);
 bool vgpu_back_copy_range_ok(u64 offset, u64 len, u32 data_len);
 unsigned int vgpu_back_copy_chunk(u64 buf_off, unsigned long uaddr,

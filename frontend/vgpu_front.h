@@ -113,8 +113,12 @@ struct vgpu_front_req {
 void vgpu_front_info_put(struct vgpu_front_info *info);
 void vgpu_front_info_get(struct vgpu_front_info *info);
 
-/* vgpu_front_ring.c */
+/* vgpu_front_budget.c */
 int vgpu_front_budget_init(void);
+int vgpu_front_budget_get(u32 n, bool block);
+void vgpu_front_budget_put(u32 n);
+
+/* vgpu_front_ring.c */
 int vgpu_front_ring_connect(struct vgpu_front_info *info);
 void vgpu_front_ring_disconnect(struct vgpu_front_info *info, int err);
 void vgpu_front_reap_work(struct work_struct *work);

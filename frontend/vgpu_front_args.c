@@ -27,48 +27,9 @@ static_assert(12ull * VGPU_VECTOR_ADD_MAX <= VGPUIF_MAX_DATA_LEN);
 static_assert(VGPUIF_ALIGN8(VGPU_FUNC_NAME_MAX) + VGPU_PARAMS_MAX <=
 	      VGPUIF_MAX_DATA_LEN);
 
-enum vgpu_front_dir vgpu_front_op_dir(unsigned int op)
-{
-	switch (op) {
-	case VGPUIF_OP_MEM_WRITE:
-	case VGPUIF_OP_MODULE_LOAD:
-	case VGPUIF_OP_LAUNCH:
-		return VGPU_FRONT_DIR_TO_BACK;
-	case VGPUIF_OP_GET_INFO:
-	case VGPUIF_OP_MEM_READ:
-		return VGPU_FRONT_DIR_FROM_BACK;
-	case VGPUIF_OP_VECTOR_ADD:
-		return VGPU_FRONT_DIR_BOTH;
-	default:
-		return VGPU_FRONT_DIR_NONE;
-	}
-}
-
-/* Whether the data pages of @op must be granted writable. */
 bool vgpu_front_op_backend_writes(unsigned int op)
 {
-	enum vgpu_front_dir dir = vgpu_front_op_dir(op);
-
-	return dir == VGPU_FRONT_DIR_FROM_BACK || dir == VGPU_FRONT_DIR_BOTH;
-}
-
-const char *vgpu_front_op_name(unsigned int op)
-{
-	static const char * const names[VGPUIF_NR_OPS] = {
-		[VGPUIF_OP_NOP] = "NOP",
-		[VGPUIF_OP_GET_INFO] = "GET_INFO",
-		[VGPUIF_OP_MEM_ALLOC] = "MEM_ALLOC",
-		[VGPUIF_OP_MEM_FREE] = "MEM_FREE",
-		[VGPUIF_OP_MEM_WRITE] = "MEM_WRITE",
-		[VGPUIF_OP_MEM_READ] = "MEM_READ",
-		[VGPUIF_OP_MODULE_LOAD] = "MODULE_LOAD",
-		[VGPUIF_OP_MODULE_UNLOAD] = "MODULE_UNLOAD",
-		[VGPUIF_OP_LAUNCH] = "LAUNCH",
-		[VGPUIF_OP_SYNC] = "SYNC",
-		[VGPUIF_OP_VECTOR_ADD] = "VECTOR_ADD",
-	};
-
-	return op < VGPUIF_NR_OPS ? names[op] : "UNKNOWN";
+	return vgpuif_op_dirs(op) & VGPUIF_DIR_TO_GUEST;
 }
 
 static int vgpu_front_bad(const char **field, const char *name, int err)

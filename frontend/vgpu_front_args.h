@@ -14,19 +14,11 @@
 #include <linux/types.h>
 
 #include "../include/vgpu/vgpuif.h"
+#include "../include/vgpu/vgpuif_ops.h"
 #include "../include/uapi/linux/vgpu.h"
 
-/* Which way a request's data moves, fixed by its operation. */
-enum vgpu_front_dir {
-	VGPU_FRONT_DIR_NONE,	/* no data */
-	VGPU_FRONT_DIR_TO_BACK,	/* the backend only reads the pages */
-	VGPU_FRONT_DIR_FROM_BACK, /* the backend only writes them */
-	VGPU_FRONT_DIR_BOTH,	/* the backend reads and writes them */
-};
-
-enum vgpu_front_dir vgpu_front_op_dir(unsigned int op);
+/* Whether the data pages of @op must be granted writable. */
 bool vgpu_front_op_backend_writes(unsigned int op);
-const char *vgpu_front_op_name(unsigned int op);
 
 /*
  * Argument checks. Each returns 0, -EINVAL (malformed) or -E2BIG (a length

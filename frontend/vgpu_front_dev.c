@@ -20,12 +20,13 @@
 /* Chunks of one MEM_WRITE/MEM_READ in flight at once. */
 #define VGPU_FRONT_XFER_DEPTH	4
 
-static void vgpu_front_log_bad(struct vgpu_front_info *info, const char *ioc,
+/* A malformed ioctl of operation @op: named as in vgpuif_ops.h. */
+static void vgpu_front_log_bad(struct vgpu_front_info *info, u8 op,
 			       const char *field, int err)
 {
 	dev_warn_ratelimited(&info->xbdev->dev,
 			     "%s: %s: bad %s (%d) from pid %d (%s)\n",
-			     info->name, ioc, field, err,
+			     info->name, vgpuif_op_name(op), field, err,
 			     task_pid_nr(current), current->comm);
 }
 
@@ -34,7 +35,7 @@ static void vgpu_front_log_bad(struct vgpu_front_info *info, const char *ioc,
  * for it and hand it back in *@reqp for the caller to read and free. On
  * error *@reqp is NULL.
  */
-static int vgpu_front_call(struct vgpu_front_info *info, const char *ioc,
+static int vgpu_front_call(struct vgpu_front_info *info,
 			   const struct vgpuif_request *wire,
 			   int (*fill)(struct vgpu_front_req *req,
 				       const void *arg),
@@ -47,7 +48,8 @@ static int vgpu_front_call(struct vgpu_front_info *info, const char *ioc,
 	req = vgpu_front_req_alloc(info, wire, true, &err);
 	if (!req) {
 		if (err == -E2BIG)
-			vgpu_front_log_bad(info, ioc, "length (over the backend's max-data-len)",
+			vgpu_front_log_bad(info, wire->operation,
+					   "length (over the backend's max-data-len)",
 					   err);
 		return err;
 	}
@@ -77,8 +79,7 @@ static int vgpu_front_ioc_simple(struct vgpu_front_info *info, u8 op)
 	int err;
 
 	vgpu_front_build_simple(&wire, op);
-	err = vgpu_front_call(info, vgpu_front_op_name(op), &wire, NULL, NULL,
-			      &req);
+	err = vgpu_front_call(info, &wire, NULL, NULL, &req);
 	vgpu_front_req_free(req);
 	return err;
 }
@@ -93,7 +94,7 @@ static int vgpu_front_ioc_get_info(struct vgpu_front_info *info,
 	int err;
 
 	vgpu_front_build_get_info(&wire);
-	err = vgpu_front_call(info, "GET_INFO", &wire, NULL, NULL, &req);
+	err = vgpu_front_call(info, &wire, NULL, NULL, &req);
 	if (err)
 		return err;
 	vgpu_front_req_read(req, 0, &winfo, sizeof(winfo));
@@ -117,11 +118,11 @@ static int vgpu_front_ioc_mem_alloc(struct vgpu_front_info *info,
 		return -EFAULT;
 	err = vgpu_front_check_mem_alloc(&a, &field);
 	if (err) {
-		vgpu_front_log_bad(info, "MEM_ALLOC", field, err);
+		vgpu_front_log_bad(info, VGPUIF_OP_MEM_ALLOC, field, err);
 		return err;
 	}
 	vgpu_front_build_mem_alloc(&wire, &a);
-	err = vgpu_front_call(info, "MEM_ALLOC", &wire, NULL, NULL, &req);
+	err = vgpu_front_call(info, &wire, NULL, NULL, &req);
 	if (err)
 		return err;
 	a.dptr = req->rsp.ret[0];
@@ -142,7 +143,7 @@ static int vgpu_front_ioc_mem_free(struct vgpu_front_info *info,
 	if (copy_from_user(&f, uarg, sizeof(f)))
 		return -EFAULT;
 	vgpu_front_build_mem_free(&wire, &f);
-	err = vgpu_front_call(info, "MEM_FREE", &wire, NULL, NULL, &req);
+	err = vgpu_front_call(info, &wire, NULL, NULL, &req);
 	vgpu_front_req_free(req);
 	return err;
 }
@@ -168,12 +169,11 @@ static int vgpu_front_ioc_module_load(struct vgpu_front_info *info,
 		return -EFAULT;
 	err = vgpu_front_check_module_load(&m, &field);
 	if (err) {
-		vgpu_front_log_bad(info, "MODULE_LOAD", field, err);
+		vgpu_front_log_bad(info, VGPUIF_OP_MODULE_LOAD, field, err);
 		return err;
 	}
 	vgpu_front_build_module_load(&wire, &m);
-	err = vgpu_front_call(info, "MODULE_LOAD", &wire, vgpu_front_fill_image,
-			      &m, &req);
+	err = vgpu_front_call(info, &wire, vgpu_front_fill_image, &m, &req);
 	if (err)
 		return err;
 	m.handle = req->rsp.ret[0];
@@ -194,7 +194,7 @@ static int vgpu_front_ioc_module_unload(struct vgpu_front_info *info,
 	if (copy_from_user(&u, uarg, sizeof(u)))
 		return -EFAULT;
 	vgpu_front_build_module_unload(&wire, &u);
-	err = vgpu_front_call(info, "MODULE_UNLOAD", &wire, NULL, NULL, &req);
+	err = vgpu_front_call(info, &wire, NULL, NULL, &req);
 	vgpu_front_req_free(req);
 	return err;
 }
@@ -230,12 +230,11 @@ static int vgpu_front_ioc_launch(struct vgpu_front_info *info,
 		return -EFAULT;
 	err = vgpu_front_check_launch(&l, &field);
 	if (err) {
-		vgpu_front_log_bad(info, "LAUNCH", field, err);
+		vgpu_front_log_bad(info, VGPUIF_OP_LAUNCH, field, err);
 		return err;
 	}
 	vgpu_front_build_launch(&wire, &l);
-	err = vgpu_front_call(info, "LAUNCH", &wire, vgpu_front_fill_launch,
-			      &l, &req);
+	err = vgpu_front_call(info, &wire, vgpu_front_fill_launch, &l, &req);
 	vgpu_front_req_free(req);
 	return err;
 }
@@ -267,12 +266,12 @@ static int vgpu_front_ioc_vector_add(struct vgpu_front_info *info,
 		return -EFAULT;
 	err = vgpu_front_check_vector_add(&v, &field);
 	if (err) {
-		vgpu_front_log_bad(info, "VECTOR_ADD", field, err);
+		vgpu_front_log_bad(info, VGPUIF_OP_VECTOR_ADD, field, err);
 		return err;
 	}
 	vgpu_front_build_vector_add(&wire, &v);
-	err = vgpu_front_call(info, "VECTOR_ADD", &wire,
-			      vgpu_front_fill_vector_add, &v, &req);
+	err = vgpu_front_call(info, &wire, vgpu_front_fill_vector_add, &v,
+			      &req);
 	if (err)
 		return err;
 	err = vgpu_front_req_to_user(req, 8 * v.n, u64_to_user_ptr(v.c),
@@ -401,7 +400,6 @@ static int vgpu_front_xfer(struct vgpu_front_info *info, u8 op,
 static int vgpu_front_ioc_xfer(struct vgpu_front_info *info, u8 op,
 			       void __user *uarg)
 {
-	const char *ioc = vgpu_front_op_name(op);
 	struct vgpu_mem_xfer x;
 	const char *field;
 	int err;
@@ -410,7 +408,7 @@ static int vgpu_front_ioc_xfer(struct vgpu_front_info *info, u8 op,
 		return -EFAULT;
 	err = vgpu_front_check_mem_xfer(&x, &field);
 	if (err) {
-		vgpu_front_log_bad(info, ioc, field, err);
+		vgpu_front_log_bad(info, op, field, err);
 		return err;
 	}
 	return vgpu_front_xfer(info, op, &x);

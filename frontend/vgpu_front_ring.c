@@ -14,14 +14,14 @@
  * disconnect) finishes the request, and then the reap work frees it. So the
  * backend never copies into memory that was freed or reused.
  *
- * Lock order: conn_lock (mutex) > lock (spinlock, irq-safe) > budget lock.
+ * Lock order: conn_lock (mutex) > lock (spinlock, irq-safe) > budget lock
+ * (vgpu_front_budget.c).
  */
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/gfp.h>
 #include <linux/interrupt.h>
 #include <linux/mm.h>
-#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -37,77 +37,6 @@
 /* Data pages are VGPUIF_PAGE_SIZE; one kernel page backs each. */
 static_assert(PAGE_SIZE == VGPUIF_PAGE_SIZE);
 static_assert(VGPUIF_RING_SIZE <= VGPU_FRONT_IDS_MAX);
-
-/*
- * Budget of pages (data and indirect, each also a grant) that all requests
- * of all vgpu devices may hold at once. It bounds the guest memory used for
- * bounce buffers and the grant references taken from the guest's table.
- */
-static unsigned int max_buffer_mib;
-module_param(max_buffer_mib, uint, 0444);
-MODULE_PARM_DESC(max_buffer_mib,
-		 "MiB of bounce buffers all requests may hold at once (0: 1/8 of RAM, 17 to 65 MiB)");
-
-/* Pages one request of VGPUIF_MAX_DATA_LEN bytes needs, indirect included. */
-#define VGPU_FRONT_MAX_REQ_PAGES \
-	(VGPUIF_MAX_DATA_LEN / VGPUIF_PAGE_SIZE + VGPUIF_MAX_INDIRECT_PAGES)
-
-static DEFINE_SPINLOCK(vgpu_front_budget_lock);
-static unsigned long vgpu_front_budget_free;
-static DECLARE_WAIT_QUEUE_HEAD(vgpu_front_budget_wq);
-
-int vgpu_front_budget_init(void)
-{
-	unsigned long pages;
-
-	if (max_buffer_mib)
-		pages = (unsigned long)max_buffer_mib << (20 - PAGE_SHIFT);
-	else
-		pages = clamp_t(unsigned long, totalram_pages() / 8,
-				VGPU_FRONT_MAX_REQ_PAGES,
-				4 * VGPU_FRONT_MAX_REQ_PAGES);
-	/* One request of the largest size must always fit. */
-	vgpu_front_budget_free = max_t(unsigned long, pages,
-				       VGPU_FRONT_MAX_REQ_PAGES);
-	pr_info("vgpu-front: bounce buffers up to %lu KiB\n",
-		vgpu_front_budget_free << (PAGE_SHIFT - 10));
-	return 0;
-}
-
-static bool vgpu_front_budget_try(u32 n)
-{
-	bool ok;
-
-	spin_lock(&vgpu_front_budget_lock);
-	ok = vgpu_front_budget_free >= n;
-	if (ok)
-		vgpu_front_budget_free -= n;
-	spin_unlock(&vgpu_front_budget_lock);
-	return ok;
-}
-
-/* 0, VGPU_FRONT_RETRY (!block and not enough) or -EINTR. */
-static int vgpu_front_budget_get(u32 n, bool block)
-{
-	while (!vgpu_front_budget_try(n)) {
-		if (!block)
-			return VGPU_FRONT_RETRY;
-		if (wait_event_interruptible(vgpu_front_budget_wq,
-					     READ_ONCE(vgpu_front_budget_free) >= n))
-			return -EINTR;
-	}
-	return 0;
-}
-
-static void vgpu_front_budget_put(u32 n)
-{
-	if (!n)
-		return;
-	spin_lock(&vgpu_front_budget_lock);
-	vgpu_front_budget_free += n;
-	spin_unlock(&vgpu_front_budget_lock);
-	wake_up_all(&vgpu_front_budget_wq);
-}
 
 /*
  * End every grant of @req and free its pages. A grant the backend still
@@ -251,8 +180,9 @@ static int vgpu_front_link_err(struct vgpu_front_info *info)
  * @wire: the request header from a vgpu_front_build_*() call
  * @block: may wait for the buffer budget; if false, a shortage of budget or
  *	   memory gives VGPU_FRONT_RETRY (the caller frees something first)
- * @err: the error when NULL is returned: -ENOTCONN, -E2BIG (over this
- *	 backend's max-data-len), -ENOMEM, -EINTR or VGPU_FRONT_RETRY
+ * @err: the error when NULL is returned: -EINVAL (@wire breaks a rule of
+ *	 vgpuif_check_op()), -ENOTCONN, -E2BIG (over this backend's
+ *	 max-data-len), -ENOMEM, -EINTR or VGPU_FRONT_RETRY
  *
  * The pages are not granted yet: fill them, then submit.
  */
@@ -261,10 +191,26 @@ struct vgpu_front_req *vgpu_front_req_alloc(struct vgpu_front_info *info,
 					    bool block, int *err)
 {
 	struct vgpu_front_req *req;
+	const char *reason;
 	domid_t domid;
 	bool indirect;
 	u32 max, gen;
 	int ret;
+
+	/*
+	 * The protocol's one check, the backend's too: a request it refuses
+	 * would come back VGPUIF_RSP_INVALID, so fail it here the same way.
+	 * The ioctl checks make this a check of the builders.
+	 */
+	if (vgpuif_check_op(wire->operation, wire->data_len, &wire->u,
+			    &reason) != VGPUIF_RSP_OKAY) {
+		dev_err_ratelimited(&info->xbdev->dev,
+				    "%s: %s: built a request vgpuif.h refuses: %s\n",
+				    info->name, vgpuif_op_name(wire->operation),
+				    reason);
+		*err = -EINVAL;
+		return NULL;
+	}
 
 	spin_lock_irq(&info->lock);
 	ret = vgpu_front_link_err(info);
@@ -316,91 +262,93 @@ fail:
 	return NULL;
 }
 
+/*
+ * Walk bytes [@off, @off + @len) of the buffer page by page: @step gets
+ * each piece, its address in the page, where it starts in the caller's
+ * memory (0 for the first byte) and its length. The first error of @step
+ * ends the walk. -EINVAL if the range is not inside the buffer.
+ */
+static int vgpu_front_req_walk(struct vgpu_front_req *req, u32 off, u32 len,
+			       int (*step)(void *piece, u32 at, u32 n,
+					   void *arg),
+			       void *arg)
+{
+	u32 at, poff, n;
+	int err;
+
+	if (off > req->layout.data_len || len > req->layout.data_len - off)
+		return -EINVAL;
+	for (at = 0; at < len; at += n, off += n) {
+		poff = off % VGPUIF_PAGE_SIZE;
+		n = min_t(u32, len - at, VGPUIF_PAGE_SIZE - poff);
+		err = step(page_address(req->pages[off / VGPUIF_PAGE_SIZE]) +
+			   poff, at, n, arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int vgpu_front_step_from_user(void *piece, u32 at, u32 n, void *arg)
+{
+	const void __user *src = *(const void __user **)arg;
+
+	return copy_from_user(piece, src + at, n) ? -EFAULT : 0;
+}
+
+static int vgpu_front_step_to_user(void *piece, u32 at, u32 n, void *arg)
+{
+	void __user *dst = *(void __user **)arg;
+
+	return copy_to_user(dst + at, piece, n) ? -EFAULT : 0;
+}
+
+static int vgpu_front_step_read(void *piece, u32 at, u32 n, void *arg)
+{
+	memcpy(arg + at, piece, n);
+	return 0;
+}
+
+/* @arg NULL writes zeros. */
+static int vgpu_front_step_write(void *piece, u32 at, u32 n, void *arg)
+{
+	if (arg)
+		memcpy(piece, arg + at, n);
+	else
+		memset(piece, 0, n);
+	return 0;
+}
+
 /* Copy @len bytes from user space to offset @off of the buffer. */
 int vgpu_front_req_from_user(struct vgpu_front_req *req, u32 off,
 			     const void __user *src, u32 len)
 {
-	u32 poff, n;
-
-	if (off > req->layout.data_len || len > req->layout.data_len - off)
-		return -EINVAL;
-	while (len) {
-		poff = off % VGPUIF_PAGE_SIZE;
-		n = min_t(u32, len, VGPUIF_PAGE_SIZE - poff);
-		if (copy_from_user(page_address(req->pages[off / VGPUIF_PAGE_SIZE])
-				   + poff, src, n))
-			return -EFAULT;
-		src += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return vgpu_front_req_walk(req, off, len, vgpu_front_step_from_user,
+				   &src);
 }
 
 /* Copy @len bytes at offset @off of the buffer to user space. */
 int vgpu_front_req_to_user(struct vgpu_front_req *req, u32 off,
 			   void __user *dst, u32 len)
 {
-	u32 poff, n;
-
-	if (off > req->layout.data_len || len > req->layout.data_len - off)
-		return -EINVAL;
-	while (len) {
-		poff = off % VGPUIF_PAGE_SIZE;
-		n = min_t(u32, len, VGPUIF_PAGE_SIZE - poff);
-		if (copy_to_user(dst, page_address(req->pages[off / VGPUIF_PAGE_SIZE])
-				 + poff, n))
-			return -EFAULT;
-		dst += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return vgpu_front_req_walk(req, off, len, vgpu_front_step_to_user,
+				   &dst);
 }
 
 /* Copy @len bytes at offset @off of the buffer to @dst (kernel memory). */
 void vgpu_front_req_read(struct vgpu_front_req *req, u32 off, void *dst,
 			 u32 len)
 {
-	u32 poff, n;
-
-	if (off > req->layout.data_len || len > req->layout.data_len - off) {
+	if (vgpu_front_req_walk(req, off, len, vgpu_front_step_read, dst))
 		memset(dst, 0, len);
-		return;
-	}
-	while (len) {
-		poff = off % VGPUIF_PAGE_SIZE;
-		n = min_t(u32, len, VGPUIF_PAGE_SIZE - poff);
-		memcpy(dst, page_address(req->pages[off / VGPUIF_PAGE_SIZE]) +
-		       poff, n);
-		dst += n;
-		off += n;
-		len -= n;
-	}
 }
 
 /* Write @len bytes of @src (NULL: zeros) at offset @off of the buffer. */
 void vgpu_front_req_write(struct vgpu_front_req *req, u32 off,
 			  const void *src, u32 len)
 {
-	u32 poff, n;
-	void *p;
-
-	if (off > req->layout.data_len || len > req->layout.data_len - off)
-		return;
-	while (len) {
-		poff = off % VGPUIF_PAGE_SIZE;
-		n = min_t(u32, len, VGPUIF_PAGE_SIZE - poff);
-		p = page_address(req->pages[off / VGPUIF_PAGE_SIZE]) + poff;
-		if (src) {
-			memcpy(p, src, n);
-			src += n;
-		} else {
-			memset(p, 0, n);
-		}
-		off += n;
-		len -= n;
-	}
+	/* The walk only reads through @src: the cast drops no promise. */
+	vgpu_front_req_walk(req, off, len, vgpu_front_step_write, (void *)src);
 }
 
 static bool vgpu_front_can_submit(struct vgpu_front_info *info,
@@ -567,7 +515,7 @@ static void vgpu_front_rsp_complete(void *ctx, void *owner,
 		dev_warn_ratelimited(&info->xbdev->dev,
 				     "%s: response to %s names op %u; failing it\n",
 				     info->name,
-				     vgpu_front_op_name(req->wire.operation),
+				     vgpuif_op_name(req->wire.operation),
 				     rsp->operation);
 	vgpu_front_req_finish(info, req, vgpu_front_rsp_result(&req->wire, rsp));
 }

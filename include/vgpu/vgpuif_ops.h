@@ -48,9 +48,11 @@ struct vgpuif_op_desc {
 	uint8_t len_rule;	/* enum vgpuif_len_rule */
 };
 
-#define VGPUIF_OP_ARGS(field) \
-	((uint8_t)__builtin_offsetof(union vgpuif_request_args, field)), \
-	((uint8_t)(__builtin_offsetof(union vgpuif_request_args, field) + \
+/* The first byte of @field in the argument union, and the byte after it. */
+#define VGPUIF_ARG_LO(field) \
+	((uint8_t)__builtin_offsetof(union vgpuif_request_args, field))
+#define VGPUIF_ARG_HI(field) \
+	((uint8_t)(VGPUIF_ARG_LO(field) + \
 		   sizeof(((union vgpuif_request_args *)0)->field)))
 
 /* The row of @op, or NULL for an operation vgpuif.h does not define. */
@@ -64,31 +66,38 @@ static inline const struct vgpuif_op_desc *vgpuif_op_desc(unsigned int op)
 			VGPUIF_LEN_INFO },
 		[VGPUIF_OP_MEM_ALLOC] = {
 			"mem_alloc", VGPUIF_DIR_NONE,
-			VGPUIF_OP_ARGS(mem.size), VGPUIF_LEN_ZERO },
+			VGPUIF_ARG_LO(mem.size), VGPUIF_ARG_HI(mem.size),
+			VGPUIF_LEN_ZERO },
 		[VGPUIF_OP_MEM_FREE] = {
 			"mem_free", VGPUIF_DIR_NONE,
-			VGPUIF_OP_ARGS(mem.dptr), VGPUIF_LEN_ZERO },
+			VGPUIF_ARG_LO(mem.dptr), VGPUIF_ARG_HI(mem.dptr),
+			VGPUIF_LEN_ZERO },
 		[VGPUIF_OP_MEM_WRITE] = {
 			"mem_write", VGPUIF_DIR_FROM_GUEST,
-			VGPUIF_OP_ARGS(mem.dptr), VGPUIF_LEN_NONZERO },
+			VGPUIF_ARG_LO(mem.dptr), VGPUIF_ARG_HI(mem.dptr),
+			VGPUIF_LEN_NONZERO },
 		[VGPUIF_OP_MEM_READ] = {
 			"mem_read", VGPUIF_DIR_TO_GUEST,
-			VGPUIF_OP_ARGS(mem.dptr), VGPUIF_LEN_NONZERO },
+			VGPUIF_ARG_LO(mem.dptr), VGPUIF_ARG_HI(mem.dptr),
+			VGPUIF_LEN_NONZERO },
 		[VGPUIF_OP_MODULE_LOAD] = {
 			"module_load", VGPUIF_DIR_FROM_GUEST, 0, 0,
 			VGPUIF_LEN_NONZERO },
 		[VGPUIF_OP_MODULE_UNLOAD] = {
 			"module_unload", VGPUIF_DIR_NONE,
-			VGPUIF_OP_ARGS(module.handle), VGPUIF_LEN_ZERO },
+			VGPUIF_ARG_LO(module.handle),
+			VGPUIF_ARG_HI(module.handle), VGPUIF_LEN_ZERO },
 		[VGPUIF_OP_LAUNCH] = {
 			"launch", VGPUIF_DIR_FROM_GUEST,
-			VGPUIF_OP_ARGS(launch), VGPUIF_LEN_LAUNCH },
+			VGPUIF_ARG_LO(launch), VGPUIF_ARG_HI(launch),
+			VGPUIF_LEN_LAUNCH },
 		[VGPUIF_OP_SYNC] = {
 			"sync", VGPUIF_DIR_NONE, 0, 0, VGPUIF_LEN_ZERO },
 		[VGPUIF_OP_VECTOR_ADD] = {
 			"vector_add",
 			VGPUIF_DIR_FROM_GUEST | VGPUIF_DIR_TO_GUEST,
-			VGPUIF_OP_ARGS(vector_add), VGPUIF_LEN_VECTOR_ADD },
+			VGPUIF_ARG_LO(vector_add), VGPUIF_ARG_HI(vector_add),
+			VGPUIF_LEN_VECTOR_ADD },
 	};
 
 	return op < VGPUIF_NR_OPS ? &ops[op] : (const struct vgpuif_op_desc *)0;
@@ -174,7 +183,7 @@ static inline int vgpuif_check_op(unsigned int op, uint32_t data_len,
 		return vgpuif_op_invalid(reason,
 				"data_len over VGPUIF_MAX_DATA_LEN");
 	for (i = 0; i < sizeof(u->raw); i++)
-		if (u->raw[i] && (i < d->args_lo || i >= d->args_hi))
+		if ((i < d->args_lo || i >= d->args_hi) && u->raw[i])
 			return vgpuif_op_invalid(reason,
 					"unused arguments not zero");
 

@@ -2,8 +2,11 @@
 /*
  * KUnit tests of the backend's request validation and xenstore parsing
  * (backend/vgpu_back_validate.c): every rule of include/vgpu/vgpuif.h with
- * an accepted and a refused case at each limit, the copy rules of
- * uapi/linux/vgpu_back.h, and the xenstore values.
+ * an accepted and a refused case at each limit, as the backend applies
+ * them to a whole request (the grant rules are its own, the operation
+ * rules come from include/vgpu/vgpuif_ops.h, whose own suite is
+ * vgpuif_ops_test.c), the copy rules of uapi/linux/vgpu_back.h, and the
+ * xenstore values.
  */
 #include <kunit/test.h>
 #include <linux/errno.h>
@@ -349,21 +352,38 @@ static void validate_unused_grefs_ignored(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, check(&req), OK);
 }
 
-static void validate_get_info(struct kunit *test)
+/* The data_len rule of each operation with data, at its limits. */
+static void validate_data_len(struct kunit *test)
 {
+	static const struct {
+		u8 op;
+		u32 len;
+		int want;
+	} t[] = {
+		{ VGPUIF_OP_GET_INFO, sizeof(struct vgpuif_info), OK },
+		{ VGPUIF_OP_GET_INFO, sizeof(struct vgpuif_info) - 1, INVAL },
+		{ VGPUIF_OP_GET_INFO, 0, INVAL },
+		{ VGPUIF_OP_GET_INFO, PG, OK },
+		{ VGPUIF_OP_GET_INFO, VGPUIF_MAX_DATA_LEN, OK },
+		{ VGPUIF_OP_MEM_WRITE, 0, INVAL },
+		{ VGPUIF_OP_MEM_WRITE, 1, OK },
+		{ VGPUIF_OP_MEM_WRITE, VGPUIF_MAX_DATA_LEN, OK },
+		{ VGPUIF_OP_MEM_READ, 0, INVAL },
+		{ VGPUIF_OP_MEM_READ, 1, OK },
+		{ VGPUIF_OP_MEM_READ, VGPUIF_MAX_DATA_LEN, OK },
+		{ VGPUIF_OP_MODULE_LOAD, 0, INVAL },
+		{ VGPUIF_OP_MODULE_LOAD, 1, OK },
+		{ VGPUIF_OP_MODULE_LOAD, VGPUIF_MAX_DATA_LEN, OK },
+	};
 	struct vgpuif_request req;
+	unsigned int i;
 
-	make_req(&req, VGPUIF_OP_GET_INFO);
-	set_data(&req, sizeof(struct vgpuif_info));
-	KUNIT_EXPECT_EQ(test, check(&req), OK);
-	set_data(&req, sizeof(struct vgpuif_info) - 1);
-	KUNIT_EXPECT_EQ(test, check(&req), INVAL);
-	set_data(&req, 0);
-	KUNIT_EXPECT_EQ(test, check(&req), INVAL);
-	set_data(&req, PG);
-	KUNIT_EXPECT_EQ(test, check(&req), OK);
-	set_data(&req, VGPUIF_MAX_DATA_LEN);
-	KUNIT_EXPECT_EQ(test, check(&req), OK);
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		make_req(&req, t[i].op);
+		set_data(&req, t[i].len);
+		KUNIT_EXPECT_EQ_MSG(test, check(&req), t[i].want,
+				    "op %u len %u", t[i].op, t[i].len);
+	}
 }
 
 static void validate_mem_alloc(struct kunit *test)
@@ -406,28 +426,11 @@ static void validate_mem_free_write_read(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, check(&req), INVAL);
 	}
 
-	for (i = 1; i < ARRAY_SIZE(ops); i++) {
-		make_req(&req, ops[i]);
-		set_data(&req, 0);
-		KUNIT_EXPECT_EQ(test, check(&req), INVAL);
-		set_data(&req, 1);
-		KUNIT_EXPECT_EQ(test, check(&req), OK);
-		set_data(&req, VGPUIF_MAX_DATA_LEN);
-		KUNIT_EXPECT_EQ(test, check(&req), OK);
-	}
 }
 
-static void validate_module(struct kunit *test)
+static void validate_module_unload(struct kunit *test)
 {
 	struct vgpuif_request req;
-
-	make_req(&req, VGPUIF_OP_MODULE_LOAD);
-	set_data(&req, 0);
-	KUNIT_EXPECT_EQ(test, check(&req), INVAL);
-	set_data(&req, 1);
-	KUNIT_EXPECT_EQ(test, check(&req), OK);
-	set_data(&req, VGPUIF_MAX_DATA_LEN);
-	KUNIT_EXPECT_EQ(test, check(&req), OK);
 
 	make_req(&req, VGPUIF_OP_MODULE_UNLOAD);
 	req.u.module.handle = 0;
@@ -438,32 +441,41 @@ static void validate_module(struct kunit *test)
 
 static void validate_launch_dims(struct kunit *test)
 {
+	static const struct {
+		const char *name;
+		u32 max;
+		bool block;
+	} dims[] = {
+		{ "grid", VGPUIF_MAX_GRID_DIM, false },
+		{ "block", VGPUIF_MAX_BLOCK_DIM, true },
+	};
 	struct vgpuif_request req;
-	unsigned int d;
+	unsigned int d, k;
+	u32 *dim;
 
-	for (d = 0; d < 3; d++) {
-		make_req(&req, VGPUIF_OP_LAUNCH);
-		req.u.launch.grid[d] = 0;
-		KUNIT_EXPECT_EQ_MSG(test, check(&req), INVAL, "grid %u", d);
-		req.u.launch.grid[d] = 1;
-		KUNIT_EXPECT_EQ(test, check(&req), OK);
-		req.u.launch.grid[d] = VGPUIF_MAX_GRID_DIM;
-		KUNIT_EXPECT_EQ(test, check(&req), OK);
-		req.u.launch.grid[d] = VGPUIF_MAX_GRID_DIM + 1u;
-		KUNIT_EXPECT_EQ_MSG(test, check(&req), INVAL, "grid %u", d);
-		req.u.launch.grid[d] = U32_MAX;
-		KUNIT_EXPECT_EQ(test, check(&req), INVAL);
-
-		make_req(&req, VGPUIF_OP_LAUNCH);
-		req.u.launch.block[0] = 1;
-		req.u.launch.block[d] = 0;
-		KUNIT_EXPECT_EQ_MSG(test, check(&req), INVAL, "block %u", d);
-		req.u.launch.block[d] = VGPUIF_MAX_BLOCK_DIM;
-		KUNIT_EXPECT_EQ(test, check(&req), OK);
-		req.u.launch.block[d] = VGPUIF_MAX_BLOCK_DIM + 1;
-		KUNIT_EXPECT_EQ_MSG(test, check(&req), INVAL, "block %u", d);
-		req.u.launch.block[d] = U32_MAX;
-		KUNIT_EXPECT_EQ(test, check(&req), INVAL);
+	/* Each dimension alone at its limits, the others 1. */
+	for (k = 0; k < ARRAY_SIZE(dims); k++) {
+		for (d = 0; d < 3; d++) {
+			make_req(&req, VGPUIF_OP_LAUNCH);
+			dim = dims[k].block ? req.u.launch.block :
+					      req.u.launch.grid;
+			dim[0] = 1;
+			dim[d] = 0;
+			KUNIT_EXPECT_EQ_MSG(test, check(&req), INVAL, "%s %u",
+					    dims[k].name, d);
+			dim[d] = 1;
+			KUNIT_EXPECT_EQ_MSG(test, check(&req), OK, "%s %u",
+					    dims[k].name, d);
+			dim[d] = dims[k].max;
+			KUNIT_EXPECT_EQ_MSG(test, check(&req), OK, "%s %u",
+					    dims[k].name, d);
+			dim[d] = dims[k].max + 1;
+			KUNIT_EXPECT_EQ_MSG(test, check(&req), INVAL, "%s %u",
+					    dims[k].name, d);
+			dim[d] = U32_MAX;
+			KUNIT_EXPECT_EQ_MSG(test, check(&req), INVAL, "%s %u",
+					    dims[k].name, d);
+		}
 	}
 
 	/* The product x * y * z, not each factor, is bounded. */
@@ -605,7 +617,7 @@ static void validate_vector_add(struct kunit *test)
 
 static void validate_copy_dirs(struct kunit *test)
 {
-	const u32 from = VGPU_BACK_DIR_FROM_GUEST, to = VGPU_BACK_DIR_TO_GUEST;
+	const u32 from = VGPUIF_DIR_FROM_GUEST, to = VGPUIF_DIR_TO_GUEST;
 	static const struct {
 		u8 op;
 		bool from, to;
@@ -638,7 +650,7 @@ static void validate_copy_dirs(struct kunit *test)
 		KUNIT_EXPECT_FALSE(test,
 				   vgpu_back_copy_dir_ok(t[i].op, U32_MAX));
 	}
-	KUNIT_EXPECT_EQ(test, vgpu_back_op_copy_dirs(VGPUIF_NR_OPS), 0);
+	KUNIT_EXPECT_EQ(test, vgpuif_op_dirs(VGPUIF_NR_OPS), 0);
 	KUNIT_EXPECT_FALSE(test, vgpu_back_copy_dir_ok(0xff, from));
 }
 
@@ -1014,10 +1026,10 @@ static struct kunit_case vgpu_back_validate_cases[] = {
 	KUNIT_CASE(validate_max_data_len),
 	KUNIT_CASE(validate_reserved_args),
 	KUNIT_CASE(validate_unused_grefs_ignored),
-	KUNIT_CASE(validate_get_info),
+	KUNIT_CASE(validate_data_len),
 	KUNIT_CASE(validate_mem_alloc),
 	KUNIT_CASE(validate_mem_free_write_read),
-	KUNIT_CASE(validate_module),
+	KUNIT_CASE(validate_module_unload),
 	KUNIT_CASE(validate_launch_dims),
 	KUNIT_CASE(validate_launch_lengths),
 	KUNIT_CASE(validate_vector_add),
