@@ -94,8 +94,11 @@ struct vgpu_back_device {
 	bool watching;
 	void *ring_area;
 
-	/* Written under state_mutex and vb.lock; read under either. */
-	struct vgpu_back_config cfg;
+	/*
+	 * The configuration, as the worker sees it (domid and devid too).
+	 * Written under state_mutex and vb.lock; read under either.
+	 */
+	struct vgpu_back_vm vm;
 
 	/* Under vb.lock. */
 	bool ring_up;			/* requests may reach the worker */

@@ -35,7 +35,7 @@ static_assert(sizeof(struct vgpu_back_copy) == 40);
 /* The device's max-queued, else the module parameter. vb.lock held. */
 static unsigned int vgpu_back_dev_queue_limit(struct vgpu_back_device *dev)
 {
-	return vgpu_back_queue_limit(dev->cfg.max_queued,
+	return vgpu_back_queue_limit(dev->vm.max_queued,
 				     READ_ONCE(vgpu_back_max_queued_per_dev),
 				     VGPUIF_RING_SIZE);
 }
@@ -49,22 +49,6 @@ static void vgpu_back_maybe_unstall(struct vgpu_back_device *dev)
 		dev->stalled = false;
 		vgpu_back_kick(dev);
 	}
-}
-
-/* The vm part of an event. vb.lock held (dev->cfg is stable). */
-static void vgpu_back_cfg_to_vm(struct vgpu_back_device *dev,
-				struct vgpu_back_vm *vm)
-{
-	memset(vm, 0, sizeof(*vm));
-	vm->domid = dev->domid;
-	vm->devid = dev->devid;
-	vm->vm_id = dev->cfg.vm_id;
-	vm->pool = dev->cfg.pool;
-	vm->priority = dev->cfg.priority;
-	vm->max_inflight = dev->cfg.max_inflight;
-	vm->max_queued = dev->cfg.max_queued;
-	vm->rate_limit = dev->cfg.rate_limit;
-	vm->mem_quota = dev->cfg.mem_quota;
 }
 
 /* Queue a device event (not a REQUEST) once. vb.lock held. */
@@ -235,7 +219,7 @@ void vgpu_back_dev_disconnected(struct vgpu_back_device *dev)
 	wake_up_interruptible(&vb.read_wq);
 }
 
-/* dev->cfg changed while connected: tell the worker. */
+/* dev->vm changed while connected: tell the worker. */
 void vgpu_back_dev_config_changed(struct vgpu_back_device *dev)
 {
 	mutex_lock(&vb.lock);
@@ -249,13 +233,13 @@ void vgpu_back_dev_config_changed(struct vgpu_back_device *dev)
 	wake_up_interruptible(&vb.read_wq);
 }
 
-/* vb.lock held. */
+/* vb.lock held (ev->dev->vm is stable). */
 static void vgpu_back_fill_event(struct vgpu_back_qev *ev,
 				 struct vgpu_back_event *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->type = ev->type;
-	vgpu_back_cfg_to_vm(ev->dev, &out->vm);
+	out->vm = ev->dev->vm;
 	if (ev->type == VGPU_BACK_EV_REQUEST) {
 		struct vgpu_back_request *r =
 			container_of(ev, struct vgpu_back_request, ev);

@@ -81,12 +81,12 @@ DEFINE_SHOW_ATTRIBUTE(vgpu_back_stats);
 static int vgpu_back_devstats_show(struct seq_file *m, void *unused)
 {
 	struct vgpu_back_device *dev = m->private;
-	struct vgpu_back_config cfg;
+	struct vgpu_back_vm vm;
 	unsigned int nr_queued;
 	bool ring_up, stalled;
 
 	mutex_lock(&vb.lock);
-	cfg = dev->cfg;
+	vm = dev->vm;
 	ring_up = dev->ring_up;
 	nr_queued = dev->nr_queued;
 	stalled = dev->stalled;
@@ -95,17 +95,17 @@ static int vgpu_back_devstats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "domid %u\n", dev->domid);
 	seq_printf(m, "devid %u\n", dev->devid);
 	seq_printf(m, "connected %u\n", ring_up);
-	seq_printf(m, "pool %c\n", 'A' + cfg.pool);
-	seq_printf(m, "priority %u\n", cfg.priority);
-	seq_printf(m, "vm_id %u\n", cfg.vm_id);
-	seq_printf(m, "max_inflight %u\n", cfg.max_inflight);
-	seq_printf(m, "max_queued %u\n", cfg.max_queued);
-	seq_printf(m, "rate_limit %u\n", cfg.rate_limit);
-	seq_printf(m, "mem_quota %llu\n", cfg.mem_quota);
+	seq_printf(m, "pool %c\n", 'A' + vm.pool);
+	seq_printf(m, "priority %u\n", vm.priority);
+	seq_printf(m, "vm_id %u\n", vm.vm_id);
+	seq_printf(m, "max_inflight %u\n", vm.max_inflight);
+	seq_printf(m, "max_queued %u\n", vm.max_queued);
+	seq_printf(m, "rate_limit %u\n", vm.rate_limit);
+	seq_printf(m, "mem_quota %llu\n", vm.mem_quota);
 	seq_printf(m, "queued %u\n", nr_queued);
 	seq_printf(m, "stalled %u\n", stalled);
 	seq_printf(m, "queue_limit %u\n",
-		   vgpu_back_queue_limit(cfg.max_queued,
+		   vgpu_back_queue_limit(vm.max_queued,
 					 READ_ONCE(vgpu_back_max_queued_per_dev),
 					 VGPUIF_RING_SIZE));
 	vgpu_back_show_stats(m, &dev->stats);

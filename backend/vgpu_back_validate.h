@@ -15,6 +15,7 @@
 #include <linux/types.h>
 
 #include "../include/vgpu/vgpuif.h"
+#include "../include/uapi/linux/vgpu_back.h"
 
 /* What validation learnt about an accepted request. */
 struct vgpu_back_req_info {
@@ -40,18 +41,11 @@ bool vgpu_back_copy_range_ok(u64 offset, u64 len, u32 data_len);
 unsigned int vgpu_back_copy_chunk(u64 buf_off, unsigned long uaddr,
 				  u64 remaining);
 
-/* A device's settings from its backend directory in xenstore. */
-struct vgpu_back_config {
-	u32 vm_id;		/* 1..U32_MAX */
-	u8 pool;		/* 0 = "A" */
-	u8 priority;		/* VGPUIF_PRIO_* */
-	u32 max_inflight;	/* 0 = worker's default */
-	u32 max_queued;		/* 0 = worker's default */
-	u32 rate_limit;		/* requests per second, 0 = none */
-	u64 mem_quota;		/* bytes, 0 = none */
-};
-
-/* The xenstore keys of struct vgpu_back_config, in this order. */
+/*
+ * A device's settings from its backend directory in xenstore fill the
+ * struct vgpu_back_vm the worker gets (uapi/linux/vgpu_back.h): the backend
+ * keeps no other copy. These are its xenstore keys, in this order.
+ */
 enum vgpu_back_cfg_key {
 	VGPU_BACK_CFG_POOL,
 	VGPU_BACK_CFG_PRIORITY,
@@ -70,7 +64,7 @@ enum vgpu_back_cfg_key {
 
 const char *vgpu_back_cfg_name(unsigned int key);
 int vgpu_back_cfg_lookup(const char *name);
-int vgpu_back_cfg_set(struct vgpu_back_config *cfg, unsigned int key,
+int vgpu_back_cfg_set(struct vgpu_back_vm *vm, unsigned int key,
 		      const char *val, const char **reason);
 
 unsigned int vgpu_back_queue_limit(u32 max_queued, unsigned int dflt,

@@ -465,15 +465,15 @@ static int vgpu_back_connect(struct vgpu_back_device *dev)
 }
 
 /*
- * Read one configuration key into dev->cfg, keeping the last good value if
- * the new one is missing or bad. Returns true if dev->cfg changed.
+ * Read one configuration key into dev->vm, keeping the last good value if
+ * the new one is missing or bad. Returns true if dev->vm changed.
  * state_mutex held.
  */
 static bool vgpu_back_read_cfg_key(struct vgpu_back_device *dev,
 				   unsigned int key)
 {
 	const char *name = vgpu_back_cfg_name(key);
-	struct vgpu_back_config cfg = dev->cfg;
+	struct vgpu_back_vm vm = dev->vm;
 	const char *reason;
 	bool changed;
 	char *val;
@@ -485,7 +485,7 @@ static bool vgpu_back_read_cfg_key(struct vgpu_back_device *dev,
 			dev->domid, dev->devid, name, PTR_ERR(val));
 		return false;
 	}
-	err = vgpu_back_cfg_set(&cfg, key, IS_ERR(val) ? NULL : val, &reason);
+	err = vgpu_back_cfg_set(&vm, key, IS_ERR(val) ? NULL : val, &reason);
 	if (err == -ENOENT) {
 		if (dev->cfg_have & BIT(key))
 			pr_warn("dom%u/%u: %s was removed; keeping the last good value\n",
@@ -504,11 +504,11 @@ static bool vgpu_back_read_cfg_key(struct vgpu_back_device *dev,
 		goto out;
 	}
 
-	changed = memcmp(&cfg, &dev->cfg, sizeof(cfg)) ||
+	changed = memcmp(&vm, &dev->vm, sizeof(vm)) ||
 		  !(dev->cfg_have & BIT(key));
 	if (changed) {
 		mutex_lock(&vb.lock);
-		dev->cfg = cfg;
+		dev->vm = vm;
 		mutex_unlock(&vb.lock);
 	}
 	dev->cfg_have |= BIT(key);
@@ -675,7 +675,7 @@ static void vgpu_back_cfg_changed(struct xenbus_watch *watch,
 
 	pr_info("dom%u/%u: %s changed: pool %c, priority %u, vm-id %u\n",
 		dev->domid, dev->devid, vgpu_back_cfg_name(key),
-		'A' + dev->cfg.pool, dev->cfg.priority, dev->cfg.vm_id);
+		'A' + dev->vm.pool, dev->vm.priority, dev->vm.vm_id);
 
 	if (xbdev->state == XenbusStateInitialising) {
 		enum xenbus_state fe;
@@ -756,6 +756,8 @@ static int vgpu_back_probe(struct xenbus_device *xbdev,
 	dev->xbdev = xbdev;
 	dev->domid = xbdev->otherend_id;
 	dev->devid = devid;
+	dev->vm.domid = dev->domid;
+	dev->vm.devid = dev->devid;
 	mutex_init(&dev->state_mutex);
 	spin_lock_init(&dev->ring_lock);
 	INIT_LIST_HEAD(&dev->node);
@@ -791,8 +793,8 @@ static int vgpu_back_probe(struct xenbus_device *xbdev,
 
 	if (vgpu_back_cfg_complete(dev))
 		pr_info("dom%u/%u: probed: pool %c, priority %u, vm-id %u\n",
-			dev->domid, dev->devid, 'A' + dev->cfg.pool,
-			dev->cfg.priority, dev->cfg.vm_id);
+			dev->domid, dev->devid, 'A' + dev->vm.pool,
+			dev->vm.priority, dev->vm.vm_id);
 	return 0;
 
 fail:
