@@ -2,17 +2,50 @@
 /*
  * vgpu-back internals shared by the Xen glue files.
  *
+ * Files, by job; each calls only files listed below it. A lower file wakes
+ * a higher one only through a work item the higher one set up: ring_work
+ * queues dev->close_work (vgpu_back_xenbus.c), and vgpu_back_kick() below
+ * queues dev->ring_work (vgpu_back_ring.c) for vgpu_back_req.c and
+ * vgpu_back_dev.c.
+ *
+ *   vgpu_back_main.c      module init/exit, the module parameter, the host
+ *   vgpu_back_xenbus.c    xenbus glue: probe, states, config watch, ring map
+ *   vgpu_back_dev.c       /dev/vgpu-back: open, read, write, ioctl, poll
+ *   vgpu_back_ring.c      the ring's request path: irq, ring_work, consume,
+ *                         dispatch, responses
+ *   vgpu_back_copy.c      grant copy between a request's buffer and the worker
+ *   vgpu_back_req.c       the request object: alloc, indirect refs, the
+ *                         handle table and the worker's queue, put
+ *   vgpu_back_stats.c     counters and debugfs
+ *   vgpu_back_validate.c  Xen-free checks and the configuration (KUnit)
+ *   vgpu_ring_check.c     Xen-free ring index checks (KUnit)
+ *
+ *   main      -> xenbus, dev, stats
+ *   xenbus    -> ring, req, stats, validate
+ *   dev       -> ring, copy, req, validate
+ *   ring      -> req, stats, validate, ring_check
+ *   copy, req -> stats, validate
+ *   stats     -> validate
+ *
+ * Words: the worker *finishes* a request (its executor ran it) and writes a
+ * *completion* (struct vgpu_back_completion); the backend *completes* a
+ * request when its response is on the guest's ring (vgpu_back_complete(),
+ * vgpu_back_respond()), whether the worker answered it or the backend did
+ * at once (INVALID, NO_WORKER, NO_MEMORY).
+ *
  * Objects:
+ *  - struct vgpu_back_host: the module's one instance (vgpu_back_main.c),
+ *    reached through the device, the misc device or the xenbus driver.
  *  - struct vgpu_back_device: one xenbus device (one guest's /dev/vgpuN),
  *    reference counted: xenbus holds one from probe to remove, each request
  *    and each event queued for the worker holds one.
  *  - struct vgpu_back_request: a validated request waiting for (QUEUED) or
- *    held by (HELD) the worker, named by a handle in vb.reqs.
+ *    held by (HELD) the worker, named by a handle in host->reqs.
  *
  * Locks, outermost first:
  *  - dev->state_mutex: xenbus state, connect/disconnect, configuration.
- *  - vb.lock (mutex): the worker's event queue, the request table, the device
- *    list, worker_open, each device's queue counters and event nodes.
+ *  - host->lock (mutex): the worker's event queue, the request table, the
+ *    device list, worker_open, each device's queue counters and event nodes.
  *  - dev->ring_lock (spinlock): the response side of the ring (rsp_prod_pvt,
  *    slots, push, notify), dev->live, and queueing dev->ring_work.
  * The ring's request side (req_cons) belongs to dev->ring_work alone.
@@ -23,6 +56,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -65,9 +99,31 @@ struct vgpu_back_stats {
 	atomic64_t v[VB_NR_STATS];
 };
 
+/* The module: one instance, in vgpu_back_main.c. */
+struct vgpu_back_host {
+	/* Under lock. */
+	struct mutex lock;
+	struct list_head devices;	/* of struct vgpu_back_device */
+	struct list_head queue;		/* of struct vgpu_back_qev */
+	struct xarray reqs;		/* index -> struct vgpu_back_request */
+	u32 next_index;
+	u32 next_gen;
+	bool worker_open;
+	unsigned int nr_devices;
+
+	wait_queue_head_t read_wq;	/* the queue got an event */
+	/* max_queued_per_dev: written by sysfs at any time, READ_ONCE. */
+	unsigned int max_queued_per_dev;
+	struct workqueue_struct *wq;	/* every device's ring_work */
+	struct dentry *dbg;
+	struct vgpu_back_stats stats;
+	struct miscdevice misc;		/* /dev/vgpu-back */
+	struct xenbus_driver xenbus_driver;
+};
+
 /* An event for the worker; REQUEST events are embedded in the request. */
 struct vgpu_back_qev {
-	struct list_head node;	/* on vb.queue, or empty */
+	struct list_head node;	/* on host->queue, or empty */
 	u32 type;		/* VGPU_BACK_EV_* */
 	struct vgpu_back_device *dev;
 };
@@ -80,10 +136,11 @@ struct vgpu_back_slot {
 
 struct vgpu_back_device {
 	struct kref kref;
+	struct vgpu_back_host *host;	/* set at probe, never changes */
 	struct xenbus_device *xbdev;	/* NULL once removed */
 	domid_t domid;
 	u16 devid;
-	struct list_head node;		/* vb.devices, under vb.lock */
+	struct list_head node;		/* host->devices, under host->lock */
 
 	/* Under state_mutex. */
 	struct mutex state_mutex;
@@ -94,10 +151,13 @@ struct vgpu_back_device {
 	bool watching;
 	void *ring_area;
 
-	/* Written under state_mutex and vb.lock; read under either. */
-	struct vgpu_back_config cfg;
+	/*
+	 * The configuration, as the worker sees it (domid and devid too).
+	 * Written under state_mutex and host->lock; read under either.
+	 */
+	struct vgpu_back_vm vm;
 
-	/* Under vb.lock. */
+	/* Under host->lock. */
 	bool ring_up;			/* requests may reach the worker */
 	bool stalled;			/* ring_work waits for the worker */
 	unsigned int nr_queued;		/* REQUEST events not read yet */
@@ -132,7 +192,7 @@ struct vgpu_back_device {
 #define VB_EOI_PENDING	0
 
 enum vgpu_back_req_state {
-	VB_REQ_QUEUED,		/* on vb.queue, the worker has not read it */
+	VB_REQ_QUEUED,		/* on host->queue, the worker has not read it */
 	VB_REQ_HELD,		/* the worker read it */
 };
 
@@ -140,11 +200,15 @@ struct vgpu_back_request {
 	struct kref kref;
 	struct vgpu_back_device *dev;	/* holds a reference */
 	struct vgpu_back_qev ev;	/* its REQUEST event */
+
+	/* Under host->lock (in_table is also read without it). */
 	struct list_head dnode;		/* dev->reqs while in the table */
 	enum vgpu_back_req_state state;
 	bool in_table;
-	u32 index;			/* in vb.reqs */
+	u32 index;			/* in host->reqs */
 	u64 handle;
+
+	/* Set before the request enters the table, then constant. */
 	u32 conn_gen;			/* dev->conn_gen when consumed */
 	RING_IDX ring_idx;		/* its slot */
 	struct vgpu_back_req req;	/* what the worker sees */
@@ -155,26 +219,68 @@ struct vgpu_back_request {
 	grant_ref_t *ind[VGPUIF_MAX_INDIRECT_PAGES];	/* one page each */
 };
 
-/* Global state of the module. */
-struct vgpu_back {
-	struct mutex lock;
-	struct list_head devices;
-	struct list_head queue;		/* of struct vgpu_back_qev */
-	wait_queue_head_t read_wq;
-	struct xarray reqs;		/* index -> struct vgpu_back_request */
-	u32 next_index;
-	u32 next_gen;
-	bool worker_open;
-	unsigned int nr_devices;
-	struct workqueue_struct *wq;
-	struct dentry *dbg;
-	struct vgpu_back_stats stats;
-};
+/*
+ * Queue the device's ring work, unless the ring is gone: every layer that
+ * lets a stopped ring go on (back-pressure released, budget used up, the
+ * worker gone) wakes the consumer this way.
+ */
+static inline void vgpu_back_kick(struct vgpu_back_device *dev)
+{
+	spin_lock(&dev->ring_lock);
+	if (dev->live)
+		queue_work(dev->host->wq, &dev->ring_work);
+	spin_unlock(&dev->ring_lock);
+}
 
-extern struct vgpu_back vb;
-extern unsigned int vgpu_back_max_queued_per_dev;
+/* vgpu_back_xenbus.c */
+int vgpu_back_xenbus_init(struct vgpu_back_host *host);
+void vgpu_back_xenbus_exit(struct vgpu_back_host *host);
 
-/* vgpu_back_main.c */
+/* vgpu_back_dev.c */
+int vgpu_back_dev_init(struct vgpu_back_host *host);
+void vgpu_back_dev_exit(struct vgpu_back_host *host);
+
+/* vgpu_back_ring.c */
+void vgpu_back_ring_init(struct vgpu_back_device *dev);
+void vgpu_back_ring_attach(struct vgpu_back_device *dev,
+			   struct vgpuif_sring *sring);
+int vgpu_back_ring_bind(struct vgpu_back_device *dev, u32 evtchn);
+void vgpu_back_ring_start(struct vgpu_back_device *dev, int irq);
+void vgpu_back_ring_stop(struct vgpu_back_device *dev);
+void vgpu_back_ring_detach(struct vgpu_back_device *dev);
+void vgpu_back_complete(struct vgpu_back_request *r, s32 status,
+			const u64 *ret);
+
+/* vgpu_back_copy.c */
+int vgpu_back_copy(struct vgpu_back_request *r,
+		   const struct vgpu_back_copy *c);
+
+/* vgpu_back_req.c */
+void vgpu_back_dev_get(struct vgpu_back_device *dev);
+void vgpu_back_dev_put(struct vgpu_back_device *dev);
+void vgpu_back_qev_init(struct vgpu_back_qev *ev,
+			struct vgpu_back_device *dev, u32 type);
+struct vgpu_back_request *
+vgpu_back_req_alloc(struct vgpu_back_device *dev,
+		    const struct vgpuif_request *req,
+		    const struct vgpu_back_req_info *info,
+		    const char **reason);
+void vgpu_back_req_put(struct vgpu_back_request *r);
+bool vgpu_back_req_may_queue(struct vgpu_back_device *dev);
+int vgpu_back_req_submit(struct vgpu_back_request *r);
+void vgpu_back_req_ring_up(struct vgpu_back_device *dev);
+void vgpu_back_req_ring_down(struct vgpu_back_device *dev);
+void vgpu_back_req_config_changed(struct vgpu_back_device *dev);
+/* host->lock held: */
+struct vgpu_back_request *vgpu_back_req_lookup(struct vgpu_back_host *host,
+					       u64 handle);
+void vgpu_back_req_unlink(struct vgpu_back_request *r);
+void vgpu_back_req_maybe_unstall(struct vgpu_back_device *dev);
+void vgpu_back_queue_ev(struct vgpu_back_qev *ev);
+void vgpu_back_dequeue_ev(struct vgpu_back_qev *ev);
+void vgpu_back_take_event(struct vgpu_back_qev *ev);
+
+/* vgpu_back_stats.c */
 void vgpu_back_stat_add(struct vgpu_back_device *dev, enum vgpu_back_stat s,
 			s64 n);
 static inline void vgpu_back_stat_inc(struct vgpu_back_device *dev,
@@ -183,36 +289,9 @@ static inline void vgpu_back_stat_inc(struct vgpu_back_device *dev,
 	vgpu_back_stat_add(dev, s, 1);
 }
 
+void vgpu_back_debugfs_init(struct vgpu_back_host *host);
+void vgpu_back_debugfs_exit(struct vgpu_back_host *host);
 void vgpu_back_debugfs_add_device(struct vgpu_back_device *dev);
-void vgpu_back_dev_get(struct vgpu_back_device *dev);
-void vgpu_back_dev_put(struct vgpu_back_device *dev);
-
-/* vgpu_back_xenbus.c */
-int vgpu_back_xenbus_init(void);
-void vgpu_back_xenbus_exit(void);
-void vgpu_back_kick(struct vgpu_back_device *dev);
-void vgpu_back_finish(struct vgpu_back_device *dev, u32 conn_gen,
-		      RING_IDX idx, u64 id, u8 operation, s32 status,
-		      const u64 *ret);
-
-/* vgpu_back_dev.c */
-int vgpu_back_dev_init(void);
-void vgpu_back_dev_exit(void);
-bool vgpu_back_may_queue(struct vgpu_back_device *dev);
-int vgpu_back_submit(struct vgpu_back_request *r);
-void vgpu_back_dev_connected(struct vgpu_back_device *dev);
-void vgpu_back_dev_disconnected(struct vgpu_back_device *dev);
-void vgpu_back_dev_config_changed(struct vgpu_back_device *dev);
-void vgpu_back_request_put(struct vgpu_back_request *r);
-
-/* vgpu_back_copy.c */
-struct vgpu_back_request *
-vgpu_back_request_alloc(struct vgpu_back_device *dev,
-			const struct vgpuif_request *req,
-			const struct vgpu_back_req_info *info,
-			const char **reason);
-void vgpu_back_request_free_grefs(struct vgpu_back_request *r);
-int vgpu_back_copy(struct vgpu_back_request *r,
-		   const struct vgpu_back_copy *c);
+void vgpu_back_debugfs_remove_device(struct vgpu_back_device *dev);
 
 #endif /* VGPU_BACK_H */

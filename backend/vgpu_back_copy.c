@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vgpu-back: data movement by grant copy.
+ * vgpu-back: VGPU_BACK_IOC_COPY, data movement by grant copy.
  *
  * Dom0 never maps a guest's data pages: the grant references of a request's
- * buffer are kept in memory (inline for a direct request; for an indirect
- * one, copied once out of the guest's indirect pages into pages of our own)
- * and every byte moves by GNTTABOP_copy between a guest grant and a pinned
- * page of the worker, as gntdev's IOCTL_GNTDEV_GRANT_COPY does.
+ * buffer are kept in the request (vgpu_back_req.c) and every byte moves by
+ * GNTTABOP_copy between a guest grant and a pinned page of the worker, as
+ * gntdev's IOCTL_GNTDEV_GRANT_COPY does.
  */
 #define pr_fmt(fmt) "vgpu-back: " fmt
 
 #include <linux/errno.h>
-#include <linux/gfp.h>
 #include <linux/kernel.h>
-#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -33,126 +30,6 @@ struct vgpu_back_batch {
 	unsigned int nr;
 	bool to_user;		/* FROM_GUEST: the worker's pages are written */
 };
-
-static_assert(sizeof(grant_ref_t) == sizeof(u32));
-static_assert(VGPUIF_GREFS_PER_INDIRECT_PAGE * sizeof(grant_ref_t) <=
-	      XEN_PAGE_SIZE);
-
-void vgpu_back_request_free_grefs(struct vgpu_back_request *r)
-{
-	unsigned int i;
-
-	for (i = 0; i < r->nr_ind_pages; i++)
-		free_page((unsigned long)r->ind[i]);
-	vgpu_back_stat_add(r->dev, VB_STAT_INDIRECT_PAGES,
-			   -(s64)r->nr_ind_pages);
-	vgpu_back_stat_add(r->dev, VB_STAT_GREFS_HELD, -(s64)r->nr_refs_held);
-	r->nr_ind_pages = 0;
-	r->nr_refs_held = 0;
-}
-
-/*
- * Copy the data grant refs out of the guest's indirect pages, once, into
- * pages of our own: the guest cannot change them afterwards.
- */
-static int vgpu_back_fetch_indirect(struct vgpu_back_request *r,
-				    const u32 *ind_grefs, unsigned int nr_ind,
-				    const char **reason)
-{
-	struct gnttab_copy ops[VGPUIF_MAX_INDIRECT_PAGES];
-	struct vgpu_back_device *dev = r->dev;
-	unsigned int i, left = r->nr_data_pages;
-
-	memset(ops, 0, sizeof(ops));
-	for (i = 0; i < nr_ind; i++) {
-		unsigned int n = min_t(unsigned int, left,
-				       VGPUIF_GREFS_PER_INDIRECT_PAGE);
-		void *page = (void *)__get_free_page(GFP_KERNEL);
-
-		if (!page)
-			return -ENOMEM;
-		r->ind[i] = page;
-		r->nr_ind_pages++;
-		vgpu_back_stat_inc(dev, VB_STAT_INDIRECT_PAGES);
-
-		ops[i].source.u.ref = ind_grefs[i];
-		ops[i].source.domid = dev->domid;
-		ops[i].source.offset = 0;
-		ops[i].dest.u.gmfn = virt_to_gfn(page);
-		ops[i].dest.domid = DOMID_SELF;
-		ops[i].dest.offset = 0;
-		ops[i].len = n * sizeof(grant_ref_t);
-		ops[i].flags = GNTCOPY_source_gref;
-		left -= n;
-	}
-
-	gnttab_batch_copy(ops, nr_ind);
-	vgpu_back_stat_add(dev, VB_STAT_COPY_OPS, nr_ind);
-	for (i = 0; i < nr_ind; i++) {
-		if (ops[i].status != GNTST_okay) {
-			vgpu_back_stat_inc(dev, VB_STAT_COPY_ERRORS);
-			pr_warn_ratelimited("dom%u/%u: cannot copy indirect page %u (gref %u): status %d\n",
-					    dev->domid, dev->devid, i,
-					    ind_grefs[i], ops[i].status);
-			*reason = "indirect page not readable";
-			return -EIO;
-		}
-		vgpu_back_stat_add(dev, VB_STAT_COPY_BYTES, ops[i].len);
-	}
-	return 0;
-}
-
-/**
- * vgpu_back_request_alloc() - a request for the worker, from a valid copy
- * @dev: its device (the request takes a reference)
- * @req: the private copy of the guest's request, validated
- * @info: what validation found
- * @reason: set to why the request is refused, for the log
- *
- * Return: the request with one reference, ERR_PTR(-ENOMEM), or
- * ERR_PTR(-EIO) if the guest's indirect pages could not be read (the
- * request is then invalid).
- */
-struct vgpu_back_request *
-vgpu_back_request_alloc(struct vgpu_back_device *dev,
-			const struct vgpuif_request *req,
-			const struct vgpu_back_req_info *info,
-			const char **reason)
-{
-	struct vgpu_back_request *r;
-	int err;
-
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
-	if (!r)
-		return ERR_PTR(-ENOMEM);
-	kref_init(&r->kref);
-	vgpu_back_dev_get(dev);
-	r->dev = dev;
-	INIT_LIST_HEAD(&r->ev.node);
-	r->ev.type = VGPU_BACK_EV_REQUEST;
-	r->ev.dev = dev;
-	INIT_LIST_HEAD(&r->dnode);
-	r->req.id = req->id;
-	r->req.operation = req->operation;
-	r->req.data_len = req->data_len;
-	r->req.u = req->u;
-	r->nr_data_pages = info->nr_data_pages;
-
-	if (info->indirect) {
-		err = vgpu_back_fetch_indirect(r, req->gref, info->nr_segments,
-					       reason);
-		if (err) {
-			vgpu_back_request_put(r);
-			return ERR_PTR(err);
-		}
-	} else {
-		memcpy(r->direct, req->gref,
-		       info->nr_segments * sizeof(grant_ref_t));
-	}
-	r->nr_refs_held = r->nr_data_pages;
-	vgpu_back_stat_add(dev, VB_STAT_GREFS_HELD, r->nr_refs_held);
-	return r;
-}
 
 /* The grant ref of data page @page (< r->nr_data_pages). */
 static grant_ref_t vgpu_back_gref(const struct vgpu_back_request *r,

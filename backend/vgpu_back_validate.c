@@ -232,19 +232,19 @@ int vgpu_back_cfg_lookup(const char *name)
 
 /**
  * vgpu_back_cfg_set() - apply one xenstore value to a configuration
- * @cfg: changed only on success
+ * @vm: changed only on success, and only in the field of @key
  * @key: VGPU_BACK_CFG_*
  * @val: the value as read from xenstore, or NULL if the key is missing
  * @reason: set to why a value is refused, for the log
  *
  * A missing optional key means 0 (the default). A missing required key
- * (pool, priority, vm-id) or a bad value leaves @cfg as it was, so a device
+ * (pool, priority, vm-id) or a bad value leaves @vm as it was, so a device
  * keeps its last good setting.
  *
- * Return: 0 if @cfg now holds the value, -ENOENT if a required key is
+ * Return: 0 if @vm now holds the value, -ENOENT if a required key is
  * missing, -EINVAL if the value (or @key) is bad.
  */
-int vgpu_back_cfg_set(struct vgpu_back_config *cfg, unsigned int key,
+int vgpu_back_cfg_set(struct vgpu_back_vm *vm, unsigned int key,
 		      const char *val, const char **reason)
 {
 	u32 v32;
@@ -268,32 +268,32 @@ int vgpu_back_cfg_set(struct vgpu_back_config *cfg, unsigned int key,
 	case VGPU_BACK_CFG_POOL:
 		if (vgpu_back_parse_pool(val, &v8))
 			goto bad;
-		cfg->pool = v8;
+		vm->pool = v8;
 		break;
 	case VGPU_BACK_CFG_PRIORITY:
 		if (vgpu_back_parse_priority(val, &v8))
 			goto bad;
-		cfg->priority = v8;
+		vm->priority = v8;
 		break;
 	case VGPU_BACK_CFG_VM_ID:
 		if (vgpu_back_parse_vm_id(val, &v32))
 			goto bad;
-		cfg->vm_id = v32;
+		vm->vm_id = v32;
 		break;
 	case VGPU_BACK_CFG_MEM_QUOTA:
 		if (vgpu_back_parse_u64(val, &v64))
 			goto bad;
-		cfg->mem_quota = v64;
+		vm->mem_quota = v64;
 		break;
 	default:
 		if (vgpu_back_parse_u32(val, &v32))
 			goto bad;
 		if (key == VGPU_BACK_CFG_MAX_INFLIGHT)
-			cfg->max_inflight = v32;
+			vm->max_inflight = v32;
 		else if (key == VGPU_BACK_CFG_MAX_QUEUED)
-			cfg->max_queued = v32;
+			vm->max_queued = v32;
 		else
-			cfg->rate_limit = v32;
+			vm->rate_limit = v32;
 		break;
 	}
 	return 0;

@@ -17,6 +17,7 @@
 
 #include "../include/vgpu/vgpuif.h"
 #include "../include/vgpu/vgpuif_ops.h"
+#include "../include/uapi/linux/vgpu_back.h"
 
 /* What validation learnt about an accepted request. */
 struct vgpu_back_req_info {
@@ -32,28 +33,18 @@ int vgpu_back_validate_request(const struct vgpuif_request *req,
 /*
  * A COPY's direction is one VGPUIF_DIR_* bit of the operation's row in
  * vgpuif_ops.h: VGPU_BACK_COPY_* of uapi/linux/vgpu_back.h has the same
- * values (the glue checks that they match, under these older names).
+ * values (the /dev/vgpu-back glue checks that they match).
  */
-#define VGPU_BACK_DIR_FROM_GUEST	VGPUIF_DIR_FROM_GUEST
-#define VGPU_BACK_DIR_TO_GUEST		VGPUIF_DIR_TO_GUEST
-
 bool vgpu_back_copy_dir_ok(unsigned int operation, u32 direction);
 bool vgpu_back_copy_range_ok(u64 offset, u64 len, u32 data_len);
 unsigned int vgpu_back_copy_chunk(u64 buf_off, unsigned long uaddr,
 				  u64 remaining);
 
-/* A device's settings from its backend directory in xenstore. */
-struct vgpu_back_config {
-	u32 vm_id;		/* 1..U32_MAX */
-	u8 pool;		/* 0 = "A" */
-	u8 priority;		/* VGPUIF_PRIO_* */
-	u32 max_inflight;	/* 0 = worker's default */
-	u32 max_queued;		/* 0 = worker's default */
-	u32 rate_limit;		/* requests per second, 0 = none */
-	u64 mem_quota;		/* bytes, 0 = none */
-};
-
-/* The xenstore keys of struct vgpu_back_config, in this order. */
+/*
+ * A device's settings from its backend directory in xenstore fill the
+ * struct vgpu_back_vm the worker gets (uapi/linux/vgpu_back.h): the backend
+ * keeps no other copy. These are its xenstore keys, in this order.
+ */
 enum vgpu_back_cfg_key {
 	VGPU_BACK_CFG_POOL,
 	VGPU_BACK_CFG_PRIORITY,
@@ -72,7 +63,7 @@ enum vgpu_back_cfg_key {
 
 const char *vgpu_back_cfg_name(unsigned int key);
 int vgpu_back_cfg_lookup(const char *name);
-int vgpu_back_cfg_set(struct vgpu_back_config *cfg, unsigned int key,
+int vgpu_back_cfg_set(struct vgpu_back_vm *vm, unsigned int key,
 		      const char *val, const char **reason);
 
 unsigned int vgpu_back_queue_limit(u32 max_queued, unsigned int dflt,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vgpu-back: the xenbus driver for device type "vgpu" and the ring.
+ * vgpu-back: the xenbus driver for device type "vgpu": the glue between
+ * xenstore and the ring's request path (vgpu_back_ring.c).
  *
  * State machine (see include/vgpu/vgpuif.h), all under dev->state_mutex:
  *   probe: read pool/priority/vm-id/limits; if the required keys are good,
@@ -9,297 +10,24 @@
  *   frontend Initialised/Connected while InitWait (or Closed): map the ring,
  *     bind the event channel (lateeoi), tell the worker -> Connected.
  *   frontend Closing/Closed: end the device's requests, unbind, unmap
- *     -> Closed; frontend Initialising after that -> InitWait again.
- *   impossible ring indices: stop consuming at once; close_work then
- *     disconnects -> Closing.
+ *     -> the same state; frontend Initialising after that -> InitWait again.
+ *   impossible ring indices: ring_work stops consuming at once and queues
+ *     close_work, which disconnects -> Closing.
  *
- * The ring is consumed by dev->ring_work on vb.wq, never in the interrupt
- * handler, which only marks an EOI as owed and queues the work. The EOI
- * (xen_irq_lateeoi) is sent only once the ring is drained, so a guest that
- * keeps notifying cannot storm Dom0 (XSA-332).
+ * The configuration keys fill dev->vm, which the worker gets as it is.
  */
 #define pr_fmt(fmt) "vgpu-back: " fmt
 
-#include <linux/debugfs.h>
 #include <linux/errno.h>
-#include <linux/interrupt.h>
 #include <linux/kernel.h>
-#include <linux/minmax.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include <xen/events.h>
-#include <xen/grant_table.h>
 #include <xen/xenbus.h>
 
 #include <vgpu/xen_compat.h>
 
 #include "vgpu_back.h"
-#include "vgpu_ring_check.h"
-
-/* Requests (or ring checks) one run of ring_work handles before yielding. */
-#define VGPU_BACK_BUDGET	64
-
-enum vgpu_back_consumed {
-	VB_DRAINED,	/* nothing left on the ring */
-	VB_STALLED,	/* back-pressure: the worker must read first */
-	VB_YIELD,	/* budget used up; run again */
-	VB_BROKEN,	/* impossible indices */
-};
-
-static_assert(VGPUIF_RING_SIZE == 32);
-static_assert(sizeof(struct vgpuif_response) == 32);
-static_assert(VGPU_BACK_DIR_FROM_GUEST == VGPU_BACK_COPY_FROM_GUEST);
-static_assert(VGPU_BACK_DIR_TO_GUEST == VGPU_BACK_COPY_TO_GUEST);
-
-/* Queue the ring work, unless the ring is gone. */
-void vgpu_back_kick(struct vgpu_back_device *dev)
-{
-	spin_lock(&dev->ring_lock);
-	if (dev->live)
-		queue_work(vb.wq, &dev->ring_work);
-	spin_unlock(&dev->ring_lock);
-}
-
-/* Push every response that is next in ring order. ring_lock held. */
-static void vgpu_back_flush_locked(struct vgpu_back_device *dev)
-{
-	struct vgpuif_back_ring *ring = &dev->ring;
-	unsigned int pushed = 0;
-	int notify;
-
-	for (;;) {
-		struct vgpu_back_slot *slot =
-			&dev->slots[ring->rsp_prod_pvt % VGPUIF_RING_SIZE];
-
-		if (!slot->done)
-			break;
-		*RING_GET_RESPONSE(ring, ring->rsp_prod_pvt) = slot->rsp;
-		slot->done = false;
-		ring->rsp_prod_pvt++;
-		pushed++;
-	}
-	if (!pushed)
-		return;
-	vgpu_back_stat_add(dev, VB_STAT_RESPONSES, pushed);
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(ring, notify);
-	if (notify)
-		notify_remote_via_irq(dev->irq);
-}
-
-/**
- * vgpu_back_finish() - answer the request consumed at ring index @idx
- * @dev: its device
- * @conn_gen: dev->conn_gen when it was consumed
- * @idx: its ring index
- * @id: the guest's tag
- * @operation: the guest's operation
- * @status: VGPUIF_RSP_*
- * @ret: two results, or NULL for none
- *
- * Responses go on the ring in the order the requests were consumed, so a
- * request the backend answers at once (INVALID, NO_WORKER) never overtakes
- * an earlier one of the same device. If the device disconnected since
- * (another @conn_gen), the response is dropped.
- */
-void vgpu_back_finish(struct vgpu_back_device *dev, u32 conn_gen,
-		      RING_IDX idx, u64 id, u8 operation, s32 status,
-		      const u64 *ret)
-{
-	struct vgpu_back_slot *slot;
-
-	if (status != VGPUIF_RSP_OKAY)
-		vgpu_back_stat_inc(dev, VB_STAT_ERRORS);
-	if (status == VGPUIF_RSP_NO_WORKER)
-		vgpu_back_stat_inc(dev, VB_STAT_NO_WORKER);
-
-	spin_lock(&dev->ring_lock);
-	if (!dev->live || dev->conn_gen != conn_gen) {
-		spin_unlock(&dev->ring_lock);
-		vgpu_back_stat_inc(dev, VB_STAT_DROPPED);
-		return;
-	}
-	slot = &dev->slots[idx % VGPUIF_RING_SIZE];
-	memset(&slot->rsp, 0, sizeof(slot->rsp));
-	slot->rsp.id = id;
-	slot->rsp.status = status;
-	slot->rsp.operation = operation;
-	if (ret) {
-		slot->rsp.ret[0] = ret[0];
-		slot->rsp.ret[1] = ret[1];
-	}
-	slot->done = true;
-	vgpu_back_flush_locked(dev);
-	spin_unlock(&dev->ring_lock);
-}
-
-/* Act on one request, already copied off the ring and consumed. */
-static void vgpu_back_dispatch(struct vgpu_back_device *dev,
-			       const struct vgpuif_request *req, RING_IDX idx)
-{
-	struct vgpu_back_req_info info;
-	struct vgpu_back_request *r;
-	u32 gen = dev->conn_gen;
-	const char *reason;
-	int err;
-
-	vgpu_back_stat_inc(dev, VB_STAT_REQUESTS);
-	if (vgpu_back_validate_request(req, &info, &reason) !=
-	    VGPUIF_RSP_OKAY)
-		goto invalid;
-
-	if (!READ_ONCE(vb.worker_open))
-		goto no_worker;
-
-	r = vgpu_back_request_alloc(dev, req, &info, &reason);
-	if (IS_ERR(r)) {
-		if (PTR_ERR(r) != -ENOMEM)
-			goto invalid;
-		vgpu_back_finish(dev, gen, idx, req->id, req->operation,
-				 VGPUIF_RSP_NO_MEMORY, NULL);
-		return;
-	}
-	r->conn_gen = gen;
-	r->ring_idx = idx;
-	err = vgpu_back_submit(r);
-	if (!err)
-		return;
-	vgpu_back_request_put(r);
-	if (err == -ENOMEM) {
-		vgpu_back_finish(dev, gen, idx, req->id, req->operation,
-				 VGPUIF_RSP_NO_MEMORY, NULL);
-		return;
-	}
-
-no_worker:
-	vgpu_back_finish(dev, gen, idx, req->id, req->operation,
-			 VGPUIF_RSP_NO_WORKER, NULL);
-	return;
-
-invalid:
-	vgpu_back_stat_inc(dev, VB_STAT_INVALID);
-	pr_warn_ratelimited("dom%u/%u: invalid request (id %llu, op %u): %s\n",
-			    dev->domid, dev->devid, req->id, req->operation,
-			    reason);
-	vgpu_back_finish(dev, gen, idx, req->id, req->operation,
-			 VGPUIF_RSP_INVALID, NULL);
-}
-
-/*
- * Consume what the guest produced. Reads req_prod once per pass, checks the
- * indices against what the backend knows, and copies each request before
- * looking at it.
- */
-static enum vgpu_back_consumed vgpu_back_consume(struct vgpu_back_device *dev)
-{
-	struct vgpuif_back_ring *ring = &dev->ring;
-	unsigned int budget = VGPU_BACK_BUDGET;
-
-	for (;;) {
-		RING_IDX rp, rsp;
-		unsigned int avail;
-		int more;
-
-		if (!budget--)
-			return VB_YIELD;
-
-		rp = READ_ONCE(ring->sring->req_prod);
-		rmb(); /* Ensure we see queued requests up to 'rp'. */
-
-		/*
-		 * Snapshot rsp_prod_pvt after req_prod: the guest produced up
-		 * to rp against responses it had seen by then, and
-		 * rsp_prod_pvt never goes back.
-		 */
-		spin_lock(&dev->ring_lock);
-		rsp = ring->rsp_prod_pvt;
-		spin_unlock(&dev->ring_lock);
-
-		if (vgpu_ring_check_indices(rp, ring->req_cons, rsp,
-					    RING_SIZE(ring), &avail)) {
-			pr_warn_ratelimited("dom%u/%u: impossible ring indices (req_prod %u, req_cons %u, rsp_prod %u); disconnecting\n",
-					    dev->domid, dev->devid, rp,
-					    ring->req_cons, rsp);
-			return VB_BROKEN;
-		}
-
-		if (!avail) {
-			spin_lock(&dev->ring_lock);
-			RING_FINAL_CHECK_FOR_REQUESTS(ring, more);
-			spin_unlock(&dev->ring_lock);
-			if (more)
-				continue;
-			return VB_DRAINED;
-		}
-
-		while (avail--) {
-			struct vgpuif_request req;
-			RING_IDX idx;
-
-			if (!vgpu_back_may_queue(dev))
-				return VB_STALLED;
-
-			idx = ring->req_cons;
-			RING_COPY_REQUEST(ring, idx, &req);
-			ring->req_cons = idx + 1;
-			/* Only the private copy is looked at from here on. */
-			barrier();
-
-			dev->eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS;
-			vgpu_back_dispatch(dev, &req, idx);
-
-			if (!budget--)
-				return VB_YIELD;
-		}
-	}
-}
-
-static void vgpu_back_ring_work(struct work_struct *work)
-{
-	struct vgpu_back_device *dev =
-		container_of(work, struct vgpu_back_device, ring_work);
-	bool live;
-
-	if (test_and_clear_bit(VB_EOI_PENDING, &dev->work_flags))
-		dev->eoi_owed = true;
-
-	spin_lock(&dev->ring_lock);
-	live = dev->live;
-	spin_unlock(&dev->ring_lock);
-	/* A broken ring keeps its event channel masked until disconnect. */
-	if (!live || dev->broken)
-		return;
-
-	switch (vgpu_back_consume(dev)) {
-	case VB_DRAINED:
-		if (dev->eoi_owed) {
-			dev->eoi_owed = false;
-			xen_irq_lateeoi(dev->irq, dev->eoi_flags);
-			dev->eoi_flags = XEN_EOI_FLAG_SPURIOUS;
-		}
-		break;
-	case VB_STALLED:
-		/* vgpu_back_take_event() kicks us once the worker reads. */
-		break;
-	case VB_YIELD:
-		vgpu_back_kick(dev);
-		break;
-	case VB_BROKEN:
-		dev->broken = true;
-		vgpu_back_stat_inc(dev, VB_STAT_RING_ERRORS);
-		schedule_work(&dev->close_work);
-		break;
-	}
-}
-
-static irqreturn_t vgpu_back_interrupt(int irq, void *data)
-{
-	struct vgpu_back_device *dev = data;
-
-	set_bit(VB_EOI_PENDING, &dev->work_flags);
-	queue_work(vb.wq, &dev->ring_work);
-	return IRQ_HANDLED;
-}
 
 /* xenbus_read() that refuses values with a NUL inside. */
 static char *vgpu_back_xs_read(const char *dir, const char *node)
@@ -353,22 +81,11 @@ static void vgpu_back_disconnect(struct vgpu_back_device *dev)
 	if (!dev->mapped)
 		return;
 
-	spin_lock(&dev->ring_lock);
-	dev->live = false;
-	spin_unlock(&dev->ring_lock);
-	/* No interrupt, no ring work and no response touch the ring now. */
-	unbind_from_irqhandler(dev->irq, dev);
-	cancel_work_sync(&dev->ring_work);
-	clear_bit(VB_EOI_PENDING, &dev->work_flags);
-	dev->eoi_owed = false;
-
-	vgpu_back_dev_disconnected(dev);
+	vgpu_back_ring_stop(dev);
+	vgpu_back_req_ring_down(dev);
 
 	xenbus_unmap_ring_vfree(dev->xbdev, dev->ring_area);
-	spin_lock(&dev->ring_lock);
-	dev->ring.sring = NULL;
-	dev->irq = 0;
-	spin_unlock(&dev->ring_lock);
+	vgpu_back_ring_detach(dev);
 	dev->ring_area = NULL;
 	dev->mapped = false;
 	vgpu_back_stat_inc(dev, VB_STAT_DISCONNECTS);
@@ -380,7 +97,6 @@ static void vgpu_back_disconnect(struct vgpu_back_device *dev)
 static int vgpu_back_connect(struct vgpu_back_device *dev)
 {
 	struct xenbus_device *xbdev = dev->xbdev;
-	struct vgpuif_sring *sring;
 	u32 version, ring_ref, evtchn;
 	grant_ref_t gref;
 	void *area;
@@ -414,29 +130,8 @@ static int vgpu_back_connect(struct vgpu_back_device *dev)
 		return vgpu_back_connect_failed(dev, err,
 						"cannot map ring-ref");
 
-	/*
-	 * Attach at the frontend's response index, as blkback does; a ring
-	 * with impossible indices is caught by the first consume.
-	 */
-	sring = area;
-	spin_lock(&dev->ring_lock);
-	BACK_RING_INIT(&dev->ring, sring, VGPUIF_PAGE_SIZE);
-	dev->ring.rsp_prod_pvt = READ_ONCE(sring->rsp_prod);
-	dev->ring.req_cons = dev->ring.rsp_prod_pvt;
-	memset(dev->slots, 0, sizeof(dev->slots));
-	dev->conn_gen++;
-	spin_unlock(&dev->ring_lock);
-	dev->broken = false;
-	dev->eoi_owed = false;
-	dev->eoi_flags = XEN_EOI_FLAG_SPURIOUS;
-	clear_bit(VB_EOI_PENDING, &dev->work_flags);
-
-	/*
-	 * The handler may run before dev->live is set: the work it queues
-	 * then returns early but keeps the owed EOI for the run queued below.
-	 */
-	irq = vgpu_bind_lateeoi(xbdev, evtchn, vgpu_back_interrupt, 0,
-				dev->irq_name, dev);
+	vgpu_back_ring_attach(dev, area);
+	irq = vgpu_back_ring_bind(dev, evtchn);
 	if (irq < 0) {
 		xenbus_unmap_ring_vfree(xbdev, area);
 		return vgpu_back_connect_failed(dev, irq,
@@ -445,13 +140,8 @@ static int vgpu_back_connect(struct vgpu_back_device *dev)
 	dev->ring_area = area;
 	dev->mapped = true;
 
-	vgpu_back_dev_connected(dev);
-
-	spin_lock(&dev->ring_lock);
-	dev->irq = irq;
-	dev->live = true;
-	queue_work(vb.wq, &dev->ring_work);
-	spin_unlock(&dev->ring_lock);
+	vgpu_back_req_ring_up(dev);
+	vgpu_back_ring_start(dev, irq);
 
 	vgpu_back_stat_inc(dev, VB_STAT_CONNECTS);
 	/* Ratelimited: a guest can disconnect and connect again at will. */
@@ -465,15 +155,15 @@ static int vgpu_back_connect(struct vgpu_back_device *dev)
 }
 
 /*
- * Read one configuration key into dev->cfg, keeping the last good value if
- * the new one is missing or bad. Returns true if dev->cfg changed.
+ * Read one configuration key into dev->vm, keeping the last good value if
+ * the new one is missing or bad. Returns true if dev->vm changed.
  * state_mutex held.
  */
 static bool vgpu_back_read_cfg_key(struct vgpu_back_device *dev,
 				   unsigned int key)
 {
 	const char *name = vgpu_back_cfg_name(key);
-	struct vgpu_back_config cfg = dev->cfg;
+	struct vgpu_back_vm vm = dev->vm;
 	const char *reason;
 	bool changed;
 	char *val;
@@ -485,7 +175,7 @@ static bool vgpu_back_read_cfg_key(struct vgpu_back_device *dev,
 			dev->domid, dev->devid, name, PTR_ERR(val));
 		return false;
 	}
-	err = vgpu_back_cfg_set(&cfg, key, IS_ERR(val) ? NULL : val, &reason);
+	err = vgpu_back_cfg_set(&vm, key, IS_ERR(val) ? NULL : val, &reason);
 	if (err == -ENOENT) {
 		if (dev->cfg_have & BIT(key))
 			pr_warn("dom%u/%u: %s was removed; keeping the last good value\n",
@@ -504,12 +194,12 @@ static bool vgpu_back_read_cfg_key(struct vgpu_back_device *dev,
 		goto out;
 	}
 
-	changed = memcmp(&cfg, &dev->cfg, sizeof(cfg)) ||
+	changed = memcmp(&vm, &dev->vm, sizeof(vm)) ||
 		  !(dev->cfg_have & BIT(key));
 	if (changed) {
-		mutex_lock(&vb.lock);
-		dev->cfg = cfg;
-		mutex_unlock(&vb.lock);
+		mutex_lock(&dev->host->lock);
+		dev->vm = vm;
+		mutex_unlock(&dev->host->lock);
 	}
 	dev->cfg_have |= BIT(key);
 	if (!IS_ERR(val))
@@ -675,7 +365,7 @@ static void vgpu_back_cfg_changed(struct xenbus_watch *watch,
 
 	pr_info("dom%u/%u: %s changed: pool %c, priority %u, vm-id %u\n",
 		dev->domid, dev->devid, vgpu_back_cfg_name(key),
-		'A' + dev->cfg.pool, dev->cfg.priority, dev->cfg.vm_id);
+		'A' + dev->vm.pool, dev->vm.priority, dev->vm.vm_id);
 
 	if (xbdev->state == XenbusStateInitialising) {
 		enum xenbus_state fe;
@@ -686,7 +376,7 @@ static void vgpu_back_cfg_changed(struct xenbus_watch *watch,
 		if (fe == XenbusStateInitialised || fe == XenbusStateConnected)
 			vgpu_back_frontend_state(dev, fe);
 	} else if (dev->mapped) {
-		vgpu_back_dev_config_changed(dev);
+		vgpu_back_req_config_changed(dev);
 	}
 out:
 	mutex_unlock(&dev->state_mutex);
@@ -694,6 +384,7 @@ out:
 
 static void vgpu_back_teardown(struct vgpu_back_device *dev)
 {
+	struct vgpu_back_host *host = dev->host;
 	struct xenbus_device *xbdev = dev->xbdev;
 
 	if (dev->watching) {
@@ -709,13 +400,12 @@ static void vgpu_back_teardown(struct vgpu_back_device *dev)
 	mutex_unlock(&dev->state_mutex);
 	cancel_work_sync(&dev->close_work);
 
-	debugfs_remove(dev->dbg);
-	dev->dbg = NULL;
+	vgpu_back_debugfs_remove_device(dev);
 
-	mutex_lock(&vb.lock);
+	mutex_lock(&host->lock);
 	list_del_init(&dev->node);
-	vb.nr_devices--;
-	mutex_unlock(&vb.lock);
+	host->nr_devices--;
+	mutex_unlock(&host->lock);
 
 	dev_set_drvdata(&xbdev->dev, NULL);
 	dev->xbdev = NULL;
@@ -723,17 +413,12 @@ static void vgpu_back_teardown(struct vgpu_back_device *dev)
 	vgpu_back_dev_put(dev);
 }
 
-static void vgpu_back_qev_init(struct vgpu_back_qev *ev,
-			       struct vgpu_back_device *dev, u32 type)
-{
-	INIT_LIST_HEAD(&ev->node);
-	ev->type = type;
-	ev->dev = dev;
-}
-
 static int vgpu_back_probe(struct xenbus_device *xbdev,
 			   const struct xenbus_device_id *id)
 {
+	struct vgpu_back_host *host =
+		container_of(to_xenbus_driver(xbdev->dev.driver),
+			     struct vgpu_back_host, xenbus_driver);
 	struct vgpu_back_device *dev;
 	const char *p;
 	unsigned int key;
@@ -753,26 +438,28 @@ static int vgpu_back_probe(struct xenbus_device *xbdev,
 		return -ENOMEM;
 	}
 	kref_init(&dev->kref);
+	dev->host = host;
 	dev->xbdev = xbdev;
 	dev->domid = xbdev->otherend_id;
 	dev->devid = devid;
+	dev->vm.domid = dev->domid;
+	dev->vm.devid = dev->devid;
 	mutex_init(&dev->state_mutex);
-	spin_lock_init(&dev->ring_lock);
+	vgpu_back_ring_init(dev);
 	INIT_LIST_HEAD(&dev->node);
 	INIT_LIST_HEAD(&dev->reqs);
 	vgpu_back_qev_init(&dev->ev_connect, dev, VGPU_BACK_EV_CONNECT);
 	vgpu_back_qev_init(&dev->ev_disconnect, dev, VGPU_BACK_EV_DISCONNECT);
 	vgpu_back_qev_init(&dev->ev_config, dev, VGPU_BACK_EV_CONFIG);
-	INIT_WORK(&dev->ring_work, vgpu_back_ring_work);
 	INIT_WORK(&dev->close_work, vgpu_back_close_work);
 	snprintf(dev->irq_name, sizeof(dev->irq_name), "vgpu-back-%u-%u",
 		 dev->domid, dev->devid);
 	dev_set_drvdata(&xbdev->dev, dev);
 
-	mutex_lock(&vb.lock);
-	list_add_tail(&dev->node, &vb.devices);
-	vb.nr_devices++;
-	mutex_unlock(&vb.lock);
+	mutex_lock(&host->lock);
+	list_add_tail(&dev->node, &host->devices);
+	host->nr_devices++;
+	mutex_unlock(&host->lock);
 	vgpu_back_debugfs_add_device(dev);
 
 	mutex_lock(&dev->state_mutex);
@@ -791,8 +478,8 @@ static int vgpu_back_probe(struct xenbus_device *xbdev,
 
 	if (vgpu_back_cfg_complete(dev))
 		pr_info("dom%u/%u: probed: pool %c, priority %u, vm-id %u\n",
-			dev->domid, dev->devid, 'A' + dev->cfg.pool,
-			dev->cfg.priority, dev->cfg.vm_id);
+			dev->domid, dev->devid, 'A' + dev->vm.pool,
+			dev->vm.priority, dev->vm.vm_id);
 	return 0;
 
 fail:
@@ -815,19 +502,19 @@ static const struct xenbus_device_id vgpu_back_ids[] = {
 	{ "" }
 };
 
-static struct xenbus_driver vgpu_back_driver = {
-	.ids = vgpu_back_ids,
-	.probe = vgpu_back_probe,
-	.remove = vgpu_back_remove,
-	.otherend_changed = vgpu_back_frontend_changed,
-};
-
-int vgpu_back_xenbus_init(void)
+/* Probe finds @host again through the driver it registered. */
+int vgpu_back_xenbus_init(struct vgpu_back_host *host)
 {
-	return xenbus_register_backend(&vgpu_back_driver);
+	struct xenbus_driver *drv = &host->xenbus_driver;
+
+	drv->ids = vgpu_back_ids;
+	drv->probe = vgpu_back_probe;
+	drv->remove = vgpu_back_remove;
+	drv->otherend_changed = vgpu_back_frontend_changed;
+	return xenbus_register_backend(drv);
 }
 
-void vgpu_back_xenbus_exit(void)
+void vgpu_back_xenbus_exit(struct vgpu_back_host *host)
 {
-	xenbus_unregister_driver(&vgpu_back_driver);
+	xenbus_unregister_driver(&host->xenbus_driver);
 }

@@ -853,7 +853,7 @@ static void cfg_keys(struct kunit *test)
 
 static void cfg_set_values(struct kunit *test)
 {
-	struct vgpu_back_config cfg, before;
+	struct vgpu_back_vm cfg, before;
 	const char *reason;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -918,7 +918,7 @@ static void cfg_set_values(struct kunit *test)
 
 static void cfg_set_missing(struct kunit *test)
 {
-	struct vgpu_back_config cfg, before;
+	struct vgpu_back_vm cfg, before;
 	const char *reason;
 	unsigned int key;
 
@@ -955,6 +955,10 @@ static void cfg_set_missing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cfg.vm_id, before.vm_id);
 	KUNIT_EXPECT_EQ(test, cfg.pool, before.pool);
 	KUNIT_EXPECT_EQ(test, cfg.priority, before.priority);
+	/* The worker's fields that are not xenstore keys stay the caller's. */
+	KUNIT_EXPECT_EQ(test, cfg.domid, before.domid);
+	KUNIT_EXPECT_EQ(test, cfg.devid, before.devid);
+	KUNIT_EXPECT_EQ(test, cfg.reserved0, before.reserved0);
 }
 
 static void queue_limit(struct kunit *test)
@@ -1000,7 +1004,7 @@ static void cfg_live_sequence(struct kunit *test)
 		{ VGPU_BACK_CFG_POOL, NULL, -ENOENT, 1, VGPUIF_PRIO_MEDIUM },
 		{ VGPU_BACK_CFG_POOL, "A", 0, 0, VGPUIF_PRIO_MEDIUM },
 	};
-	struct vgpu_back_config cfg = { .vm_id = 7 };
+	struct vgpu_back_vm cfg = { .vm_id = 7 };
 	const char *reason;
 	unsigned int i;
 
