@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "parse.h"
+#include "lib/parse.h"
 
 void config_defaults(struct worker_config *cfg)
 {

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "log.h"
-#include "sched.h"
+#include "sched/sched.h"
 
 #define CONFIG_PATH_MAX		256
 #define CONFIG_FILE_MAX		(64 * 1024)

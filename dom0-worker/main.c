@@ -15,12 +15,12 @@
 #include <string.h>
 
 #include "config.h"
-#include "ctlsock.h"
-#include "exec.h"
-#include "exec_cuda.h"
+#include "loop/ctlsock.h"
+#include "exec/exec.h"
+#include "exec/cuda/exec_cuda.h"
 #include "log.h"
-#include "transport.h"
-#include "worker.h"
+#include "transport/transport.h"
+#include "loop/worker.h"
 
 #define EXIT_USAGE	2
 

@@ -3,7 +3,7 @@
  * The CUDA executor, worker side (Documentation/cuda-executor.md).
  *
  * Each VM device gets an executor process of its own (vgpu-cuda-exec, built
- * from cuda-exec/ where cuda.h exists) with its own CUDA context: a sticky
+ * from cx_child.c and cx_dev_cuda.c where cuda.h exists) with its own CUDA context: a sticky
  * CUDA error or a crash ends that process only, and the worker starts a
  * fresh one. This file holds no CUDA: it starts, feeds and supervises those
  * processes (exec_cuda_ipc.h), so the worker builds and runs on hosts
@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#include "exec.h"
+#include "exec/exec.h"
 
 struct exec_cuda_params {
 	/* The executor program; "" or NULL: vgpu-cuda-exec beside the worker. */

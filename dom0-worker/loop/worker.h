@@ -44,10 +44,10 @@
 #include <stdio.h>
 
 #include "config.h"
-#include "exec.h"
+#include "exec/exec.h"
 #include "orderlog.h"
-#include "sched.h"
-#include "transport.h"
+#include "sched/sched.h"
+#include "transport/transport.h"
 #include "vmtable.h"
 
 /* Longest a finished request's completion waits for batch company. */

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "exec.h"
+#include "exec/exec.h"
 #include "log.h"
 #include "orderlog.h"
 #include "vmtable.h"

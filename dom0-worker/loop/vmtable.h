@@ -9,10 +9,10 @@
 
 #include <stdint.h>
 
-#include "exec.h"
-#include "limits.h"
-#include "metrics.h"
-#include "sched.h"
+#include "exec/exec.h"
+#include "sched/limits.h"
+#include "sched/metrics.h"
+#include "sched/sched.h"
 
 #define VMTABLE_BUCKETS		64
 
