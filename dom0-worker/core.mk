@@ -4,14 +4,16 @@
 # and the GPU tests and benchmarks link these, so a new file is listed
 # here once. Paths are from the repository root: a makefile that includes
 # this file puts its own way to the root in front of them.
+#
 # The executors alone (exec/), for what links them without the loop.
 WORKER_EXEC_SRCS := $(addprefix dom0-worker/exec/, exec.c exec_cpu.c \
 	cuda/exec_cuda.c cuda/exec_cuda_proc.c cuda/exec_cuda_req.c \
 	cuda/exec_cuda_copy.c)
 WORKER_CORE_SRCS := $(addprefix dom0-worker/, \
-	loop/worker.c loop/worker_report.c loop/ctlsock.c loop/vmtable.c \
-	loop/orderlog.c sched/sched.c sched/limits.c sched/metrics.c \
-	config.c log.c) $(WORKER_EXEC_SRCS) lib/parse.c lib/percentile.c
+	loop/worker.c loop/worker_events.c loop/worker_report.c \
+	loop/ctlsock.c loop/vmtable.c \
+	loop/orderlog.c sched/sched.c sched/dispatch.c sched/limits.c \
+	sched/metrics.c config.c log.c) $(WORKER_EXEC_SRCS) lib/parse.c lib/percentile.c
 # Where the worker's sources find their headers, from the repository
 # root: dom0-worker/ ("sched/sched.h"), the root ("lib/parse.h") and
 # include/ ("vgpu/vgpuif.h").

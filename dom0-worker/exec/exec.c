@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* Executor plumbing shared by every kind: choice, validation, op delay. */
+/* Executor plumbing shared by every kind: choice, the check, op delay. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,25 +16,6 @@ static const struct exec_ops *const exec_kinds[] = {
 	&exec_cuda_ops,
 	&exec_cpu_ops,
 };
-
-static const char *const op_names[VGPUIF_NR_OPS] = {
-	[VGPUIF_OP_NOP] = "nop",
-	[VGPUIF_OP_GET_INFO] = "get_info",
-	[VGPUIF_OP_MEM_ALLOC] = "mem_alloc",
-	[VGPUIF_OP_MEM_FREE] = "mem_free",
-	[VGPUIF_OP_MEM_WRITE] = "mem_write",
-	[VGPUIF_OP_MEM_READ] = "mem_read",
-	[VGPUIF_OP_MODULE_LOAD] = "module_load",
-	[VGPUIF_OP_MODULE_UNLOAD] = "module_unload",
-	[VGPUIF_OP_LAUNCH] = "launch",
-	[VGPUIF_OP_SYNC] = "sync",
-	[VGPUIF_OP_VECTOR_ADD] = "vector_add",
-};
-
-const char *exec_op_name(uint8_t op)
-{
-	return op < VGPUIF_NR_OPS ? op_names[op] : "?";
-}
 
 static int try_create(struct executor *ex, const struct exec_ops *ops,
 		      const struct exec_params *p)
@@ -77,102 +59,6 @@ void exec_destroy(struct executor *ex)
 	ex->ops = NULL;
 }
 
-static int launch_valid(const struct vgpu_back_req *req)
-{
-	const struct vgpuif_launch_args *l = &req->u.launch;
-	uint64_t threads = 1;
-
-	if (l->name_len < 1 || l->name_len > VGPUIF_MAX_FUNC_NAME ||
-	    l->params_len > VGPUIF_MAX_PARAMS)
-		return 0;
-	if (req->data_len != VGPUIF_ALIGN8((uint32_t)l->name_len) + l->params_len)
-		return 0;
-	for (int i = 0; i < 3; i++) {
-		if (l->grid[i] < 1 || l->grid[i] > VGPUIF_MAX_GRID_DIM)
-			return 0;
-		if (l->block[i] < 1 || l->block[i] > VGPUIF_MAX_BLOCK_DIM)
-			return 0;
-		threads *= l->block[i];
-	}
-	return threads <= VGPUIF_MAX_BLOCK_DIM;
-}
-
-/*
- * Bytes of the argument union an operation uses; every other byte must be
- * zero (vgpuif.h), so a later version can give it a meaning.
- */
-static uint32_t args_used(uint8_t op)
-{
-	switch (op) {
-	case VGPUIF_OP_MEM_ALLOC:	/* size at 8..15, dptr must be 0 */
-		return 16;
-	case VGPUIF_OP_MEM_FREE:
-	case VGPUIF_OP_MEM_WRITE:
-	case VGPUIF_OP_MEM_READ:
-	case VGPUIF_OP_MODULE_UNLOAD:
-		return 8;
-	case VGPUIF_OP_LAUNCH:
-		return sizeof(struct vgpuif_launch_args);
-	case VGPUIF_OP_VECTOR_ADD:	/* n; _pad is checked with n */
-		return sizeof(struct vgpuif_vector_add_args);
-	default:
-		return 0;
-	}
-}
-
-static int unused_args_zero(const struct vgpu_back_req *req)
-{
-	union vgpuif_request_args u = req->u;
-
-	if (req->operation == VGPUIF_OP_MEM_ALLOC && u.mem.dptr)
-		return 0;
-	for (size_t i = args_used(req->operation); i < sizeof(u.raw); i++)
-		if (u.raw[i])
-			return 0;
-	return 1;
-}
-
-int32_t exec_validate(const struct vgpu_back_req *req)
-{
-	uint32_t len = req->data_len;
-	int ok;
-
-	if (len > VGPUIF_MAX_DATA_LEN || !unused_args_zero(req))
-		return VGPUIF_RSP_INVALID;
-	switch (req->operation) {
-	case VGPUIF_OP_NOP:
-	case VGPUIF_OP_MEM_FREE:
-	case VGPUIF_OP_MODULE_UNLOAD:
-	case VGPUIF_OP_SYNC:
-		ok = len == 0;
-		break;
-	case VGPUIF_OP_GET_INFO:
-		ok = len >= sizeof(struct vgpuif_info);
-		break;
-	case VGPUIF_OP_MEM_ALLOC:
-		ok = len == 0 && req->u.mem.size >= 1 &&
-		     req->u.mem.size <= VGPUIF_MAX_ALLOC;
-		break;
-	case VGPUIF_OP_MEM_WRITE:
-	case VGPUIF_OP_MEM_READ:
-	case VGPUIF_OP_MODULE_LOAD:
-		ok = len >= 1;
-		break;
-	case VGPUIF_OP_LAUNCH:
-		ok = launch_valid(req);
-		break;
-	case VGPUIF_OP_VECTOR_ADD:
-		ok = req->u.vector_add.n >= 1 &&
-		     req->u.vector_add.n <= VGPUIF_VECTOR_ADD_MAX &&
-		     req->u.vector_add._pad == 0 &&
-		     len == 12u * req->u.vector_add.n;
-		break;
-	default:
-		ok = 0;
-	}
-	return ok ? VGPUIF_RSP_OKAY : VGPUIF_RSP_INVALID;
-}
-
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -192,17 +78,65 @@ static void sleep_until(uint64_t deadline_ns)
 		;
 }
 
+int exec_submit(struct executor *ex, struct exec_vm *vm,
+		const struct vgpu_back_req *req, const struct exec_data *data,
+		void *tag, struct exec_result *res)
+{
+	/* Only where every request ends here: timing then shows nothing. */
+	int delay = ex->params.op_delay_ms && !ex->ops->reap;
+	uint64_t start = delay ? mono_ns() : 0;
+	const char *reason;
+	int at_once = 1;
+
+	*res = (struct exec_result){
+		.status = vgpuif_check_op(req->operation, req->data_len,
+					  &req->u, &reason),
+	};
+	if (res->status == VGPUIF_RSP_OKAY)
+		at_once = ex->ops->submit(ex, vm, req, data, tag, res);
+	else
+		log_debug("%s request refused: %s",
+			  vgpuif_op_name(req->operation), reason);
+	if (delay)
+		sleep_until(start + ex->params.op_delay_ms * 1000000ull);
+	return at_once;
+}
+
+struct exec_wait {
+	int done;
+	struct exec_result *res;
+};
+
+/* The signature is exec_done_fn's. */
+/* cppcheck-suppress constParameter */
+static void wait_done(void *arg, void *tag, const struct exec_result *res)
+{
+	struct exec_wait *w = arg;
+
+	if (tag == w) {
+		*w->res = *res;
+		w->done = 1;
+	}
+}
+
 void exec_execute(struct executor *ex, struct exec_vm *vm,
 		  const struct vgpu_back_req *req, const struct exec_data *data,
 		  struct exec_result *res)
 {
-	uint64_t start = ex->params.op_delay_ms ? mono_ns() : 0;
+	struct exec_wait w = { .res = res };
 
-	*res = (struct exec_result){ .status = exec_validate(req) };
-	if (res->status == VGPUIF_RSP_OKAY)
-		ex->ops->execute(ex, vm, req, data, res);
-	if (ex->params.op_delay_ms)
-		sleep_until(start + ex->params.op_delay_ms * 1000000ull);
+	if (exec_submit(ex, vm, req, data, &w, res))
+		return;
+	while (!w.done) {
+		struct pollfd pfd = { .fd = ex->ops->pollfd(ex), .events = POLLIN };
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+			log_error("%s executor: poll: %s", ex->ops->name,
+				  strerror(errno));
+			break;
+		}
+		ex->ops->reap(ex, wait_done, &w);
+	}
 }
 
 int exec_copy(const struct exec_data *data, uint32_t direction,

@@ -16,14 +16,16 @@
 
 #define VMTABLE_BUCKETS		64
 
+struct worker_req;
+
 struct vm {
 	struct vm *hnext;
 	struct exec_vm ex;		/* ex.cfg: the settings from the backend */
 	struct sched_vm sched;
 	struct vm_metrics metrics;
 	struct tbucket tb;		/* rate-limit */
-	/* Its requests on an asynchronous executor, oldest first. */
-	void *running, *running_tail;
+	/* Its requests in the executor, oldest first (loop/worker.c). */
+	struct worker_req *running, *running_tail;
 };
 
 struct vmtable {

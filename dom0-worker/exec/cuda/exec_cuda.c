@@ -81,21 +81,22 @@ static int cuda_submit(struct executor *ex, struct exec_vm *vm,
 	r->tag = tag;
 	r->data = data;
 	r->req = *req;
-	switch (req->operation) {
-	case VGPUIF_OP_MEM_WRITE:
-	case VGPUIF_OP_MODULE_LOAD:
-	case VGPUIF_OP_LAUNCH:
+	switch (vgpuif_op_dirs(req->operation)) {
+	case VGPUIF_DIR_FROM_GUEST:	/* mem_write, module_load, launch */
 		r->in_len = req->data_len;
 		break;
-	case VGPUIF_OP_MEM_READ:
-		r->out_len = req->data_len;
+	case VGPUIF_DIR_TO_GUEST:
+		/* GET_INFO: the worker writes it (exec_cuda_req.c) */
+		if (req->operation != VGPUIF_OP_GET_INFO)
+			r->out_len = req->data_len;
 		break;
-	case VGPUIF_OP_VECTOR_ADD:
+	case VGPUIF_DIR_FROM_GUEST | VGPUIF_DIR_TO_GUEST:
+		/* vector_add: a[n] b[n] in, c[n] out after them */
 		r->in_len = 8u * req->u.vector_add.n;
 		r->out_len = 4u * req->u.vector_add.n;
 		r->out_off = r->in_len;
 		break;
-	default:	/* GET_INFO: the worker writes it */
+	default:	/* no data */
 		break;
 	}
 	r->inl = r->out_off + r->out_len <= cx->inline_size &&
@@ -205,44 +206,6 @@ static int cuda_reap(struct executor *ex, exec_done_fn done, void *arg)
 	cx_reap_corpses(cx);
 	cx_arm_timer(cx);
 	return ndone;
-}
-
-struct sync_wait {
-	void *tag;
-	int done;
-	struct exec_result *res;
-};
-
-/* The signature is exec_done_fn's. */
-/* cppcheck-suppress constParameter */
-static void sync_done(void *arg, void *tag, const struct exec_result *res)
-{
-	struct sync_wait *w = arg;
-
-	if (tag == w->tag) {
-		*w->res = *res;
-		w->done = 1;
-	}
-}
-
-static void cuda_execute(struct executor *ex, struct exec_vm *vm,
-			 const struct vgpu_back_req *req,
-			 const struct exec_data *data, struct exec_result *res)
-{
-	struct cuda_exec *cx = cxe(ex);
-	struct sync_wait w = { .tag = &w, .res = res };
-
-	if (cuda_submit(ex, vm, req, data, &w, res))
-		return;
-	while (!w.done) {
-		struct pollfd pfd = { .fd = cx->epfd, .events = POLLIN };
-
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
-			log_error("cuda executor: poll: %s", strerror(errno));
-			break;
-		}
-		cuda_reap(ex, sync_done, &w);
-	}
 }
 
 static int cuda_pollfd(struct executor *ex)
@@ -563,7 +526,6 @@ const struct exec_ops exec_cuda_ops = {
 	.fini = cuda_fini,
 	.vm_attach = cuda_vm_attach,
 	.vm_detach = cuda_vm_detach,
-	.execute = cuda_execute,
 	.info = cuda_info,
 	.submit = cuda_submit,
 	.pollfd = cuda_pollfd,

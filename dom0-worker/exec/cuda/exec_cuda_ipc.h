@@ -102,7 +102,7 @@
 struct cx_cmd {
 	uint32_t seq;		/* 1, 2, ... */
 	uint32_t flags;		/* CX_CMD_F_* */
-	struct vgpu_back_req req;	/* validated by the worker (exec_validate) */
+	struct vgpu_back_req req;	/* checked by the worker (vgpuif_check_op) */
 	uint64_t mem_quota;	/* the VM's current quota, 0 = none */
 	uint32_t first_ticket;
 	uint32_t n_in;		/* input chunks (tickets) */

@@ -255,7 +255,7 @@ void cx_on_timeout(struct cuda_exec *cx, struct cx_chan *ch)
 	while (r && r->state != RQ_SENT)
 		r = r->next;
 	log_warn("vm %s: %s ran past %u ms: killing executor process %d; its memory and modules are gone",
-		 ch->name, r ? exec_op_name(r->req.operation) : "?",
+		 ch->name, r ? vgpuif_op_name(r->req.operation) : "?",
 		 cx->p.request_timeout_ms, (int)ch->inst->pid);
 	cx->st.timeouts++;
 	cx_end_process(cx, ch, VGPUIF_RSP_TIMEOUT, 0);

@@ -231,7 +231,7 @@ static void on_response(struct cuda_exec *cx, struct cx_chan *ch,
 		if (rsp.status == VGPUIF_RSP_FAULT)
 			cx->st.faults++;
 		log_debug("vm %s: %s: status %d (device error %d)", ch->name,
-			  exec_op_name(r->req.operation), rsp.status, rsp.cu_error);
+			  vgpuif_op_name(r->req.operation), rsp.status, rsp.cu_error);
 	}
 	r->state = RQ_DONE;
 	ch->nsent--;
@@ -239,7 +239,7 @@ static void on_response(struct cuda_exec *cx, struct cx_chan *ch,
 	if (rsp.flags & CX_RSP_F_LOST) {
 		if (!ch->lost_seen)
 			log_warn("vm %s: %s: the GPU context is lost (device error %d); its memory and modules are gone, starting a fresh executor",
-				 ch->name, exec_op_name(r->req.operation),
+				 ch->name, vgpuif_op_name(r->req.operation),
 				 rsp.cu_error);
 		ch->lost_seen = 1;
 	}
