@@ -66,7 +66,7 @@ struct exec_info {
 
 struct executor;
 
-/* How an asynchronous executor reports a finished request (reap op). */
+/* How reap reports a request that finished after submit returned 0. */
 typedef void (*exec_done_fn)(void *arg, void *tag,
 			     const struct exec_result *res);
 

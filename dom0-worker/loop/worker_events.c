@@ -52,7 +52,7 @@ void worker_vm_free(struct worker *w, struct vm *vm)
 static uint32_t vm_max_running(const struct worker *w,
 			       const struct vgpu_back_vm *cfg)
 {
-	return cfg->max_inflight ? cfg->max_inflight : w->cfg.vm_inflight;
+	return cfg->max_inflight ? cfg->max_inflight : w->cfg.vm_max_running;
 }
 
 /* ---- completions ---- */

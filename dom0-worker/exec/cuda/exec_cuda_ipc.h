@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the worker (exec_cuda.c) and a per-VM executor process
+ * What the worker (exec_cuda*.c) and a per-VM executor process
  * (cx_child.c, the program vgpu-cuda-exec) share. No CUDA here: the worker
  * side builds and runs on hosts without cuda.h or libcuda.
  *
