@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <vgpu/vgpuif_ops.h>
+
 #include "exec.h"
 #include "log.h"
 
@@ -16,6 +18,11 @@ static const struct exec_ops *const exec_kinds[] = {
 	&exec_cuda_ops,
 	&exec_cpu_ops,
 };
+
+const char *exec_op_name(uint8_t op)
+{
+	return vgpuif_op_name(op);
+}
 
 static int try_create(struct executor *ex, const struct exec_ops *ops,
 		      const struct exec_params *p)

@@ -22,7 +22,6 @@
 #include <stdint.h>
 
 #include <uapi/linux/vgpu_back.h>
-#include <vgpu/vgpuif_ops.h>
 
 /* Largest piece one copy callback moves; bigger transfers loop. */
 #define EXEC_COPY_CHUNK		(1u << 20)
@@ -160,10 +159,7 @@ void exec_reply_info(struct executor *ex, const struct exec_vm *vm,
  * Lower-case name of an operation ("vector_add"), "?" if unknown. Kept for
  * the unit tests that call it; new code calls vgpuif_op_name().
  */
-static inline const char *exec_op_name(uint8_t op)
-{
-	return vgpuif_op_name(op);
-}
+const char *exec_op_name(uint8_t op);
 
 extern const struct exec_ops exec_cpu_ops;
 extern const struct exec_ops exec_cuda_ops;

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vgpu/vgpuif_ops.h>
+
 #include "exec.h"
 #include "log.h"
 

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <vgpu/vgpuif_ops.h>
+
 #include "ctlsock.h"
 #include "log.h"
 #include "worker.h"
@@ -149,7 +151,7 @@ static void finish(struct worker *w, struct worker_req *rq,
 		log_debug("domid=%u devid=%u id=%llu op=%s: status %d",
 			  vm->ex.cfg.domid, vm->ex.cfg.devid,
 			  (unsigned long long)rq->req.id,
-			  exec_op_name(rq->req.operation), res->status);
+			  vgpuif_op_name(rq->req.operation), res->status);
 	metrics_record(&vm->metrics, res->status, sr->t_start - sr->t_enqueue,
 		       end - sr->t_start);
 	metrics_record(&w->lvl_metrics[rq->level], res->status,

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vgpu/vgpuif_ops.h>
+
 #include "log.h"
 #include "worker.h"
 #include "worker_priv.h"
@@ -323,7 +325,7 @@ static void on_request(struct worker *w, const struct vgpu_back_event *ev)
 	}
 	log_debug("request domid=%u devid=%u id=%llu op=%s len=%u queued",
 		  ev->vm.domid, ev->vm.devid, (unsigned long long)ev->req.id,
-		  exec_op_name(ev->req.operation), ev->req.data_len);
+		  vgpuif_op_name(ev->req.operation), ev->req.data_len);
 }
 
 int worker_handle_event(struct worker *w, const struct vgpu_back_event *ev)

@@ -24,6 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <vgpu/vgpuif_ops.h>
+
 #include "exec_cuda_priv.h"
 #include "log.h"
 

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <vgpu/vgpuif_ops.h>
+
 #include "exec_cuda_priv.h"
 #include "log.h"
 
