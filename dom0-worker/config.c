@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "parse.h"
+#include "lib/parse.h"
 
 void config_defaults(struct worker_config *cfg)
 {
@@ -38,7 +38,7 @@ void config_defaults(struct worker_config *cfg)
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
 		 CONFIG_DEFAULT_CONTROL);
 	cfg->max_running = 0;
-	cfg->vm_inflight = 16;
+	cfg->vm_max_running = 16;
 	cfg->turn_quota = 0;
 	cfg->prio_hold_us = 500;
 	cfg->prio_share = 0;
@@ -81,7 +81,7 @@ static const struct u32_key u32_keys[] = {
 	{ "vm-max-inflight", offsetof(struct worker_config, vm_max_inflight), 0, 1u << 16 },
 	{ "rate-burst", offsetof(struct worker_config, rate_burst), 0, 1u << 24 },
 	{ "max-running", offsetof(struct worker_config, max_running), 0, 1u << 16 },
-	{ "vm-inflight", offsetof(struct worker_config, vm_inflight), 1, 256 },
+	{ "vm-inflight", offsetof(struct worker_config, vm_max_running), 1, 256 },
 	{ "turn-quota", offsetof(struct worker_config, turn_quota), 0, 1u << 16 },
 	{ "prio-hold-us", offsetof(struct worker_config, prio_hold_us), 0, 10000000 },
 	{ "prio-share", offsetof(struct worker_config, prio_share), 0, 1u << 16 },

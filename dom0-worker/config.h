@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "log.h"
-#include "sched.h"
+#include "sched/sched.h"
 
 #define CONFIG_PATH_MAX		256
 #define CONFIG_FILE_MAX		(64 * 1024)
@@ -30,7 +30,12 @@ struct worker_config {
 	uint32_t op_delay_ms;		/* op-delay-ms */
 	uint64_t mem_budget;		/* mem-budget, bytes */
 	uint32_t stats_interval;	/* stats-interval, seconds, 0 = off */
-	uint32_t max_queued;		/* max-queued: per VM, when its own is 0 */
+	/*
+	 * max-queued: accepted (1..65536) and ignored; nothing reads it. The
+	 * backend bounds a VM's queue: its max-queued key, else the module's
+	 * max_queued_per_dev (Documentation/backend.md).
+	 */
+	uint32_t max_queued;
 	uint32_t queue_max;		/* queue-max: all VMs together */
 	uint32_t batch;			/* batch: events per read, completions per write */
 	uint32_t metrics_window;	/* metrics-window: latency samples per VM */
@@ -44,9 +49,12 @@ struct worker_config {
 	uint32_t rate_burst;		/* rate-burst: bucket size, 0 = one second's */
 	char control_socket[CONFIG_PATH_MAX];	/* control-socket, "" = none */
 
-	/* Asynchronous executors (CUDA): how many requests run at once. */
+	/*
+	 * Requests that stay in the executor (CUDA) while they run: how many
+	 * at once (sched/dispatch.h). Not the admission limit vm_max_inflight.
+	 */
 	uint32_t max_running;		/* max-running: all VMs, 0 = no limit */
-	uint32_t vm_inflight;		/* vm-inflight: per VM, when its own is 0 */
+	uint32_t vm_max_running;	/* vm-inflight: per VM, when its max-inflight is 0 */
 	uint32_t turn_quota;		/* turn-quota: one VM on the GPU at a time, 0 = off */
 	uint32_t prio_hold_us;		/* prio-hold-us: a level stays busy this long */
 	uint32_t prio_share;		/* prio-share: running while a higher level is busy */

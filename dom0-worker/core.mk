@@ -1,7 +1,20 @@
 # The worker's sources other than main.c and the transports: the event
-# loop, scheduler, limits, metrics and executors. The worker, the unit
-# tests and the GPU tests and benchmarks link these, so a new file is
-# listed here once.
-WORKER_CORE_SRCS := worker.c worker_report.c ctlsock.c limits.c config.c \
-	parse.c log.c sched.c vmtable.c metrics.c percentile.c orderlog.c \
-	exec.c exec_cpu.c exec_cuda.c
+# loop (loop/), the scheduler and limits (sched/), the executors (exec/)
+# and the helpers shared with the tools (lib/). The worker, the unit tests
+# and the GPU tests and benchmarks link these, so a new file is listed
+# here once. Paths are from the repository root: a makefile that includes
+# this file puts its own way to the root in front of them.
+#
+# The executors alone (exec/), for what links them without the loop.
+WORKER_EXEC_SRCS := $(addprefix dom0-worker/exec/, exec.c exec_cpu.c \
+	cuda/exec_cuda.c cuda/exec_cuda_proc.c cuda/exec_cuda_req.c \
+	cuda/exec_cuda_copy.c)
+WORKER_CORE_SRCS := $(addprefix dom0-worker/, \
+	loop/worker.c loop/worker_events.c loop/worker_report.c \
+	loop/ctlsock.c loop/vmtable.c \
+	loop/orderlog.c sched/sched.c sched/dispatch.c sched/limits.c \
+	sched/metrics.c config.c log.c) $(WORKER_EXEC_SRCS) lib/parse.c lib/percentile.c
+# Where the worker's sources find their headers, from the repository
+# root: dom0-worker/ ("sched/sched.h"), the root ("lib/parse.h") and
+# include/ ("vgpu/vgpuif.h").
+WORKER_INCLUDE_DIRS := dom0-worker . include

@@ -15,12 +15,12 @@
 #include <string.h>
 
 #include "config.h"
-#include "ctlsock.h"
-#include "exec.h"
-#include "exec_cuda.h"
+#include "loop/ctlsock.h"
+#include "exec/exec.h"
+#include "exec/cuda/exec_cuda.h"
 #include "log.h"
-#include "transport.h"
-#include "worker.h"
+#include "transport/transport.h"
+#include "loop/worker.h"
 
 #define EXIT_USAGE	2
 
@@ -76,11 +76,12 @@ static void usage(FILE *f)
 "  -l, --log-level LEVEL    error, warn, info or debug (default info)\n"
 "  -o, --order-log FILE     append one line per completion: seq domid devid\n"
 "                           vm_id pool prio op status\n"
-"      --op-delay-ms N      every op takes at least N ms (tests)\n"
+"      --op-delay-ms N      every op takes at least N ms on the CPU executor\n"
+"                           (tests)\n"
 "      --mem-budget SIZE    memory the CPU executor may allocate (default 1G)\n"
 "      --stats-interval S   print metrics every S seconds (default 0: off)\n"
-"      --max-queued N       requests waiting per VM, when the VM has no\n"
-"                           max-queued of its own (default 64)\n"
+"      --max-queued N       obsolete, accepted and ignored: the backend bounds\n"
+"                           a VM's queue (its max-queued key)\n"
 "      --queue-max N        requests waiting in all (default 4096)\n"
 "      --batch N            events per read, completions per write (default 64)\n"
 "      --metrics-window N   latency samples kept per VM (default 4096)\n"

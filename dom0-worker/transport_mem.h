@@ -21,7 +21,7 @@
 
 #include <stdint.h>
 
-#include "transport.h"
+#include "transport/transport.h"
 
 struct tmem_completion {
 	struct vgpu_back_completion c;

@@ -2,7 +2,7 @@
 # `make lint`: static checks of the sources; exits non-zero if any finding.
 #   kernel C (frontend/ backend/ tests/kunit/ include/): checkpatch.pl
 #     --no-tree from the cached linux-source tree (scripts/kunit-src.sh);
-#   userspace C (dom0-worker/ tools/ tests/unit/ tests/xen/guest/): cppcheck.
+#   userspace C (dom0-worker/ lib/ tools/ tests/unit/ tests/xen/guest/): cppcheck.
 # Ends with "lint: N files checked, N problems".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,7 +78,7 @@ echo "lint: checkpatch: $nk files, $kproblems problems in $kbad files"
 # Anything else: fix it, or suppress one line with a comment saying why:
 #   /* cppcheck-suppress <id> */
 pattern='*.c'
-ufiles=$(list_files dom0-worker tools tests/unit tests/xen/guest qemu-vgpu-stub)
+ufiles=$(list_files dom0-worker lib tools tests/unit tests/xen/guest)
 nu=$(printf '%s' "$ufiles" | grep -c .)
 uproblems=0
 if [ "$nu" -gt 0 ]; then
@@ -87,7 +87,7 @@ if [ "$nu" -gt 0 ]; then
 		--enable=warning,style,performance,portability \
 		--std=c11 --language=c --platform=unix64 \
 		--cppcheck-build-dir="$outdir/cppcheck" \
-		-I "$top/include" -I "$top" -D__linux__ \
+		-I "$top/include" -I "$top" -I "$top/dom0-worker" -D__linux__ \
 		--suppress=missingIncludeSystem --suppress=variableScope \
 		--suppress=unusedStructMember \
 		--template='{file}:{line}: {severity} ({id}): {message}' \

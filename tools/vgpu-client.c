@@ -18,8 +18,8 @@
 #include <time.h>
 
 #include "libvgpu.h"
-#include "dom0-worker/parse.h"
-#include "dom0-worker/percentile.h"
+#include "lib/parse.h"
+#include "lib/percentile.h"
 
 #define EXIT_VGPU	1
 #define EXIT_USAGE	2

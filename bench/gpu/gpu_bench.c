@@ -30,8 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dom0-worker/cuda-exec/cx_child.h"
-#include "dom0-worker/percentile.h"
+#include "dom0-worker/exec/cuda/cx_child.h"
+#include "lib/percentile.h"
 #include "tests/gpu/harness.h"
 
 extern const struct cx_dev_ops cx_fake_ops;

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "dom0-worker/percentile.h"
+#include "lib/percentile.h"
 
 /* The same kernel as the executor's built-in vector add. */
 static const char vadd_ptx[] =

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Scheduling decisions per second of dom0-worker/sched.c with 30 VMs
+ * Scheduling decisions per second of dom0-worker/sched/sched.c with 30 VMs
  * queued (10 per level, alternating pools A and B, 4 requests each), in a
  * loop of enqueue + pick + done: the request picked goes back to the tail
  * of its VM, so the queue never drains and every pick is a real choice
@@ -24,7 +24,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "dom0-worker/sched.h"
+#include "dom0-worker/sched/sched.h"
 
 #define NVMS		30
 #define PER_VM		4

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cx_child.h"
+#include "exec/cuda/cx_child.h"
 
 #define FAKE_MEM	(1ull << 30)
 #define FAKE_ERR_FAULT	700	/* CUDA_ERROR_ILLEGAL_ADDRESS, for the logs */

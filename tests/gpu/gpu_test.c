@@ -30,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dom0-worker/cuda-exec/cx_child.h"
+#include "dom0-worker/exec/cuda/cx_child.h"
 #include "harness.h"
 
 extern const struct cx_dev_ops cx_fake_ops;

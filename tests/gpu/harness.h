@@ -17,8 +17,8 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "dom0-worker/exec_cuda.h"
-#include "dom0-worker/worker.h"
+#include "dom0-worker/exec/cuda/exec_cuda.h"
+#include "dom0-worker/loop/worker.h"
 #include "simbe.h"
 
 #define H_MAX_VMS	64

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A simulated vgpu backend for GPU tests and benchmarks: the worker's
- * transport ops (dom0-worker/transport.h) over in-memory guest buffers,
+ * transport ops (dom0-worker/transport/transport.h) over in-memory guest buffers,
  * safe for many guest threads at once, so a test runs the real worker
  * loop, scheduler and executors exactly as /dev/vgpu-back feeds them,
  * without Xen:
@@ -20,7 +20,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "dom0-worker/transport.h"
+#include "dom0-worker/transport/transport.h"
 
 struct simreq {
 	/* Filled by the caller. */

@@ -26,7 +26,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "dom0-worker/exec.h"
+#include "dom0-worker/exec/exec.h"
 #include "tools/libvgpu.h"
 
 #define main vgpu_client_main

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "dom0-worker/config.h"
-#include "dom0-worker/parse.h"
+#include "lib/parse.h"
 
 static int parse(struct worker_config *cfg, const char *text, char *err,
 		 size_t errlen)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests of the worker's control socket (dom0-worker/ctlsock.c) and
+ * Unit tests of the worker's control socket (dom0-worker/loop/ctlsock.c) and
  * what it serves (worker_report.c): the Prometheus text exposition format
  * 0.0.4 checked line by line, the `vms` lines, unknown commands, the
  * socket's mode, a stale socket replaced, and the client of --query.
@@ -24,10 +24,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "dom0-worker/ctlsock.h"
+#include "dom0-worker/loop/ctlsock.h"
 #include "dom0-worker/log.h"
 #include "dom0-worker/transport_mem.h"
-#include "dom0-worker/worker.h"
+#include "dom0-worker/loop/worker.h"
 
 static uint64_t fake_now;
 

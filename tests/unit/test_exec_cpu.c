@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests of the CPU executor (dom0-worker/exec_cpu.c, exec.c), fed
+ * Unit tests of the CPU executor (dom0-worker/exec/exec_cpu.c, exec.c), fed
  * through the in-memory backend (transport_mem.c) exactly as the worker
  * feeds it: the request is read as an event, its data moves with the
  * transport's copy, and the backend checks every copy's range and
@@ -19,7 +19,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "dom0-worker/exec.h"
+#include "dom0-worker/exec/exec.h"
 #include "dom0-worker/transport_mem.h"
 
 #define MiB (1u << 20)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests of the CUDA executor's worker side (dom0-worker/exec_cuda.c)
+ * Unit tests of the CUDA executor's worker side (dom0-worker/exec/cuda/exec_cuda.c)
  * and of the executor process's command loop (cuda-exec/cx_child.c), with
  * the host-memory device (cuda-exec/cx_dev_fake.c) in place of CUDA: real
  * processes, real shared memory and doorbells, the real chunk pipeline,
@@ -24,9 +24,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "dom0-worker/cuda-exec/cx_child.h"
-#include "dom0-worker/exec.h"
-#include "dom0-worker/exec_cuda.h"
+#include "dom0-worker/exec/cuda/cx_child.h"
+#include "dom0-worker/exec/exec.h"
+#include "dom0-worker/exec/cuda/exec_cuda.h"
 #include "dom0-worker/log.h"
 #include "dom0-worker/transport_mem.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests of the per-VM limits: the token bucket and admission of
- * dom0-worker/limits.c on their own, then end to end through the worker
+ * dom0-worker/sched/limits.c on their own, then end to end through the worker
  * with the in-memory backend, the CPU executor and a fake clock: BUSY over
  * max-inflight, RATE_LIMITED with refill, QUOTA on MEM_ALLOC, each a
  * distinct status and a log line; live changes of limits, priority and
@@ -20,10 +20,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dom0-worker/limits.h"
+#include "dom0-worker/sched/limits.h"
 #include "dom0-worker/log.h"
 #include "dom0-worker/transport_mem.h"
-#include "dom0-worker/worker.h"
+#include "dom0-worker/loop/worker.h"
 
 #define SEC	1000000000ull
 #define MS	1000000ull

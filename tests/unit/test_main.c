@@ -25,7 +25,7 @@
 
 #include "dom0-worker/transport_mem.h"
 
-#include "dom0-worker/ctlsock.h"
+#include "dom0-worker/loop/ctlsock.h"
 
 static int fake_open(struct transport *t, const char *path);
 static int fake_ctlsock_open(struct ctlsock *cs, const char *path);

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of dom0-worker/metrics.c: counters and the latency window. */
+/* Unit tests of dom0-worker/sched/metrics.c: counters and the latency window. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dom0-worker/metrics.h"
+#include "dom0-worker/sched/metrics.h"
 #include <vgpu/vgpuif.h>
 
 #define US 1000ull

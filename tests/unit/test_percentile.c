@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of dom0-worker/percentile.c: nearest-rank percentiles. */
+/* Unit tests of lib/percentile.c: nearest-rank percentiles. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dom0-worker/percentile.h"
+#include "lib/percentile.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of dom0-worker/sched.c: the scheduling policy and its bounds. */
+/* Unit tests of dom0-worker/sched/sched.c: the scheduling policy and its bounds. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dom0-worker/sched.h"
+#include "dom0-worker/sched/sched.h"
 
 struct treq {
 	struct sched_req sr;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests of the anti-starvation modes of dom0-worker/sched.c (weighted
+ * Unit tests of the anti-starvation modes of dom0-worker/sched/sched.c (weighted
  * shares between levels, aging), with a fake clock: shares under constant
  * load, bounded waits, no credit banked while idle, each VM's order kept
  * and FIFO within a level in every mode, and live priority changes.
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dom0-worker/sched.h"
+#include "dom0-worker/sched/sched.h"
 
 struct treq {
 	struct sched_req sr;

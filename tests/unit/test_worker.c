@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests of the worker's event loop (dom0-worker/worker.c) with the
+ * Unit tests of the worker's event loop (dom0-worker/loop/worker.c) with the
  * in-memory backend and the CPU executor: CONNECT, DISCONNECT, CONFIG,
  * requests, scheduling order end to end, back-pressure, refused
  * completions, draining on stop, the order log and the metrics output.
@@ -21,7 +21,7 @@
 
 #include "dom0-worker/log.h"
 #include "dom0-worker/transport_mem.h"
-#include "dom0-worker/worker.h"
+#include "dom0-worker/loop/worker.h"
 
 struct env {
 	struct transport tp;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The worker's loop with an asynchronous executor (dom0-worker/worker.c:
+ * The worker's loop with an asynchronous executor (dom0-worker/loop/worker.c:
  * dispatch, reap, the priority gate, turns, disconnect mid-request), run
  * against the CUDA executor's real processes on the host-memory device
  * (this binary started again with --fake-child), fed by the in-memory
@@ -20,10 +20,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dom0-worker/cuda-exec/cx_child.h"
-#include "dom0-worker/exec_cuda.h"
+#include "dom0-worker/exec/cuda/cx_child.h"
+#include "dom0-worker/exec/cuda/exec_cuda.h"
 #include "dom0-worker/transport_mem.h"
-#include "dom0-worker/worker.h"
+#include "dom0-worker/loop/worker.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
 

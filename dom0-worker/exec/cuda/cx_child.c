@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <vgpu/vgpuif_ops.h>
+
 #include "cx_child.h"
 
 /* Launch blobs and module images are assembled here. */
@@ -356,7 +358,7 @@ static int32_t do_xfer(const struct cx_cmd *c)
 
 	if (st != VGPUIF_RSP_OKAY)
 		return st;
-	if (c->req.operation == VGPUIF_OP_MEM_WRITE)
+	if (vgpuif_op_dirs(c->req.operation) & VGPUIF_DIR_FROM_GUEST)
 		return in_to_device(c, dptr);
 	return device_to_out(c, dptr);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the worker (exec_cuda.c) and a per-VM executor process
- * (cuda-exec/, the program vgpu-cuda-exec) share. No CUDA here: the worker
+ * What the worker (exec_cuda*.c) and a per-VM executor process
+ * (cx_child.c, the program vgpu-cuda-exec) share. No CUDA here: the worker
  * side builds and runs on hosts without cuda.h or libcuda.
  *
  * One executor process per VM device. The worker creates, for each process:
@@ -102,7 +102,7 @@
 struct cx_cmd {
 	uint32_t seq;		/* 1, 2, ... */
 	uint32_t flags;		/* CX_CMD_F_* */
-	struct vgpu_back_req req;	/* validated by the worker (exec_validate) */
+	struct vgpu_back_req req;	/* checked by the worker (vgpuif_check_op) */
 	uint64_t mem_quota;	/* the VM's current quota, 0 = none */
 	uint32_t first_ticket;
 	uint32_t n_in;		/* input chunks (tickets) */

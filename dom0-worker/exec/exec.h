@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Executor interface: what runs a request's work. One ops table per kind
- * (CPU now; CUDA later); the worker sees only this.
+ * (exec_cpu.c, cuda/exec_cuda.c); the worker sees only this.
  *
- * The worker calls exec_execute(): it validates the request (exec_validate,
- * the same rules whatever the executor), calls the executor's execute op
- * and stretches the op to --op-delay-ms. Data moves only through the
- * exec_data callbacks, which copy between the request's guest buffer and
- * the executor's memory (for the worker: VGPU_BACK_IOC_COPY).
+ * The worker calls exec_submit(): it checks the request (vgpuif_check_op,
+ * the same rules whatever the executor) and hands it to the executor's
+ * submit op, which either finishes it at once (the CPU executor always
+ * does) or keeps it: then the worker goes on, keeping requests of many
+ * VMs in flight, polls the executor's descriptor and calls reap, which
+ * reports them. Data moves only through the exec_data callbacks, which
+ * copy between the request's guest buffer and the executor's memory (for
+ * the worker: VGPU_BACK_IOC_COPY).
  *
- * An executor may also run requests asynchronously (ops submit, pollfd,
- * reap; the CUDA executor does): the worker then validates, submits and
- * goes on, keeping requests of many VMs in flight (one per VM), and polls
- * the executor's descriptor for their completions. --op-delay-ms does not
- * apply to those.
+ * --op-delay-ms stretches every request of an executor that finishes them
+ * all at once (no reap op: the CPU executor), a malformed one too.
  */
 #ifndef VGPU_WORKER_EXEC_H
 #define VGPU_WORKER_EXEC_H
@@ -65,7 +65,7 @@ struct exec_info {
 
 struct executor;
 
-/* How an asynchronous executor reports a finished request (reap op). */
+/* How reap reports a request that finished after submit returned 0. */
 typedef void (*exec_done_fn)(void *arg, void *tag,
 			     const struct exec_result *res);
 
@@ -76,29 +76,31 @@ struct exec_ops {
 	void (*fini)(struct executor *ex);
 	/* A VM connected: set up vm->priv. 0 or -errno. */
 	int (*vm_attach)(struct executor *ex, struct exec_vm *vm);
-	/* A VM disconnected: free all its memory and modules. */
+	/*
+	 * A VM disconnected: free all its memory and modules. Its requests
+	 * in flight end without a report.
+	 */
 	void (*vm_detach)(struct executor *ex, struct exec_vm *vm);
-	/* Runs a request that passed exec_validate(). */
-	void (*execute)(struct executor *ex, struct exec_vm *vm,
-			const struct vgpu_back_req *req,
-			const struct exec_data *data, struct exec_result *res);
 	/* Fills *out; @vm may be NULL. */
 	void (*info)(struct executor *ex, const struct exec_vm *vm,
 		     struct exec_info *out);
 
 	/*
-	 * Optional (NULL for synchronous executors). submit starts a request
-	 * that passed exec_validate() and returns 0: reap reports it later
-	 * with @tag; @data and what it points to stay valid until then. Or
-	 * it returns 1 with *res filled: finished at once, no report. At
-	 * most one request of a VM is submitted at a time. vm_detach of a VM
-	 * with a request in flight ends it without a report.
+	 * Starts a request that passed vgpuif_check_op(). Returns 1 with
+	 * *res filled (zeroed with status OKAY on entry): finished at once,
+	 * no report. Or 0: reap reports it later with @tag; @data and what
+	 * it points to stay valid until then. A VM's requests are reported
+	 * in the order they were submitted.
 	 */
 	int (*submit)(struct executor *ex, struct exec_vm *vm,
 		      const struct vgpu_back_req *req,
 		      const struct exec_data *data, void *tag,
 		      struct exec_result *res);
-	/* A descriptor that polls readable when reap has work. */
+	/*
+	 * pollfd and reap: NULL for an executor whose submit always
+	 * finishes at once. pollfd: a descriptor that polls readable when
+	 * reap has work.
+	 */
 	int (*pollfd)(struct executor *ex);
 	/*
 	 * Does what is ready without blocking (completions, timeouts,
@@ -123,10 +125,21 @@ int exec_create(struct executor *ex, const char *kind,
 		const struct exec_params *p);
 void exec_destroy(struct executor *ex);
 
-/* VGPUIF_RSP_OKAY, or VGPUIF_RSP_INVALID for a malformed request. */
-int32_t exec_validate(const struct vgpu_back_req *req);
+/*
+ * Checks @req (vgpuif_check_op: a malformed one finishes at once with
+ * VGPUIF_RSP_INVALID) and submits it; the submit op's answer: 1 with *res
+ * filled, or 0 and reap reports @tag later. Waits out the op delay of an
+ * executor without a reap op.
+ */
+int exec_submit(struct executor *ex, struct exec_vm *vm,
+		const struct vgpu_back_req *req, const struct exec_data *data,
+		void *tag, struct exec_result *res);
 
-/* Validates, runs, and waits out the op delay. */
+/*
+ * Runs one request to the end: exec_submit(), then reap until it is
+ * reported. For callers with nothing else in flight on the executor
+ * (tests, tools): reports of other requests are dropped.
+ */
 void exec_execute(struct executor *ex, struct exec_vm *vm,
 		  const struct vgpu_back_req *req, const struct exec_data *data,
 		  struct exec_result *res);
@@ -142,7 +155,10 @@ int exec_copy(const struct exec_data *data, uint32_t direction,
 void exec_reply_info(struct executor *ex, const struct exec_vm *vm,
 		     const struct exec_data *data, struct exec_result *res);
 
-/* Lower-case name of an operation ("vector_add"), "?" if unknown. */
+/*
+ * Lower-case name of an operation ("vector_add"), "?" if unknown. Kept for
+ * the unit tests that call it; new code calls vgpuif_op_name().
+ */
 const char *exec_op_name(uint8_t op);
 
 extern const struct exec_ops exec_cpu_ops;

@@ -7,8 +7,8 @@
  * of a percent) so that the rank is exact integer arithmetic: p50 is 5000,
  * p99.9 is 9990.
  */
-#ifndef VGPU_WORKER_PERCENTILE_H
-#define VGPU_WORKER_PERCENTILE_H
+#ifndef VGPU_LIB_PERCENTILE_H
+#define VGPU_LIB_PERCENTILE_H
 
 #include <stddef.h>
 #include <stdint.h>

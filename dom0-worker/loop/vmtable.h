@@ -9,12 +9,14 @@
 
 #include <stdint.h>
 
-#include "exec.h"
-#include "limits.h"
-#include "metrics.h"
-#include "sched.h"
+#include "exec/exec.h"
+#include "sched/limits.h"
+#include "sched/metrics.h"
+#include "sched/sched.h"
 
 #define VMTABLE_BUCKETS		64
+
+struct worker_req;
 
 struct vm {
 	struct vm *hnext;
@@ -22,8 +24,8 @@ struct vm {
 	struct sched_vm sched;
 	struct vm_metrics metrics;
 	struct tbucket tb;		/* rate-limit */
-	/* Its requests on an asynchronous executor, oldest first. */
-	void *running, *running_tail;
+	/* Its requests in the executor, oldest first (loop/worker.c). */
+	struct worker_req *running, *running_tail;
 };
 
 struct vmtable {

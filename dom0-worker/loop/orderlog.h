@@ -8,7 +8,7 @@
  *   1 5 0 101 A high vector_add 0
  *
  * SEQ counts completions from 1 in this worker's life; POOL is the letter;
- * PRIO is high, medium or low; OP is the operation's name (exec_op_name());
+ * PRIO is high, medium or low; OP is the operation's name (vgpuif_op_name());
  * STATUS is the VGPUIF_RSP_* number. The file is opened for appending and
  * flushed after every batch of completions; SIGHUP reopens it (log
  * rotation).

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../exec_cuda_ipc.h"
+#include "exec_cuda_ipc.h"
 
 struct cx_opts {
 	int sock_fd, shm_fd;

@@ -3,20 +3,20 @@
  * The CUDA executor, worker side (Documentation/cuda-executor.md).
  *
  * Each VM device gets an executor process of its own (vgpu-cuda-exec, built
- * from cuda-exec/ where cuda.h exists) with its own CUDA context: a sticky
- * CUDA error or a crash ends that process only, and the worker starts a
- * fresh one. This file holds no CUDA: it starts, feeds and supervises those
+ * from cx_child.c and cx_dev_cuda.c where cuda.h exists) with its own CUDA
+ * context: a sticky CUDA error or a crash ends that process only, and the
+ * worker starts a fresh one. The worker side (exec_cuda*.c,
+ * exec_cuda_priv.h) holds no CUDA: it starts, feeds and supervises those
  * processes (exec_cuda_ipc.h), so the worker builds and runs on hosts
  * without cuda.h or libcuda; there, `vgpu-cuda-exec --probe` fails (or the
  * program is missing) and "auto" falls back to the CPU executor.
  *
  * Requests run asynchronously (the submit, pollfd and reap ops of exec.h):
  * submit hands one to the VM's process and returns; the worker polls the
- * executor's descriptor and calls reap, which reports finished requests.
- * At most one request per VM is in flight (the scheduler's rule); any
- * number of VMs may be. The execute op runs one request to the end
- * (submit, then reap until it is done) for synchronous callers that have
- * nothing else in flight.
+ * executor's descriptor and calls reap, which reports finished requests,
+ * each VM's in the order submitted. A VM may have up to its max-inflight
+ * (else --vm-inflight) requests in its process, which pipelines them;
+ * any number of VMs may have requests there.
  *
  * Large copies go through helper threads ("copy threads") that call the
  * exec_data copy callback concurrently, each on its own chunk: with
@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#include "exec.h"
+#include "exec/exec.h"
 
 struct exec_cuda_params {
 	/* The executor program; "" or NULL: vgpu-cuda-exec beside the worker. */

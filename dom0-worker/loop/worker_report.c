@@ -2,8 +2,9 @@
 /*
  * What the control socket answers (worker_control(), protocol in
  * Documentation/scheduler.md): the worker's metrics as Prometheus text
- * exposition format 0.0.4, and one line per VM. Reads the worker's state,
- * never changes it.
+ * exposition format 0.0.4, and one line per VM; and the metrics lines of
+ * the log (worker_print_metrics()). Reads the worker's state, never
+ * changes it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -12,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "worker.h"
+#include "worker_priv.h"
 
 /* The per-VM part of a family's samples. */
 struct vm_row {
@@ -260,4 +263,76 @@ int worker_control(struct worker *w, const char *cmd, FILE *out)
 	}
 	fprintf(out, "error: unknown command '%.64s' (try help)\n", cmd);
 	return -EINVAL;
+}
+
+/* ---- metrics lines in the log ---- */
+
+static unsigned long long status_count(const struct vm_metrics *m, int32_t status)
+{
+	return (unsigned long long)m->by_status[metrics_status_index(status)];
+}
+
+/* Fields may be added at the end of the line; scripts parse these names. */
+void worker_print_vm_metrics(const struct vgpu_back_vm *c,
+			     const struct vm_metrics *m, const char *state,
+			     uint32_t queued, uint32_t inflight)
+{
+	struct metrics_summary s;
+	char pb[2];
+
+	metrics_summarize(m, &s);
+	vlog_tagged("metrics",
+		    "vm domid=%u devid=%u vm_id=%u pool=%s prio=%s state=%s done=%llu errors=%llu rejected=%llu queued=%u samples=%llu p50_us=%llu p95_us=%llu p99_us=%llu max_us=%llu wait_mean_us=%llu service_mean_us=%llu inflight=%u busy=%llu rate_limited=%llu quota=%llu busy_us=%llu wait_p99_us=%llu service_p99_us=%llu",
+		    c->domid, c->devid, c->vm_id, pool_name(c->pool, pb),
+		    prio_name(c->priority), state,
+		    (unsigned long long)s.done, (unsigned long long)s.errors,
+		    (unsigned long long)s.rejected, queued,
+		    (unsigned long long)s.samples,
+		    (unsigned long long)s.p50_us, (unsigned long long)s.p95_us,
+		    (unsigned long long)s.p99_us, (unsigned long long)s.max_us,
+		    (unsigned long long)s.wait_mean_us,
+		    (unsigned long long)s.service_mean_us, inflight,
+		    status_count(m, VGPUIF_RSP_BUSY),
+		    status_count(m, VGPUIF_RSP_RATE_LIMITED),
+		    status_count(m, VGPUIF_RSP_QUOTA),
+		    (unsigned long long)(m->service_sum_ns / 1000),
+		    (unsigned long long)(s.wait_p_ns[2] / 1000),
+		    (unsigned long long)(s.service_p_ns[2] / 1000));
+}
+
+void worker_print_metrics(struct worker *w, const char *reason)
+{
+	struct vm **list = calloc(w->vms.count ? w->vms.count : 1, sizeof(*list));
+	uint64_t up = (worker_now(w) - w->start_ns) / 1000000000ull;
+	uint32_t n;
+
+	if (!list) {
+		log_error("metrics: out of memory");
+		return;
+	}
+	n = vmtable_list(&w->vms, list);
+	vlog_tagged("metrics",
+		    "begin reason=%s uptime_s=%llu vms=%u retired=%u queued=%u events=%llu requests=%llu completions=%llu dropped=%llu refused_completions=%llu unknown_vm=%llu",
+		    reason, (unsigned long long)up, n, w->nretired,
+		    sched_queued(&w->sched),
+		    (unsigned long long)w->stats.events,
+		    (unsigned long long)w->stats.requests,
+		    (unsigned long long)w->stats.completions,
+		    (unsigned long long)w->stats.dropped,
+		    (unsigned long long)w->stats.refused_completions,
+		    (unsigned long long)w->stats.unknown_vm);
+	for (uint32_t i = 0; i < n; i++)
+		worker_print_vm_metrics(&list[i]->ex.cfg, &list[i]->metrics,
+				 "connected", list[i]->sched.queued,
+				 worker_vm_inflight(list[i]));
+	/* Oldest retired first. */
+	for (unsigned int i = 0; i < w->nretired; i++) {
+		unsigned int j = (w->retired_pos + WORKER_RETIRED_MAX -
+				  w->nretired + i) % WORKER_RETIRED_MAX;
+
+		worker_print_vm_metrics(&w->retired[j].cfg, &w->retired[j].metrics,
+				 "disconnected", 0, 0);
+	}
+	vlog_tagged("metrics", "end");
+	free(list);
 }

@@ -6,7 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "exec.h"
+#include <vgpu/vgpuif_ops.h>
+
 #include "log.h"
 #include "orderlog.h"
 #include "vmtable.h"
@@ -54,7 +55,7 @@ void orderlog_write(struct orderlog *ol, uint16_t domid, uint16_t devid,
 		return;
 	fprintf(ol->f, "%llu %u %u %u %s %s %s %d\n",
 		(unsigned long long)ol->seq, domid, devid, vm_id,
-		pool_name(pool, pb), prio_name(prio), exec_op_name(op), status);
+		pool_name(pool, pb), prio_name(prio), vgpuif_op_name(op), status);
 }
 
 void orderlog_flush(struct orderlog *ol)

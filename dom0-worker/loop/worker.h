@@ -1,40 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The worker's event loop: read events from the transport, keep the VM
- * table, queue requests in the scheduler, run the next one on the
- * executor, write completions in batches.
+ * table, queue requests in the scheduler, start them on the executor,
+ * write completions in batches.
  *
  * One thread. Each turn of the loop:
  *   1. act on signals (flags in struct worker_ctl);
- *   2. wait for the device (ppoll) - not at all when a request is ready to
- *      run, so newly arrived requests still get a say in the next pick;
+ *   2. wait for the device, the executor's descriptor and the control
+ *      socket (ppoll) - not at all when a request is ready to start, so
+ *      newly arrived requests still get a say in the next pick;
  *   3. read the waiting events, `batch` per read(), never more than the
  *      queues have room for (a full queue stops reading: back-pressure on
- *      the backend);
- *   4. run one request (sched_pick, exec_execute) and queue its completion;
- *   5. write the pending completions when `batch` are pending, when nothing
- *      is ready to run, when the op just run took WORKER_FLUSH_NS or more,
- *      or when the oldest has waited WORKER_FLUSH_NS.
- *
- * With an asynchronous executor (exec.h: submit, pollfd, reap; the CUDA
- * executor) steps 2 and 4 change: the wait also covers the executor's
- * descriptor, finished requests are reaped from it, and step 4 starts
- * every request it may (one per VM, each VM in its own executor process)
- * instead of running one. What it may start:
- *   - at most max-running requests in all (0: no limit);
- *   - the scheduler's pick order (its mode; FIFO within a level);
- *   - priority gate (strict mode only: the other modes exist to let lower
- *     levels through): while a higher level is busy (a request of it runs,
- *     or one finished less than prio-hold-us ago), a lower level starts a
- *     request only if fewer than prio-share requests run. The GPU runs
- *     contexts of several processes by time-slicing, so a high VM's
- *     request is only fast when little else is on the GPU with it;
- *   - turns (turn-quota N > 0): one VM at a time has requests in the
- *     executor. The VM the scheduler picks gets the turn and starts up to
- *     N of its requests (prio-share while a higher level is busy), which
- *     its process pipelines; the turn ends when they have all finished.
- *     A ready VM of a higher level stops the turn from starting more.
- *     Each GPU context switch is then paid once per turn.
+ *      the backend); reap what the executor finished;
+ *   4. start what the dispatch policy allows (sched/dispatch.h: the
+ *      scheduler's pick order, and for requests that stay in the executor
+ *      max-running, the priority gate and turns), but at most one that
+ *      the executor finishes at once (the CPU executor: it ran on this
+ *      thread, so step 3 comes before the next pick);
+ *   5. write the pending completions unless a request is ready to start
+ *      and neither the request just run took WORKER_FLUSH_NS or more nor
+ *      the oldest completion has waited WORKER_FLUSH_NS.
  */
 #ifndef VGPU_WORKER_WORKER_H
 #define VGPU_WORKER_WORKER_H
@@ -44,10 +29,11 @@
 #include <stdio.h>
 
 #include "config.h"
-#include "exec.h"
+#include "exec/exec.h"
 #include "orderlog.h"
-#include "sched.h"
-#include "transport.h"
+#include "sched/dispatch.h"
+#include "sched/sched.h"
+#include "transport/transport.h"
 #include "vmtable.h"
 
 /* Longest a finished request's completion waits for batch company. */
@@ -75,7 +61,6 @@ struct worker_stats {
 	uint64_t dropped;		/* queued when their VM disconnected */
 	uint64_t refused_completions;	/* the backend did not know the handle */
 	uint64_t unknown_vm;		/* requests of no connected VM */
-	uint64_t gated;			/* starts held back by the priority gate */
 };
 
 struct ctlsock;
@@ -100,13 +85,8 @@ struct worker {
 	struct worker_stats stats;
 	struct vm_metrics lvl_metrics[SCHED_NR_LEVELS];	/* by level run at */
 	int error;	/* a transport failure outside worker_run()'s view */
-	/* Asynchronous executors: requests running, per level, and since when idle. */
-	unsigned int running;
-	unsigned int running_lvl[SCHED_NR_LEVELS];
-	uint64_t lvl_busy_until[SCHED_NR_LEVELS];
-	/* turn-quota: the VM whose turn it is, and how many it started. */
-	struct vm *turn;
-	uint32_t turn_started;
+	struct dispatch disp;		/* what may start now */
+	unsigned int running;		/* requests in the executor, all VMs */
 };
 
 /*
@@ -125,15 +105,16 @@ int worker_handle_event(struct worker *w, const struct vgpu_back_event *ev);
  * queues have room for. Events handled, or -errno.
  */
 int worker_read(struct worker *w);
-/*
- * Runs the next request, if any. 1 if one ran, 0 if none was ready. With
- * an asynchronous executor: starts every request it may, 1 if any.
- */
-int worker_run_one(struct worker *w);
-/* Asynchronous executors: reports the finished requests. How many. */
-int worker_reap(struct worker *w);
 /* Writes every pending completion. 0 or -errno. */
 int worker_flush(struct worker *w);
+/*
+ * Starts every request the dispatch policy allows, stopping after one the
+ * executor finished at once (so with the CPU executor: runs the next
+ * request). 1 if any started, 0 if none could.
+ */
+int worker_run_one(struct worker *w);
+/* Reports the requests the executor finished since. How many. */
+int worker_reap(struct worker *w);
 
 /*
  * The loop. Returns 0 after a stop request once every queued request has
@@ -148,12 +129,25 @@ void worker_print_metrics(struct worker *w, const char *reason);
 
 /* Replaces the clock of the worker and its scheduler (tests). */
 void worker_set_clock(struct worker *w, sched_clock_fn clock, void *ctx);
-uint64_t worker_now(const struct worker *w);
+
+static inline uint64_t worker_now(const struct worker *w)
+{
+	return w->clock(w->clock_ctx);
+}
 
 /* A VM's requests in flight: admitted and not yet completed. */
-uint32_t worker_vm_inflight(const struct vm *vm);
+static inline uint32_t worker_vm_inflight(const struct vm *vm)
+{
+	return vm->sched.queued + vm->sched.running;
+}
+
 /* The in-flight limit that applies to @vm, 0 = none. */
-uint32_t worker_vm_max_inflight(const struct worker *w, const struct vm *vm);
+static inline uint32_t worker_vm_max_inflight(const struct worker *w,
+					      const struct vm *vm)
+{
+	return vm->ex.cfg.max_inflight ? vm->ex.cfg.max_inflight :
+	       w->cfg.vm_max_inflight;
+}
 
 /*
  * Control socket commands (worker_report.c): writes the answer to @cmd to

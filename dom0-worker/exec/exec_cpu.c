@@ -3,7 +3,8 @@
  * CPU executor: the reference for machines without a GPU. "Device memory"
  * is host memory (zeroed on allocation, so a guest never reads another's
  * old data); device addresses are synthetic, per VM, never 0. Modules and
- * launches are not supported.
+ * launches are not supported. Every request runs on the caller's thread
+ * and finishes at once (submit returns 1), so it has no pollfd or reap.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -12,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <vgpu/vgpuif_ops.h>
 
 #include "exec.h"
 #include "log.h"
@@ -195,8 +198,8 @@ static void do_xfer(struct exec_vm *vm, const struct vgpu_back_req *req,
 		res->status = VGPUIF_RSP_RANGE;
 		return;
 	}
-	dir = req->operation == VGPUIF_OP_MEM_WRITE ?
-	      VGPU_BACK_COPY_FROM_GUEST : VGPU_BACK_COPY_TO_GUEST;
+	/* One direction each; VGPUIF_DIR_* are the VGPU_BACK_COPY_* values. */
+	dir = vgpuif_op_dirs(req->operation);
 	if (exec_copy(data, dir, 0, v->a[i].mem + off, req->data_len))
 		res->status = VGPUIF_RSP_ERROR;
 	else
@@ -237,10 +240,13 @@ static void do_vector_add(struct executor *ex, const struct vgpu_back_req *req,
 		res->status = VGPUIF_RSP_OKAY;
 }
 
-static void cpu_execute(struct executor *ex, struct exec_vm *vm,
-			const struct vgpu_back_req *req,
-			const struct exec_data *data, struct exec_result *res)
+/* The signature is the submit op's; @tag is unused: nothing is reported. */
+static int cpu_submit(struct executor *ex, struct exec_vm *vm,
+		      const struct vgpu_back_req *req,
+		      const struct exec_data *data, void *tag,
+		      struct exec_result *res)
 {
+	(void)tag;
 	switch (req->operation) {
 	case VGPUIF_OP_NOP:
 	case VGPUIF_OP_SYNC:	/* every op is done when it completes */
@@ -266,6 +272,7 @@ static void cpu_execute(struct executor *ex, struct exec_vm *vm,
 		res->status = VGPUIF_RSP_NOT_SUPPORTED;
 		break;
 	}
+	return 1;
 }
 
 static void cpu_info(struct executor *ex, const struct exec_vm *vm,
@@ -288,6 +295,6 @@ const struct exec_ops exec_cpu_ops = {
 	.fini = cpu_fini,
 	.vm_attach = cpu_vm_attach,
 	.vm_detach = cpu_vm_detach,
-	.execute = cpu_execute,
 	.info = cpu_info,
+	.submit = cpu_submit,
 };

@@ -3,8 +3,8 @@
  * Number parsing shared by the worker's settings and the guest tools, so
  * "64M" means the same everywhere.
  */
-#ifndef VGPU_WORKER_PARSE_H
-#define VGPU_WORKER_PARSE_H
+#ifndef VGPU_LIB_PARSE_H
+#define VGPU_LIB_PARSE_H
 
 #include <stdint.h>
 

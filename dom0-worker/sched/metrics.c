@@ -5,7 +5,7 @@
 
 #include "log.h"
 #include "metrics.h"
-#include "percentile.h"
+#include "lib/percentile.h"
 
 #include <uapi/linux/vgpu_back.h>
 

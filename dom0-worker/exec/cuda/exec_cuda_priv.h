@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CUDA executor's worker side, inside: what its files share
+ * (exec_cuda.h is what the worker sees). Per VM a channel (struct cx_chan)
+ * holds the current process (struct cx_inst) and the VM's requests in the
+ * executor (struct cx_req). A process that ends (killed by the watchdog,
+ * lost its context, crashed) becomes a corpse: out of the channel at once,
+ * freed once reaped and no copy thread uses its shared memory any more;
+ * the channel gets a fresh process.
+ *
+ * Everything but the copies runs on the caller's thread (the worker's
+ * loop). Copy threads only move chunks between the guest (the exec_data
+ * callback) and the staging slots, and count down the request's tasks.
+ *
+ * The files, each one job, and who calls whom (never back):
+ *   exec_cuda.c       the ops table: set-up, submit, reap; calls the others
+ *   exec_cuda_proc.c  processes: spawn, end, restart, watchdog timer
+ *   exec_cuda_req.c   requests: post to a process, take its answers
+ *   exec_cuda_copy.c  copies: the copy threads and chunk copies
+ */
+#ifndef VGPU_WORKER_EXEC_CUDA_PRIV_H
+#define VGPU_WORKER_EXEC_CUDA_PRIV_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <sys/types.h>
+
+#include "exec_cuda.h"
+#include "exec_cuda_ipc.h"
+
+#define CX_PROGRAM		"vgpu-cuda-exec"
+#define CX_BACKOFF_MIN_NS	(100 * 1000000ull)
+#define CX_BACKOFF_MAX_NS	(10 * 1000000000ull)
+#define CX_REAP_POLL_NS		(10 * 1000000ull)
+#define CX_POOL_SPIN_NS		(20 * 1000ull)
+/* Slotted requests of a VM in the process at once (overlapping copies). */
+#define CX_SLOTTED_MAX		2
+
+enum { IS_STARTING, IS_READY };
+
+struct cx_req;
+
+struct cx_inst {
+	struct cx_inst *next;		/* corpse list */
+	pid_t pid;
+	int sock;			/* -1 once a corpse */
+	struct cx_ctrl *ctrl;
+	size_t shm_size;
+	int state;
+	int exited;			/* its socket hung up */
+	int reaped;
+	uint32_t seq;			/* last command posted */
+	uint32_t next_ticket;
+	uint64_t t_spawn;
+	int users;			/* slotted requests whose copy tasks use it */
+};
+
+struct cx_chan {
+	struct cx_chan *next;
+	struct exec_vm *vm;
+	struct cx_inst *inst;		/* NULL while waiting to restart */
+	/*
+	 * The VM's requests in the executor, in order: those in the process
+	 * (RQ_SENT) and finished ones not yet reported come first, then those
+	 * waiting to be sent (RQ_WAIT). They are reported in this order.
+	 */
+	struct cx_req *head, *tail;
+	unsigned int nreq;
+	unsigned int nsent;		/* RQ_SENT */
+	unsigned int nslotted;		/* slotted ones sent or finishing */
+	int lost_seen;			/* an answer said the context is gone */
+	uint64_t head_since;		/* the oldest sent one's clock start */
+	uint64_t mem_used;
+	uint64_t restart_at;		/* when inst is NULL */
+	uint32_t failures;		/* in a row, for the back-off */
+	char name[24];			/* "domid/devid" */
+};
+
+enum { RQ_WAIT, RQ_SENT, RQ_DONE };
+
+struct cx_req {
+	struct cx_req *next;		/* the channel's FIFO */
+	struct cx_chan *ch;
+	struct cx_inst *inst;		/* once sent */
+	void *tag;
+	const struct exec_data *data;
+	struct vgpu_back_req req;
+	int state;			/* RQ_* */
+	int inl;			/* data in the command's inline area */
+	uint32_t seq;
+	uint32_t first, n_in, n_out;
+	uint32_t in_len, out_len;
+	uint64_t out_off;		/* where output goes in the guest buffer */
+	uint64_t deadline;		/* slotted copies on the caller's thread */
+	int sync_copies;		/* copies run on the caller's thread */
+	atomic_int tasks_left;		/* copy tasks not finished */
+	atomic_int cancel;		/* tasks: stop waiting, move nothing */
+	atomic_int copy_err;
+	struct exec_result res;
+};
+
+struct cx_task {
+	struct cx_req *r;
+	uint64_t goff;			/* guest offset */
+	uint32_t ticket;
+	uint32_t len;
+	uint8_t out;			/* staging -> guest */
+};
+
+struct cuda_exec {
+	struct exec_cuda_params p;
+	char program[PATH_MAX];
+	char program_arg[128];
+	char sched[16];
+	uint32_t max_allocs;
+	uint32_t inline_size;		/* per command; smaller requests go inline */
+	char device_name[64];
+	uint64_t mem_total, mem_free;
+	int epfd, timerfd, evfd;
+	int tag_timer, tag_ev;		/* epoll markers: their addresses */
+	struct cx_chan *chans;
+	struct cx_inst *corpses;
+	unsigned int inflight;
+	struct exec_cuda_stats st;
+
+	pthread_mutex_t lock;		/* the task queue */
+	pthread_cond_t cond;
+	struct cx_task *q;
+	unsigned int qhead, qn, qcap;
+	int stopping;
+	pthread_t *threads;
+	unsigned int nthreads;
+};
+
+static inline struct cuda_exec *cxe(struct executor *ex)
+{
+	return ex->priv;
+}
+
+/* @r ends here with @status, without going to (or back from) a process. */
+static inline void cx_finish_now(struct cx_req *r, int32_t status)
+{
+	r->res.status = status;
+	r->state = RQ_DONE;
+}
+
+/* exec_cuda_proc.c: the processes. */
+void cx_chan_name(struct cx_chan *ch);
+/* Starts the channel's process; NULL (logged) if it cannot. */
+struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch);
+void cx_retire(struct cuda_exec *cx, struct cx_chan *ch);
+void cx_free_inst(struct cx_inst *in);
+void cx_schedule_restart(struct cx_chan *ch, int failed);
+void cx_reap_corpses(struct cuda_exec *cx);
+void cx_end_process(struct cuda_exec *cx, struct cx_chan *ch, int32_t status,
+		    int failed);
+void cx_fail_waiting(struct cx_chan *ch);
+void cx_on_timeout(struct cuda_exec *cx, struct cx_chan *ch);
+void cx_on_lost(struct cuda_exec *cx, struct cx_chan *ch);
+void cx_on_start_failed(struct cuda_exec *cx, struct cx_chan *ch,
+			const char *why);
+void cx_on_ready(struct cuda_exec *cx, struct cx_chan *ch);
+/* Sets the timer to the next start-up, request or restart deadline. */
+void cx_arm_timer(struct cuda_exec *cx);
+
+/* exec_cuda_req.c: the requests. */
+void cx_try_post(struct cuda_exec *cx, struct cx_chan *ch);
+int cx_report(struct cuda_exec *cx, struct cx_chan *ch, exec_done_fn done,
+	      void *arg);
+
+/* exec_cuda_copy.c: the copies. */
+void *cx_pool_main(void *arg);
+struct cx_task cx_task_of(struct cx_req *r, int out, uint32_t k);
+void cx_task_run(struct cuda_exec *cx, const struct cx_task *t);
+int cx_pool_push(struct cuda_exec *cx, struct cx_req *r, int in, int out);
+int cx_copy_inline(struct cuda_exec *cx, struct cx_req *r, int out);
+
+#endif

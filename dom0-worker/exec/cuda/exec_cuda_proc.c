@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The CUDA executor's processes (exec_cuda_priv.h): start one per VM,
+ * end it (watchdog, lost context, crash), restart it with a back-off, and
+ * keep the timer that wakes the worker for those deadlines.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <vgpu/vgpuif_ops.h>
+
+#include "exec_cuda_priv.h"
+#include "log.h"
+
+void cx_chan_name(struct cx_chan *ch)
+{
+	snprintf(ch->name, sizeof(ch->name), "%u/%u", ch->vm->cfg.domid,
+		 ch->vm->cfg.devid);
+}
+
+static int move_high(int fd)
+{
+	int n = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+
+	if (n < 0)
+		return -errno;
+	close(fd);
+	return n;
+}
+
+struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
+{
+	char dev[16], spin[16], allocs[16], hbase[24];
+	posix_spawn_file_actions_t fa;
+	const char *argv[24];
+	struct cx_inst *in;
+	struct epoll_event ev;
+	int sv[2] = { -1, -1 }, mfd = -1, argc = 0, err;
+	size_t size = cx_shm_size(cx->p.nslots, cx->p.slot_size, cx->inline_size);
+	pid_t pid;
+
+	cx->st.spawns++;
+	in = calloc(1, sizeof(*in));
+	if (!in)
+		return NULL;
+	in->sock = -1;
+	mfd = memfd_create("vgpu-cuda-exec", MFD_CLOEXEC);
+	if (mfd < 0 || ftruncate(mfd, (off_t)size)) {
+		err = errno;
+		goto fail;
+	}
+	/*
+	 * Not populated here (16 MiB of shmem costs tens of ms, on the
+	 * worker's loop): the process's cuMemHostRegister faults the pages
+	 * in and pins them; this mapping picks them up on first copy.
+	 */
+	in->ctrl = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (in->ctrl == MAP_FAILED) {
+		err = errno;
+		in->ctrl = NULL;
+		goto fail;
+	}
+	in->shm_size = size;
+	in->ctrl->magic = CX_MAGIC;
+	in->ctrl->version = CX_VERSION;
+	in->ctrl->nslots = cx->p.nslots;
+	in->ctrl->slot_size = cx->p.slot_size;
+	in->ctrl->inline_size = cx->inline_size;
+	in->ctrl->shm_size = size;
+	in->next_ticket = 1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		err = errno;
+		goto fail;
+	}
+	/* Out of the way of 3 and 4, where the child wants them. */
+	mfd = move_high(mfd);
+	sv[1] = move_high(sv[1]);
+	if (mfd < 0 || sv[1] < 0) {
+		err = EMFILE;
+		goto fail;
+	}
+
+	snprintf(dev, sizeof(dev), "%d", cx->p.device);
+	snprintf(spin, sizeof(spin), "%u", cx->p.spin_us);
+	snprintf(allocs, sizeof(allocs), "%u", cx->max_allocs);
+	/*
+	 * Module handles of a fresh process never repeat a lost one's: a
+	 * guest's stale handle gets BAD_HANDLE, not someone's new module.
+	 */
+	snprintf(hbase, sizeof(hbase), "%llu",
+		 (unsigned long long)(cx->st.spawns << 32 | 1));
+	argv[argc++] = cx->program;
+	if (cx->program_arg[0])
+		argv[argc++] = cx->program_arg;
+	argv[argc++] = "--sock-fd";
+	argv[argc++] = "3";
+	argv[argc++] = "--shm-fd";
+	argv[argc++] = "4";
+	argv[argc++] = "--device";
+	argv[argc++] = dev;
+	argv[argc++] = "--sched";
+	argv[argc++] = cx->sched;
+	argv[argc++] = "--name";
+	argv[argc++] = ch->name;
+	argv[argc++] = "--spin-us";
+	argv[argc++] = spin;
+	argv[argc++] = "--max-allocs";
+	argv[argc++] = allocs;
+	argv[argc++] = "--handle-base";
+	argv[argc++] = hbase;
+	argv[argc] = NULL;
+
+	in->t_spawn = cx_now_ns();
+	/*
+	 * posix_spawn (a vfork underneath): no copy of the worker's page
+	 * tables, cheap however big the worker is. The process sets its own
+	 * PR_SET_PDEATHSIG first thing.
+	 */
+	err = posix_spawn_file_actions_init(&fa);
+	if (!err) {
+		err = posix_spawn_file_actions_adddup2(&fa, sv[1], CX_SOCK_FD);
+		if (!err)
+			err = posix_spawn_file_actions_adddup2(&fa, mfd, CX_SHM_FD);
+		if (!err)
+			err = posix_spawn(&pid, cx->program, &fa, NULL,
+					  (char *const *)argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	if (err)
+		goto fail;
+	close(sv[1]);
+	close(mfd);
+	in->pid = pid;
+	in->sock = sv[0];
+	in->state = IS_STARTING;
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.ptr = in };
+	if (epoll_ctl(cx->epfd, EPOLL_CTL_ADD, in->sock, &ev))
+		log_error("cuda executor: epoll: %s", strerror(errno));
+	log_debug("vm %s: executor process %d started", ch->name, (int)pid);
+	return in;
+fail:
+	log_error("vm %s: cannot start an executor process: %s", ch->name,
+		  strerror(err));
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	if (mfd >= 0)
+		close(mfd);
+	if (in->ctrl)
+		munmap(in->ctrl, size);
+	free(in);
+	return NULL;
+}
+
+/* Ends a process: it leaves the channel and waits in the corpse list. */
+void cx_retire(struct cuda_exec *cx, struct cx_chan *ch)
+{
+	struct cx_inst *in = ch->inst;
+
+	if (!in)
+		return;
+	ch->inst = NULL;
+	ch->mem_used = 0;
+	kill(in->pid, SIGKILL);
+	epoll_ctl(cx->epfd, EPOLL_CTL_DEL, in->sock, NULL);
+	close(in->sock);
+	in->sock = -1;
+	in->next = cx->corpses;
+	cx->corpses = in;
+}
+
+void cx_free_inst(struct cx_inst *in)
+{
+	if (in->ctrl)
+		munmap(in->ctrl, in->shm_size);
+	if (in->sock >= 0)
+		close(in->sock);
+	free(in);
+}
+
+void cx_schedule_restart(struct cx_chan *ch, int failed)
+{
+	uint64_t delay = 0;
+
+	if (failed)
+		ch->failures++;
+	if (ch->failures > 1) {
+		delay = CX_BACKOFF_MIN_NS << (ch->failures - 2 < 10 ? ch->failures - 2 : 10);
+		if (delay > CX_BACKOFF_MAX_NS)
+			delay = CX_BACKOFF_MAX_NS;
+	}
+	ch->restart_at = cx_now_ns() + delay;
+}
+
+void cx_reap_corpses(struct cuda_exec *cx)
+{
+	struct cx_inst **pp = &cx->corpses;
+
+	while (*pp) {
+		struct cx_inst *in = *pp;
+		int status;
+
+		if (!in->reaped && waitpid(in->pid, &status, WNOHANG) == in->pid)
+			in->reaped = 1;
+		if (in->reaped && !in->users) {
+			*pp = in->next;
+			cx_free_inst(in);
+			continue;
+		}
+		pp = &in->next;
+	}
+}
+
+/* Every request in the process ends with @status; the process goes. */
+void cx_end_process(struct cuda_exec *cx, struct cx_chan *ch,
+		    int32_t status, int failed)
+{
+	for (struct cx_req *r = ch->head; r; r = r->next) {
+		if (r->state != RQ_SENT)
+			continue;
+		atomic_store(&r->cancel, 1);
+		cx_finish_now(r, status);
+	}
+	ch->nsent = 0;
+	ch->lost_seen = 0;
+	cx_retire(cx, ch);
+	cx_schedule_restart(ch, failed);
+}
+
+/* Waiting requests fail: no process will take them soon. */
+void cx_fail_waiting(struct cx_chan *ch)
+{
+	for (struct cx_req *r = ch->head; r; r = r->next)
+		if (r->state == RQ_WAIT)
+			cx_finish_now(r, VGPUIF_RSP_ERROR);
+}
+
+void cx_on_timeout(struct cuda_exec *cx, struct cx_chan *ch)
+{
+	struct cx_req *r = ch->head;
+
+	while (r && r->state != RQ_SENT)
+		r = r->next;
+	log_warn("vm %s: %s ran past %u ms: killing executor process %d; its memory and modules are gone",
+		 ch->name, r ? vgpuif_op_name(r->req.operation) : "?",
+		 cx->p.request_timeout_ms, (int)ch->inst->pid);
+	cx->st.timeouts++;
+	cx_end_process(cx, ch, VGPUIF_RSP_TIMEOUT, 0);
+}
+
+/* The process ended without being asked. */
+void cx_on_lost(struct cuda_exec *cx, struct cx_chan *ch)
+{
+	cx->st.lost++;
+	log_warn("vm %s: executor process %d ended%s; its memory and modules are gone",
+		 ch->name, (int)ch->inst->pid,
+		 ch->nsent ? " during a request" : "");
+	cx_end_process(cx, ch, VGPUIF_RSP_ERROR, 1);
+}
+
+void cx_on_start_failed(struct cuda_exec *cx, struct cx_chan *ch,
+			const char *why)
+{
+	log_error("vm %s: executor process %d did not start: %s", ch->name,
+		  (int)ch->inst->pid, why);
+	cx_fail_waiting(ch);
+	cx_retire(cx, ch);
+	cx_schedule_restart(ch, 1);
+}
+
+void cx_on_ready(struct cuda_exec *cx, struct cx_chan *ch)
+{
+	struct cx_inst *in = ch->inst;
+	uint64_t dt = cx_now_ns() - in->t_spawn;
+
+	in->state = IS_READY;
+	cx->st.ready++;
+	cx->st.start_ns_sum += dt;
+	if (dt > cx->st.start_ns_max)
+		cx->st.start_ns_max = dt;
+	log_info("vm %s: executor process %d ready in %llu ms (staging %s%s, stream priorities %d/%d/%d)",
+		 ch->name, (int)in->pid, (unsigned long long)(dt / 1000000),
+		 in->ctrl->pinned ? "pinned" : "NOT pinned",
+		 in->ctrl->zero_copy ? ", mapped" : "",
+		 in->ctrl->stream_prio[0], in->ctrl->stream_prio[1],
+		 in->ctrl->stream_prio[2]);
+}
+
+void cx_arm_timer(struct cuda_exec *cx)
+{
+	uint64_t next = UINT64_MAX;
+	struct itimerspec its = { 0 };
+
+	for (struct cx_chan *ch = cx->chans; ch; ch = ch->next) {
+		struct cx_inst *in = ch->inst;
+		uint64_t t = UINT64_MAX;
+
+		if (!in)
+			t = ch->restart_at;
+		else if (in->state == IS_STARTING)
+			t = in->t_spawn + cx->p.start_timeout_ms * 1000000ull;
+		else if (ch->nsent && cx->p.request_timeout_ms)
+			t = ch->head_since + cx->p.request_timeout_ms * 1000000ull;
+		if (t < next)
+			next = t;
+	}
+	if (cx->corpses) {
+		uint64_t t = cx_now_ns() + CX_REAP_POLL_NS;
+
+		if (t < next)
+			next = t;
+	}
+	if (next != UINT64_MAX) {
+		if (!next)
+			next = 1;
+		its.it_value.tv_sec = (time_t)(next / 1000000000ull);
+		its.it_value.tv_nsec = (long)(next % 1000000000ull);
+	}
+	timerfd_settime(cx->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+}

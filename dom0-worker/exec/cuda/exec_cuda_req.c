@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The CUDA executor's requests (exec_cuda_priv.h): post a VM's requests to
+ * its process, inline or through the staging slots, and take the answers
+ * in order.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <vgpu/vgpuif_ops.h>
+
+#include "exec_cuda_priv.h"
+#include "log.h"
+
+static void ring(struct cx_inst *in)
+{
+	char b = 1;
+
+	if (atomic_load(&in->ctrl->cmd_waiting))
+		(void)send(in->sock, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* Sends a slotted request (data through the staging slots). */
+static void post_slotted(struct cuda_exec *cx, struct cx_req *r)
+{
+	struct cx_inst *in = r->ch->inst;
+	struct cx_ctrl *c = in->ctrl;
+	/*
+	 * With copy threads every chunk is theirs (a slot may still be in
+	 * use by the request before, so a chunk may have to wait); without,
+	 * this request is alone in the slots and small parts are copied
+	 * here at once.
+	 */
+	int pooled_in = cx->nthreads ? r->n_in > 0 : r->in_len > cx->p.inline_max;
+	int pooled_out = cx->nthreads ? r->n_out > 0 : r->out_len > cx->p.inline_max;
+	int err;
+
+	r->first = in->next_ticket;
+	in->next_ticket += r->n_in + r->n_out;
+	if (!in->next_ticket)
+		in->next_ticket = 1;	/* never 0: the slots' initial value */
+	if (!pooled_in && r->n_in) {
+		err = cx_copy_inline(cx, r, 0);
+		if (err) {
+			log_debug("vm %s: copy from the guest failed: %s",
+				  r->ch->name, strerror(-err));
+			cx_finish_now(r, VGPUIF_RSP_ERROR);
+			return;
+		}
+	}
+	r->seq = ++in->seq;
+	c->cmd[r->seq % CX_RING] = (struct cx_cmd){
+		.seq = r->seq,
+		.req = r->req,
+		.mem_quota = r->ch->vm->cfg.mem_quota,
+		.first_ticket = r->first,
+		.n_in = r->n_in,
+		.n_out = r->n_out,
+		.in_len = r->in_len,
+		.out_len = r->out_len,
+		.priority = r->ch->vm->cfg.priority,
+	};
+	atomic_store(&c->cmd_seq, r->seq);
+	ring(in);
+	r->state = RQ_SENT;
+	in->users++;
+	r->ch->nslotted++;
+	r->deadline = cx->p.request_timeout_ms ?
+		      cx_now_ns() + cx->p.request_timeout_ms * 1000000ull : 0;
+
+	if (!pooled_in && !pooled_out)
+		return;
+	r->sync_copies = cx->nthreads == 0;
+	atomic_store(&r->tasks_left, (int)((pooled_in ? r->n_in : 0) +
+					   (pooled_out ? r->n_out : 0)));
+	if (r->sync_copies) {
+		/* No helper threads: this thread moves every chunk, in order. */
+		for (int out = 0; out < 2; out++) {
+			uint32_t n = out ? r->n_out : r->n_in;
+
+			if (!(out ? pooled_out : pooled_in))
+				continue;
+			for (uint32_t k = 0; k < n; k++) {
+				struct cx_task t = cx_task_of(r, out, k);
+
+				cx_task_run(cx, &t);
+				cx->st.inline_chunks++;
+			}
+		}
+		return;
+	}
+	if (cx_pool_push(cx, r, pooled_in, pooled_out)) {
+		log_error("vm %s: out of memory for copy tasks", r->ch->name);
+		atomic_store(&r->tasks_left, 0);
+		atomic_store(&r->cancel, 1);
+		/* The process waits for chunks that will not come. */
+		atomic_store(&c->abort_seq, r->seq);
+	}
+}
+
+/* Sends a request whose data fits the command's inline area. */
+static void post_inline(struct cuda_exec *cx, struct cx_req *r)
+{
+	struct cx_inst *in = r->ch->inst;
+	struct cx_ctrl *c = in->ctrl;
+	uint32_t seq = in->seq + 1;
+
+	if (r->in_len && exec_copy(r->data, VGPU_BACK_COPY_FROM_GUEST, 0,
+				   cx_inline(c, seq), r->in_len)) {
+		log_debug("vm %s: copy from the guest failed", r->ch->name);
+		cx_finish_now(r, VGPUIF_RSP_ERROR);
+		return;
+	}
+	r->seq = in->seq = seq;
+	c->cmd[seq % CX_RING] = (struct cx_cmd){
+		.seq = seq,
+		.flags = CX_CMD_F_INLINE,
+		.req = r->req,
+		.mem_quota = r->ch->vm->cfg.mem_quota,
+		.in_len = r->in_len,
+		.out_len = r->out_len,
+		.priority = r->ch->vm->cfg.priority,
+	};
+	atomic_store(&c->cmd_seq, seq);
+	ring(in);
+	r->state = RQ_SENT;
+	if (r->in_len)
+		cx->st.inline_chunks++;
+}
+
+/*
+ * Sends what may go: inline requests while fewer than CX_RING are in the
+ * process and no slotted one is; a slotted one only into an empty process.
+ */
+void cx_try_post(struct cuda_exec *cx, struct cx_chan *ch)
+{
+	if (!ch->inst || ch->inst->state != IS_READY)
+		return;
+	for (struct cx_req *r = ch->head; r; r = r->next) {
+		if (r->state != RQ_WAIT)
+			continue;
+		if (ch->nsent >= CX_RING ||
+		    (!r->inl && ch->nslotted >= (cx->nthreads ? CX_SLOTTED_MAX : 1)))
+			break;
+		r->inst = ch->inst;
+		if (r->inl)
+			post_inline(cx, r);
+		else
+			post_slotted(cx, r);
+		if (r->state == RQ_SENT && ++ch->nsent == 1)
+			ch->head_since = cx_now_ns();
+	}
+}
+
+static void reply_info(struct cx_req *r, const struct cx_rsp *rsp,
+		       const char *name)
+{
+	const struct vgpu_back_vm *cfg = &r->ch->vm->cfg;
+	struct vgpuif_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.protocol_version = VGPUIF_PROTOCOL_VERSION;
+	info.vm_id = cfg->vm_id;
+	info.pool = cfg->pool;
+	info.priority = cfg->priority;
+	info.flags = VGPUIF_INFO_F_GPU;
+	info.mem_total = rsp->mem_total;
+	info.mem_free = rsp->mem_free;
+	info.mem_quota = cfg->mem_quota;
+	info.mem_used = rsp->mem_used;
+	memcpy(info.device_name, name, sizeof(info.device_name));
+	info.device_name[sizeof(info.device_name) - 1] = '\0';
+	if (exec_copy(r->data, VGPU_BACK_COPY_TO_GUEST, 0, &info, sizeof(info)))
+		r->res.status = VGPUIF_RSP_ERROR;
+}
+
+/*
+ * A slotted request leaves (its copy tasks are all done). Chunks it did
+ * not move are released - their slots published drained - so that the
+ * next request's waits on those slots end; the process never looks at an
+ * old ticket again.
+ */
+static void slotted_gone(struct cx_chan *ch, struct cx_req *r)
+{
+	if (r->state == RQ_DONE && r->res.status != VGPUIF_RSP_OKAY &&
+	    r->inst == ch->inst && ch->inst) {
+		struct cx_ctrl *c = r->inst->ctrl;
+
+		for (uint32_t k = 0; k < r->n_in + r->n_out; k++) {
+			uint32_t t = r->first + k;
+			_Atomic uint32_t *d = &c->drained[t % c->nslots];
+
+			if (!cx_ticket_ge(atomic_load(d), t))
+				cx_publish(c, d, t);
+		}
+	}
+	r->inst->users--;
+	ch->nslotted--;
+}
+
+/* The process answered @r (sent there, in order). */
+static void on_response(struct cuda_exec *cx, struct cx_chan *ch,
+			struct cx_req *r)
+{
+	struct cx_ctrl *c = ch->inst->ctrl;
+	struct cx_rsp rsp = c->rsp[r->seq % CX_RING];
+
+	r->res.status = rsp.status;
+	r->res.ret[0] = rsp.ret[0];
+	r->res.ret[1] = rsp.ret[1];
+	ch->mem_used = rsp.mem_used;
+	if (rsp.status == VGPUIF_RSP_OKAY) {
+		ch->failures = 0;
+		if (r->req.operation == VGPUIF_OP_GET_INFO) {
+			cx->mem_free = rsp.mem_free;
+			reply_info(r, &rsp, cx->device_name);
+		}
+		if (r->inl && r->out_len &&
+		    exec_copy(r->data, VGPU_BACK_COPY_TO_GUEST, r->out_off,
+			      cx_inline(c, r->seq) + r->out_off, r->out_len))
+			r->res.status = VGPUIF_RSP_ERROR;
+		else if (!r->inl && !cx->nthreads && r->n_out &&
+			 r->out_len <= cx->p.inline_max && cx_copy_inline(cx, r, 1))
+			r->res.status = VGPUIF_RSP_ERROR;
+	} else {
+		/* Chunks it will never take or give: the tasks stop. */
+		atomic_store(&r->cancel, 1);
+		if (rsp.status == VGPUIF_RSP_FAULT)
+			cx->st.faults++;
+		log_debug("vm %s: %s: status %d (device error %d)", ch->name,
+			  vgpuif_op_name(r->req.operation), rsp.status, rsp.cu_error);
+	}
+	r->state = RQ_DONE;
+	ch->nsent--;
+	ch->head_since = cx_now_ns();
+	if (rsp.flags & CX_RSP_F_LOST) {
+		if (!ch->lost_seen)
+			log_warn("vm %s: %s: the GPU context is lost (device error %d); its memory and modules are gone, starting a fresh executor",
+				 ch->name, vgpuif_op_name(r->req.operation),
+				 rsp.cu_error);
+		ch->lost_seen = 1;
+	}
+}
+
+/*
+ * Takes the answers that came, reports finished requests from the head,
+ * in order. How many were reported.
+ */
+int cx_report(struct cuda_exec *cx, struct cx_chan *ch, exec_done_fn done,
+	      void *arg)
+{
+	struct cx_req *r;
+	int n = 0;
+
+	while ((r = ch->head)) {
+		if (r->state == RQ_SENT) {
+			uint32_t answered = atomic_load_explicit(
+				&ch->inst->ctrl->rsp_seq, memory_order_acquire);
+
+			if (!cx_ticket_ge(answered, r->seq))
+				break;
+			on_response(cx, ch, r);
+		}
+		if (r->state != RQ_DONE || atomic_load(&r->tasks_left) > 0)
+			break;
+		if (atomic_load(&r->copy_err) && r->res.status == VGPUIF_RSP_OKAY) {
+			log_debug("vm %s: copy to or from the guest failed: %s",
+				  ch->name, strerror(-atomic_load(&r->copy_err)));
+			r->res.status = VGPUIF_RSP_ERROR;
+		}
+		ch->head = r->next;
+		if (!ch->head)
+			ch->tail = NULL;
+		ch->nreq--;
+		cx->inflight--;
+		if (!r->inl && r->inst && r->seq)
+			slotted_gone(ch, r);
+		if (done)
+			done(arg, r->tag, &r->res);
+		free(r);
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+/* Executor plumbing shared by every kind: choice, the check, op delay. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+
+#include <vgpu/vgpuif_ops.h>
+
+#include "exec.h"
+#include "log.h"
+
+/* Tried in this order by "auto": the GPU when there is one. */
+static const struct exec_ops *const exec_kinds[] = {
+	&exec_cuda_ops,
+	&exec_cpu_ops,
+};
+
+const char *exec_op_name(uint8_t op)
+{
+	return vgpuif_op_name(op);
+}
+
+static int try_create(struct executor *ex, const struct exec_ops *ops,
+		      const struct exec_params *p)
+{
+	*ex = (struct executor){ .ops = ops, .params = *p };
+	return ops->init(ex);
+}
+
+int exec_create(struct executor *ex, const char *kind,
+		const struct exec_params *p)
+{
+	size_t n = sizeof(exec_kinds) / sizeof(exec_kinds[0]);
+	int err = -ENODEV;
+
+	if (strcmp(kind, "auto") == 0) {
+		for (size_t i = 0; i < n; i++) {
+			err = try_create(ex, exec_kinds[i], p);
+			if (!err)
+				return 0;
+			log_info("executor %s not available (%s), trying the next",
+				 exec_kinds[i]->name, strerror(-err));
+		}
+		ex->ops = NULL;
+		return err;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(kind, exec_kinds[i]->name) == 0) {
+			err = try_create(ex, exec_kinds[i], p);
+			if (err)
+				ex->ops = NULL;
+			return err;
+		}
+	}
+	return -ENOENT;
+}
+
+void exec_destroy(struct executor *ex)
+{
+	if (ex->ops)
+		ex->ops->fini(ex);
+	ex->ops = NULL;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_until(uint64_t deadline_ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline_ns / 1000000000ull),
+		.tv_nsec = (long)(deadline_ns % 1000000000ull),
+	};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+int exec_submit(struct executor *ex, struct exec_vm *vm,
+		const struct vgpu_back_req *req, const struct exec_data *data,
+		void *tag, struct exec_result *res)
+{
+	/* Only where every request ends here: timing then shows nothing. */
+	int delay = ex->params.op_delay_ms && !ex->ops->reap;
+	uint64_t start = delay ? mono_ns() : 0;
+	const char *reason;
+	int at_once = 1;
+
+	*res = (struct exec_result){
+		.status = vgpuif_check_op(req->operation, req->data_len,
+					  &req->u, &reason),
+	};
+	if (res->status == VGPUIF_RSP_OKAY)
+		at_once = ex->ops->submit(ex, vm, req, data, tag, res);
+	else
+		log_debug("%s request refused: %s",
+			  vgpuif_op_name(req->operation), reason);
+	if (delay)
+		sleep_until(start + ex->params.op_delay_ms * 1000000ull);
+	return at_once;
+}
+
+struct exec_wait {
+	int done;
+	struct exec_result *res;
+};
+
+/* The signature is exec_done_fn's. */
+/* cppcheck-suppress constParameter */
+static void wait_done(void *arg, void *tag, const struct exec_result *res)
+{
+	struct exec_wait *w = arg;
+
+	if (tag == w) {
+		*w->res = *res;
+		w->done = 1;
+	}
+}
+
+void exec_execute(struct executor *ex, struct exec_vm *vm,
+		  const struct vgpu_back_req *req, const struct exec_data *data,
+		  struct exec_result *res)
+{
+	struct exec_wait w = { .res = res };
+
+	if (exec_submit(ex, vm, req, data, &w, res))
+		return;
+	while (!w.done) {
+		struct pollfd pfd = { .fd = ex->ops->pollfd(ex), .events = POLLIN };
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+			log_error("%s executor: poll: %s", ex->ops->name,
+				  strerror(errno));
+			break;
+		}
+		ex->ops->reap(ex, wait_done, &w);
+	}
+}
+
+int exec_copy(const struct exec_data *data, uint32_t direction,
+	      uint64_t offset, void *buf, uint64_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		uint64_t n = len < EXEC_COPY_CHUNK ? len : EXEC_COPY_CHUNK;
+		int err = data->copy(data->ctx, direction, offset, p, n);
+
+		if (err)
+			return err;
+		offset += n;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+void exec_reply_info(struct executor *ex, const struct exec_vm *vm,
+		     const struct exec_data *data, struct exec_result *res)
+{
+	struct vgpuif_info info;
+	struct exec_info ei;
+
+	ex->ops->info(ex, vm, &ei);
+	memset(&info, 0, sizeof(info));
+	info.protocol_version = VGPUIF_PROTOCOL_VERSION;
+	info.vm_id = vm->cfg.vm_id;
+	info.pool = vm->cfg.pool;
+	info.priority = vm->cfg.priority;
+	info.flags = ei.flags;
+	info.mem_total = ei.mem_total;
+	info.mem_free = ei.mem_free;
+	info.mem_quota = vm->cfg.mem_quota;
+	info.mem_used = ei.mem_used;
+	memcpy(info.device_name, ei.device_name, sizeof(info.device_name));
+	info.device_name[sizeof(info.device_name) - 1] = '\0';
+	if (exec_copy(data, VGPU_BACK_COPY_TO_GUEST, 0, &info, sizeof(info)))
+		res->status = VGPUIF_RSP_ERROR;
+	else
+		res->status = VGPUIF_RSP_OKAY;
+}
