@@ -32,7 +32,7 @@
 
 #include "dom0-worker/exec/cuda/cx_child.h"
 #include "lib/percentile.h"
-#include "tests/gpu/harness.h"
+#include "tests/sim/harness.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
 

@@ -26,7 +26,7 @@
 
 #include "dom0-worker/loop/ctlsock.h"
 #include "dom0-worker/log.h"
-#include "dom0-worker/transport_mem.h"
+#include "tests/sim/transport_mem.h"
 #include "dom0-worker/loop/worker.h"
 
 static uint64_t fake_now;

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "dom0-worker/exec/exec.h"
-#include "dom0-worker/transport_mem.h"
+#include "tests/sim/transport_mem.h"
 
 #define MiB (1u << 20)
 

@@ -28,7 +28,7 @@
 #include "dom0-worker/exec/exec.h"
 #include "dom0-worker/exec/cuda/exec_cuda.h"
 #include "dom0-worker/log.h"
-#include "dom0-worker/transport_mem.h"
+#include "tests/sim/transport_mem.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
 

@@ -22,7 +22,7 @@
 
 #include "dom0-worker/sched/limits.h"
 #include "dom0-worker/log.h"
-#include "dom0-worker/transport_mem.h"
+#include "tests/sim/transport_mem.h"
 #include "dom0-worker/loop/worker.h"
 
 #define SEC	1000000000ull

@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "dom0-worker/transport_mem.h"
+#include "tests/sim/transport_mem.h"
 
 #include "dom0-worker/loop/ctlsock.h"
 

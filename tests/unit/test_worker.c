@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "dom0-worker/log.h"
-#include "dom0-worker/transport_mem.h"
+#include "tests/sim/transport_mem.h"
 #include "dom0-worker/loop/worker.h"
 
 struct env {

@@ -22,7 +22,7 @@
 
 #include "dom0-worker/exec/cuda/cx_child.h"
 #include "dom0-worker/exec/cuda/exec_cuda.h"
-#include "dom0-worker/transport_mem.h"
+#include "tests/sim/transport_mem.h"
 #include "dom0-worker/loop/worker.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
