@@ -26,7 +26,7 @@
 
 #include "dom0-worker/loop/ctlsock.h"
 #include "dom0-worker/log.h"
-#include "tests/sim/transport_mem.h"
+#include "tests/sim/simbe.h"
 #include "dom0-worker/loop/worker.h"
 
 static uint64_t fake_now;
@@ -53,7 +53,7 @@ static struct env *env_new(void)
 	vlog_set_level(VLOG_ERROR);
 	config_defaults(&e->cfg);
 	e->cfg.order_log[0] = '\0';
-	assert_int_equal(transport_mem_open(&e->tp), 0);
+	assert_int_equal(simbe_open(&e->tp), 0);
 	assert_int_equal(exec_create(&e->ex, "cpu", &ep), 0);
 	assert_int_equal(worker_init(&e->w, &e->cfg, &e->tp, &e->ex), 0);
 	fake_now = e->w.start_ns + 2500000000ull;
@@ -93,16 +93,16 @@ static void traffic(struct env *e)
 	struct vgpu_back_req big = { .operation = VGPUIF_OP_MEM_ALLOC,
 				     .u.mem.size = 1 << 20 };
 
-	tmem_connect(&e->tp, &a);
-	tmem_connect(&e->tp, &b);
-	tmem_request(&e->tp, &a, &nop, NULL);
-	tmem_request(&e->tp, &a, &nop, NULL);	/* busy */
-	tmem_request(&e->tp, &b, &nop, NULL);
+	simbe_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &b);
+	simbe_request(&e->tp, &a, &nop, NULL);
+	simbe_request(&e->tp, &a, &nop, NULL);	/* busy */
+	simbe_request(&e->tp, &b, &nop, NULL);
 	assert_int_equal(worker_read(&e->w), 5);
 	while (worker_run_one(&e->w))
 		;
-	tmem_request(&e->tp, &a, &big, NULL);	/* quota */
-	tmem_request(&e->tp, &b, &nop, NULL);	/* stays queued */
+	simbe_request(&e->tp, &a, &big, NULL);	/* quota */
+	simbe_request(&e->tp, &b, &nop, NULL);	/* stays queued */
 	assert_int_equal(worker_read(&e->w), 2);
 	assert_int_equal(worker_run_one(&e->w), 1);
 	assert_int_equal(worker_flush(&e->w), 0);

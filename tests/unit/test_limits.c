@@ -22,7 +22,7 @@
 
 #include "dom0-worker/sched/limits.h"
 #include "dom0-worker/log.h"
-#include "tests/sim/transport_mem.h"
+#include "tests/sim/simbe.h"
 #include "dom0-worker/loop/worker.h"
 
 #define SEC	1000000000ull
@@ -133,7 +133,7 @@ static struct env *env_new(void (*tune)(struct worker_config *))
 	if (tune)
 		tune(&e->cfg);
 	fake_now = 1000 * SEC;
-	assert_int_equal(transport_mem_open(&e->tp), 0);
+	assert_int_equal(simbe_open(&e->tp), 0);
 	assert_int_equal(exec_create(&e->ex, "cpu", &ep), 0);
 	assert_int_equal(worker_init(&e->w, &e->cfg, &e->tp, &e->ex), 0);
 	worker_set_clock(&e->w, fake_clock, NULL);
@@ -169,12 +169,12 @@ static uint64_t nop(struct env *e, const struct vgpu_back_vm *vm, uint64_t id)
 {
 	struct vgpu_back_req r = { .id = id, .operation = VGPUIF_OP_NOP };
 
-	return tmem_request(&e->tp, vm, &r, NULL);
+	return simbe_request(&e->tp, vm, &r, NULL);
 }
 
 static int32_t status_of(struct env *e, uint64_t h)
 {
-	const struct tmem_completion *c = tmem_completion_of(&e->tp, h);
+	const struct simbe_completion *c = simbe_completion_of(&e->tp, h);
 
 	assert_non_null(c);
 	return c->c.status;
@@ -198,8 +198,8 @@ static void test_worker_busy(void **state)
 
 	(void)state;
 	a.max_inflight = 2;
-	tmem_connect(&e->tp, &a);
-	tmem_connect(&e->tp, &b);
+	simbe_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &b);
 	for (int i = 0; i < 3; i++)
 		h[i] = nop(e, &a, (uint64_t)i);
 	for (int i = 3; i < 6; i++)
@@ -239,7 +239,7 @@ static void test_worker_busy_default_and_live(void **state)
 	uint64_t h[4];
 
 	(void)state;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	h[0] = nop(e, &a, 0);
 	h[1] = nop(e, &a, 1);
 	assert_int_equal(worker_read(&e->w), 3);
@@ -247,7 +247,7 @@ static void test_worker_busy_default_and_live(void **state)
 	assert_int_equal(status_of(e, h[0]), VGPUIF_RSP_OKAY);
 	assert_int_equal(status_of(e, h[1]), VGPUIF_RSP_BUSY);
 	a.max_inflight = 5;
-	tmem_config(&e->tp, &a);
+	simbe_config(&e->tp, &a);
 	h[2] = nop(e, &a, 2);
 	h[3] = nop(e, &a, 3);
 	assert_int_equal(worker_read(&e->w), 3);
@@ -267,7 +267,7 @@ static void test_worker_rate_limited(void **state)
 
 	(void)state;
 	a.rate_limit = 2;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	for (int i = 0; i < 3; i++)
 		h[i] = nop(e, &a, (uint64_t)i);
 	assert_int_equal(worker_read(&e->w), 4);
@@ -285,7 +285,7 @@ static void test_worker_rate_limited(void **state)
 	assert_int_equal(status_of(e, h[4]), VGPUIF_RSP_RATE_LIMITED);
 	/* Limit removed live. */
 	a.rate_limit = 0;
-	tmem_config(&e->tp, &a);
+	simbe_config(&e->tp, &a);
 	h[5] = nop(e, &a, 5);
 	assert_int_equal(worker_read(&e->w), 2);
 	run_all(e);
@@ -303,7 +303,7 @@ static uint64_t alloc(struct env *e, const struct vgpu_back_vm *vm,
 	struct vgpu_back_req r = { .operation = VGPUIF_OP_MEM_ALLOC,
 				   .u.mem.size = size };
 
-	return tmem_request(&e->tp, vm, &r, NULL);
+	return simbe_request(&e->tp, vm, &r, NULL);
 }
 
 /* mem-quota: QUOTA on MEM_ALLOC, distinct from NO_MEMORY; live change. */
@@ -316,7 +316,7 @@ static void test_worker_quota(void **state)
 
 	(void)state;
 	a.mem_quota = 8192;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	h[0] = alloc(e, &a, 4096);
 	h[1] = alloc(e, &a, 8192);	/* 4096 + 8192 > 8192 */
 	h[2] = alloc(e, &a, 128 << 20);	/* over the budget too: QUOTA first */
@@ -326,7 +326,7 @@ static void test_worker_quota(void **state)
 	assert_int_equal(status_of(e, h[1]), VGPUIF_RSP_QUOTA);
 	assert_int_equal(status_of(e, h[2]), VGPUIF_RSP_QUOTA);
 	a.mem_quota = 0;	/* none: the budget (64M) decides */
-	tmem_config(&e->tp, &a);
+	simbe_config(&e->tp, &a);
 	h[3] = alloc(e, &a, 128 << 20);
 	assert_int_equal(worker_read(&e->w), 2);
 	run_all(e);
@@ -354,10 +354,10 @@ static void test_worker_order_and_live_prio(void **state)
 	static const uint16_t want2[] = { 4, 3, 1 };
 
 	(void)state;
-	tmem_connect(&e->tp, &lo);
-	tmem_connect(&e->tp, &mb);
-	tmem_connect(&e->tp, &ma);
-	tmem_connect(&e->tp, &hi);
+	simbe_connect(&e->tp, &lo);
+	simbe_connect(&e->tp, &mb);
+	simbe_connect(&e->tp, &ma);
+	simbe_connect(&e->tp, &hi);
 	nop(e, &lo, 1);
 	nop(e, &mb, 1);		/* pool B, arrives before pool A */
 	nop(e, &ma, 1);
@@ -369,27 +369,27 @@ static void test_worker_order_and_live_prio(void **state)
 	assert_int_equal(worker_read(&e->w), 12);
 	run_all(e);
 	for (unsigned int i = 0; i < 8; i++)
-		assert_int_equal(tmem_completion_at(&e->tp, i)->domid, want[i]);
+		assert_int_equal(simbe_completion_at(&e->tp, i)->domid, want[i]);
 	/* Each VM's requests complete in issue order (handles grow). */
 	for (unsigned int i = 0; i < 8; i++)
 		for (unsigned int j = i + 1; j < 8; j++)
-			if (tmem_completion_at(&e->tp, j)->domid ==
-			    tmem_completion_at(&e->tp, i)->domid)
-				assert_true(tmem_completion_at(&e->tp, j)->c.handle >
-					    tmem_completion_at(&e->tp, i)->c.handle);
+			if (simbe_completion_at(&e->tp, j)->domid ==
+			    simbe_completion_at(&e->tp, i)->domid)
+				assert_true(simbe_completion_at(&e->tp, j)->c.handle >
+					    simbe_completion_at(&e->tp, i)->c.handle);
 	/* Live: low moves to high (and pool A); the next pick sees it. */
 	nop(e, &mb, 3);
 	nop(e, &hi, 3);
 	nop(e, &lo, 3);
 	lo.priority = VGPUIF_PRIO_HIGH;
 	lo.pool = 0;
-	tmem_config(&e->tp, &lo);
+	simbe_config(&e->tp, &lo);
 	hi.priority = VGPUIF_PRIO_MEDIUM;
-	tmem_config(&e->tp, &hi);
+	simbe_config(&e->tp, &hi);
 	assert_int_equal(worker_read(&e->w), 5);
 	run_all(e);
 	for (unsigned int i = 0; i < 3; i++)
-		assert_int_equal(tmem_completion_at(&e->tp, 8 + i)->domid, want2[i]);
+		assert_int_equal(simbe_completion_at(&e->tp, 8 + i)->domid, want2[i]);
 	assert_int_equal(vmtable_find(&e->w.vms, 4, 0)->ex.cfg.pool, 0);
 	/* Per-level metrics count where requests ran. */
 	assert_int_equal(e->w.lvl_metrics[VGPUIF_PRIO_HIGH].done, 2 + 1);
@@ -412,7 +412,7 @@ static void test_backpressure_accounting(void **state)
 	(void)state;
 	a.max_queued = 3;
 	a.max_inflight = 2;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	assert_int_equal(worker_read(&e->w), 1);
 	vm = vmtable_find(&e->w.vms, 1, 0);
 	for (int i = 0; i < 3; i++)
@@ -420,14 +420,14 @@ static void test_backpressure_accounting(void **state)
 	assert_int_equal(worker_read(&e->w), 3);
 	assert_int_equal(worker_flush(&e->w), 0);	/* the BUSY one */
 	assert_int_equal(worker_vm_inflight(vm), 2);
-	assert_int_equal(tmem_held(&e->tp), 2);
+	assert_int_equal(simbe_held(&e->tp), 2);
 	assert_int_equal(worker_run_one(&e->w), 1);
 	assert_int_equal(worker_flush(&e->w), 0);
 	assert_int_equal(worker_vm_inflight(vm), 1);
-	assert_int_equal(tmem_held(&e->tp), 1);
+	assert_int_equal(simbe_held(&e->tp), 1);
 	run_all(e);
 	assert_int_equal(worker_vm_inflight(vm), 0);
-	assert_int_equal(tmem_held(&e->tp), 0);
+	assert_int_equal(simbe_held(&e->tp), 0);
 	env_free(e);
 }
 
@@ -445,15 +445,15 @@ static void test_worker_weighted(void **state)
 	unsigned int low_at = 0;
 
 	(void)state;
-	tmem_connect(&e->tp, &hi);
-	tmem_connect(&e->tp, &lo);
+	simbe_connect(&e->tp, &hi);
+	simbe_connect(&e->tp, &lo);
 	for (int i = 0; i < 20; i++)
 		nop(e, &hi, (uint64_t)i);
 	nop(e, &lo, 0);
 	assert_int_equal(worker_read(&e->w), 23);
 	run_all(e);
 	for (unsigned int i = 0; i < 21; i++)
-		if (tmem_completion_at(&e->tp, i)->domid == 2)
+		if (simbe_completion_at(&e->tp, i)->domid == 2)
 			low_at = i;
 	/* 4:2:1 and medium idle: within the first 5 picks, not last. */
 	assert_true(low_at <= 5);

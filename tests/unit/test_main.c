@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "tests/sim/transport_mem.h"
+#include "tests/sim/simbe.h"
 
 #include "dom0-worker/loop/ctlsock.h"
 
@@ -55,7 +55,7 @@ static int hooked_read(struct transport *t, struct vgpu_back_event *ev,
 		kill(getpid(), SIGUSR1);
 		kill(getpid(), SIGHUP);
 	}
-	if (!tmem_pending_events(t))
+	if (!simbe_pending_events(t))
 		kill(getpid(), SIGTERM);
 	return n;
 }
@@ -111,7 +111,7 @@ static int teardown(void **state)
 
 static void new_backend(void)
 {
-	assert_int_equal(transport_mem_open(&mem), 0);
+	assert_int_equal(simbe_open(&mem), 0);
 	mem_ops = mem.ops;
 	ops = *mem_ops;
 	ops.read_events = hooked_read;
@@ -206,9 +206,9 @@ static void test_run_and_signals(void **state)
 	(void)state;
 	new_backend();
 	for (int i = 0; i < 3; i++)
-		tmem_connect(&mem, &v[i]);
+		simbe_connect(&mem, &v[i]);
 	for (int i = 0; i < 30; i++)
-		tmem_request(&mem, &v[i % 3], &nop, NULL);
+		simbe_request(&mem, &v[i % 3], &nop, NULL);
 	write_file(conf, "# test\nexecutor = cpu\nop-delay-ms = 2000\n"
 		   "device = /from/config\nbatch = 4\n");
 	snprintf(args, sizeof(args), "--config %s --op-delay-ms 0 -o %s -l debug",
@@ -219,8 +219,8 @@ static void test_run_and_signals(void **state)
 	assert_int_equal(rc, 0);
 	assert_true(t1.tv_sec - t0.tv_sec < 20);	/* not 30 x 2 s */
 	assert_string_equal(opened_path, "/from/config");
-	assert_int_equal(tmem_nr_completions(&mem), 30);
-	assert_int_equal(tmem_held(&mem), 0);
+	assert_int_equal(simbe_nr_completions(&mem), 30);
+	assert_int_equal(simbe_held(&mem), 0);
 	expect_err("info: started: device=/from/config abi=1 executor=cpu device_name=cpu");
 	expect_err("metrics: begin reason=sigusr1");
 	expect_err("order log ");

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "dom0-worker/log.h"
-#include "tests/sim/transport_mem.h"
+#include "tests/sim/simbe.h"
 #include "dom0-worker/loop/worker.h"
 
 struct env {
@@ -55,7 +55,7 @@ static struct env *env_new(void (*tune)(struct worker_config *))
 	snprintf(e->cfg.order_log, sizeof(e->cfg.order_log), "%s", e->olog);
 	if (tune)
 		tune(&e->cfg);
-	assert_int_equal(transport_mem_open(&e->tp), 0);
+	assert_int_equal(simbe_open(&e->tp), 0);
 	assert_int_equal(exec_create(&e->ex, "cpu", &ep), 0);
 	assert_int_equal(worker_init(&e->w, &e->cfg, &e->tp, &e->ex), 0);
 	return e;
@@ -106,13 +106,13 @@ static uint64_t nop(struct env *e, const struct vgpu_back_vm *vm, uint64_t id)
 {
 	struct vgpu_back_req r = { .id = id, .operation = VGPUIF_OP_NOP };
 
-	return tmem_request(&e->tp, vm, &r, NULL);
+	return simbe_request(&e->tp, vm, &r, NULL);
 }
 
 /* Reads every pending event, runs everything, flushes. */
 static void pump(struct env *e)
 {
-	while (tmem_pending_events(&e->tp) || sched_has_ready(&e->w.sched)) {
+	while (simbe_pending_events(&e->tp) || sched_has_ready(&e->w.sched)) {
 		assert_true(worker_read(&e->w) >= 0);
 		while (worker_run_one(&e->w))
 			;
@@ -120,9 +120,9 @@ static void pump(struct env *e)
 	assert_int_equal(worker_flush(&e->w), 0);
 }
 
-static const struct tmem_completion *done_of(struct env *e, uint64_t h)
+static const struct simbe_completion *done_of(struct env *e, uint64_t h)
 {
-	const struct tmem_completion *c = tmem_completion_of(&e->tp, h);
+	const struct simbe_completion *c = simbe_completion_of(&e->tp, h);
 
 	assert_non_null(c);
 	return c;
@@ -140,15 +140,15 @@ static void test_connect_request_complete(void **state)
 	uint64_t h1, h2;
 
 	(void)state;
-	tmem_connect(&e->tp, &vm);
+	simbe_connect(&e->tp, &vm);
 	h1 = nop(e, &vm, 1);
-	h2 = tmem_request(&e->tp, &vm, &add, buf);
+	h2 = simbe_request(&e->tp, &vm, &add, buf);
 	pump(e);
 	assert_int_equal(e->w.vms.count, 1);
 	assert_int_equal(done_of(e, h1)->c.status, VGPUIF_RSP_OKAY);
 	assert_int_equal(done_of(e, h2)->c.status, VGPUIF_RSP_OKAY);
 	assert_true(buf[2] == 7.0f);
-	assert_int_equal(tmem_held(&e->tp), 0);
+	assert_int_equal(simbe_held(&e->tp), 0);
 	assert_non_null(strstr(logtext(e), "connect: domid=5 devid=0 vm_id=101 pool=A prio=high"));
 	env_free(e);
 }
@@ -162,8 +162,8 @@ static void test_unknown_vm_and_event(void **state)
 
 	(void)state;
 	h = nop(e, &vm, 1);	/* no CONNECT */
-	tmem_push_event(&e->tp, &odd);
-	tmem_config(&e->tp, &vm);
+	simbe_push_event(&e->tp, &odd);
+	simbe_config(&e->tp, &vm);
 	pump(e);
 	assert_int_equal(done_of(e, h)->c.status, VGPUIF_RSP_ERROR);
 	assert_int_equal(e->w.stats.unknown_vm, 1);
@@ -197,14 +197,14 @@ static void test_priority_order_end_to_end(void **state)
 	for (i = 0; i < 7; i++) {
 		cfg[vms[i].domid] = vmcfg(vms[i].domid, 100 + vms[i].domid,
 					  vms[i].pool, vms[i].prio);
-		tmem_connect(&e->tp, &cfg[vms[i].domid]);
+		simbe_connect(&e->tp, &cfg[vms[i].domid]);
 	}
 	for (i = 0; i < sizeof(arrivals) / sizeof(arrivals[0]); i++)
 		nop(e, &cfg[arrivals[i]], i);
 	pump(e);
-	assert_int_equal(tmem_nr_completions(&e->tp), 14);
+	assert_int_equal(simbe_nr_completions(&e->tp), 14);
 	for (i = 0; i < 14; i++)
-		assert_int_equal(tmem_completion_at(&e->tp, i)->domid, want[i]);
+		assert_int_equal(simbe_completion_at(&e->tp, i)->domid, want[i]);
 
 	/* The order log says the same, one line per completion. */
 	olog = read_file(e->olog);
@@ -243,8 +243,8 @@ static void test_config_live(void **state)
 	struct vm *vm;
 
 	(void)state;
-	tmem_connect(&e->tp, &a);
-	tmem_connect(&e->tp, &b);
+	simbe_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &b);
 	nop(e, &a, 1);
 	nop(e, &b, 1);
 	nop(e, &a, 2);
@@ -253,18 +253,18 @@ static void test_config_live(void **state)
 	b.vm_id = 23;
 	b.mem_quota = 4096;
 	b.max_queued = 3;
-	tmem_config(&e->tp, &b);
+	simbe_config(&e->tp, &b);
 	a.priority = VGPUIF_PRIO_MEDIUM;
-	tmem_config(&e->tp, &a);
+	simbe_config(&e->tp, &a);
 	/* All 6 events in one read, then run: b (now high) goes first. */
 	assert_int_equal(worker_read(&e->w), 8);
 	while (worker_run_one(&e->w))
 		;
 	assert_int_equal(worker_flush(&e->w), 0);
-	assert_int_equal(tmem_completion_at(&e->tp, 0)->domid, 2);
-	assert_int_equal(tmem_completion_at(&e->tp, 1)->domid, 2);
-	assert_int_equal(tmem_completion_at(&e->tp, 2)->domid, 1);
-	assert_int_equal(tmem_completion_at(&e->tp, 3)->domid, 1);
+	assert_int_equal(simbe_completion_at(&e->tp, 0)->domid, 2);
+	assert_int_equal(simbe_completion_at(&e->tp, 1)->domid, 2);
+	assert_int_equal(simbe_completion_at(&e->tp, 2)->domid, 1);
+	assert_int_equal(simbe_completion_at(&e->tp, 3)->domid, 1);
 	vm = vmtable_find(&e->w.vms, 2, 0);
 	assert_non_null(vm);
 	assert_int_equal(vm->ex.cfg.vm_id, 23);
@@ -287,8 +287,8 @@ static void test_disconnect_frees(void **state)
 	uint64_t h, q1, q2;
 
 	(void)state;
-	tmem_connect(&e->tp, &a);
-	h = tmem_request(&e->tp, &a, &alloc, NULL);
+	simbe_connect(&e->tp, &a);
+	h = simbe_request(&e->tp, &a, &alloc, NULL);
 	pump(e);
 	assert_int_equal(done_of(e, h)->c.status, VGPUIF_RSP_OKAY);
 	assert_int_not_equal(done_of(e, h)->c.ret[0], 0);
@@ -299,7 +299,7 @@ static void test_disconnect_frees(void **state)
 	q1 = nop(e, &a, 2);
 	q2 = nop(e, &a, 3);
 	assert_int_equal(worker_read(&e->w), 2);
-	tmem_disconnect(&e->tp, 1, 0);
+	simbe_disconnect(&e->tp, 1, 0);
 	assert_int_equal(worker_read(&e->w), 1);
 	assert_int_equal(e->w.vms.count, 0);
 	assert_int_equal(e->w.stats.dropped, 2);
@@ -309,18 +309,18 @@ static void test_disconnect_frees(void **state)
 	/* The backend ended them; the worker wrote nothing for them. */
 	assert_true(done_of(e, q1)->by_backend);
 	assert_true(done_of(e, q2)->by_backend);
-	assert_int_equal(tmem_held(&e->tp), 0);
+	assert_int_equal(simbe_held(&e->tp), 0);
 	assert_non_null(strstr(logtext(e), "metrics: vm domid=1 devid=0 vm_id=11 pool=A prio=high state=disconnected done=1"));
 
 	/* Reconnect: a fresh VM, old addresses unknown. */
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	alloc.operation = VGPUIF_OP_MEM_FREE;
 	alloc.u.mem.size = 0;
 	alloc.u.mem.dptr = done_of(e, h)->c.ret[0];
-	h = tmem_request(&e->tp, &a, &alloc, NULL);
+	h = simbe_request(&e->tp, &a, &alloc, NULL);
 	pump(e);
 	assert_int_equal(done_of(e, h)->c.status, VGPUIF_RSP_BAD_HANDLE);
-	tmem_disconnect(&e->tp, 9, 0);	/* never connected */
+	simbe_disconnect(&e->tp, 9, 0);	/* never connected */
 	pump(e);
 	assert_non_null(strstr(logtext(e), "disconnect domid=9 devid=0: not connected"));
 	env_free(e);
@@ -337,10 +337,10 @@ static void test_connect_twice(void **state)
 	struct exec_info ei;
 
 	(void)state;
-	tmem_connect(&e->tp, &a);
-	tmem_request(&e->tp, &a, &alloc, NULL);
+	simbe_connect(&e->tp, &a);
+	simbe_request(&e->tp, &a, &alloc, NULL);
 	a.priority = VGPUIF_PRIO_LOW;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	pump(e);
 	assert_int_equal(e->w.vms.count, 1);
 	assert_int_equal(vmtable_find(&e->w.vms, 1, 0)->sched.prio, VGPUIF_PRIO_LOW);
@@ -372,9 +372,9 @@ static void test_bounds(void **state)
 
 	(void)state;
 	c.max_queued = 1;	/* its own limit */
-	tmem_connect(&e->tp, &a);
-	tmem_connect(&e->tp, &b);
-	tmem_connect(&e->tp, &c);
+	simbe_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &b);
+	simbe_connect(&e->tp, &c);
 	assert_int_equal(worker_read(&e->w), 3);
 	h[0] = nop(e, &a, 1);
 	h[1] = nop(e, &a, 2);
@@ -388,7 +388,7 @@ static void test_bounds(void **state)
 	h[4] = nop(e, &c, 2);
 	/* Room for 4 - 3 = 1 event only: the other waits in the backend. */
 	assert_int_equal(worker_read(&e->w), 1);
-	assert_int_equal(tmem_pending_events(&e->tp), 1);
+	assert_int_equal(simbe_pending_events(&e->tp), 1);
 	assert_int_equal(worker_read(&e->w), 0);
 	h[5] = nop(e, &b, 1);
 	h[6] = nop(e, &b, 2);
@@ -412,15 +412,15 @@ static void test_refused_completion(void **state)
 	uint64_t ha, hb, hc;
 
 	(void)state;
-	tmem_connect(&e->tp, &a);
-	tmem_connect(&e->tp, &b);
-	tmem_connect(&e->tp, &c);
+	simbe_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &b);
+	simbe_connect(&e->tp, &c);
 	ha = nop(e, &a, 1);
 	hb = nop(e, &b, 1);
 	hc = nop(e, &c, 1);
 	assert_int_equal(worker_read(&e->w), 6);
 	/* b goes away; the worker has not seen the DISCONNECT yet. */
-	tmem_disconnect(&e->tp, 2, 0);
+	simbe_disconnect(&e->tp, 2, 0);
 	while (worker_run_one(&e->w))
 		;
 	assert_int_equal(e->w.ncomp, 3);	/* a, b, c in one batch */
@@ -435,7 +435,7 @@ static void test_refused_completion(void **state)
 	ha = nop(e, &a, 2);
 	hc = nop(e, &c, 2);
 	assert_int_equal(worker_read(&e->w), 3);	/* incl. DISCONNECT of b */
-	tmem_disconnect(&e->tp, 1, 0);
+	simbe_disconnect(&e->tp, 1, 0);
 	while (worker_run_one(&e->w))
 		;
 	assert_int_equal(worker_flush(&e->w), 0);
@@ -456,21 +456,21 @@ static void test_read_all_before_pick(void **state)
 	struct env *e = env_new(tiny_batch);
 	struct vgpu_back_vm lo = vmcfg(1, 11, 0, VGPUIF_PRIO_LOW);
 	struct vgpu_back_vm hi = vmcfg(2, 22, 1, VGPUIF_PRIO_HIGH);
-	struct tmem_stats st;
+	struct simbe_stats st;
 	uint64_t h;
 
 	(void)state;
-	tmem_connect(&e->tp, &lo);
-	tmem_connect(&e->tp, &hi);
+	simbe_connect(&e->tp, &lo);
+	simbe_connect(&e->tp, &hi);
 	for (int i = 0; i < 9; i++)
 		nop(e, &lo, (uint64_t)i);
 	h = nop(e, &hi, 1);
 	assert_int_equal(worker_read(&e->w), 12);
-	tmem_get_stats(&e->tp, &st);
+	simbe_get_stats(&e->tp, &st);
 	assert_int_equal(st.reads, 6);
 	assert_int_equal(worker_run_one(&e->w), 1);
 	assert_int_equal(worker_flush(&e->w), 0);
-	assert_int_equal(tmem_completion_at(&e->tp, 0)->c.handle, h);
+	assert_int_equal(simbe_completion_at(&e->tp, 0)->c.handle, h);
 	pump(e);
 	env_free(e);
 }
@@ -485,7 +485,7 @@ static int read_then_stop(struct transport *t, struct vgpu_back_event *ev,
 {
 	int n = real_ops->read_events(t, ev, max);
 
-	if (!tmem_pending_events(t))
+	if (!simbe_pending_events(t))
 		stop_ctl->stop = 1;
 	return n;
 }
@@ -509,15 +509,15 @@ static void test_run_until_stop(void **state)
 	stopping_ops.read_events = read_then_stop;
 	e->tp.ops = &stopping_ops;
 	stop_ctl = &ctl;
-	tmem_connect(&e->tp, &a);
-	tmem_connect(&e->tp, &b);
+	simbe_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &b);
 	for (i = 0; i < 10; i++)
 		nop(e, i % 2 ? &a : &b, i);
 	ctl.dump = 1;
 	/* Reads 2 events per batch; stops reading after the last. */
 	assert_int_equal(worker_run(&e->w, &ctl), 0);
-	assert_int_equal(tmem_nr_completions(&e->tp), 10);
-	assert_int_equal(tmem_held(&e->tp), 0);
+	assert_int_equal(simbe_nr_completions(&e->tp), 10);
+	assert_int_equal(simbe_held(&e->tp), 0);
 	assert_int_equal(ctl.dump, 0);
 	assert_non_null(strstr(logtext(e), "metrics: begin reason=sigusr1"));
 	assert_non_null(strstr(logtext(e), "stopping: no new events"));
@@ -533,15 +533,15 @@ static void test_drain_on_stop(void **state)
 	struct vgpu_back_vm a = vmcfg(1, 11, 0, 0);
 
 	(void)state;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	for (int i = 0; i < 5; i++)
 		nop(e, &a, (uint64_t)i);
 	assert_int_equal(worker_read(&e->w), 6);
 	nop(e, &a, 99);		/* arrives after the stop: not read */
 	ctl.stop = 1;
 	assert_int_equal(worker_run(&e->w, &ctl), 0);
-	assert_int_equal(tmem_nr_completions(&e->tp), 5);
-	assert_int_equal(tmem_pending_events(&e->tp), 1);
+	assert_int_equal(simbe_nr_completions(&e->tp), 5);
+	assert_int_equal(simbe_pending_events(&e->tp), 1);
 
 	/* A second stop leaves what is queued to the backend. */
 	for (int i = 0; i < 3; i++)
@@ -549,7 +549,7 @@ static void test_drain_on_stop(void **state)
 	assert_int_equal(worker_read(&e->w), 4);
 	ctl.stop = 2;
 	assert_int_equal(worker_run(&e->w, &ctl), 0);
-	assert_int_equal(tmem_nr_completions(&e->tp), 5);
+	assert_int_equal(simbe_nr_completions(&e->tp), 5);
 	assert_non_null(strstr(logtext(e), "second stop signal"));
 	env_free(e);
 }
@@ -583,13 +583,13 @@ static void test_long_ops_complete_at_once(void **state)
 	counting.write_completions = counting_write;
 	e->tp.ops = &counting;
 	completion_writes = 0;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	for (int i = 0; i < 3; i++)
 		nop(e, &a, (uint64_t)i);
 	assert_int_equal(worker_read(&e->w), 4);
 	ctl.stop = 1;
 	assert_int_equal(worker_run(&e->w, &ctl), 0);
-	assert_int_equal(tmem_nr_completions(&e->tp), 3);
+	assert_int_equal(simbe_nr_completions(&e->tp), 3);
 	assert_int_equal(completion_writes, 3);
 	e->tp.ops = real_ops;
 	env_free(e);
@@ -606,7 +606,7 @@ static void test_order_log_reopen(void **state)
 
 	(void)state;
 	snprintf(rotated, sizeof(rotated), "%s.1", e->olog);
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	nop(e, &a, 1);
 	pump(e);
 	assert_int_equal(rename(e->olog, rotated), 0);
@@ -633,10 +633,10 @@ static void test_metrics_output(void **state)
 	const char *t;
 
 	(void)state;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	for (int i = 0; i < 4; i++)
 		nop(e, &a, (uint64_t)i);
-	tmem_request(&e->tp, &a, &bad, NULL);
+	simbe_request(&e->tp, &a, &bad, NULL);
 	pump(e);
 	worker_print_metrics(&e->w, "test");
 	t = logtext(e);
