@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "tests/sim/simbe.h"
+#include "worker_env.h"
 
 #include "dom0-worker/loop/ctlsock.h"
 
@@ -178,14 +179,6 @@ static void expect_err(const char *want)
 	free(text);
 }
 
-static struct vgpu_back_vm vm(uint16_t domid, uint8_t pool, uint8_t prio)
-{
-	return (struct vgpu_back_vm){
-		.domid = domid, .vm_id = 1000u + domid, .pool = pool,
-		.priority = prio,
-	};
-}
-
 /*
  * Config file says op-delay-ms = 2000; the command line says 0 and wins.
  * USR1 and HUP arrive after the first read, TERM when the backend has
@@ -194,8 +187,9 @@ static struct vgpu_back_vm vm(uint16_t domid, uint8_t pool, uint8_t prio)
 static void test_run_and_signals(void **state)
 {
 	struct vgpu_back_vm v[3] = {
-		vm(1, 0, VGPUIF_PRIO_LOW), vm(2, 1, VGPUIF_PRIO_HIGH),
-		vm(3, 1, VGPUIF_PRIO_MEDIUM),
+		env_vm(1, 1001, 0, VGPUIF_PRIO_LOW),
+		env_vm(2, 1002, 1, VGPUIF_PRIO_HIGH),
+		env_vm(3, 1003, 1, VGPUIF_PRIO_MEDIUM),
 	};
 	struct vgpu_back_req nop = { .operation = VGPUIF_OP_NOP };
 	struct timespec t0, t1;
