@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * vgpu-gpu-bench: the CUDA executor's benchmarks, through the real worker
- * fed by the simulated backend (tests/gpu/harness.h), against the native
+ * fed by the simulated backend (tests/sim/harness.h), against the native
  * anchors of vgpu-gpu-native measured in the same run on the same GPU.
  *
  *   (a) small vector adds (n = 1024 floats) from 8 VMs through scheduler
@@ -32,7 +32,7 @@
 
 #include "dom0-worker/exec/cuda/cx_child.h"
 #include "lib/percentile.h"
-#include "tests/gpu/harness.h"
+#include "tests/sim/harness.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * How the worker talks to the backend: an ops table, so the real
- * /dev/vgpu-back (transport_dev.c), the in-memory backend of the unit tests
- * (transport_mem.c) and the simulated backend of the GPU tests
- * (tests/gpu/simbe.c) feed the worker the same way. Every op follows include/uapi/linux/vgpu_back.h.
+ * /dev/vgpu-back (transport_dev.c) and the simulated backend of the tests
+ * and benchmarks (tests/sim/simbe.c) feed the worker the same way. Every
+ * op follows include/uapi/linux/vgpu_back.h.
  */
 #ifndef VGPU_WORKER_TRANSPORT_H
 #define VGPU_WORKER_TRANSPORT_H

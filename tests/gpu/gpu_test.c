@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "dom0-worker/exec/cuda/cx_child.h"
-#include "harness.h"
+#include "tests/sim/harness.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
 

@@ -2,7 +2,7 @@
 /*
  * Kernels the GPU tests load through MODULE_LOAD, built by nvcc into PTX,
  * cubin and fatbin (tests/gpu/Makefile). Their names and parameters match
- * the fake device's (dom0-worker/cuda-exec/cx_dev_fake.c), so the same test
+ * the fake device's (tests/sim/cx_dev_fake.c), so the same test
  * runs on both.
  */
 

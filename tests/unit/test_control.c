@@ -25,51 +25,21 @@
 #include <cmocka.h>
 
 #include "dom0-worker/loop/ctlsock.h"
-#include "dom0-worker/log.h"
-#include "dom0-worker/transport_mem.h"
-#include "dom0-worker/loop/worker.h"
+#include "fake_clock.h"
+#include "worker_env.h"
 
-static uint64_t fake_now;
-
-static uint64_t fake_clock(void *ctx)
+/* The worker 2.5 s after its start on the fake clock; errors logged only. */
+static struct worker_env *env_new(void)
 {
-	(void)ctx;
-	return fake_now;
-}
+	const struct worker_env_opts o = { .log_level = VLOG_ERROR };
+	struct worker_env *e = env_create(&o);
 
-struct env {
-	struct transport tp;
-	struct executor ex;
-	struct worker w;
-	struct worker_config cfg;
-};
-
-static struct env *env_new(void)
-{
-	struct env *e = calloc(1, sizeof(*e));
-	struct exec_params ep = { .mem_budget = 64 << 20, .max_allocs = 100 };
-
-	assert_non_null(e);
-	vlog_set_level(VLOG_ERROR);
-	config_defaults(&e->cfg);
-	e->cfg.order_log[0] = '\0';
-	assert_int_equal(transport_mem_open(&e->tp), 0);
-	assert_int_equal(exec_create(&e->ex, "cpu", &ep), 0);
-	assert_int_equal(worker_init(&e->w, &e->cfg, &e->tp, &e->ex), 0);
 	fake_now = e->w.start_ns + 2500000000ull;
 	worker_set_clock(&e->w, fake_clock, NULL);
 	return e;
 }
 
-static void env_free(struct env *e)
-{
-	worker_fini(&e->w);
-	exec_destroy(&e->ex);
-	transport_close(&e->tp);
-	free(e);
-}
-
-static char *answer(struct env *e, const char *cmd, int *rc)
+static char *answer(struct worker_env *e, const char *cmd, int *rc)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -82,7 +52,7 @@ static char *answer(struct env *e, const char *cmd, int *rc)
 }
 
 /* Two VMs with some traffic: one done, one refused busy, one quota. */
-static void traffic(struct env *e)
+static void traffic(struct worker_env *e)
 {
 	struct vgpu_back_vm a = { .domid = 5, .vm_id = 101, .pool = 0,
 				  .priority = VGPUIF_PRIO_HIGH,
@@ -93,16 +63,16 @@ static void traffic(struct env *e)
 	struct vgpu_back_req big = { .operation = VGPUIF_OP_MEM_ALLOC,
 				     .u.mem.size = 1 << 20 };
 
-	tmem_connect(&e->tp, &a);
-	tmem_connect(&e->tp, &b);
-	tmem_request(&e->tp, &a, &nop, NULL);
-	tmem_request(&e->tp, &a, &nop, NULL);	/* busy */
-	tmem_request(&e->tp, &b, &nop, NULL);
+	simbe_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &b);
+	simbe_request(&e->tp, &a, &nop, NULL);
+	simbe_request(&e->tp, &a, &nop, NULL);	/* busy */
+	simbe_request(&e->tp, &b, &nop, NULL);
 	assert_int_equal(worker_read(&e->w), 5);
 	while (worker_run_one(&e->w))
 		;
-	tmem_request(&e->tp, &a, &big, NULL);	/* quota */
-	tmem_request(&e->tp, &b, &nop, NULL);	/* stays queued */
+	simbe_request(&e->tp, &a, &big, NULL);	/* quota */
+	simbe_request(&e->tp, &b, &nop, NULL);	/* stays queued */
 	assert_int_equal(worker_read(&e->w), 2);
 	assert_int_equal(worker_run_one(&e->w), 1);
 	assert_int_equal(worker_flush(&e->w), 0);
@@ -184,7 +154,7 @@ static void check_exposition(const char *text)
 
 static void test_metrics_exposition(void **state)
 {
-	struct env *e = env_new();
+	struct worker_env *e = env_new();
 	int rc;
 	char *t;
 
@@ -215,7 +185,7 @@ static void test_metrics_exposition(void **state)
 
 static void test_metrics_no_vm(void **state)
 {
-	struct env *e = env_new();
+	struct worker_env *e = env_new();
 	int rc;
 	char *t = answer(e, "metrics", &rc);
 
@@ -229,7 +199,7 @@ static void test_metrics_no_vm(void **state)
 
 static void test_vms_and_errors(void **state)
 {
-	struct env *e = env_new();
+	struct worker_env *e = env_new();
 	int rc;
 	char *t;
 

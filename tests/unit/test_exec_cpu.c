@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests of the CPU executor (dom0-worker/exec/exec_cpu.c, exec.c), fed
- * through the in-memory backend (transport_mem.c) exactly as the worker
+ * through the simulated backend (tests/sim/simbe.c) exactly as the worker
  * feeds it: the request is read as an event, its data moves with the
  * transport's copy, and the backend checks every copy's range and
  * direction.
@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "dom0-worker/exec/exec.h"
-#include "dom0-worker/transport_mem.h"
+#include "tests/sim/simbe.h"
 
 #define MiB (1u << 20)
 
@@ -40,7 +40,7 @@ static int setup_with(void **state, const struct exec_params *p)
 	struct env *e = calloc(1, sizeof(*e));
 
 	assert_non_null(e);
-	assert_int_equal(transport_mem_open(&e->tp), 0);
+	assert_int_equal(simbe_open(&e->tp), 0);
 	assert_int_equal(exec_create(&e->ex, "cpu", p), 0);
 	for (int i = 0; i < 2; i++) {
 		e->vm[i].cfg = (struct vgpu_back_vm){
@@ -96,7 +96,7 @@ static struct exec_result run(struct env *e, int v, struct vgpu_back_req req,
 	struct exec_result res;
 	struct vgpu_back_completion c;
 
-	tmem_request(&e->tp, &e->vm[v].cfg, &req, buf);
+	simbe_request(&e->tp, &e->vm[v].cfg, &req, buf);
 	assert_int_equal(e->tp.ops->read_events(&e->tp, &ev, 1), 1);
 	cc.handle = ev.handle;
 	exec_execute(&e->ex, &e->vm[v], &ev.req, &data, &res);
@@ -182,12 +182,12 @@ static void check_vector_add(struct env *e, uint32_t n)
 
 static void test_vector_add_sizes(void **state)
 {
-	struct tmem_stats st;
+	struct simbe_stats st;
 
 	check_vector_add(*state, 1000);
 	/* The largest: 12 MiB of data, so several copies of one MiB each. */
 	check_vector_add(*state, VGPUIF_VECTOR_ADD_MAX);
-	tmem_get_stats(&((struct env *)*state)->tp, &st);
+	simbe_get_stats(&((struct env *)*state)->tp, &st);
 	assert_int_equal(st.bad_copies, 0);
 	assert_true(st.copies >= 12);
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests of the CUDA executor's worker side (dom0-worker/exec/cuda/exec_cuda.c)
- * and of the executor process's command loop (cuda-exec/cx_child.c), with
- * the host-memory device (cuda-exec/cx_dev_fake.c) in place of CUDA: real
- * processes, real shared memory and doorbells, the real chunk pipeline,
- * watchdog, fault and crash recovery, on a machine without a GPU.
+ * Unit tests of the CUDA executor's worker side
+ * (dom0-worker/exec/cuda/exec_cuda.c) and of the executor process's
+ * command loop (dom0-worker/exec/cuda/cx_child.c), with the host-memory
+ * device (tests/sim/cx_dev_fake.c) in place of CUDA: real processes,
+ * real shared memory and doorbells, the real chunk pipeline, watchdog,
+ * fault and crash recovery, on a machine without a GPU.
  *
  * The executor process is this binary run again with --fake-child.
  */
@@ -28,7 +29,7 @@
 #include "dom0-worker/exec/exec.h"
 #include "dom0-worker/exec/cuda/exec_cuda.h"
 #include "dom0-worker/log.h"
-#include "dom0-worker/transport_mem.h"
+#include "vgpu/vgpuif_ops.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
 
@@ -51,22 +52,11 @@ static int gbuf_copy(void *ctx, uint32_t dir, uint64_t off, void *buf,
 {
 	struct gbuf *g = ctx;
 	int from = dir == VGPU_BACK_COPY_FROM_GUEST;
-	int ok_dir;
+	/* The directions of vgpuif_ops.h use the VGPU_BACK_COPY_* values. */
+	int ok_dir = (from || dir == VGPU_BACK_COPY_TO_GUEST) &&
+		     (vgpuif_op_dirs(g->op) & dir);
 
 	atomic_fetch_add(&g->copies, 1);
-	switch (g->op) {
-	case VGPUIF_OP_MEM_WRITE:
-	case VGPUIF_OP_MODULE_LOAD:
-	case VGPUIF_OP_LAUNCH:
-		ok_dir = from;
-		break;
-	case VGPUIF_OP_MEM_READ:
-	case VGPUIF_OP_GET_INFO:
-		ok_dir = !from;
-		break;
-	default:
-		ok_dir = g->op == VGPUIF_OP_VECTOR_ADD;
-	}
 	if (!ok_dir || off > g->len || len > g->len - off) {
 		atomic_fetch_add(&g->bad, 1);
 		return -EINVAL;

@@ -21,20 +21,11 @@
 #include <cmocka.h>
 
 #include "dom0-worker/sched/limits.h"
-#include "dom0-worker/log.h"
-#include "dom0-worker/transport_mem.h"
-#include "dom0-worker/loop/worker.h"
+#include "fake_clock.h"
+#include "worker_env.h"
 
 #define SEC	1000000000ull
 #define MS	1000000ull
-
-static uint64_t fake_now;
-
-static uint64_t fake_clock(void *ctx)
-{
-	(void)ctx;
-	return fake_now;
-}
 
 /* ---- the token bucket alone ---- */
 
@@ -109,78 +100,23 @@ static void test_admit_order(void **state)
 
 /* ---- through the worker ---- */
 
-struct env {
-	struct transport tp;
-	struct executor ex;
-	struct worker w;
-	struct worker_config cfg;
-	char *logbuf;
-	size_t loglen;
-	FILE *log;
-};
-
-static struct env *env_new(void (*tune)(struct worker_config *))
+/* The worker at 1000 s on the fake clock, its log from INFO up. */
+static struct worker_env *env_new(void (*tune)(struct worker_config *))
 {
-	struct env *e = calloc(1, sizeof(*e));
-	struct exec_params ep = { .mem_budget = 64 << 20, .max_allocs = 100 };
+	const struct worker_env_opts o = { .tune = tune, .log_level = VLOG_INFO };
+	struct worker_env *e = env_create(&o);
 
-	assert_non_null(e);
-	e->log = open_memstream(&e->logbuf, &e->loglen);
-	vlog_set_stream(e->log);
-	vlog_set_level(VLOG_INFO);
-	config_defaults(&e->cfg);
-	e->cfg.order_log[0] = '\0';
-	if (tune)
-		tune(&e->cfg);
 	fake_now = 1000 * SEC;
-	assert_int_equal(transport_mem_open(&e->tp), 0);
-	assert_int_equal(exec_create(&e->ex, "cpu", &ep), 0);
-	assert_int_equal(worker_init(&e->w, &e->cfg, &e->tp, &e->ex), 0);
 	worker_set_clock(&e->w, fake_clock, NULL);
 	return e;
 }
 
-static void env_free(struct env *e)
+static int32_t status_of(struct worker_env *e, uint64_t h)
 {
-	worker_fini(&e->w);
-	exec_destroy(&e->ex);
-	transport_close(&e->tp);
-	vlog_set_stream(NULL);
-	fclose(e->log);
-	free(e->logbuf);
-	free(e);
+	return env_done(e, h)->c.status;
 }
 
-static const char *logtext(struct env *e)
-{
-	fflush(e->log);
-	return e->logbuf ? e->logbuf : "";
-}
-
-static struct vgpu_back_vm vmcfg(uint16_t domid, uint8_t pool, uint8_t prio)
-{
-	return (struct vgpu_back_vm){
-		.domid = domid, .vm_id = 100u + domid, .pool = pool,
-		.priority = prio,
-	};
-}
-
-static uint64_t nop(struct env *e, const struct vgpu_back_vm *vm, uint64_t id)
-{
-	struct vgpu_back_req r = { .id = id, .operation = VGPUIF_OP_NOP };
-
-	return tmem_request(&e->tp, vm, &r, NULL);
-}
-
-static int32_t status_of(struct env *e, uint64_t h)
-{
-	const struct tmem_completion *c = tmem_completion_of(&e->tp, h);
-
-	assert_non_null(c);
-	return c->c.status;
-}
-
-static void run_all(struct env *e)
+static void run_all(struct worker_env *e)
 {
 	while (worker_run_one(&e->w))
 		;
@@ -190,20 +126,20 @@ static void run_all(struct env *e)
 /* In flight = admitted and not completed; over max-inflight: BUSY. */
 static void test_worker_busy(void **state)
 {
-	struct env *e = env_new(NULL);
-	struct vgpu_back_vm a = vmcfg(1, 0, VGPUIF_PRIO_HIGH);
-	struct vgpu_back_vm b = vmcfg(2, 0, VGPUIF_PRIO_HIGH);
+	struct worker_env *e = env_new(NULL);
+	struct vgpu_back_vm a = env_vm(1, 101, 0, VGPUIF_PRIO_HIGH);
+	struct vgpu_back_vm b = env_vm(2, 102, 0, VGPUIF_PRIO_HIGH);
 	uint64_t h[6];
 	struct vm *vm;
 
 	(void)state;
 	a.max_inflight = 2;
-	tmem_connect(&e->tp, &a);
-	tmem_connect(&e->tp, &b);
+	simbe_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &b);
 	for (int i = 0; i < 3; i++)
-		h[i] = nop(e, &a, (uint64_t)i);
+		h[i] = env_nop(e, &a, (uint64_t)i);
 	for (int i = 3; i < 6; i++)
-		h[i] = nop(e, &b, (uint64_t)i);	/* no limit of its own */
+		h[i] = env_nop(e, &b, (uint64_t)i);	/* no limit of its own */
 	assert_int_equal(worker_read(&e->w), 8);
 	assert_int_equal(worker_flush(&e->w), 0);
 	assert_int_equal(status_of(e, h[2]), VGPUIF_RSP_BUSY);
@@ -215,14 +151,14 @@ static void test_worker_busy(void **state)
 	for (int i = 3; i < 6; i++)
 		assert_int_equal(status_of(e, h[i]), VGPUIF_RSP_OKAY);
 	/* Completed: room again. */
-	h[0] = nop(e, &a, 9);
+	h[0] = env_nop(e, &a, 9);
 	assert_int_equal(worker_read(&e->w), 1);
 	run_all(e);
 	assert_int_equal(status_of(e, h[0]), VGPUIF_RSP_OKAY);
 	assert_int_equal(vm->metrics.rejected, 1);
 	assert_int_equal(vm->metrics.by_status[metrics_status_index(VGPUIF_RSP_BUSY)], 1);
 	assert_int_equal(e->w.stats.refused_busy, 1);
-	assert_non_null(strstr(logtext(e), "domid=1 devid=0: 2 requests in flight, max-inflight 2: refused busy"));
+	assert_non_null(strstr(env_log(e), "domid=1 devid=0: 2 requests in flight, max-inflight 2: refused busy"));
 	env_free(e);
 }
 
@@ -234,22 +170,22 @@ static void default_inflight(struct worker_config *cfg)
 /* The worker's default applies to VMs with max-inflight 0; live change. */
 static void test_worker_busy_default_and_live(void **state)
 {
-	struct env *e = env_new(default_inflight);
-	struct vgpu_back_vm a = vmcfg(1, 0, VGPUIF_PRIO_LOW);
+	struct worker_env *e = env_new(default_inflight);
+	struct vgpu_back_vm a = env_vm(1, 101, 0, VGPUIF_PRIO_LOW);
 	uint64_t h[4];
 
 	(void)state;
-	tmem_connect(&e->tp, &a);
-	h[0] = nop(e, &a, 0);
-	h[1] = nop(e, &a, 1);
+	simbe_connect(&e->tp, &a);
+	h[0] = env_nop(e, &a, 0);
+	h[1] = env_nop(e, &a, 1);
 	assert_int_equal(worker_read(&e->w), 3);
 	run_all(e);
 	assert_int_equal(status_of(e, h[0]), VGPUIF_RSP_OKAY);
 	assert_int_equal(status_of(e, h[1]), VGPUIF_RSP_BUSY);
 	a.max_inflight = 5;
-	tmem_config(&e->tp, &a);
-	h[2] = nop(e, &a, 2);
-	h[3] = nop(e, &a, 3);
+	simbe_config(&e->tp, &a);
+	h[2] = env_nop(e, &a, 2);
+	h[3] = env_nop(e, &a, 3);
 	assert_int_equal(worker_read(&e->w), 3);
 	run_all(e);
 	assert_int_equal(status_of(e, h[2]), VGPUIF_RSP_OKAY);
@@ -260,16 +196,16 @@ static void test_worker_busy_default_and_live(void **state)
 /* rate-limit 2/s, burst 2: the third at once is refused; refill on time. */
 static void test_worker_rate_limited(void **state)
 {
-	struct env *e = env_new(NULL);
-	struct vgpu_back_vm a = vmcfg(1, 1, VGPUIF_PRIO_MEDIUM);
+	struct worker_env *e = env_new(NULL);
+	struct vgpu_back_vm a = env_vm(1, 101, 1, VGPUIF_PRIO_MEDIUM);
 	uint64_t h[6];
 	struct vm *vm;
 
 	(void)state;
 	a.rate_limit = 2;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	for (int i = 0; i < 3; i++)
-		h[i] = nop(e, &a, (uint64_t)i);
+		h[i] = env_nop(e, &a, (uint64_t)i);
 	assert_int_equal(worker_read(&e->w), 4);
 	run_all(e);
 	assert_int_equal(status_of(e, h[0]), VGPUIF_RSP_OKAY);
@@ -277,46 +213,46 @@ static void test_worker_rate_limited(void **state)
 	assert_int_equal(status_of(e, h[2]), VGPUIF_RSP_RATE_LIMITED);
 	/* Half a second later: one token back. */
 	fake_now += SEC / 2;
-	h[3] = nop(e, &a, 3);
-	h[4] = nop(e, &a, 4);
+	h[3] = env_nop(e, &a, 3);
+	h[4] = env_nop(e, &a, 4);
 	assert_int_equal(worker_read(&e->w), 2);
 	run_all(e);
 	assert_int_equal(status_of(e, h[3]), VGPUIF_RSP_OKAY);
 	assert_int_equal(status_of(e, h[4]), VGPUIF_RSP_RATE_LIMITED);
 	/* Limit removed live. */
 	a.rate_limit = 0;
-	tmem_config(&e->tp, &a);
-	h[5] = nop(e, &a, 5);
+	simbe_config(&e->tp, &a);
+	h[5] = env_nop(e, &a, 5);
 	assert_int_equal(worker_read(&e->w), 2);
 	run_all(e);
 	assert_int_equal(status_of(e, h[5]), VGPUIF_RSP_OKAY);
 	vm = vmtable_find(&e->w.vms, 1, 0);
 	assert_int_equal(vm->metrics.by_status[metrics_status_index(VGPUIF_RSP_RATE_LIMITED)], 2);
 	assert_int_equal(e->w.stats.refused_rate, 2);
-	assert_non_null(strstr(logtext(e), "domid=1 devid=0: over rate-limit 2/s: refused rate_limited"));
+	assert_non_null(strstr(env_log(e), "domid=1 devid=0: over rate-limit 2/s: refused rate_limited"));
 	env_free(e);
 }
 
-static uint64_t alloc(struct env *e, const struct vgpu_back_vm *vm,
+static uint64_t alloc(struct worker_env *e, const struct vgpu_back_vm *vm,
 		      uint64_t size)
 {
 	struct vgpu_back_req r = { .operation = VGPUIF_OP_MEM_ALLOC,
 				   .u.mem.size = size };
 
-	return tmem_request(&e->tp, vm, &r, NULL);
+	return simbe_request(&e->tp, vm, &r, NULL);
 }
 
 /* mem-quota: QUOTA on MEM_ALLOC, distinct from NO_MEMORY; live change. */
 static void test_worker_quota(void **state)
 {
-	struct env *e = env_new(NULL);
-	struct vgpu_back_vm a = vmcfg(1, 0, VGPUIF_PRIO_HIGH);
+	struct worker_env *e = env_new(NULL);
+	struct vgpu_back_vm a = env_vm(1, 101, 0, VGPUIF_PRIO_HIGH);
 	uint64_t h[4];
 	struct vm *vm;
 
 	(void)state;
 	a.mem_quota = 8192;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	h[0] = alloc(e, &a, 4096);
 	h[1] = alloc(e, &a, 8192);	/* 4096 + 8192 > 8192 */
 	h[2] = alloc(e, &a, 128 << 20);	/* over the budget too: QUOTA first */
@@ -326,7 +262,7 @@ static void test_worker_quota(void **state)
 	assert_int_equal(status_of(e, h[1]), VGPUIF_RSP_QUOTA);
 	assert_int_equal(status_of(e, h[2]), VGPUIF_RSP_QUOTA);
 	a.mem_quota = 0;	/* none: the budget (64M) decides */
-	tmem_config(&e->tp, &a);
+	simbe_config(&e->tp, &a);
 	h[3] = alloc(e, &a, 128 << 20);
 	assert_int_equal(worker_read(&e->w), 2);
 	run_all(e);
@@ -334,7 +270,7 @@ static void test_worker_quota(void **state)
 	vm = vmtable_find(&e->w.vms, 1, 0);
 	assert_int_equal(vm->metrics.by_status[metrics_status_index(VGPUIF_RSP_QUOTA)], 2);
 	assert_int_equal(vm->metrics.by_status[metrics_status_index(VGPUIF_RSP_NO_MEMORY)], 1);
-	assert_non_null(strstr(logtext(e), "domid=1 devid=0: mem_alloc of 8192 bytes over mem-quota 8192: refused quota"));
+	assert_non_null(strstr(env_log(e), "domid=1 devid=0: mem_alloc of 8192 bytes over mem-quota 8192: refused quota"));
 	env_free(e);
 }
 
@@ -345,51 +281,51 @@ static void test_worker_quota(void **state)
  */
 static void test_worker_order_and_live_prio(void **state)
 {
-	struct env *e = env_new(NULL);
-	struct vgpu_back_vm hi = vmcfg(1, 0, VGPUIF_PRIO_HIGH);
-	struct vgpu_back_vm ma = vmcfg(2, 0, VGPUIF_PRIO_MEDIUM);
-	struct vgpu_back_vm mb = vmcfg(3, 1, VGPUIF_PRIO_MEDIUM);
-	struct vgpu_back_vm lo = vmcfg(4, 1, VGPUIF_PRIO_LOW);
+	struct worker_env *e = env_new(NULL);
+	struct vgpu_back_vm hi = env_vm(1, 101, 0, VGPUIF_PRIO_HIGH);
+	struct vgpu_back_vm ma = env_vm(2, 102, 0, VGPUIF_PRIO_MEDIUM);
+	struct vgpu_back_vm mb = env_vm(3, 103, 1, VGPUIF_PRIO_MEDIUM);
+	struct vgpu_back_vm lo = env_vm(4, 104, 1, VGPUIF_PRIO_LOW);
 	static const uint16_t want[] = { 1, 1, 3, 2, 3, 2, 4, 4 };
 	static const uint16_t want2[] = { 4, 3, 1 };
 
 	(void)state;
-	tmem_connect(&e->tp, &lo);
-	tmem_connect(&e->tp, &mb);
-	tmem_connect(&e->tp, &ma);
-	tmem_connect(&e->tp, &hi);
-	nop(e, &lo, 1);
-	nop(e, &mb, 1);		/* pool B, arrives before pool A */
-	nop(e, &ma, 1);
-	nop(e, &lo, 2);
-	nop(e, &mb, 2);
-	nop(e, &hi, 1);
-	nop(e, &ma, 2);
-	nop(e, &hi, 2);
+	simbe_connect(&e->tp, &lo);
+	simbe_connect(&e->tp, &mb);
+	simbe_connect(&e->tp, &ma);
+	simbe_connect(&e->tp, &hi);
+	env_nop(e, &lo, 1);
+	env_nop(e, &mb, 1);		/* pool B, arrives before pool A */
+	env_nop(e, &ma, 1);
+	env_nop(e, &lo, 2);
+	env_nop(e, &mb, 2);
+	env_nop(e, &hi, 1);
+	env_nop(e, &ma, 2);
+	env_nop(e, &hi, 2);
 	assert_int_equal(worker_read(&e->w), 12);
 	run_all(e);
 	for (unsigned int i = 0; i < 8; i++)
-		assert_int_equal(tmem_completion_at(&e->tp, i)->domid, want[i]);
+		assert_int_equal(simbe_completion_at(&e->tp, i)->domid, want[i]);
 	/* Each VM's requests complete in issue order (handles grow). */
 	for (unsigned int i = 0; i < 8; i++)
 		for (unsigned int j = i + 1; j < 8; j++)
-			if (tmem_completion_at(&e->tp, j)->domid ==
-			    tmem_completion_at(&e->tp, i)->domid)
-				assert_true(tmem_completion_at(&e->tp, j)->c.handle >
-					    tmem_completion_at(&e->tp, i)->c.handle);
+			if (simbe_completion_at(&e->tp, j)->domid ==
+			    simbe_completion_at(&e->tp, i)->domid)
+				assert_true(simbe_completion_at(&e->tp, j)->c.handle >
+					    simbe_completion_at(&e->tp, i)->c.handle);
 	/* Live: low moves to high (and pool A); the next pick sees it. */
-	nop(e, &mb, 3);
-	nop(e, &hi, 3);
-	nop(e, &lo, 3);
+	env_nop(e, &mb, 3);
+	env_nop(e, &hi, 3);
+	env_nop(e, &lo, 3);
 	lo.priority = VGPUIF_PRIO_HIGH;
 	lo.pool = 0;
-	tmem_config(&e->tp, &lo);
+	simbe_config(&e->tp, &lo);
 	hi.priority = VGPUIF_PRIO_MEDIUM;
-	tmem_config(&e->tp, &hi);
+	simbe_config(&e->tp, &hi);
 	assert_int_equal(worker_read(&e->w), 5);
 	run_all(e);
 	for (unsigned int i = 0; i < 3; i++)
-		assert_int_equal(tmem_completion_at(&e->tp, 8 + i)->domid, want2[i]);
+		assert_int_equal(simbe_completion_at(&e->tp, 8 + i)->domid, want2[i]);
 	assert_int_equal(vmtable_find(&e->w.vms, 4, 0)->ex.cfg.pool, 0);
 	/* Per-level metrics count where requests ran. */
 	assert_int_equal(e->w.lvl_metrics[VGPUIF_PRIO_HIGH].done, 2 + 1);
@@ -405,29 +341,29 @@ static void test_worker_order_and_live_prio(void **state)
  */
 static void test_backpressure_accounting(void **state)
 {
-	struct env *e = env_new(NULL);
-	struct vgpu_back_vm a = vmcfg(1, 0, VGPUIF_PRIO_LOW);
+	struct worker_env *e = env_new(NULL);
+	struct vgpu_back_vm a = env_vm(1, 101, 0, VGPUIF_PRIO_LOW);
 	struct vm *vm;
 
 	(void)state;
 	a.max_queued = 3;
 	a.max_inflight = 2;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	assert_int_equal(worker_read(&e->w), 1);
 	vm = vmtable_find(&e->w.vms, 1, 0);
 	for (int i = 0; i < 3; i++)
-		nop(e, &a, (uint64_t)i);
+		env_nop(e, &a, (uint64_t)i);
 	assert_int_equal(worker_read(&e->w), 3);
 	assert_int_equal(worker_flush(&e->w), 0);	/* the BUSY one */
 	assert_int_equal(worker_vm_inflight(vm), 2);
-	assert_int_equal(tmem_held(&e->tp), 2);
+	assert_int_equal(simbe_held(&e->tp), 2);
 	assert_int_equal(worker_run_one(&e->w), 1);
 	assert_int_equal(worker_flush(&e->w), 0);
 	assert_int_equal(worker_vm_inflight(vm), 1);
-	assert_int_equal(tmem_held(&e->tp), 1);
+	assert_int_equal(simbe_held(&e->tp), 1);
 	run_all(e);
 	assert_int_equal(worker_vm_inflight(vm), 0);
-	assert_int_equal(tmem_held(&e->tp), 0);
+	assert_int_equal(simbe_held(&e->tp), 0);
 	env_free(e);
 }
 
@@ -439,21 +375,21 @@ static void weighted(struct worker_config *cfg)
 /* The worker passes its mode on: a low VM gets through a high flood. */
 static void test_worker_weighted(void **state)
 {
-	struct env *e = env_new(weighted);
-	struct vgpu_back_vm hi = vmcfg(1, 0, VGPUIF_PRIO_HIGH);
-	struct vgpu_back_vm lo = vmcfg(2, 1, VGPUIF_PRIO_LOW);
+	struct worker_env *e = env_new(weighted);
+	struct vgpu_back_vm hi = env_vm(1, 101, 0, VGPUIF_PRIO_HIGH);
+	struct vgpu_back_vm lo = env_vm(2, 102, 1, VGPUIF_PRIO_LOW);
 	unsigned int low_at = 0;
 
 	(void)state;
-	tmem_connect(&e->tp, &hi);
-	tmem_connect(&e->tp, &lo);
+	simbe_connect(&e->tp, &hi);
+	simbe_connect(&e->tp, &lo);
 	for (int i = 0; i < 20; i++)
-		nop(e, &hi, (uint64_t)i);
-	nop(e, &lo, 0);
+		env_nop(e, &hi, (uint64_t)i);
+	env_nop(e, &lo, 0);
 	assert_int_equal(worker_read(&e->w), 23);
 	run_all(e);
 	for (unsigned int i = 0; i < 21; i++)
-		if (tmem_completion_at(&e->tp, i)->domid == 2)
+		if (simbe_completion_at(&e->tp, i)->domid == 2)
 			low_at = i;
 	/* 4:2:1 and medium idle: within the first 5 picks, not last. */
 	assert_true(low_at <= 5);

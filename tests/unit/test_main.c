@@ -23,7 +23,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "dom0-worker/transport_mem.h"
+#include "tests/sim/simbe.h"
+#include "worker_env.h"
 
 #include "dom0-worker/loop/ctlsock.h"
 
@@ -55,7 +56,7 @@ static int hooked_read(struct transport *t, struct vgpu_back_event *ev,
 		kill(getpid(), SIGUSR1);
 		kill(getpid(), SIGHUP);
 	}
-	if (!tmem_pending_events(t))
+	if (!simbe_pending_events(t))
 		kill(getpid(), SIGTERM);
 	return n;
 }
@@ -111,7 +112,7 @@ static int teardown(void **state)
 
 static void new_backend(void)
 {
-	assert_int_equal(transport_mem_open(&mem), 0);
+	assert_int_equal(simbe_open(&mem), 0);
 	mem_ops = mem.ops;
 	ops = *mem_ops;
 	ops.read_events = hooked_read;
@@ -178,14 +179,6 @@ static void expect_err(const char *want)
 	free(text);
 }
 
-static struct vgpu_back_vm vm(uint16_t domid, uint8_t pool, uint8_t prio)
-{
-	return (struct vgpu_back_vm){
-		.domid = domid, .vm_id = 1000u + domid, .pool = pool,
-		.priority = prio,
-	};
-}
-
 /*
  * Config file says op-delay-ms = 2000; the command line says 0 and wins.
  * USR1 and HUP arrive after the first read, TERM when the backend has
@@ -194,8 +187,9 @@ static struct vgpu_back_vm vm(uint16_t domid, uint8_t pool, uint8_t prio)
 static void test_run_and_signals(void **state)
 {
 	struct vgpu_back_vm v[3] = {
-		vm(1, 0, VGPUIF_PRIO_LOW), vm(2, 1, VGPUIF_PRIO_HIGH),
-		vm(3, 1, VGPUIF_PRIO_MEDIUM),
+		env_vm(1, 1001, 0, VGPUIF_PRIO_LOW),
+		env_vm(2, 1002, 1, VGPUIF_PRIO_HIGH),
+		env_vm(3, 1003, 1, VGPUIF_PRIO_MEDIUM),
 	};
 	struct vgpu_back_req nop = { .operation = VGPUIF_OP_NOP };
 	struct timespec t0, t1;
@@ -206,9 +200,9 @@ static void test_run_and_signals(void **state)
 	(void)state;
 	new_backend();
 	for (int i = 0; i < 3; i++)
-		tmem_connect(&mem, &v[i]);
+		simbe_connect(&mem, &v[i]);
 	for (int i = 0; i < 30; i++)
-		tmem_request(&mem, &v[i % 3], &nop, NULL);
+		simbe_request(&mem, &v[i % 3], &nop, NULL);
 	write_file(conf, "# test\nexecutor = cpu\nop-delay-ms = 2000\n"
 		   "device = /from/config\nbatch = 4\n");
 	snprintf(args, sizeof(args), "--config %s --op-delay-ms 0 -o %s -l debug",
@@ -219,8 +213,8 @@ static void test_run_and_signals(void **state)
 	assert_int_equal(rc, 0);
 	assert_true(t1.tv_sec - t0.tv_sec < 20);	/* not 30 x 2 s */
 	assert_string_equal(opened_path, "/from/config");
-	assert_int_equal(tmem_nr_completions(&mem), 30);
-	assert_int_equal(tmem_held(&mem), 0);
+	assert_int_equal(simbe_nr_completions(&mem), 30);
+	assert_int_equal(simbe_held(&mem), 0);
 	expect_err("info: started: device=/from/config abi=1 executor=cpu device_name=cpu");
 	expect_err("metrics: begin reason=sigusr1");
 	expect_err("order log ");

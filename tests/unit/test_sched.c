@@ -10,20 +10,8 @@
 #include <cmocka.h>
 
 #include "dom0-worker/sched/sched.h"
-
-struct treq {
-	struct sched_req sr;
-	int vm;
-	int n;		/* per-VM issue number */
-};
-
-static uint64_t fake_now;
-
-static uint64_t fake_clock(void *ctx)
-{
-	(void)ctx;
-	return fake_now;
-}
+#include "fake_clock.h"
+#include "sched_treq.h"
 
 static void init(struct sched *s, uint32_t max, uint32_t vm_max)
 {
@@ -35,16 +23,6 @@ static void init(struct sched *s, uint32_t max, uint32_t vm_max)
 	};
 
 	assert_int_equal(sched_init(s, &p), 0);
-}
-
-static struct treq *req(int vm, int n)
-{
-	struct treq *r = calloc(1, sizeof(*r));
-
-	assert_non_null(r);
-	r->vm = vm;
-	r->n = n;
-	return r;
 }
 
 /* Picks one request, checks its VM and number, completes it. */
@@ -72,11 +50,11 @@ static void test_strict_priority(void **state)
 	assert_int_equal(sched_vm_add(&s, &vms[1], 1, 0), 0);	/* medium */
 	assert_int_equal(sched_vm_add(&s, &vms[2], 0, 0), 0);	/* high */
 	/* Arrival: low first, high last. */
-	assert_int_equal(sched_enqueue(&s, &vms[0], &req(0, 1)->sr), 0);
-	assert_int_equal(sched_enqueue(&s, &vms[1], &req(1, 1)->sr), 0);
-	assert_int_equal(sched_enqueue(&s, &vms[2], &req(2, 1)->sr), 0);
-	assert_int_equal(sched_enqueue(&s, &vms[0], &req(0, 2)->sr), 0);
-	assert_int_equal(sched_enqueue(&s, &vms[2], &req(2, 2)->sr), 0);
+	assert_int_equal(sched_enqueue(&s, &vms[0], &treq_new(0, 1)->sr), 0);
+	assert_int_equal(sched_enqueue(&s, &vms[1], &treq_new(1, 1)->sr), 0);
+	assert_int_equal(sched_enqueue(&s, &vms[2], &treq_new(2, 1)->sr), 0);
+	assert_int_equal(sched_enqueue(&s, &vms[0], &treq_new(0, 2)->sr), 0);
+	assert_int_equal(sched_enqueue(&s, &vms[2], &treq_new(2, 2)->sr), 0);
 	assert_int_equal(sched_queued(&s), 5);
 	expect_next(&s, vms, 2, 1);
 	expect_next(&s, vms, 2, 2);
@@ -99,9 +77,9 @@ static void test_late_high_overtakes(void **state)
 	sched_vm_add(&s, &vms[0], 2, 0);
 	sched_vm_add(&s, &vms[1], 0, 0);
 	for (int i = 1; i <= 3; i++)
-		sched_enqueue(&s, &vms[0], &req(0, i)->sr);
+		sched_enqueue(&s, &vms[0], &treq_new(0, i)->sr);
 	expect_next(&s, vms, 0, 1);
-	sched_enqueue(&s, &vms[1], &req(1, 1)->sr);
+	sched_enqueue(&s, &vms[1], &treq_new(1, 1)->sr);
 	expect_next(&s, vms, 1, 1);
 	expect_next(&s, vms, 0, 2);
 	expect_next(&s, vms, 0, 3);
@@ -128,7 +106,7 @@ static void test_fifo_within_level_across_pools(void **state)
 		sched_vm_add(&s, &vms[i], 1, 0);
 	for (size_t i = 0; i < n; i++)
 		sched_enqueue(&s, &vms[arrivals[i][0]],
-			      &req(arrivals[i][0], arrivals[i][1])->sr);
+			      &treq_new(arrivals[i][0], arrivals[i][1])->sr);
 	for (size_t i = 0; i < n; i++)
 		expect_next(&s, vms, arrivals[i][0], arrivals[i][1]);
 	sched_fini(&s);
@@ -152,10 +130,10 @@ static void test_max_running(void **state)
 	sched_vm_add(&s, &vms[0], 1, 0);
 	sched_vm_add(&s, &vms[1], 1, 0);
 	sched_vm_set_max_running(&s, &vms[0], 2);
-	sched_enqueue(&s, &vms[0], &req(0, 1)->sr);
-	sched_enqueue(&s, &vms[1], &req(1, 1)->sr);
-	sched_enqueue(&s, &vms[0], &req(0, 2)->sr);
-	sched_enqueue(&s, &vms[0], &req(0, 3)->sr);
+	sched_enqueue(&s, &vms[0], &treq_new(0, 1)->sr);
+	sched_enqueue(&s, &vms[1], &treq_new(1, 1)->sr);
+	sched_enqueue(&s, &vms[0], &treq_new(0, 2)->sr);
+	sched_enqueue(&s, &vms[0], &treq_new(0, 3)->sr);
 	r[0] = (struct treq *)sched_pick(&s, &vm);
 	r[1] = (struct treq *)sched_pick(&s, &vm);
 	r[2] = (struct treq *)sched_pick(&s, &vm);
@@ -174,7 +152,7 @@ static void test_max_running(void **state)
 	assert_null(sched_pick_vm(&s, &vms[1]));	/* nothing waiting */
 	/* A lowered limit holds back the next start. */
 	sched_vm_set_max_running(&s, &vms[0], 1);
-	sched_enqueue(&s, &vms[0], &req(0, 4)->sr);
+	sched_enqueue(&s, &vms[0], &treq_new(0, 4)->sr);
 	sched_done(&s, &vms[0]);
 	assert_null(sched_pick(&s, &vm));
 	sched_done(&s, &vms[0]);
@@ -200,9 +178,9 @@ static void test_one_running_per_vm(void **state)
 	init(&s, 100, 10);
 	sched_vm_add(&s, &vms[0], 0, 0);
 	sched_vm_add(&s, &vms[1], 2, 0);
-	sched_enqueue(&s, &vms[0], &req(0, 1)->sr);
-	sched_enqueue(&s, &vms[0], &req(0, 2)->sr);
-	sched_enqueue(&s, &vms[1], &req(1, 1)->sr);
+	sched_enqueue(&s, &vms[0], &treq_new(0, 1)->sr);
+	sched_enqueue(&s, &vms[0], &treq_new(0, 2)->sr);
+	sched_enqueue(&s, &vms[1], &treq_new(1, 1)->sr);
 
 	a1 = (struct treq *)sched_pick(&s, &vm);
 	assert_int_equal(a1->vm, 0);
@@ -231,18 +209,18 @@ static void test_bounds(void **state)
 {
 	struct sched s;
 	struct sched_vm vms[3];
-	struct treq *extra = req(0, 99);
+	struct treq *extra = treq_new(0, 99);
 
 	(void)state;
 	init(&s, 5, 2);
 	sched_vm_add(&s, &vms[0], 1, 0);	/* default: 2 */
 	sched_vm_add(&s, &vms[1], 1, 4);	/* its own: 4 */
 	sched_vm_add(&s, &vms[2], 1, 0);
-	assert_int_equal(sched_enqueue(&s, &vms[0], &req(0, 1)->sr), 0);
-	assert_int_equal(sched_enqueue(&s, &vms[0], &req(0, 2)->sr), 0);
+	assert_int_equal(sched_enqueue(&s, &vms[0], &treq_new(0, 1)->sr), 0);
+	assert_int_equal(sched_enqueue(&s, &vms[0], &treq_new(0, 2)->sr), 0);
 	assert_int_equal(sched_enqueue(&s, &vms[0], &extra->sr), -EBUSY);
 	for (int i = 1; i <= 3; i++)
-		assert_int_equal(sched_enqueue(&s, &vms[1], &req(1, i)->sr), 0);
+		assert_int_equal(sched_enqueue(&s, &vms[1], &treq_new(1, i)->sr), 0);
 	assert_int_equal(sched_space(&s), 0);
 	/* VM 2 has room of its own, but all queues together are full. */
 	assert_int_equal(sched_enqueue(&s, &vms[2], &extra->sr), -ENOSPC);
@@ -250,7 +228,7 @@ static void test_bounds(void **state)
 	expect_next(&s, vms, 0, 1);
 	assert_int_equal(sched_space(&s), 1);
 	assert_int_equal(sched_enqueue(&s, &vms[2], &extra->sr), 0);
-	extra = req(1, 4);
+	extra = treq_new(1, 4);
 	/* Limit lowered live: VM 1 (3 queued) takes no more. */
 	sched_vm_set_max_queued(&vms[1], 3);
 	expect_next(&s, vms, 0, 2);
@@ -288,10 +266,10 @@ static void test_set_prio_live(void **state)
 	init(&s, 100, 10);
 	sched_vm_add(&s, &vms[0], 0, 0);
 	sched_vm_add(&s, &vms[1], 2, 0);
-	sched_enqueue(&s, &vms[0], &req(0, 1)->sr);
-	sched_enqueue(&s, &vms[1], &req(1, 1)->sr);
-	sched_enqueue(&s, &vms[1], &req(1, 2)->sr);
-	sched_enqueue(&s, &vms[0], &req(0, 2)->sr);
+	sched_enqueue(&s, &vms[0], &treq_new(0, 1)->sr);
+	sched_enqueue(&s, &vms[1], &treq_new(1, 1)->sr);
+	sched_enqueue(&s, &vms[1], &treq_new(1, 2)->sr);
+	sched_enqueue(&s, &vms[0], &treq_new(0, 2)->sr);
 	sched_vm_set_prio(&s, &vms[1], 0);	/* low -> high: both high now */
 	sched_vm_set_prio(&s, &vms[0], 1);	/* high -> medium */
 	expect_next(&s, vms, 1, 1);
@@ -331,10 +309,10 @@ static void test_vm_remove(void **state)
 	init(&s, 100, 10);
 	sched_vm_add(&s, &vms[0], 1, 0);
 	sched_vm_add(&s, &vms[1], 1, 0);
-	sched_enqueue(&s, &vms[0], &req(0, 1)->sr);
-	sched_enqueue(&s, &vms[1], &req(1, 1)->sr);
-	sched_enqueue(&s, &vms[0], &req(0, 2)->sr);
-	sched_enqueue(&s, &vms[0], &req(0, 3)->sr);
+	sched_enqueue(&s, &vms[0], &treq_new(0, 1)->sr);
+	sched_enqueue(&s, &vms[1], &treq_new(1, 1)->sr);
+	sched_enqueue(&s, &vms[0], &treq_new(0, 2)->sr);
+	sched_enqueue(&s, &vms[0], &treq_new(0, 3)->sr);
 	ndropped = 0;
 	sched_vm_remove(&s, &vms[0], drop, &ndropped);
 	assert_int_equal(ndropped, 3);
@@ -355,7 +333,7 @@ static void test_clock(void **state)
 {
 	struct sched s;
 	struct sched_vm vm;
-	struct treq *r = req(0, 1);
+	struct treq *r = treq_new(0, 1);
 	struct sched_req *got;
 
 	(void)state;
@@ -414,7 +392,7 @@ static void test_random_against_model(void **state)
 			int v = rand() % MAXVM;
 
 			issued[v]++;
-			assert_int_equal(sched_enqueue(&s, &vms[v], &req(v, issued[v])->sr), 0);
+			assert_int_equal(sched_enqueue(&s, &vms[v], &treq_new(v, issued[v])->sr), 0);
 			waiting[nwait++] = (struct model_req){ v, issued[v], ++arrivals };
 		} else if (action < 7) {
 			/* Model: best waiting request of a VM that is not running. */

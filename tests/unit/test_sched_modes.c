@@ -15,20 +15,8 @@
 #include <cmocka.h>
 
 #include "dom0-worker/sched/sched.h"
-
-struct treq {
-	struct sched_req sr;
-	int vm;
-	int n;		/* per-VM issue number */
-};
-
-static uint64_t fake_now;
-
-static uint64_t fake_clock(void *ctx)
-{
-	(void)ctx;
-	return fake_now;
-}
+#include "fake_clock.h"
+#include "sched_treq.h"
 
 static void init(struct sched *s, enum sched_mode mode, uint64_t aging_ns)
 {
@@ -47,12 +35,7 @@ static void init(struct sched *s, enum sched_mode mode, uint64_t aging_ns)
 
 static void enq(struct sched *s, struct sched_vm *vms, int vm, int n)
 {
-	struct treq *r = calloc(1, sizeof(*r));
-
-	assert_non_null(r);
-	r->vm = vm;
-	r->n = n;
-	assert_int_equal(sched_enqueue(s, &vms[vm], &r->sr), 0);
+	assert_int_equal(sched_enqueue(s, &vms[vm], &treq_new(vm, n)->sr), 0);
 }
 
 /* Picks, completes and frees one request; returns its VM (-1: none). */

@@ -19,64 +19,16 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "dom0-worker/log.h"
-#include "dom0-worker/transport_mem.h"
-#include "dom0-worker/loop/worker.h"
+#include "worker_env.h"
 
-struct env {
-	struct transport tp;
-	struct executor ex;
-	struct worker w;
-	struct worker_config cfg;
-	char olog[64];
-	char *logbuf;
-	size_t loglen;
-	FILE *log;
-};
-
-static uint32_t env_op_delay_ms;	/* the next env_new()'s executor */
-
-static struct env *env_new(void (*tune)(struct worker_config *))
+/* The worker with a debug log and an order log in a temporary file. */
+static struct worker_env *env_new(void (*tune)(struct worker_config *))
 {
-	struct env *e = calloc(1, sizeof(*e));
-	struct exec_params ep = { .mem_budget = 64 << 20, .max_allocs = 100,
-				  .op_delay_ms = env_op_delay_ms };
-	int fd;
+	const struct worker_env_opts o = {
+		.tune = tune, .log_level = VLOG_DEBUG, .order_log = 1,
+	};
 
-	assert_non_null(e);
-	snprintf(e->olog, sizeof(e->olog), "/tmp/vgpu-order-XXXXXX");
-	fd = mkstemp(e->olog);
-	assert_true(fd >= 0);
-	close(fd);
-	e->log = open_memstream(&e->logbuf, &e->loglen);
-	vlog_set_stream(e->log);
-	vlog_set_level(VLOG_DEBUG);
-	config_defaults(&e->cfg);
-	snprintf(e->cfg.order_log, sizeof(e->cfg.order_log), "%s", e->olog);
-	if (tune)
-		tune(&e->cfg);
-	assert_int_equal(transport_mem_open(&e->tp), 0);
-	assert_int_equal(exec_create(&e->ex, "cpu", &ep), 0);
-	assert_int_equal(worker_init(&e->w, &e->cfg, &e->tp, &e->ex), 0);
-	return e;
-}
-
-static void env_free(struct env *e)
-{
-	worker_fini(&e->w);
-	exec_destroy(&e->ex);
-	transport_close(&e->tp);
-	vlog_set_stream(NULL);
-	fclose(e->log);
-	free(e->logbuf);
-	unlink(e->olog);
-	free(e);
-}
-
-static const char *logtext(struct env *e)
-{
-	fflush(e->log);
-	return e->logbuf;
+	return env_create(&o);
 }
 
 static char *read_file(const char *path)
@@ -93,26 +45,10 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-static struct vgpu_back_vm vmcfg(uint16_t domid, uint32_t vm_id, uint8_t pool,
-				 uint8_t prio)
-{
-	return (struct vgpu_back_vm){
-		.domid = domid, .devid = 0, .vm_id = vm_id, .pool = pool,
-		.priority = prio,
-	};
-}
-
-static uint64_t nop(struct env *e, const struct vgpu_back_vm *vm, uint64_t id)
-{
-	struct vgpu_back_req r = { .id = id, .operation = VGPUIF_OP_NOP };
-
-	return tmem_request(&e->tp, vm, &r, NULL);
-}
-
 /* Reads every pending event, runs everything, flushes. */
-static void pump(struct env *e)
+static void pump(struct worker_env *e)
 {
-	while (tmem_pending_events(&e->tp) || sched_has_ready(&e->w.sched)) {
+	while (simbe_pending_events(&e->tp) || sched_has_ready(&e->w.sched)) {
 		assert_true(worker_read(&e->w) >= 0);
 		while (worker_run_one(&e->w))
 			;
@@ -120,18 +56,10 @@ static void pump(struct env *e)
 	assert_int_equal(worker_flush(&e->w), 0);
 }
 
-static const struct tmem_completion *done_of(struct env *e, uint64_t h)
-{
-	const struct tmem_completion *c = tmem_completion_of(&e->tp, h);
-
-	assert_non_null(c);
-	return c;
-}
-
 static void test_connect_request_complete(void **state)
 {
-	struct env *e = env_new(NULL);
-	struct vgpu_back_vm vm = vmcfg(5, 101, 0, VGPUIF_PRIO_HIGH);
+	struct worker_env *e = env_new(NULL);
+	struct vgpu_back_vm vm = env_vm(5, 101, 0, VGPUIF_PRIO_HIGH);
 	float buf[3] = { 3, 4, 0 };
 	struct vgpu_back_req add = {
 		.id = 9, .operation = VGPUIF_OP_VECTOR_ADD, .data_len = 12,
@@ -140,35 +68,35 @@ static void test_connect_request_complete(void **state)
 	uint64_t h1, h2;
 
 	(void)state;
-	tmem_connect(&e->tp, &vm);
-	h1 = nop(e, &vm, 1);
-	h2 = tmem_request(&e->tp, &vm, &add, buf);
+	simbe_connect(&e->tp, &vm);
+	h1 = env_nop(e, &vm, 1);
+	h2 = simbe_request(&e->tp, &vm, &add, buf);
 	pump(e);
 	assert_int_equal(e->w.vms.count, 1);
-	assert_int_equal(done_of(e, h1)->c.status, VGPUIF_RSP_OKAY);
-	assert_int_equal(done_of(e, h2)->c.status, VGPUIF_RSP_OKAY);
+	assert_int_equal(env_done(e, h1)->c.status, VGPUIF_RSP_OKAY);
+	assert_int_equal(env_done(e, h2)->c.status, VGPUIF_RSP_OKAY);
 	assert_true(buf[2] == 7.0f);
-	assert_int_equal(tmem_held(&e->tp), 0);
-	assert_non_null(strstr(logtext(e), "connect: domid=5 devid=0 vm_id=101 pool=A prio=high"));
+	assert_int_equal(simbe_held(&e->tp), 0);
+	assert_non_null(strstr(env_log(e), "connect: domid=5 devid=0 vm_id=101 pool=A prio=high"));
 	env_free(e);
 }
 
 static void test_unknown_vm_and_event(void **state)
 {
-	struct env *e = env_new(NULL);
-	struct vgpu_back_vm vm = vmcfg(7, 1, 0, 0);
+	struct worker_env *e = env_new(NULL);
+	struct vgpu_back_vm vm = env_vm(7, 1, 0, 0);
 	struct vgpu_back_event odd = { .type = 99 };
 	uint64_t h;
 
 	(void)state;
-	h = nop(e, &vm, 1);	/* no CONNECT */
-	tmem_push_event(&e->tp, &odd);
-	tmem_config(&e->tp, &vm);
+	h = env_nop(e, &vm, 1);	/* no CONNECT */
+	simbe_push_event(&e->tp, &odd);
+	simbe_config(&e->tp, &vm);
 	pump(e);
-	assert_int_equal(done_of(e, h)->c.status, VGPUIF_RSP_ERROR);
+	assert_int_equal(env_done(e, h)->c.status, VGPUIF_RSP_ERROR);
 	assert_int_equal(e->w.stats.unknown_vm, 1);
-	assert_non_null(strstr(logtext(e), "unknown event type 99"));
-	assert_non_null(strstr(logtext(e), "config domid=7 devid=0: not connected"));
+	assert_non_null(strstr(env_log(e), "unknown event type 99"));
+	assert_non_null(strstr(env_log(e), "config domid=7 devid=0: not connected"));
 	env_free(e);
 }
 
@@ -188,23 +116,23 @@ static void test_priority_order_end_to_end(void **state)
 	/* Arrival order of requests (domids); two rounds. */
 	static const uint16_t arrivals[] = { 1, 2, 3, 4, 5, 6, 7, 4, 7, 3, 2, 1, 6, 5 };
 	static const uint16_t want[] = { 2, 5, 7, 7, 2, 5, 3, 6, 3, 6, 1, 4, 4, 1 };
-	struct env *e = env_new(NULL);
+	struct worker_env *e = env_new(NULL);
 	struct vgpu_back_vm cfg[8];
 	char *olog, *line, *save;
 	unsigned int i;
 
 	(void)state;
 	for (i = 0; i < 7; i++) {
-		cfg[vms[i].domid] = vmcfg(vms[i].domid, 100 + vms[i].domid,
+		cfg[vms[i].domid] = env_vm(vms[i].domid, 100 + vms[i].domid,
 					  vms[i].pool, vms[i].prio);
-		tmem_connect(&e->tp, &cfg[vms[i].domid]);
+		simbe_connect(&e->tp, &cfg[vms[i].domid]);
 	}
 	for (i = 0; i < sizeof(arrivals) / sizeof(arrivals[0]); i++)
-		nop(e, &cfg[arrivals[i]], i);
+		env_nop(e, &cfg[arrivals[i]], i);
 	pump(e);
-	assert_int_equal(tmem_nr_completions(&e->tp), 14);
+	assert_int_equal(simbe_nr_completions(&e->tp), 14);
 	for (i = 0; i < 14; i++)
-		assert_int_equal(tmem_completion_at(&e->tp, i)->domid, want[i]);
+		assert_int_equal(simbe_completion_at(&e->tp, i)->domid, want[i]);
 
 	/* The order log says the same, one line per completion. */
 	olog = read_file(e->olog);
@@ -237,49 +165,49 @@ static void test_priority_order_end_to_end(void **state)
 /* CONFIG changes the priority of queued work before the next pick. */
 static void test_config_live(void **state)
 {
-	struct env *e = env_new(NULL);
-	struct vgpu_back_vm a = vmcfg(1, 11, 0, VGPUIF_PRIO_HIGH);
-	struct vgpu_back_vm b = vmcfg(2, 22, 1, VGPUIF_PRIO_LOW);
+	struct worker_env *e = env_new(NULL);
+	struct vgpu_back_vm a = env_vm(1, 11, 0, VGPUIF_PRIO_HIGH);
+	struct vgpu_back_vm b = env_vm(2, 22, 1, VGPUIF_PRIO_LOW);
 	struct vm *vm;
 
 	(void)state;
-	tmem_connect(&e->tp, &a);
-	tmem_connect(&e->tp, &b);
-	nop(e, &a, 1);
-	nop(e, &b, 1);
-	nop(e, &a, 2);
-	nop(e, &b, 2);
+	simbe_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &b);
+	env_nop(e, &a, 1);
+	env_nop(e, &b, 1);
+	env_nop(e, &a, 2);
+	env_nop(e, &b, 2);
 	b.priority = VGPUIF_PRIO_HIGH;
 	b.vm_id = 23;
 	b.mem_quota = 4096;
 	b.max_queued = 3;
-	tmem_config(&e->tp, &b);
+	simbe_config(&e->tp, &b);
 	a.priority = VGPUIF_PRIO_MEDIUM;
-	tmem_config(&e->tp, &a);
+	simbe_config(&e->tp, &a);
 	/* All 6 events in one read, then run: b (now high) goes first. */
 	assert_int_equal(worker_read(&e->w), 8);
 	while (worker_run_one(&e->w))
 		;
 	assert_int_equal(worker_flush(&e->w), 0);
-	assert_int_equal(tmem_completion_at(&e->tp, 0)->domid, 2);
-	assert_int_equal(tmem_completion_at(&e->tp, 1)->domid, 2);
-	assert_int_equal(tmem_completion_at(&e->tp, 2)->domid, 1);
-	assert_int_equal(tmem_completion_at(&e->tp, 3)->domid, 1);
+	assert_int_equal(simbe_completion_at(&e->tp, 0)->domid, 2);
+	assert_int_equal(simbe_completion_at(&e->tp, 1)->domid, 2);
+	assert_int_equal(simbe_completion_at(&e->tp, 2)->domid, 1);
+	assert_int_equal(simbe_completion_at(&e->tp, 3)->domid, 1);
 	vm = vmtable_find(&e->w.vms, 2, 0);
 	assert_non_null(vm);
 	assert_int_equal(vm->ex.cfg.vm_id, 23);
 	assert_int_equal(vm->ex.cfg.mem_quota, 4096);
 	assert_int_equal(vm->ex.cfg.max_queued, 3);
 	assert_int_equal(vm->sched.prio, VGPUIF_PRIO_HIGH);
-	assert_non_null(strstr(logtext(e), "config: domid=2 devid=0 vm_id=23 pool=B prio=high"));
+	assert_non_null(strstr(env_log(e), "config: domid=2 devid=0 vm_id=23 pool=B prio=high"));
 	env_free(e);
 }
 
 /* DISCONNECT frees the VM's memory and forgets its queued requests. */
 static void test_disconnect_frees(void **state)
 {
-	struct env *e = env_new(NULL);
-	struct vgpu_back_vm a = vmcfg(1, 11, 0, VGPUIF_PRIO_HIGH);
+	struct worker_env *e = env_new(NULL);
+	struct vgpu_back_vm a = env_vm(1, 11, 0, VGPUIF_PRIO_HIGH);
 	struct vgpu_back_req alloc = {
 		.operation = VGPUIF_OP_MEM_ALLOC, .u.mem.size = 8 << 20,
 	};
@@ -287,19 +215,19 @@ static void test_disconnect_frees(void **state)
 	uint64_t h, q1, q2;
 
 	(void)state;
-	tmem_connect(&e->tp, &a);
-	h = tmem_request(&e->tp, &a, &alloc, NULL);
+	simbe_connect(&e->tp, &a);
+	h = simbe_request(&e->tp, &a, &alloc, NULL);
 	pump(e);
-	assert_int_equal(done_of(e, h)->c.status, VGPUIF_RSP_OKAY);
-	assert_int_not_equal(done_of(e, h)->c.ret[0], 0);
+	assert_int_equal(env_done(e, h)->c.status, VGPUIF_RSP_OKAY);
+	assert_int_not_equal(env_done(e, h)->c.ret[0], 0);
 	e->ex.ops->info(&e->ex, NULL, &ei);
 	assert_int_equal(ei.mem_free, (64 << 20) - (8 << 20));
 
 	/* Two more requests read but not run when the guest goes away. */
-	q1 = nop(e, &a, 2);
-	q2 = nop(e, &a, 3);
+	q1 = env_nop(e, &a, 2);
+	q2 = env_nop(e, &a, 3);
 	assert_int_equal(worker_read(&e->w), 2);
-	tmem_disconnect(&e->tp, 1, 0);
+	simbe_disconnect(&e->tp, 1, 0);
 	assert_int_equal(worker_read(&e->w), 1);
 	assert_int_equal(e->w.vms.count, 0);
 	assert_int_equal(e->w.stats.dropped, 2);
@@ -307,46 +235,46 @@ static void test_disconnect_frees(void **state)
 	e->ex.ops->info(&e->ex, NULL, &ei);
 	assert_int_equal(ei.mem_free, 64 << 20);
 	/* The backend ended them; the worker wrote nothing for them. */
-	assert_true(done_of(e, q1)->by_backend);
-	assert_true(done_of(e, q2)->by_backend);
-	assert_int_equal(tmem_held(&e->tp), 0);
-	assert_non_null(strstr(logtext(e), "metrics: vm domid=1 devid=0 vm_id=11 pool=A prio=high state=disconnected done=1"));
+	assert_true(env_done(e, q1)->by_backend);
+	assert_true(env_done(e, q2)->by_backend);
+	assert_int_equal(simbe_held(&e->tp), 0);
+	assert_non_null(strstr(env_log(e), "metrics: vm domid=1 devid=0 vm_id=11 pool=A prio=high state=disconnected done=1"));
 
 	/* Reconnect: a fresh VM, old addresses unknown. */
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	alloc.operation = VGPUIF_OP_MEM_FREE;
 	alloc.u.mem.size = 0;
-	alloc.u.mem.dptr = done_of(e, h)->c.ret[0];
-	h = tmem_request(&e->tp, &a, &alloc, NULL);
+	alloc.u.mem.dptr = env_done(e, h)->c.ret[0];
+	h = simbe_request(&e->tp, &a, &alloc, NULL);
 	pump(e);
-	assert_int_equal(done_of(e, h)->c.status, VGPUIF_RSP_BAD_HANDLE);
-	tmem_disconnect(&e->tp, 9, 0);	/* never connected */
+	assert_int_equal(env_done(e, h)->c.status, VGPUIF_RSP_BAD_HANDLE);
+	simbe_disconnect(&e->tp, 9, 0);	/* never connected */
 	pump(e);
-	assert_non_null(strstr(logtext(e), "disconnect domid=9 devid=0: not connected"));
+	assert_non_null(strstr(env_log(e), "disconnect domid=9 devid=0: not connected"));
 	env_free(e);
 }
 
 /* A second CONNECT for a known device keeps its memory (config change). */
 static void test_connect_twice(void **state)
 {
-	struct env *e = env_new(NULL);
-	struct vgpu_back_vm a = vmcfg(1, 11, 0, VGPUIF_PRIO_HIGH);
+	struct worker_env *e = env_new(NULL);
+	struct vgpu_back_vm a = env_vm(1, 11, 0, VGPUIF_PRIO_HIGH);
 	struct vgpu_back_req alloc = {
 		.operation = VGPUIF_OP_MEM_ALLOC, .u.mem.size = 4096,
 	};
 	struct exec_info ei;
 
 	(void)state;
-	tmem_connect(&e->tp, &a);
-	tmem_request(&e->tp, &a, &alloc, NULL);
+	simbe_connect(&e->tp, &a);
+	simbe_request(&e->tp, &a, &alloc, NULL);
 	a.priority = VGPUIF_PRIO_LOW;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	pump(e);
 	assert_int_equal(e->w.vms.count, 1);
 	assert_int_equal(vmtable_find(&e->w.vms, 1, 0)->sched.prio, VGPUIF_PRIO_LOW);
 	e->ex.ops->info(&e->ex, NULL, &ei);
 	assert_int_equal(ei.mem_free, (64 << 20) - 4096);
-	assert_non_null(strstr(logtext(e), "already connected"));
+	assert_non_null(strstr(env_log(e), "already connected"));
 	env_free(e);
 }
 
@@ -364,37 +292,37 @@ static void small_queues(struct worker_config *cfg)
  */
 static void test_bounds(void **state)
 {
-	struct env *e = env_new(small_queues);
-	struct vgpu_back_vm a = vmcfg(1, 11, 0, 0), b = vmcfg(2, 22, 0, 0);
-	struct vgpu_back_vm c = vmcfg(3, 33, 0, 0);
+	struct worker_env *e = env_new(small_queues);
+	struct vgpu_back_vm a = env_vm(1, 11, 0, 0), b = env_vm(2, 22, 0, 0);
+	struct vgpu_back_vm c = env_vm(3, 33, 0, 0);
 	uint64_t h[7];
 	struct vm *vm;
 
 	(void)state;
 	c.max_queued = 1;	/* its own limit */
-	tmem_connect(&e->tp, &a);
-	tmem_connect(&e->tp, &b);
-	tmem_connect(&e->tp, &c);
+	simbe_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &b);
+	simbe_connect(&e->tp, &c);
 	assert_int_equal(worker_read(&e->w), 3);
-	h[0] = nop(e, &a, 1);
-	h[1] = nop(e, &a, 2);
-	h[2] = nop(e, &a, 3);	/* over the default 2: still queued */
+	h[0] = env_nop(e, &a, 1);
+	h[1] = env_nop(e, &a, 2);
+	h[2] = env_nop(e, &a, 3);	/* over the default 2: still queued */
 	assert_int_equal(worker_read(&e->w), 3);
 	vm = vmtable_find(&e->w.vms, 1, 0);
 	assert_int_equal(vm->sched.queued, 3);
 	assert_int_equal(vm->metrics.rejected, 0);
 	assert_int_equal(sched_queued(&e->w.sched), 3);
-	h[3] = nop(e, &c, 1);
-	h[4] = nop(e, &c, 2);
+	h[3] = env_nop(e, &c, 1);
+	h[4] = env_nop(e, &c, 2);
 	/* Room for 4 - 3 = 1 event only: the other waits in the backend. */
 	assert_int_equal(worker_read(&e->w), 1);
-	assert_int_equal(tmem_pending_events(&e->tp), 1);
+	assert_int_equal(simbe_pending_events(&e->tp), 1);
 	assert_int_equal(worker_read(&e->w), 0);
-	h[5] = nop(e, &b, 1);
-	h[6] = nop(e, &b, 2);
+	h[5] = env_nop(e, &b, 1);
+	h[6] = env_nop(e, &b, 2);
 	pump(e);
 	for (int i = 0; i < 7; i++)
-		assert_int_equal(done_of(e, h[i])->c.status, VGPUIF_RSP_OKAY);
+		assert_int_equal(env_done(e, h[i])->c.status, VGPUIF_RSP_OKAY);
 	env_free(e);
 }
 
@@ -405,43 +333,43 @@ static void test_bounds(void **state)
  */
 static void test_refused_completion(void **state)
 {
-	struct env *e = env_new(NULL);
-	struct vgpu_back_vm a = vmcfg(1, 11, 0, VGPUIF_PRIO_HIGH);
-	struct vgpu_back_vm b = vmcfg(2, 22, 0, VGPUIF_PRIO_MEDIUM);
-	struct vgpu_back_vm c = vmcfg(3, 33, 0, VGPUIF_PRIO_LOW);
+	struct worker_env *e = env_new(NULL);
+	struct vgpu_back_vm a = env_vm(1, 11, 0, VGPUIF_PRIO_HIGH);
+	struct vgpu_back_vm b = env_vm(2, 22, 0, VGPUIF_PRIO_MEDIUM);
+	struct vgpu_back_vm c = env_vm(3, 33, 0, VGPUIF_PRIO_LOW);
 	uint64_t ha, hb, hc;
 
 	(void)state;
-	tmem_connect(&e->tp, &a);
-	tmem_connect(&e->tp, &b);
-	tmem_connect(&e->tp, &c);
-	ha = nop(e, &a, 1);
-	hb = nop(e, &b, 1);
-	hc = nop(e, &c, 1);
+	simbe_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &b);
+	simbe_connect(&e->tp, &c);
+	ha = env_nop(e, &a, 1);
+	hb = env_nop(e, &b, 1);
+	hc = env_nop(e, &c, 1);
 	assert_int_equal(worker_read(&e->w), 6);
 	/* b goes away; the worker has not seen the DISCONNECT yet. */
-	tmem_disconnect(&e->tp, 2, 0);
+	simbe_disconnect(&e->tp, 2, 0);
 	while (worker_run_one(&e->w))
 		;
 	assert_int_equal(e->w.ncomp, 3);	/* a, b, c in one batch */
 	assert_int_equal(worker_flush(&e->w), 0);
 	assert_int_equal(e->w.stats.refused_completions, 1);
-	assert_int_equal(done_of(e, ha)->c.status, VGPUIF_RSP_OKAY);
-	assert_true(done_of(e, hb)->by_backend);
-	assert_int_equal(done_of(e, hc)->c.status, VGPUIF_RSP_OKAY);
-	assert_false(done_of(e, hc)->by_backend);
+	assert_int_equal(env_done(e, ha)->c.status, VGPUIF_RSP_OKAY);
+	assert_true(env_done(e, hb)->by_backend);
+	assert_int_equal(env_done(e, hc)->c.status, VGPUIF_RSP_OKAY);
+	assert_false(env_done(e, hc)->by_backend);
 
 	/* Stale one first in the batch: -EINVAL path. */
-	ha = nop(e, &a, 2);
-	hc = nop(e, &c, 2);
+	ha = env_nop(e, &a, 2);
+	hc = env_nop(e, &c, 2);
 	assert_int_equal(worker_read(&e->w), 3);	/* incl. DISCONNECT of b */
-	tmem_disconnect(&e->tp, 1, 0);
+	simbe_disconnect(&e->tp, 1, 0);
 	while (worker_run_one(&e->w))
 		;
 	assert_int_equal(worker_flush(&e->w), 0);
 	assert_int_equal(e->w.stats.refused_completions, 2);
-	assert_true(done_of(e, ha)->by_backend);
-	assert_int_equal(done_of(e, hc)->c.status, VGPUIF_RSP_OKAY);
+	assert_true(env_done(e, ha)->by_backend);
+	assert_int_equal(env_done(e, hc)->c.status, VGPUIF_RSP_OKAY);
 	env_free(e);
 }
 
@@ -453,24 +381,24 @@ static void tiny_batch(struct worker_config *cfg)
 /* A read takes every waiting event, not one batch: a late high goes next. */
 static void test_read_all_before_pick(void **state)
 {
-	struct env *e = env_new(tiny_batch);
-	struct vgpu_back_vm lo = vmcfg(1, 11, 0, VGPUIF_PRIO_LOW);
-	struct vgpu_back_vm hi = vmcfg(2, 22, 1, VGPUIF_PRIO_HIGH);
-	struct tmem_stats st;
+	struct worker_env *e = env_new(tiny_batch);
+	struct vgpu_back_vm lo = env_vm(1, 11, 0, VGPUIF_PRIO_LOW);
+	struct vgpu_back_vm hi = env_vm(2, 22, 1, VGPUIF_PRIO_HIGH);
+	struct simbe_stats st;
 	uint64_t h;
 
 	(void)state;
-	tmem_connect(&e->tp, &lo);
-	tmem_connect(&e->tp, &hi);
+	simbe_connect(&e->tp, &lo);
+	simbe_connect(&e->tp, &hi);
 	for (int i = 0; i < 9; i++)
-		nop(e, &lo, (uint64_t)i);
-	h = nop(e, &hi, 1);
+		env_nop(e, &lo, (uint64_t)i);
+	h = env_nop(e, &hi, 1);
 	assert_int_equal(worker_read(&e->w), 12);
-	tmem_get_stats(&e->tp, &st);
+	simbe_get_stats(&e->tp, &st);
 	assert_int_equal(st.reads, 6);
 	assert_int_equal(worker_run_one(&e->w), 1);
 	assert_int_equal(worker_flush(&e->w), 0);
-	assert_int_equal(tmem_completion_at(&e->tp, 0)->c.handle, h);
+	assert_int_equal(simbe_completion_at(&e->tp, 0)->c.handle, h);
 	pump(e);
 	env_free(e);
 }
@@ -485,7 +413,7 @@ static int read_then_stop(struct transport *t, struct vgpu_back_event *ev,
 {
 	int n = real_ops->read_events(t, ev, max);
 
-	if (!tmem_pending_events(t))
+	if (!simbe_pending_events(t))
 		stop_ctl->stop = 1;
 	return n;
 }
@@ -498,9 +426,9 @@ static void one_per_batch(struct worker_config *cfg)
 
 static void test_run_until_stop(void **state)
 {
-	struct env *e = env_new(one_per_batch);
+	struct worker_env *e = env_new(one_per_batch);
 	struct worker_ctl ctl = { 0 };
-	struct vgpu_back_vm a = vmcfg(1, 11, 0, 0), b = vmcfg(2, 22, 1, 2);
+	struct vgpu_back_vm a = env_vm(1, 11, 0, 0), b = env_vm(2, 22, 1, 2);
 	unsigned int i;
 
 	(void)state;
@@ -509,18 +437,18 @@ static void test_run_until_stop(void **state)
 	stopping_ops.read_events = read_then_stop;
 	e->tp.ops = &stopping_ops;
 	stop_ctl = &ctl;
-	tmem_connect(&e->tp, &a);
-	tmem_connect(&e->tp, &b);
+	simbe_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &b);
 	for (i = 0; i < 10; i++)
-		nop(e, i % 2 ? &a : &b, i);
+		env_nop(e, i % 2 ? &a : &b, i);
 	ctl.dump = 1;
 	/* Reads 2 events per batch; stops reading after the last. */
 	assert_int_equal(worker_run(&e->w, &ctl), 0);
-	assert_int_equal(tmem_nr_completions(&e->tp), 10);
-	assert_int_equal(tmem_held(&e->tp), 0);
+	assert_int_equal(simbe_nr_completions(&e->tp), 10);
+	assert_int_equal(simbe_held(&e->tp), 0);
 	assert_int_equal(ctl.dump, 0);
-	assert_non_null(strstr(logtext(e), "metrics: begin reason=sigusr1"));
-	assert_non_null(strstr(logtext(e), "stopping: no new events"));
+	assert_non_null(strstr(env_log(e), "metrics: begin reason=sigusr1"));
+	assert_non_null(strstr(env_log(e), "stopping: no new events"));
 	e->tp.ops = real_ops;
 	env_free(e);
 }
@@ -528,29 +456,29 @@ static void test_run_until_stop(void **state)
 /* Stop: what is queued completes; events not read stay unread. */
 static void test_drain_on_stop(void **state)
 {
-	struct env *e = env_new(NULL);
+	struct worker_env *e = env_new(NULL);
 	struct worker_ctl ctl = { 0 };
-	struct vgpu_back_vm a = vmcfg(1, 11, 0, 0);
+	struct vgpu_back_vm a = env_vm(1, 11, 0, 0);
 
 	(void)state;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	for (int i = 0; i < 5; i++)
-		nop(e, &a, (uint64_t)i);
+		env_nop(e, &a, (uint64_t)i);
 	assert_int_equal(worker_read(&e->w), 6);
-	nop(e, &a, 99);		/* arrives after the stop: not read */
+	env_nop(e, &a, 99);		/* arrives after the stop: not read */
 	ctl.stop = 1;
 	assert_int_equal(worker_run(&e->w, &ctl), 0);
-	assert_int_equal(tmem_nr_completions(&e->tp), 5);
-	assert_int_equal(tmem_pending_events(&e->tp), 1);
+	assert_int_equal(simbe_nr_completions(&e->tp), 5);
+	assert_int_equal(simbe_pending_events(&e->tp), 1);
 
 	/* A second stop leaves what is queued to the backend. */
 	for (int i = 0; i < 3; i++)
-		nop(e, &a, (uint64_t)i);
+		env_nop(e, &a, (uint64_t)i);
 	assert_int_equal(worker_read(&e->w), 4);
 	ctl.stop = 2;
 	assert_int_equal(worker_run(&e->w, &ctl), 0);
-	assert_int_equal(tmem_nr_completions(&e->tp), 5);
-	assert_non_null(strstr(logtext(e), "second stop signal"));
+	assert_int_equal(simbe_nr_completions(&e->tp), 5);
+	assert_non_null(strstr(env_log(e), "second stop signal"));
 	env_free(e);
 }
 
@@ -568,14 +496,14 @@ static int counting_write(struct transport *t,
  */
 static void test_long_ops_complete_at_once(void **state)
 {
-	struct env *e;
+	struct worker_env *e;
 	struct worker_ctl ctl = { 0 };
-	struct vgpu_back_vm a = vmcfg(1, 11, 0, 0);
+	struct vgpu_back_vm a = env_vm(1, 11, 0, 0);
 	struct transport_ops counting;
 
-	env_op_delay_ms = 1;
-	e = env_new(NULL);
-	env_op_delay_ms = 0;
+	e = env_create(&(struct worker_env_opts){
+		.log_level = VLOG_DEBUG, .order_log = 1, .op_delay_ms = 1,
+	});
 
 	(void)state;
 	real_ops = e->tp.ops;
@@ -583,13 +511,13 @@ static void test_long_ops_complete_at_once(void **state)
 	counting.write_completions = counting_write;
 	e->tp.ops = &counting;
 	completion_writes = 0;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	for (int i = 0; i < 3; i++)
-		nop(e, &a, (uint64_t)i);
+		env_nop(e, &a, (uint64_t)i);
 	assert_int_equal(worker_read(&e->w), 4);
 	ctl.stop = 1;
 	assert_int_equal(worker_run(&e->w, &ctl), 0);
-	assert_int_equal(tmem_nr_completions(&e->tp), 3);
+	assert_int_equal(simbe_nr_completions(&e->tp), 3);
 	assert_int_equal(completion_writes, 3);
 	e->tp.ops = real_ops;
 	env_free(e);
@@ -598,21 +526,21 @@ static void test_long_ops_complete_at_once(void **state)
 /* SIGHUP reopens the order log: lines go to the new file. */
 static void test_order_log_reopen(void **state)
 {
-	struct env *e = env_new(NULL);
+	struct worker_env *e = env_new(NULL);
 	struct worker_ctl ctl = { 0 };
-	struct vgpu_back_vm a = vmcfg(4, 44, 1, 1);
+	struct vgpu_back_vm a = env_vm(4, 44, 1, 1);
 	char rotated[80];
 	char *text;
 
 	(void)state;
 	snprintf(rotated, sizeof(rotated), "%s.1", e->olog);
-	tmem_connect(&e->tp, &a);
-	nop(e, &a, 1);
+	simbe_connect(&e->tp, &a);
+	env_nop(e, &a, 1);
 	pump(e);
 	assert_int_equal(rename(e->olog, rotated), 0);
 	ctl.reopen = 1;
 	ctl.stop = 1;
-	nop(e, &a, 2);
+	env_nop(e, &a, 2);
 	assert_int_equal(worker_read(&e->w), 1);
 	assert_int_equal(worker_run(&e->w, &ctl), 0);
 	text = read_file(rotated);
@@ -627,19 +555,19 @@ static void test_order_log_reopen(void **state)
 
 static void test_metrics_output(void **state)
 {
-	struct env *e = env_new(NULL);
-	struct vgpu_back_vm a = vmcfg(3, 303, 1, VGPUIF_PRIO_LOW);
+	struct worker_env *e = env_new(NULL);
+	struct vgpu_back_vm a = env_vm(3, 303, 1, VGPUIF_PRIO_LOW);
 	struct vgpu_back_req bad = { .operation = VGPUIF_OP_LAUNCH };
 	const char *t;
 
 	(void)state;
-	tmem_connect(&e->tp, &a);
+	simbe_connect(&e->tp, &a);
 	for (int i = 0; i < 4; i++)
-		nop(e, &a, (uint64_t)i);
-	tmem_request(&e->tp, &a, &bad, NULL);
+		env_nop(e, &a, (uint64_t)i);
+	simbe_request(&e->tp, &a, &bad, NULL);
 	pump(e);
 	worker_print_metrics(&e->w, "test");
-	t = logtext(e);
+	t = env_log(e);
 	assert_non_null(strstr(t, "metrics: begin reason=test"));
 	assert_non_null(strstr(t, "metrics: vm domid=3 devid=0 vm_id=303 pool=B prio=low state=connected done=5 errors=1 rejected=0 queued=0 samples=5 p50_us="));
 	assert_non_null(strstr(t, " p99_us="));

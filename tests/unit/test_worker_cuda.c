@@ -3,9 +3,9 @@
  * The worker's loop with an asynchronous executor (dom0-worker/loop/worker.c:
  * dispatch, reap, the priority gate, turns, disconnect mid-request), run
  * against the CUDA executor's real processes on the host-memory device
- * (this binary started again with --fake-child), fed by the in-memory
- * backend (transport_mem.c). No copy threads: the in-memory backend is a
- * single-threaded test helper.
+ * (this binary started again with --fake-child), fed by the simulated
+ * backend (tests/sim/simbe.c). No copy threads: every copy runs on the
+ * thread that turns the loop (the GPU tests run the copy threads).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -22,7 +22,7 @@
 
 #include "dom0-worker/exec/cuda/cx_child.h"
 #include "dom0-worker/exec/cuda/exec_cuda.h"
-#include "dom0-worker/transport_mem.h"
+#include "tests/sim/simbe.h"
 #include "dom0-worker/loop/worker.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
@@ -56,7 +56,7 @@ static int setup_cfg(void **state, uint32_t turn_quota, uint32_t share)
 	e->cfg.turn_quota = turn_quota;
 	e->cfg.prio_share = share;
 	e->cfg.prio_hold_us = 0;
-	assert_int_equal(transport_mem_open(&e->tp), 0);
+	assert_int_equal(simbe_open(&e->tp), 0);
 	assert_int_equal(exec_create(&e->ex, "cuda", &ep), 0);
 	assert_int_equal(worker_init(&e->w, &e->cfg, &e->tp, &e->ex), 0);
 	for (int i = 0; i < 3; i++) {
@@ -64,7 +64,7 @@ static int setup_cfg(void **state, uint32_t turn_quota, uint32_t share)
 			.domid = (uint16_t)(1 + i), .vm_id = 1u + (uint32_t)i,
 			.priority = (uint8_t)i,	/* high, medium, low */
 		};
-		tmem_connect(&e->tp, &e->vm[i]);
+		simbe_connect(&e->tp, &e->vm[i]);
 	}
 	assert_true(worker_read(&e->w) == 3);
 	*state = e;
@@ -95,7 +95,7 @@ static int teardown(void **state)
 /* Turns the loop by hand until @want completions were written. */
 static void run_until(struct env *e, unsigned int want)
 {
-	for (int i = 0; i < 3000 && tmem_nr_completions(&e->tp) < want; i++) {
+	for (int i = 0; i < 3000 && simbe_nr_completions(&e->tp) < want; i++) {
 		struct pollfd p = { .fd = e->ex.ops->pollfd(&e->ex), .events = POLLIN };
 
 		assert_true(worker_read(&e->w) >= 0);
@@ -104,7 +104,7 @@ static void run_until(struct env *e, unsigned int want)
 		worker_reap(&e->w);
 		assert_int_equal(worker_flush(&e->w), 0);
 	}
-	assert_int_equal(tmem_nr_completions(&e->tp), want);
+	assert_int_equal(simbe_nr_completions(&e->tp), want);
 }
 
 struct add {
@@ -124,7 +124,7 @@ static void queue_add(struct env *e, int vm, struct add *a, int k)
 		a->v[128 + i] = 0;
 	}
 	r.u.vector_add.n = 64;
-	a->handle = tmem_request(&e->tp, &e->vm[vm], &r, a->v);
+	a->handle = simbe_request(&e->tp, &e->vm[vm], &r, a->v);
 }
 
 static void check_add(const struct add *a, int k)
@@ -136,8 +136,8 @@ static void check_add(const struct add *a, int k)
 /* Index of @handle's completion, -1 if none. */
 static int completion_index(struct env *e, uint64_t handle)
 {
-	for (unsigned int i = 0; i < tmem_nr_completions(&e->tp); i++)
-		if (tmem_completion_at(&e->tp, i)->c.handle == handle)
+	for (unsigned int i = 0; i < simbe_nr_completions(&e->tp); i++)
+		if (simbe_completion_at(&e->tp, i)->c.handle == handle)
 			return (int)i;
 	return -1;
 }
@@ -156,8 +156,8 @@ static void test_async_order(void **state)
 		int last = -1;
 
 		for (int k = 0; k < N; k++) {
-			const struct tmem_completion *c =
-				tmem_completion_of(&e->tp, a[vm][k].handle);
+			const struct simbe_completion *c =
+				simbe_completion_of(&e->tp, a[vm][k].handle);
 
 			assert_non_null(c);
 			assert_int_equal(c->c.status, VGPUIF_RSP_OKAY);
@@ -211,18 +211,18 @@ static void test_disconnect_running(void **state)
 	struct vgpu_back_req sync = { .operation = VGPUIF_OP_SYNC };
 	struct add a[2];
 
-	tmem_request(&e->tp, &e->vm[1], &load, img);
+	simbe_request(&e->tp, &e->vm[1], &load, img);
 	run_until(e, 1);
 	launch.u.launch = (struct vgpuif_launch_args){
-		.module = tmem_completion_at(&e->tp, 0)->c.ret[0],
+		.module = simbe_completion_at(&e->tp, 0)->c.ret[0],
 		.grid = { 1, 1, 1 }, .block = { 1, 1, 1 }, .name_len = 4,
 	};
-	tmem_request(&e->tp, &e->vm[1], &launch, blob);
-	tmem_request(&e->tp, &e->vm[1], &sync, NULL);
+	simbe_request(&e->tp, &e->vm[1], &launch, blob);
+	simbe_request(&e->tp, &e->vm[1], &sync, NULL);
 	queue_add(e, 0, &a[0], 1);
 	run_until(e, 3);		/* load, launch, the other VM's add */
 	assert_true(e->w.running >= 1);	/* the SYNC hangs in its process */
-	tmem_disconnect(&e->tp, e->vm[1].domid, e->vm[1].devid);
+	simbe_disconnect(&e->tp, e->vm[1].domid, e->vm[1].devid);
 	assert_true(worker_read(&e->w) >= 1);
 	assert_int_equal(e->w.running, 0);
 	/* The others go on. */

@@ -6,12 +6,12 @@
  * tests (tests/gpu/) and benchmarks (bench/gpu/).
  *
  * With fake = 1 the executor processes run the host-memory device
- * (dom0-worker/cuda-exec/cx_dev_fake.c) inside this very program (started
+ * (cx_dev_fake.c, here in tests/sim/) inside this very program (started
  * again with --fake-child): the whole path runs on a machine without a
  * GPU, which is how these programs are checked before they go to the H100.
  */
-#ifndef VGPU_TESTS_GPU_HARNESS_H
-#define VGPU_TESTS_GPU_HARNESS_H
+#ifndef VGPU_TESTS_SIM_HARNESS_H
+#define VGPU_TESTS_SIM_HARNESS_H
 
 #include <pthread.h>
 #include <signal.h>

@@ -2,8 +2,9 @@
 /*
  * A stand-in device for the executor process, in host memory, so the
  * process protocol, the worker's supervision and the watchdog are tested
- * on machines without a GPU (tests/unit/test_exec_cuda.c). Not a model of
- * CUDA beyond what those tests need:
+ * on machines without a GPU (tests/unit/test_exec_cuda.c,
+ * test_worker_cuda.c, and --fake of the GPU tests and benchmarks). Not a
+ * model of CUDA beyond what those tests need:
  *  - "device addresses" are host pointers (the command loop checks every
  *    address a guest names against its table before the device sees it);
  *  - a module is any image that starts with "FAKEMOD"; its functions:
