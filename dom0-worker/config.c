@@ -23,8 +23,8 @@ void config_defaults(struct worker_config *cfg)
 	cfg->op_delay_ms = 0;
 	cfg->mem_budget = 1ull << 30;
 	cfg->stats_interval = 0;
-	cfg->max_queued = 64;
-	cfg->queue_max = 4096;
+	cfg->obsolete_max_queued = 64;
+	cfg->max_queued_all = 4096;
 	cfg->batch = 64;
 	cfg->metrics_window = 4096;
 	cfg->max_allocs = 65536;
@@ -72,8 +72,8 @@ struct u32_key {
 static const struct u32_key u32_keys[] = {
 	{ "op-delay-ms", offsetof(struct worker_config, op_delay_ms), 0, 60000 },
 	{ "stats-interval", offsetof(struct worker_config, stats_interval), 0, 86400 },
-	{ "max-queued", offsetof(struct worker_config, max_queued), 1, 65536 },
-	{ "queue-max", offsetof(struct worker_config, queue_max), 1, 1u << 20 },
+	{ "max-queued", offsetof(struct worker_config, obsolete_max_queued), 1, 65536 },
+	{ "queue-max", offsetof(struct worker_config, max_queued_all), 1, 1u << 20 },
 	{ "batch", offsetof(struct worker_config, batch), 1, 1024 },
 	{ "metrics-window", offsetof(struct worker_config, metrics_window), 1, 1u << 20 },
 	{ "max-allocs", offsetof(struct worker_config, max_allocs), 1, 1u << 24 },
@@ -228,6 +228,9 @@ int config_set(struct worker_config *cfg, const char *key, const char *value,
 			return -1;
 		}
 		*(uint32_t *)((char *)cfg + k->offset) = (uint32_t)v;
+		if (k->offset == offsetof(struct worker_config,
+					  obsolete_max_queued))
+			log_warn("max-queued is obsolete and ignored: the backend's max-queued key bounds a VM's queue");
 		return 0;
 	}
 	snprintf(err, errlen, "unknown key '%s'", key);

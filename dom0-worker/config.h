@@ -35,8 +35,8 @@ struct worker_config {
 	 * backend bounds a VM's queue: its max-queued key, else the module's
 	 * max_queued_per_dev (Documentation/backend.md).
 	 */
-	uint32_t max_queued;
-	uint32_t queue_max;		/* queue-max: all VMs together */
+	uint32_t obsolete_max_queued;
+	uint32_t max_queued_all;	/* queue-max: all VMs together */
 	uint32_t batch;			/* batch: events per read, completions per write */
 	uint32_t metrics_window;	/* metrics-window: latency samples per VM */
 	uint32_t max_allocs;		/* max-allocs: allocations per VM */

@@ -146,7 +146,6 @@ static void start(struct harness *h, const struct knobs *k)
 	h_defaults(h, B.fake, B.cuda_exec, B.self_dir);
 	h->cfg.log_level = VLOG_WARN;
 	h->cfg.request_timeout_ms = 30000;
-	h->cfg.max_queued = 256;
 	if (k) {
 		if (k->copy_threads != UINT32_MAX)
 			h->cfg.copy_threads = k->copy_threads;

@@ -61,7 +61,7 @@ static double run_sched(enum sched_mode mode, uint64_t iters,
 {
 	struct sched_params p = {
 		.mode = mode,
-		.max_queued = NREQ,
+		.max_queued_all = NREQ,
 		.vm_max_queued = PER_VM,
 		.weights = { 4, 2, 1 },
 		.aging_ns = 100000,

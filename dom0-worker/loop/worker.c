@@ -38,7 +38,7 @@ int worker_init(struct worker *w, const struct worker_config *cfg,
 	 */
 	struct sched_params sp = {
 		.mode = cfg->sched_mode,
-		.max_queued = cfg->queue_max,
+		.max_queued_all = cfg->max_queued_all,
 		.vm_max_queued = UINT32_MAX,
 		.aging_ns = (uint64_t)cfg->sched_aging_ms * 1000000ull,
 		.clock = mono_ns,

@@ -119,8 +119,8 @@ int sched_init(struct sched *s, const struct sched_params *p)
 	*s = (struct sched){ .p = *p, .next_seq = 1 };
 	if (s->p.mode > SCHED_AGING)
 		return -EINVAL;
-	if (!s->p.max_queued)
-		s->p.max_queued = 1;
+	if (!s->p.max_queued_all)
+		s->p.max_queued_all = 1;
 	if (!s->p.vm_max_queued)
 		s->p.vm_max_queued = 1;
 	for (unsigned int l = 0; l < SCHED_NR_LEVELS; l++) {
@@ -226,7 +226,7 @@ int sched_enqueue(struct sched *s, struct sched_vm *vm, struct sched_req *r)
 		return -EINVAL;
 	if (vm->queued >= vm_max)
 		return -EBUSY;
-	if (s->queued >= s->p.max_queued)
+	if (s->queued >= s->p.max_queued_all)
 		return -ENOSPC;
 	r->next = NULL;
 	r->seq = s->next_seq++;

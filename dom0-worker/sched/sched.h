@@ -80,7 +80,7 @@ struct sched_heap {
 
 struct sched_params {
 	enum sched_mode mode;
-	uint32_t max_queued;	/* all VMs together */
+	uint32_t max_queued_all;	/* all VMs together */
 	uint32_t vm_max_queued;	/* per VM when its own limit is 0 */
 	uint32_t weights[SCHED_NR_LEVELS];	/* SCHED_WEIGHTED; 0 acts as 1 */
 	uint64_t aging_ns;	/* SCHED_AGING: one level per aging_ns waited */
@@ -155,7 +155,8 @@ static inline uint32_t sched_queued(const struct sched *s)
 
 static inline uint32_t sched_space(const struct sched *s)
 {
-	return s->queued < s->p.max_queued ? s->p.max_queued - s->queued : 0;
+	return s->queued < s->p.max_queued_all ?
+	       s->p.max_queued_all - s->queued : 0;
 }
 
 /* Nonzero when sched_pick() would return a request. */

@@ -35,8 +35,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.op_delay_ms, 0);
 	assert_int_equal(cfg.mem_budget, 1ull << 30);
 	assert_int_equal(cfg.stats_interval, 0);
-	assert_int_equal(cfg.max_queued, 64);
-	assert_int_equal(cfg.queue_max, 4096);
+	assert_int_equal(cfg.obsolete_max_queued, 64);
+	assert_int_equal(cfg.max_queued_all, 4096);
 	assert_int_equal(cfg.batch, 64);
 }
 
@@ -74,8 +74,8 @@ static void test_good_file(void **state)
 	assert_int_equal(cfg.mem_budget, 2ull << 30);
 	assert_string_equal(cfg.order_log, "/tmp/o.log");
 	assert_int_equal(cfg.stats_interval, 10);
-	assert_int_equal(cfg.max_queued, 8);
-	assert_int_equal(cfg.queue_max, 100);
+	assert_int_equal(cfg.obsolete_max_queued, 8);
+	assert_int_equal(cfg.max_queued_all, 100);
 	assert_int_equal(cfg.batch, 1);
 	assert_int_equal(cfg.metrics_window, 1000);
 	assert_int_equal(cfg.max_allocs, 7);
@@ -151,6 +151,32 @@ static void test_bad_lines(void **state)
 	longline[sizeof(longline) - 1] = '\0';
 	memcpy(longline, "device=", 7);
 	expect_bad(longline, "t.conf:1: line too long");
+}
+
+/*
+ * max-queued is obsolete: still accepted, so old command lines and files
+ * keep working, with a warning that says it does nothing, and only then.
+ */
+static void test_obsolete_max_queued_warns(void **state)
+{
+	struct worker_config cfg;
+	char err[256], *text = NULL;
+	size_t len = 0;
+	FILE *log = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(log);
+	vlog_set_stream(log);
+	config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, "queue-max = 8\n", err, sizeof(err)), 0);
+	fflush(log);
+	assert_int_equal(len, 0);
+	assert_int_equal(parse(&cfg, "max-queued = 8\n", err, sizeof(err)), 0);
+	fflush(log);
+	assert_non_null(strstr(text, "max-queued is obsolete and ignored"));
+	vlog_set_stream(NULL);
+	fclose(log);
+	free(text);
 }
 
 /* Lines before a bad one apply; the message names the bad line. */
@@ -285,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_path_too_long),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_sched_keys),
+		cmocka_unit_test(test_obsolete_max_queued_warns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,7 +17,7 @@ static void init(struct sched *s, uint32_t max, uint32_t vm_max)
 {
 	struct sched_params p = {
 		.mode = SCHED_STRICT,
-		.max_queued = max,
+		.max_queued_all = max,
 		.vm_max_queued = vm_max,
 		.clock = fake_clock,
 	};

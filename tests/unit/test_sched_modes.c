@@ -22,7 +22,7 @@ static void init(struct sched *s, enum sched_mode mode, uint64_t aging_ns)
 {
 	struct sched_params p = {
 		.mode = mode,
-		.max_queued = 1u << 20,
+		.max_queued_all = 1u << 20,
 		.vm_max_queued = 1u << 20,
 		.weights = { 4, 2, 1 },
 		.aging_ns = aging_ns,

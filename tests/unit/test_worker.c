@@ -280,8 +280,8 @@ static void test_connect_twice(void **state)
 
 static void small_queues(struct worker_config *cfg)
 {
-	cfg->max_queued = 2;
-	cfg->queue_max = 4;
+	cfg->obsolete_max_queued = 2;
+	cfg->max_queued_all = 4;
 	cfg->batch = 8;
 }
 
