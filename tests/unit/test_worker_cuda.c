@@ -22,26 +22,37 @@
 
 #include "dom0-worker/exec/cuda/cx_child.h"
 #include "dom0-worker/exec/cuda/exec_cuda.h"
-#include "tests/sim/simbe.h"
-#include "dom0-worker/loop/worker.h"
+#include "worker_env.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
 
 #define N 16
 
 struct env {
-	struct transport tp;
-	struct executor ex;
 	struct exec_cuda_params cp;
-	struct worker_config cfg;
-	struct worker w;
+	struct worker_env *we;
 	struct vgpu_back_vm vm[3];
 };
 
-static int setup_cfg(void **state, uint32_t turn_quota, uint32_t share)
+static void tune_free(struct worker_config *cfg)
+{
+	cfg->prio_share = 0;
+	cfg->prio_hold_us = 0;
+}
+
+static void tune_turns(struct worker_config *cfg)
+{
+	tune_free(cfg);
+	cfg->turn_quota = 4;
+}
+
+static int setup_cfg(void **state, void (*tune)(struct worker_config *))
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct exec_params ep = { .max_allocs = 100, .cuda = &e->cp };
+	struct worker_env_opts o = {
+		.tune = tune, .cuda = &e->cp,
+		.log_level = getenv("VGPU_TEST_DEBUG") ? VLOG_DEBUG : VLOG_ERROR,
+	};
 
 	assert_non_null(e);
 	exec_cuda_default_params(&e->cp);
@@ -52,42 +63,32 @@ static int setup_cfg(void **state, uint32_t turn_quota, uint32_t share)
 	e->cp.nslots = 4;
 	e->cp.inline_max = 8192;
 	e->cp.request_timeout_ms = 3000;
-	config_defaults(&e->cfg);
-	e->cfg.turn_quota = turn_quota;
-	e->cfg.prio_share = share;
-	e->cfg.prio_hold_us = 0;
-	assert_int_equal(simbe_open(&e->tp), 0);
-	assert_int_equal(exec_create(&e->ex, "cuda", &ep), 0);
-	assert_int_equal(worker_init(&e->w, &e->cfg, &e->tp, &e->ex), 0);
+	e->we = env_create(&o);
 	for (int i = 0; i < 3; i++) {
-		e->vm[i] = (struct vgpu_back_vm){
-			.domid = (uint16_t)(1 + i), .vm_id = 1u + (uint32_t)i,
-			.priority = (uint8_t)i,	/* high, medium, low */
-		};
-		simbe_connect(&e->tp, &e->vm[i]);
+		e->vm[i] = env_vm((uint16_t)(1 + i), 1u + (uint32_t)i, 0,
+				  (uint8_t)i);	/* high, medium, low */
+		simbe_connect(&e->we->tp, &e->vm[i]);
 	}
-	assert_true(worker_read(&e->w) == 3);
+	assert_true(worker_read(&e->we->w) == 3);
 	*state = e;
 	return 0;
 }
 
 static int setup(void **state)
 {
-	return setup_cfg(state, 0, 0);
+	return setup_cfg(state, tune_free);
 }
 
 static int setup_turns(void **state)
 {
-	return setup_cfg(state, 4, 0);
+	return setup_cfg(state, tune_turns);
 }
 
 static int teardown(void **state)
 {
 	struct env *e = *state;
 
-	worker_fini(&e->w);
-	exec_destroy(&e->ex);
-	transport_close(&e->tp);
+	env_free(e->we);
 	free(e);
 	return 0;
 }
@@ -95,16 +96,16 @@ static int teardown(void **state)
 /* Turns the loop by hand until @want completions were written. */
 static void run_until(struct env *e, unsigned int want)
 {
-	for (int i = 0; i < 3000 && simbe_nr_completions(&e->tp) < want; i++) {
-		struct pollfd p = { .fd = e->ex.ops->pollfd(&e->ex), .events = POLLIN };
+	for (int i = 0; i < 3000 && simbe_nr_completions(&e->we->tp) < want; i++) {
+		struct pollfd p = { .fd = e->we->ex.ops->pollfd(&e->we->ex), .events = POLLIN };
 
-		assert_true(worker_read(&e->w) >= 0);
-		worker_run_one(&e->w);
+		assert_true(worker_read(&e->we->w) >= 0);
+		worker_run_one(&e->we->w);
 		poll(&p, 1, 5);
-		worker_reap(&e->w);
-		assert_int_equal(worker_flush(&e->w), 0);
+		worker_reap(&e->we->w);
+		assert_int_equal(worker_flush(&e->we->w), 0);
 	}
-	assert_int_equal(simbe_nr_completions(&e->tp), want);
+	assert_int_equal(simbe_nr_completions(&e->we->tp), want);
 }
 
 struct add {
@@ -124,7 +125,7 @@ static void queue_add(struct env *e, int vm, struct add *a, int k)
 		a->v[128 + i] = 0;
 	}
 	r.u.vector_add.n = 64;
-	a->handle = simbe_request(&e->tp, &e->vm[vm], &r, a->v);
+	a->handle = simbe_request(&e->we->tp, &e->vm[vm], &r, a->v);
 }
 
 static void check_add(const struct add *a, int k)
@@ -136,8 +137,8 @@ static void check_add(const struct add *a, int k)
 /* Index of @handle's completion, -1 if none. */
 static int completion_index(struct env *e, uint64_t handle)
 {
-	for (unsigned int i = 0; i < simbe_nr_completions(&e->tp); i++)
-		if (simbe_completion_at(&e->tp, i)->c.handle == handle)
+	for (unsigned int i = 0; i < simbe_nr_completions(&e->we->tp); i++)
+		if (simbe_completion_at(&e->we->tp, i)->c.handle == handle)
 			return (int)i;
 	return -1;
 }
@@ -157,7 +158,7 @@ static void test_async_order(void **state)
 
 		for (int k = 0; k < N; k++) {
 			const struct simbe_completion *c =
-				simbe_completion_of(&e->tp, a[vm][k].handle);
+				simbe_completion_of(&e->we->tp, a[vm][k].handle);
 
 			assert_non_null(c);
 			assert_int_equal(c->c.status, VGPUIF_RSP_OKAY);
@@ -166,7 +167,7 @@ static void test_async_order(void **state)
 			last = completion_index(e, a[vm][k].handle);
 		}
 	}
-	assert_int_equal(e->w.running, 0);
+	assert_int_equal(e->we->w.running, 0);
 }
 
 /* Strict priority: queued together, the high VM's all finish first. */
@@ -211,20 +212,20 @@ static void test_disconnect_running(void **state)
 	struct vgpu_back_req sync = { .operation = VGPUIF_OP_SYNC };
 	struct add a[2];
 
-	simbe_request(&e->tp, &e->vm[1], &load, img);
+	simbe_request(&e->we->tp, &e->vm[1], &load, img);
 	run_until(e, 1);
 	launch.u.launch = (struct vgpuif_launch_args){
-		.module = simbe_completion_at(&e->tp, 0)->c.ret[0],
+		.module = simbe_completion_at(&e->we->tp, 0)->c.ret[0],
 		.grid = { 1, 1, 1 }, .block = { 1, 1, 1 }, .name_len = 4,
 	};
-	simbe_request(&e->tp, &e->vm[1], &launch, blob);
-	simbe_request(&e->tp, &e->vm[1], &sync, NULL);
+	simbe_request(&e->we->tp, &e->vm[1], &launch, blob);
+	simbe_request(&e->we->tp, &e->vm[1], &sync, NULL);
 	queue_add(e, 0, &a[0], 1);
 	run_until(e, 3);		/* load, launch, the other VM's add */
-	assert_true(e->w.running >= 1);	/* the SYNC hangs in its process */
-	simbe_disconnect(&e->tp, e->vm[1].domid, e->vm[1].devid);
-	assert_true(worker_read(&e->w) >= 1);
-	assert_int_equal(e->w.running, 0);
+	assert_true(e->we->w.running >= 1);	/* the SYNC hangs in its process */
+	simbe_disconnect(&e->we->tp, e->vm[1].domid, e->vm[1].devid);
+	assert_true(worker_read(&e->we->w) >= 1);
+	assert_int_equal(e->we->w.running, 0);
 	/* The others go on. */
 	queue_add(e, 2, &a[1], 2);
 	run_until(e, 5);		/* + the backend's NO_WORKER for the SYNC */
@@ -248,6 +249,5 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--fake-child"))
 		return cx_child_main(&cx_fake_ops, argc - 1, argv + 1);
 	setenv("ASAN_OPTIONS", "detect_leaks=0:halt_on_error=1", 1);
-	vlog_set_level(getenv("VGPU_TEST_DEBUG") ? VLOG_DEBUG : VLOG_ERROR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

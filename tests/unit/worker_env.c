@@ -16,7 +16,8 @@ struct worker_env *env_create(const struct worker_env_opts *o)
 {
 	struct worker_env *e = calloc(1, sizeof(*e));
 	struct exec_params ep = { .mem_budget = 64 << 20, .max_allocs = 100,
-				  .op_delay_ms = o->op_delay_ms };
+				  .op_delay_ms = o->op_delay_ms,
+				  .cuda = o->cuda };
 	int fd;
 
 	assert_non_null(e);
@@ -37,7 +38,7 @@ struct worker_env *env_create(const struct worker_env_opts *o)
 	if (o->tune)
 		o->tune(&e->cfg);
 	assert_int_equal(simbe_open(&e->tp), 0);
-	assert_int_equal(exec_create(&e->ex, "cpu", &ep), 0);
+	assert_int_equal(exec_create(&e->ex, o->cuda ? "cuda" : "cpu", &ep), 0);
 	assert_int_equal(worker_init(&e->w, &e->cfg, &e->tp, &e->ex), 0);
 	return e;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The worker as the unit tests of its loop run it (test_worker.c,
- * test_limits.c, test_control.c): the real worker (dom0-worker/loop/) with
- * the CPU executor, fed by the simulated backend (tests/sim/simbe.h), its
- * log captured in memory; and the VMs and requests those tests send it.
+ * test_limits.c, test_control.c, test_main.c, test_worker_cuda.c): the real
+ * worker (dom0-worker/loop/) with the CPU executor, or the CUDA executor on
+ * the host-memory device, fed by the simulated backend (tests/sim/simbe.h),
+ * its log captured in memory; and the VMs and requests those tests send it.
  * The test turns the loop by hand (worker_read(), worker_run_one(),
  * worker_flush()) or runs worker_run().
  */
@@ -34,6 +35,8 @@ struct worker_env_opts {
 	enum vlog_level log_level;
 	int order_log;			/* an order log in a temporary file */
 	uint32_t op_delay_ms;		/* the CPU executor's delay per op */
+	/* Not NULL: the CUDA executor with these settings, not the CPU one. */
+	const struct exec_cuda_params *cuda;
 };
 
 struct worker_env *env_create(const struct worker_env_opts *o);
