@@ -19,11 +19,6 @@ static const struct exec_ops *const exec_kinds[] = {
 	&exec_cpu_ops,
 };
 
-const char *exec_op_name(uint8_t op)
-{
-	return vgpuif_op_name(op);
-}
-
 static int try_create(struct executor *ex, const struct exec_ops *ops,
 		      const struct exec_params *p)
 {

@@ -155,12 +155,6 @@ int exec_copy(const struct exec_data *data, uint32_t direction,
 void exec_reply_info(struct executor *ex, const struct exec_vm *vm,
 		     const struct exec_data *data, struct exec_result *res);
 
-/*
- * Lower-case name of an operation ("vector_add"), "?" if unknown. Kept for
- * the unit tests that call it; new code calls vgpuif_op_name().
- */
-const char *exec_op_name(uint8_t op);
-
 extern const struct exec_ops exec_cpu_ops;
 extern const struct exec_ops exec_cuda_ops;
 

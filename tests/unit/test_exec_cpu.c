@@ -19,6 +19,8 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include <vgpu/vgpuif_ops.h>
+
 #include "dom0-worker/exec/exec.h"
 #include "tests/sim/simbe.h"
 
@@ -543,8 +545,8 @@ static void test_create_kinds(void **state)
 	exec_destroy(&ex);
 	assert_int_equal(exec_create(&ex, "cuda", &default_params), -ENODEV);
 	assert_int_equal(exec_create(&ex, "tpu", &default_params), -ENOENT);
-	assert_string_equal(exec_op_name(VGPUIF_OP_VECTOR_ADD), "vector_add");
-	assert_string_equal(exec_op_name(200), "?");
+	assert_string_equal(vgpuif_op_name(VGPUIF_OP_VECTOR_ADD), "vector_add");
+	assert_string_equal(vgpuif_op_name(200), "?");
 }
 
 int main(void)
