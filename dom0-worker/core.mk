@@ -17,9 +17,10 @@ WORKER_CORE_SRCS := $(addprefix dom0-worker/, \
 	sched/metrics.c config.c log.c) $(WORKER_EXEC_SRCS) lib/parse.c lib/percentile.c
 # The CUDA executor's per-VM process, vgpu-cuda-exec, less its device
 # layer: its own Makefile (exec/cuda/) adds the CUDA one, cx_dev_cuda.c;
-# the tests add the host-memory one, tests/sim/cx_dev_fake.c.
+# the tests add the host-memory one, tests/sim/cx_dev_fake.c. A program
+# that links both lists has lib/parse.c twice; make's $^ names it once.
 CX_CHILD_SRCS := $(addprefix dom0-worker/exec/cuda/, cx_child.c \
-	cx_async.c cx_xfer.c cx_mem.c)
+	cx_async.c cx_xfer.c cx_mem.c) lib/parse.c
 # Where the worker's sources find their headers, from the repository
 # root: dom0-worker/ ("sched/sched.h"), the root ("lib/parse.h") and
 # include/ ("vgpu/vgpuif.h").

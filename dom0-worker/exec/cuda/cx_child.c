@@ -12,7 +12,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -21,6 +20,7 @@
 #include <vgpu/vgpuif_ops.h>
 
 #include "cx_priv.h"
+#include "lib/parse.h"
 
 struct cx_state cx;
 
@@ -151,19 +151,7 @@ static int take(const struct cx_cmd *c)
 
 /* ---- process plumbing ---- */
 
-static int parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
+/* Numbers are plain decimal (lib/parse.h), as the worker writes them. */
 static int parse_args(int argc, char **argv, struct cx_opts *o)
 {
 	static const struct option opts[] = {
@@ -179,7 +167,7 @@ static int parse_args(int argc, char **argv, struct cx_opts *o)
 		{ "probe", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint32_t v;
+	uint64_t v;
 	int c;
 
 	*o = (struct cx_opts){
@@ -199,34 +187,28 @@ static int parse_args(int argc, char **argv, struct cx_opts *o)
 		case 'P':
 			o->probe = 1;
 			continue;
-		case 'H': {
-			char *end;
-
-			errno = 0;
-			o->handle_base = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || !o->handle_base)
+		case 'H':
+			if (parse_u64(optarg, &o->handle_base) || !o->handle_base)
 				return -1;
 			continue;
-		}
 		case '?':
 			return -1;
 		default:
 			break;
 		}
-		if (parse_u32(optarg, &v))
+		if (parse_u64(optarg, &v) || v > UINT32_MAX)
 			return -1;
 		switch (c) {
 		case 's': o->sock_fd = (int)v; break;
 		case 'm': o->shm_fd = (int)v; break;
 		case 'd': o->device = (int)v; break;
-		case 'p': o->spin_us = v; break;
-		case 'a': o->max_allocs = v; break;
-		case 'M': o->max_modules = v; break;
+		case 'p': o->spin_us = (uint32_t)v; break;
+		case 'a': o->max_allocs = (uint32_t)v; break;
+		case 'M': o->max_modules = (uint32_t)v; break;
 		}
 	}
 	return optind == argc ? 0 : -1;
 }
-
 
 /* Waits for command @seq. 0, or -1 when the worker went away. */
 static int wait_command(uint32_t seq)
