@@ -1,9 +1,10 @@
 # The worker's sources other than main.c and the transports: the event
 # loop (loop/), the scheduler and limits (sched/), the executors (exec/)
-# and the helpers shared with the tools (lib/). The worker, the unit tests
-# and the GPU tests and benchmarks link these, so a new file is listed
-# here once. Paths are from the repository root: a makefile that includes
-# this file puts its own way to the root in front of them.
+# and the helpers shared with the tools (lib/); and those of the CUDA
+# executor's process (CX_CHILD_SRCS). The worker, the unit tests and the
+# GPU tests and benchmarks link these, so a new file is listed here once.
+# Paths are from the repository root: a makefile that includes this file
+# puts its own way to the root in front of them.
 #
 # The executors alone (exec/), for what links them without the loop.
 WORKER_EXEC_SRCS := $(addprefix dom0-worker/exec/, exec.c exec_cpu.c \
@@ -14,6 +15,12 @@ WORKER_CORE_SRCS := $(addprefix dom0-worker/, \
 	loop/ctlsock.c loop/vmtable.c \
 	loop/orderlog.c sched/sched.c sched/dispatch.c sched/limits.c \
 	sched/metrics.c config.c log.c) $(WORKER_EXEC_SRCS) lib/parse.c lib/percentile.c
+# The CUDA executor's per-VM process, vgpu-cuda-exec, less its device
+# layer: its own Makefile (exec/cuda/) adds the CUDA one, cx_dev_cuda.c;
+# the tests add the host-memory one, tests/sim/cx_dev_fake.c. A program
+# that links both lists has lib/parse.c twice; make's $^ names it once.
+CX_CHILD_SRCS := $(addprefix dom0-worker/exec/cuda/, cx_child.c \
+	cx_async.c cx_xfer.c cx_mem.c) lib/parse.c
 # Where the worker's sources find their headers, from the repository
 # root: dom0-worker/ ("sched/sched.h"), the root ("lib/parse.h") and
 # include/ ("vgpu/vgpuif.h").

@@ -31,7 +31,7 @@ LDLIBS += -pthread
 include $(TOP)/dom0-worker/core.mk
 CPPFLAGS += $(addprefix -I$(TOP)/,$(WORKER_INCLUDE_DIRS))
 HARNESS_SRCS := $(addprefix $(TOP)/,$(WORKER_CORE_SRCS) \
-	dom0-worker/exec/cuda/cx_child.c tests/sim/cx_dev_fake.c \
+	$(CX_CHILD_SRCS) tests/sim/cx_dev_fake.c \
 	tests/sim/harness.c tests/sim/simbe.c)
 obj = $(patsubst $(TOP)/%.c,$(B)/obj/%.o,$(1))
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The per-VM executor process (vgpu-cuda-exec): its command loop
- * (cx_child.c, no CUDA) over a device layer (struct cx_dev_ops): the CUDA
- * Driver API one (cx_dev_cuda.c) or a host-memory stand-in for tests on
- * machines without a GPU (cx_dev_fake.c). The protocol with the worker is
- * in ../exec_cuda_ipc.h.
+ * (cx_child.c and the files it calls, listed in cx_priv.h; no CUDA) over
+ * a device layer (struct cx_dev_ops): the CUDA Driver API one
+ * (cx_dev_cuda.c) or a host-memory stand-in for tests on machines without
+ * a GPU (cx_dev_fake.c). The protocol with the worker is in
+ * ../exec_cuda_ipc.h.
  *
  * The loop owns everything a VM's protocol state needs: its allocation
  * table (every device address a guest names is checked against it), quota

@@ -3,7 +3,7 @@
  * The CUDA executor, worker side (Documentation/cuda-executor.md).
  *
  * Each VM device gets an executor process of its own (vgpu-cuda-exec, built
- * from cx_child.c and cx_dev_cuda.c where cuda.h exists) with its own CUDA
+ * from cx_*.c where cuda.h exists) with its own CUDA
  * context: a sticky CUDA error or a crash ends that process only, and the
  * worker starts a fresh one. The worker side (exec_cuda*.c,
  * exec_cuda_priv.h) holds no CUDA: it starts, feeds and supervises those

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the worker (exec_cuda*.c) and a per-VM executor process
- * (cx_child.c, the program vgpu-cuda-exec) share. No CUDA here: the worker
+ * (cx_*.c, the program vgpu-cuda-exec) share. No CUDA here: the worker
  * side builds and runs on hosts without cuda.h or libcuda.
  *
  * One executor process per VM device. The worker creates, for each process:
