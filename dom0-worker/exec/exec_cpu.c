@@ -16,6 +16,7 @@
 
 #include <vgpu/vgpuif_ops.h>
 
+#include "alloc_table.h"
 #include "exec.h"
 #include "log.h"
 
@@ -27,16 +28,8 @@
 #define CPU_DPTR_BASE		(1ull << 32)
 #define CPU_DPTR_ALIGN		4096ull
 
-struct cpu_alloc {
-	uint64_t dptr;
-	uint64_t size;
-	uint8_t *mem;
-};
-
 struct cpu_vm {
-	struct cpu_alloc *a;	/* sorted by dptr (addresses only grow) */
-	uint32_t n, cap;
-	uint64_t used;
+	struct alloc_table t;	/* each entry's mem: its host memory */
 	uint64_t next_dptr;
 };
 
@@ -85,34 +78,12 @@ static void cpu_vm_detach(struct executor *ex, struct exec_vm *vm)
 
 	if (!v)
 		return;
-	for (uint32_t i = 0; i < v->n; i++)
-		free(v->a[i].mem);
-	cpu(ex)->used -= v->used;
-	free(v->a);
+	for (uint32_t i = 0; i < v->t.n; i++)
+		free(v->t.a[i].mem);
+	cpu(ex)->used -= v->t.used;
+	alloc_table_fini(&v->t);
 	free(v);
 	vm->priv = NULL;
-}
-
-/* Index of the allocation containing dptr, or -1. */
-static long find_alloc(const struct cpu_vm *v, uint64_t dptr)
-{
-	uint32_t lo = 0, hi = v->n;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (v->a[mid].dptr <= dptr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* lo: first allocation above dptr; the one before may hold it. */
-	if (lo == 0)
-		return -1;
-	lo--;
-	if (dptr - v->a[lo].dptr < v->a[lo].size)
-		return (long)lo;
-	return -1;
 }
 
 static void do_alloc(struct executor *ex, struct exec_vm *vm, uint64_t size,
@@ -124,39 +95,25 @@ static void do_alloc(struct executor *ex, struct exec_vm *vm, uint64_t size,
 	uint64_t span = (size + CPU_DPTR_ALIGN - 1) & ~(CPU_DPTR_ALIGN - 1);
 	uint8_t *mem;
 
-	if (quota && (v->used > quota || size > quota - v->used)) {
-		res->status = VGPUIF_RSP_QUOTA;
+	res->status = alloc_table_quota(&v->t, quota, size);
+	if (res->status != VGPUIF_RSP_OKAY)
 		return;
-	}
 	if (c->used > ex->params.mem_budget ||
 	    size > ex->params.mem_budget - c->used ||
-	    v->n >= ex->params.max_allocs ||
-	    v->next_dptr > UINT64_MAX - span - CPU_DPTR_ALIGN) {
+	    v->t.n >= ex->params.max_allocs ||
+	    v->next_dptr > UINT64_MAX - span - CPU_DPTR_ALIGN ||
+	    alloc_table_reserve(&v->t)) {
 		res->status = VGPUIF_RSP_NO_MEMORY;
 		return;
-	}
-	if (v->n == v->cap) {
-		uint32_t cap = v->cap ? v->cap * 2 : 16;
-		struct cpu_alloc *a = realloc(v->a, cap * sizeof(*a));
-
-		if (!a) {
-			res->status = VGPUIF_RSP_NO_MEMORY;
-			return;
-		}
-		v->a = a;
-		v->cap = cap;
 	}
 	mem = calloc(1, size);
 	if (!mem) {
 		res->status = VGPUIF_RSP_NO_MEMORY;
 		return;
 	}
-	v->a[v->n++] = (struct cpu_alloc){
-		.dptr = v->next_dptr, .size = size, .mem = mem,
-	};
+	alloc_table_insert(&v->t, v->next_dptr, size, mem);
 	res->ret[0] = v->next_dptr;
 	v->next_dptr += span + CPU_DPTR_ALIGN;
-	v->used += size;
 	c->used += size;
 	res->status = VGPUIF_RSP_OKAY;
 }
@@ -165,18 +122,15 @@ static void do_free(struct executor *ex, struct exec_vm *vm, uint64_t dptr,
 		    struct exec_result *res)
 {
 	struct cpu_vm *v = vm->priv;
-	long i = find_alloc(v, dptr);
+	long i = alloc_table_find_start(&v->t, dptr);
 
-	/* Only an allocation's own address frees it, as with cuMemFree. */
-	if (i < 0 || v->a[i].dptr != dptr) {
+	if (i < 0) {
 		res->status = VGPUIF_RSP_BAD_HANDLE;
 		return;
 	}
-	free(v->a[i].mem);
-	v->used -= v->a[i].size;
-	cpu(ex)->used -= v->a[i].size;
-	memmove(&v->a[i], &v->a[i + 1], (v->n - (uint32_t)i - 1) * sizeof(v->a[0]));
-	v->n--;
+	free(v->t.a[i].mem);
+	cpu(ex)->used -= v->t.a[i].size;
+	alloc_table_remove(&v->t, (uint32_t)i);
 	res->status = VGPUIF_RSP_OKAY;
 }
 
@@ -185,22 +139,17 @@ static void do_xfer(struct exec_vm *vm, const struct vgpu_back_req *req,
 {
 	struct cpu_vm *v = vm->priv;
 	uint64_t dptr = req->u.mem.dptr;
-	long i = find_alloc(v, dptr);
-	uint64_t off;
+	uint8_t *mem;
 	uint32_t dir;
+	long i;
 
-	if (i < 0) {
-		res->status = VGPUIF_RSP_BAD_HANDLE;
+	res->status = alloc_table_range(&v->t, dptr, req->data_len, &i);
+	if (res->status != VGPUIF_RSP_OKAY)
 		return;
-	}
-	off = dptr - v->a[i].dptr;
-	if (req->data_len > v->a[i].size - off) {
-		res->status = VGPUIF_RSP_RANGE;
-		return;
-	}
+	mem = (uint8_t *)v->t.a[i].mem + (dptr - v->t.a[i].dptr);
 	/* One direction each; VGPUIF_DIR_* are the VGPU_BACK_COPY_* values. */
 	dir = vgpuif_op_dirs(req->operation);
-	if (exec_copy(data, dir, 0, v->a[i].mem + off, req->data_len))
+	if (exec_copy(data, dir, 0, mem, req->data_len))
 		res->status = VGPUIF_RSP_ERROR;
 	else
 		res->status = VGPUIF_RSP_OKAY;
@@ -286,7 +235,7 @@ static void cpu_info(struct executor *ex, const struct exec_vm *vm,
 	out->flags = 0;
 	out->mem_total = ex->params.mem_budget;
 	out->mem_free = used < out->mem_total ? out->mem_total - used : 0;
-	out->mem_used = v ? v->used : 0;
+	out->mem_used = v ? v->t.used : 0;
 }
 
 const struct exec_ops exec_cpu_ops = {

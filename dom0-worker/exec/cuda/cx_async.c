@@ -40,7 +40,7 @@ static struct {
 void cx_answer(struct cx_rsp *r, uint32_t seq)
 {
 	r->seq = seq;
-	r->mem_used = cx.used;
+	r->mem_used = cx.allocs.used;
 	if (cx.lost)
 		r->flags |= CX_RSP_F_LOST;
 	cx.ctrl->rsp[seq % CX_RING] = *r;

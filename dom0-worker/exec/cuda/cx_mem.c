@@ -12,82 +12,42 @@
 
 #include "cx_priv.h"
 
-/* Index of the allocation holding dptr, or -1. */
-static long find_alloc(uint64_t dptr)
-{
-	uint32_t lo = 0, hi = cx.na;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (cx.a[mid].dptr <= dptr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return -1;
-	lo--;
-	return dptr - cx.a[lo].dptr < cx.a[lo].size ? (long)lo : -1;
-}
-
 int32_t cx_mem_alloc(const struct cx_cmd *c, uint64_t *ret)
 {
 	uint64_t size = c->req.u.mem.size, dptr = 0;
-	uint64_t quota = c->mem_quota;
-	uint32_t i;
 	int32_t st;
 
-	if (quota && (cx.used > quota || size > quota - cx.used))
-		return VGPUIF_RSP_QUOTA;
-	if (cx.na >= cx.o.max_allocs)
+	st = alloc_table_quota(&cx.allocs, c->mem_quota, size);
+	if (st != VGPUIF_RSP_OKAY)
+		return st;
+	if (cx.allocs.n >= cx.o.max_allocs || alloc_table_reserve(&cx.allocs))
 		return VGPUIF_RSP_NO_MEMORY;
-	if (cx.na == cx.cap_a) {
-		uint32_t cap = cx.cap_a ? cx.cap_a * 2 : 64;
-		struct cx_alloc *a = realloc(cx.a, cap * sizeof(*a));
-
-		if (!a)
-			return VGPUIF_RSP_NO_MEMORY;
-		cx.a = a;
-		cx.cap_a = cap;
-	}
 	st = cx.dev->mem_alloc(size, &dptr);
 	if (st != VGPUIF_RSP_OKAY)
 		return st;
-	/* Keep the table sorted; device addresses come in any order. */
-	for (i = cx.na; i > 0 && cx.a[i - 1].dptr > dptr; i--)
-		cx.a[i] = cx.a[i - 1];
-	cx.a[i] = (struct cx_alloc){ .dptr = dptr, .size = size };
-	cx.na++;
-	cx.used += size;
+	alloc_table_insert(&cx.allocs, dptr, size, NULL);
 	*ret = dptr;
 	return VGPUIF_RSP_OKAY;
 }
 
 int32_t cx_mem_free(uint64_t dptr)
 {
-	long i = find_alloc(dptr);
+	long i = alloc_table_find_start(&cx.allocs, dptr);
 	int32_t st;
 
-	if (i < 0 || cx.a[i].dptr != dptr)
+	if (i < 0)
 		return VGPUIF_RSP_BAD_HANDLE;
 	st = cx.dev->mem_free(dptr);
 	/* Forget it whatever the device said: it is not the VM's any more. */
-	cx.used -= cx.a[i].size;
-	memmove(&cx.a[i], &cx.a[i + 1], (cx.na - (uint32_t)i - 1) * sizeof(cx.a[0]));
-	cx.na--;
+	alloc_table_remove(&cx.allocs, (uint32_t)i);
 	return st;
 }
 
 int32_t cx_check_range(uint64_t dptr, uint32_t len)
 {
-	long i = find_alloc(dptr);
+	long i;
 
-	if (i < 0)
-		return VGPUIF_RSP_BAD_HANDLE;
-	if (len > cx.a[i].size - (dptr - cx.a[i].dptr))
-		return VGPUIF_RSP_RANGE;
-	return VGPUIF_RSP_OKAY;
+	return alloc_table_range(&cx.allocs, dptr, len, &i);
 }
 
 static long find_module(uint64_t handle)

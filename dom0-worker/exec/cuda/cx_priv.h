@@ -23,15 +23,12 @@
 
 #include <stdint.h>
 
+#include "exec/alloc_table.h"
+
 #include "cx_child.h"
 
 /* Launch blobs and module images are assembled here. */
 #define CX_HOSTBUF_MAX		(VGPUIF_MAX_DATA_LEN + 1u)
-
-struct cx_alloc {
-	uint64_t dptr;
-	uint64_t size;
-};
 
 struct cx_module {
 	uint64_t handle;
@@ -46,9 +43,7 @@ struct cx_state {
 	uint8_t *staging;
 	uint64_t spin_ns;
 
-	struct cx_alloc *a;	/* sorted by dptr */
-	uint32_t na, cap_a;
-	uint64_t used;
+	struct alloc_table allocs;	/* the VM's device memory */
 
 	struct cx_module *m;
 	uint32_t nm, cap_m;
