@@ -60,6 +60,7 @@ struct exec_cuda_stats {
 	uint64_t timeouts;		/* watchdog kills */
 	uint64_t faults;		/* requests answered VGPUIF_RSP_FAULT */
 	uint64_t lost;			/* processes that ended unasked */
+	uint64_t restarts_delayed;	/* restarts that waited (back-off) */
 	uint64_t pooled_chunks;		/* chunks moved by copy threads */
 	uint64_t inline_chunks;		/* chunks moved on the caller's thread */
 };

@@ -75,6 +75,8 @@ struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 		goto fail;
 	}
 	in->shm_size = size;
+	in->geom = (struct cx_geom){ cx->p.nslots, cx->p.slot_size,
+				     cx->inline_size };
 	in->ctrl->magic = CX_MAGIC;
 	in->ctrl->version = CX_VERSION;
 	in->ctrl->nslots = cx->p.nslots;
@@ -193,18 +195,45 @@ void cx_free_inst(struct cx_inst *in)
 	free(in);
 }
 
+/*
+ * The back-off: a process that ends, by a crash, a lost context, a failed
+ * start or the watchdog, counts as a failure of its VM; the first restart
+ * is immediate, each further one waits twice as long as the one before,
+ * from CX_BACKOFF_MIN_NS up to CX_BACKOFF_MAX_NS. The count starts over
+ * only once a process has lived CX_BACKOFF_RESET_NS: a guest that hangs a
+ * kernel, sends one good request and hangs the next still backs off (a
+ * successful request does not reset it).
+ */
+#define CX_BACKOFF_RESET_NS	(60 * 1000000000ull)
+
+static uint64_t cx_backoff_ns(uint32_t failures)
+{
+	uint64_t delay;
+
+	if (failures < 2)
+		return 0;
+	delay = CX_BACKOFF_MIN_NS << (failures - 2 < 10 ? failures - 2 : 10);
+	return delay < CX_BACKOFF_MAX_NS ? delay : CX_BACKOFF_MAX_NS;
+}
+
 void cx_schedule_restart(struct cx_chan *ch, int failed)
 {
-	uint64_t delay = 0;
-
-	if (failed)
+	if (failed && ch->failures < UINT32_MAX)
 		ch->failures++;
-	if (ch->failures > 1) {
-		delay = CX_BACKOFF_MIN_NS << (ch->failures - 2 < 10 ? ch->failures - 2 : 10);
-		if (delay > CX_BACKOFF_MAX_NS)
-			delay = CX_BACKOFF_MAX_NS;
-	}
-	ch->restart_at = cx_now_ns() + delay;
+	ch->restart_at = cx_now_ns() + cx_backoff_ns(ch->failures);
+}
+
+/* A process that lived long enough clears its VM's failures. */
+static void backoff_forget(struct cx_chan *ch)
+{
+	if (ch->inst && cx_now_ns() - ch->inst->t_spawn >= CX_BACKOFF_RESET_NS)
+		ch->failures = 0;
+}
+
+static void count_delay(struct cuda_exec *cx, struct cx_chan *ch)
+{
+	if (ch->restart_at > cx_now_ns())
+		cx->st.restarts_delayed++;
 }
 
 void cx_reap_corpses(struct cuda_exec *cx)
@@ -238,8 +267,10 @@ void cx_end_process(struct cuda_exec *cx, struct cx_chan *ch,
 	}
 	ch->nsent = 0;
 	ch->lost_seen = 0;
+	backoff_forget(ch);
 	cx_retire(cx, ch);
 	cx_schedule_restart(ch, failed);
+	count_delay(cx, ch);
 }
 
 /* Waiting requests fail: no process will take them soon. */
@@ -260,7 +291,8 @@ void cx_on_timeout(struct cuda_exec *cx, struct cx_chan *ch)
 		 ch->name, r ? vgpuif_op_name(r->req.operation) : "?",
 		 cx->p.request_timeout_ms, (int)ch->inst->pid);
 	cx->st.timeouts++;
-	cx_end_process(cx, ch, VGPUIF_RSP_TIMEOUT, 0);
+	/* A failure like any other: a guest's endless kernels back off. */
+	cx_end_process(cx, ch, VGPUIF_RSP_TIMEOUT, 1);
 }
 
 /* The process ended without being asked. */
@@ -281,6 +313,7 @@ void cx_on_start_failed(struct cuda_exec *cx, struct cx_chan *ch,
 	cx_fail_waiting(ch);
 	cx_retire(cx, ch);
 	cx_schedule_restart(ch, 1);
+	count_delay(cx, ch);
 }
 
 void cx_on_ready(struct cuda_exec *cx, struct cx_chan *ch)

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The CUDA executor against a hostile guest or a compromised executor
+ * process (Documentation/security.md), on the host-memory device
+ * (tests/sim/cx_dev_fake.c): restarts back off, the worker never trusts
+ * the geometry in the page a process can write, modules count against
+ * the quota, GET_INFO tells a VM only what it may still use, and guest
+ * text in the log is escaped.
+ *
+ * The executor processes are this binary run again: --fake-child (the
+ * fake device), --bad-geom-child (the fake device, then the process
+ * scribbles over the geometry of its control page).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dom0-worker/exec/cuda/cx_child.h"
+#include "dom0-worker/exec/exec.h"
+#include "dom0-worker/exec/cuda/exec_cuda.h"
+#include "dom0-worker/log.h"
+#include "vgpu/vgpuif_ops.h"
+
+extern const struct cx_dev_ops cx_fake_ops;
+
+#define KiB (1u << 10)
+#define MiB (1u << 20)
+
+struct gbuf {
+	uint8_t *p;
+	uint64_t len;
+	uint8_t op;
+	int bad;
+};
+
+static int gbuf_copy(void *ctx, uint32_t dir, uint64_t off, void *buf,
+		     uint64_t len)
+{
+	struct gbuf *g = ctx;
+
+	if (off > g->len || len > g->len - off) {
+		g->bad++;
+		return -EINVAL;
+	}
+	if (dir == VGPU_BACK_COPY_FROM_GUEST)
+		memcpy(buf, g->p + off, len);
+	else
+		memcpy(g->p + off, buf, len);
+	return 0;
+}
+
+struct env {
+	struct executor ex;
+	struct exec_vm vm;
+	struct exec_cuda_params cp;
+};
+
+static struct env *start(const char *child, uint32_t timeout_ms)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct exec_params ep = { .max_allocs = 100 };
+
+	assert_non_null(e);
+	exec_cuda_default_params(&e->cp);
+	e->cp.program = "/proc/self/exe";
+	e->cp.program_arg = child;
+	e->cp.slot_size = 64 * KiB;
+	e->cp.nslots = 4;
+	e->cp.inline_max = 8 * KiB;
+	e->cp.copy_threads = 2;
+	e->cp.request_timeout_ms = timeout_ms;
+	e->cp.start_timeout_ms = 20000;
+	e->cp.spin_us = 20;
+	ep.cuda = &e->cp;
+	assert_int_equal(exec_create(&e->ex, "cuda", &ep), 0);
+	e->vm.cfg = (struct vgpu_back_vm){ .domid = 5, .vm_id = 101,
+					   .priority = VGPUIF_PRIO_MEDIUM };
+	assert_int_equal(e->ex.ops->vm_attach(&e->ex, &e->vm), 0);
+	return e;
+}
+
+static void stop(struct env *e)
+{
+	e->ex.ops->vm_detach(&e->ex, &e->vm);
+	exec_destroy(&e->ex);
+	free(e);
+}
+
+static int32_t run(struct env *e, const struct vgpu_back_req *req,
+		   struct gbuf *g, uint64_t *ret)
+{
+	struct gbuf none = { 0 };
+	struct exec_data d = { .copy = gbuf_copy };
+	struct exec_result res;
+
+	if (!g)
+		g = &none;
+	d.ctx = g;
+	exec_execute(&e->ex, &e->vm, req, &d, &res);
+	assert_int_equal(g->bad, 0);
+	if (ret)
+		*ret = res.ret[0];
+	return res.status;
+}
+
+static int32_t load(struct env *e, const char *img, uint64_t *h)
+{
+	struct vgpu_back_req r = { .operation = VGPUIF_OP_MODULE_LOAD,
+				   .data_len = (uint32_t)strlen(img) };
+	struct gbuf g = { .p = (uint8_t *)img, .len = strlen(img) };
+
+	return run(e, &r, &g, h);
+}
+
+static int32_t launch(struct env *e, uint64_t mod, const char *name)
+{
+	uint8_t buf[64] = { 0 };
+	uint16_t nl = (uint16_t)strlen(name);
+	struct vgpu_back_req r = { .operation = VGPUIF_OP_LAUNCH,
+				   .data_len = VGPUIF_ALIGN8(nl) };
+	struct gbuf g = { .p = buf, .len = r.data_len };
+
+	memcpy(buf, name, nl);
+	r.u.launch = (struct vgpuif_launch_args){
+		.module = mod, .grid = { 1, 1, 1 }, .block = { 1, 1, 1 },
+		.name_len = nl,
+	};
+	return run(e, &r, &g, NULL);
+}
+
+static int32_t simple(struct env *e, uint8_t op)
+{
+	struct vgpu_back_req r = { .operation = op };
+
+	return run(e, &r, NULL, NULL);
+}
+
+static int32_t alloc(struct env *e, uint64_t size, uint64_t *d)
+{
+	struct vgpu_back_req r = { .operation = VGPUIF_OP_MEM_ALLOC };
+
+	r.u.mem.size = size;
+	return run(e, &r, NULL, d);
+}
+
+/* ---- restarts back off ---- */
+
+/*
+ * A guest that hangs a kernel, then sends a good request, then hangs
+ * another: the second restart waits (the watchdog's kill is a failure,
+ * and one good request does not clear the count).
+ */
+static void test_backoff_after_timeouts(void **state)
+{
+	struct env *e = start("--fake-child", 200);
+	struct exec_cuda_stats st;
+	uint64_t m;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(load(e, "FAKEMOD", &m), VGPUIF_RSP_OKAY);
+		assert_int_equal(launch(e, m, "hang"), VGPUIF_RSP_OKAY);
+		assert_int_equal(simple(e, VGPUIF_OP_SYNC), VGPUIF_RSP_TIMEOUT);
+	}
+	exec_cuda_get_stats(&e->ex, &st);
+	assert_int_equal(st.timeouts, 2);
+	assert_int_equal(st.restarts_delayed, 1);
+	/* The VM is served again once the back-off has passed. */
+	assert_int_equal(simple(e, VGPUIF_OP_NOP), VGPUIF_RSP_OKAY);
+	stop(e);
+}
+
+/* ---- the worker's own geometry ---- */
+
+/*
+ * A process that writes nslots 0 and huge sizes into its control page:
+ * the worker neither divides by zero nor copies outside the staging area
+ * (ASan and UBSan watch), and the requests end with a status.
+ */
+static void test_bad_geometry(void **state)
+{
+	struct env *e = start("--bad-geom-child", 1000);
+	static uint8_t big[200 * KiB], small[512];
+	struct vgpu_back_req r = { .operation = VGPUIF_OP_MEM_WRITE };
+	struct gbuf g = { .p = big, .len = sizeof(big) };
+	uint64_t d = 0;
+
+	(void)state;
+	assert_int_equal(alloc(e, sizeof(big), &d), VGPUIF_RSP_OKAY);
+	r.u.mem.dptr = d;
+	r.data_len = sizeof(big);
+	(void)run(e, &r, &g, NULL);		/* slotted */
+	g = (struct gbuf){ .p = small, .len = sizeof(small) };
+	r.data_len = sizeof(small);
+	(void)run(e, &r, &g, NULL);		/* inline */
+	r.operation = VGPUIF_OP_MEM_READ;
+	(void)run(e, &r, &g, NULL);
+	stop(e);
+}
+
+/* The fake device, then the process corrupts its page's geometry. */
+static int bad_init(const struct cx_opts *o, struct cx_ctrl *ctrl,
+		    void *staging, size_t len)
+{
+	int err = cx_fake_ops.init(o, ctrl, staging, len);
+
+	ctrl->nslots = 0;
+	ctrl->slot_size = 0xfffff000u;
+	ctrl->inline_size = 0x7ffff000u;
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backoff_after_timeouts),
+		cmocka_unit_test(test_bad_geometry),
+	};
+
+	if (argc > 1 && !strcmp(argv[1], "--fake-child"))
+		return cx_child_main(&cx_fake_ops, argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "--bad-geom-child")) {
+		static struct cx_dev_ops bad;
+
+		bad = cx_fake_ops;
+		bad.init = bad_init;
+		return cx_child_main(&bad, argc - 1, argv + 1);
+	}
+	setenv("ASAN_OPTIONS", "detect_leaks=0:halt_on_error=1", 1);
+	vlog_set_level(getenv("VGPU_TEST_DEBUG") ? VLOG_DEBUG : VLOG_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
