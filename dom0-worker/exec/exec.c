@@ -173,7 +173,8 @@ void exec_reply_info(struct executor *ex, const struct exec_vm *vm,
 	info.priority = vm->cfg.priority;
 	info.flags = ei.flags;
 	info.mem_total = ei.mem_total;
-	info.mem_free = ei.mem_free;
+	info.mem_free = exec_visible_free(vm->cfg.mem_quota, ei.mem_used,
+					  ei.mem_free);
 	info.mem_quota = vm->cfg.mem_quota;
 	info.mem_used = ei.mem_used;
 	memcpy(info.device_name, ei.device_name, sizeof(info.device_name));

@@ -63,6 +63,24 @@ struct exec_info {
 	uint64_t mem_used;	/* the VM's, 0 when asked without a VM */
 };
 
+/*
+ * GET_INFO's mem_free: what this VM may still allocate, its @quota (0 =
+ * none) less its @used, at most what the device has @free. Not the
+ * device's free memory alone: that moves with every other VM's
+ * allocations, a channel between VMs. A VM without a quota may take all
+ * that is free, so it is told that (set mem-quota to close the channel).
+ */
+static inline uint64_t exec_visible_free(uint64_t quota, uint64_t used,
+					 uint64_t free_b)
+{
+	uint64_t left;
+
+	if (!quota)
+		return free_b;
+	left = used < quota ? quota - used : 0;
+	return left < free_b ? left : free_b;
+}
+
 struct executor;
 
 /* How reap reports a request that finished after submit returned 0. */

@@ -221,11 +221,108 @@ static int bad_init(const struct cx_opts *o, struct cx_ctrl *ctrl,
 	return err;
 }
 
+/* ---- modules count against the quota ---- */
+
+static void get_info(struct env *e, struct vgpuif_info *info)
+{
+	struct vgpu_back_req r = { .operation = VGPUIF_OP_GET_INFO,
+				   .data_len = sizeof(*info) };
+	struct gbuf g = { .p = (uint8_t *)info, .len = sizeof(*info) };
+
+	memset(info, 0, sizeof(*info));
+	assert_int_equal(run(e, &r, &g, NULL), VGPUIF_RSP_OKAY);
+}
+
+static void test_module_quota(void **state)
+{
+	struct env *e = start("--fake-child", 2000);
+	struct vgpuif_info info;
+	uint64_t m, d;
+
+	(void)state;
+	e->vm.cfg.mem_quota = 1 * MiB;
+	/* 4 MiB of __device__ arrays under a 1 MiB quota: refused. */
+	assert_int_equal(load(e, "FAKEMOD globals=4194304", &m),
+			 VGPUIF_RSP_QUOTA);
+	get_info(e, &info);
+	assert_int_equal(info.mem_used, 0);
+	/* One of 768 KiB fits; then it leaves no room for 512 KiB more. */
+	assert_int_equal(load(e, "FAKEMOD globals=786432", &m), VGPUIF_RSP_OKAY);
+	get_info(e, &info);
+	assert_int_equal(info.mem_used, 768 * KiB);
+	assert_int_equal(alloc(e, 512 * KiB, &d), VGPUIF_RSP_QUOTA);
+	/* Unloading gives it back. */
+	{
+		struct vgpu_back_req r = { .operation = VGPUIF_OP_MODULE_UNLOAD };
+
+		r.u.module.handle = m;
+		assert_int_equal(run(e, &r, NULL, NULL), VGPUIF_RSP_OKAY);
+	}
+	assert_int_equal(alloc(e, 512 * KiB, &d), VGPUIF_RSP_OKAY);
+	stop(e);
+}
+
+/* ---- GET_INFO: what the VM may still use, not the device's free ---- */
+
+static void test_info_free(void **state)
+{
+	struct env *e = start("--fake-child", 2000);
+	struct vgpuif_info info;
+	uint64_t d;
+
+	(void)state;
+	e->vm.cfg.mem_quota = 1 * MiB;
+	assert_int_equal(alloc(e, 256 * KiB, &d), VGPUIF_RSP_OKAY);
+	get_info(e, &info);
+	assert_int_equal(info.mem_used, 256 * KiB);
+	assert_int_equal(info.mem_free, 768 * KiB);
+	/* Without a quota the VM may take what the device has. */
+	e->vm.cfg.mem_quota = 0;
+	get_info(e, &info);
+	assert_true(info.mem_free > 768 * KiB);
+	assert_true(info.mem_free <= info.mem_total);
+	stop(e);
+}
+
+/* ---- the guest's text in Dom0's log ---- */
+
+static void test_log_escaped(void **state)
+{
+	char path[] = "/tmp/vgpu-test-log-XXXXXX", line[4096];
+	int fd = mkstemp(path), saved = dup(2);
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	assert_int_equal(dup2(fd, 2), 2);
+	cx_log("module load: %s", "ptxas error\nvgpu-worker[1] info: forged\r\x1b[2J\\x41\xff");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	close(fd);
+	unlink(path);
+	line[n] = '\0';
+	/* One line, printable, the guest's bytes escaped (\\ too). */
+	assert_non_null(strstr(line, "ptxas error\\x0avgpu-worker[1] info: forged\\x0d\\x1b[2J\\x5cx41\\xff\n"));
+	assert_ptr_equal(strchr(line, '\n'), line + n - 1);
+	for (size_t i = 0; i + 1 < n; i++)
+		assert_true(line[i] >= 0x20 && line[i] < 0x7f);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backoff_after_timeouts),
 		cmocka_unit_test(test_bad_geometry),
+		cmocka_unit_test(test_module_quota),
+		cmocka_unit_test(test_info_free),
+		cmocka_unit_test(test_log_escaped),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--fake-child"))

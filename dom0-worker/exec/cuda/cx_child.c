@@ -20,13 +20,21 @@
 #include <vgpu/vgpuif_ops.h>
 
 #include "cx_priv.h"
+#include "exec/exec.h"
 #include "lib/parse.h"
 
 struct cx_state cx;
 
+/*
+ * Log lines go to the worker's stderr, Dom0's log. Some carry a guest's
+ * text (the JIT's error log of a guest's module): every byte outside
+ * printable ASCII, and the backslash, is written as \xNN, so a guest can
+ * neither end the line and forge the next one nor send terminal escapes.
+ */
 void cx_log(const char *fmt, ...)
 {
-	char buf[512];
+	char buf[512], out[sizeof(buf) * 4 + 1];
+	size_t o = 0;
 	va_list ap;
 	int n;
 
@@ -36,7 +44,14 @@ void cx_log(const char *fmt, ...)
 	if (n >= 0 && (size_t)n < sizeof(buf))
 		vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s\n", buf);
+	for (const unsigned char *p = (const unsigned char *)buf; *p; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+			out[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x", *p);
+	}
+	out[o] = '\0';
+	fprintf(stderr, "%s\n", out);
 }
 
 void cx_dev_error(int code, int lost)
@@ -53,7 +68,7 @@ static int32_t do_module_load(const struct cx_cmd *c, uint64_t *ret)
 	int32_t st = cx_in_to_host(c);
 
 	return st == VGPUIF_RSP_OKAY ?
-	       cx_module_load(cx.hostbuf, c->in_len, ret) : st;
+	       cx_module_load(cx.hostbuf, c->in_len, c->mem_quota, ret) : st;
 }
 
 static int32_t do_launch(const struct cx_cmd *c)
@@ -75,6 +90,9 @@ static void run(const struct cx_cmd *c, struct cx_rsp *r)
 			break;
 		case VGPUIF_OP_GET_INFO:
 			st = cx.dev->mem_info(&r->mem_free, &r->mem_total);
+			r->mem_free = exec_visible_free(c->mem_quota,
+							cx.allocs.used,
+							r->mem_free);
 			break;
 		case VGPUIF_OP_MEM_ALLOC:
 			st = cx_mem_alloc(c, &r->ret[0]);

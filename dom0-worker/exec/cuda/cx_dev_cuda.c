@@ -256,6 +256,13 @@ static int cuda_init(const struct cx_opts *o, struct cx_ctrl *ctrl,
 		cx_log("staging not pinned (%s): copies go through the driver's bounce buffers",
 		       errname(r));
 	}
+	{
+		CUmoduleLoadingMode mode = CU_MODULE_EAGER_LOADING;
+
+		if (cuModuleGetLoadingMode(&mode) == CUDA_SUCCESS &&
+		    mode != CU_MODULE_EAGER_LOADING)
+			cx_log("modules load lazily: their memory is charged to mem-quota only in part");
+	}
 	r = cuDeviceGetName(ctrl->device_name, sizeof(ctrl->device_name) - 1,
 			    g.dev);
 	if (r == CUDA_SUCCESS)
@@ -343,24 +350,50 @@ static uint64_t cuda_host_devptr(void *host)
 	return g.host_dev + (uint64_t)((uint8_t *)host - g.host);
 }
 
-static int32_t cuda_module_load(const void *image, size_t len, void **mod)
+/*
+ * What a module costs on the device is measured, not computed: the free
+ * memory the driver reports (cuMemGetInfo) before and after the load.
+ * The Driver API has no call that lists a module's __device__ variables
+ * (cuModuleGetGlobal needs their names, which only parsing the guest's
+ * image would give), and the measure counts everything the load took:
+ * globals, constants and code, at the driver's allocation granularity.
+ * The worker starts this process with CUDA_MODULE_LOADING=EAGER, so the
+ * memory is taken by the load and not later, at a kernel's first launch
+ * (init() logs it when the driver still loads lazily). Its limit: the
+ * figure is the whole device's, so another context's allocation or free
+ * in the same microseconds moves it (an allocation makes this VM pay
+ * more, a free less). Local memory, which the driver reserves at launch
+ * for a kernel's per-thread frames, is not counted here.
+ */
+static int32_t cuda_module_load(const void *image, size_t len, void **mod,
+				uint64_t *bytes)
 {
 	char log[1024] = "";
 	CUjit_option opt[] = {
 		CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
 	};
 	void *val[] = { log, (void *)(uintptr_t)sizeof(log) };
+	size_t free0 = 0, free1 = 0, total = 0;
 	CUmodule m;
 	CUresult r;
 
 	(void)len;	/* cubin and fatbin carry their size; PTX ends in NUL */
-	r = cuModuleLoadDataEx(&m, image, 2, opt, val);
+	r = cuMemGetInfo(&free0, &total);
+	if (r == CUDA_SUCCESS)
+		r = cuModuleLoadDataEx(&m, image, 2, opt, val);
 	if (r != CUDA_SUCCESS) {
 		log[sizeof(log) - 1] = '\0';
+		/* The log is the guest's text: cx_log escapes it. */
 		if (log[0])
 			cx_log("module load: %s: %.200s", errname(r), log);
 		return st(r);
 	}
+	r = cuMemGetInfo(&free1, &total);
+	if (r != CUDA_SUCCESS) {
+		cuModuleUnload(m);
+		return st(r);
+	}
+	*bytes = free0 > free1 ? free0 - free1 : 0;
 	*mod = m;
 	return VGPUIF_RSP_OKAY;
 }
