@@ -21,7 +21,7 @@ WORKER_CORE_SRCS := $(addprefix dom0-worker/, \
 # that links both lists has alloc_table.c and lib/parse.c twice; make's $^
 # names each once.
 CX_CHILD_SRCS := $(addprefix dom0-worker/exec/cuda/, cx_child.c \
-	cx_async.c cx_xfer.c cx_mem.c) dom0-worker/exec/alloc_table.c lib/parse.c
+	cx_async.c cx_xfer.c cx_mem.c cx_confine.c) dom0-worker/exec/alloc_table.c lib/parse.c
 # Where the worker's sources find their headers, from the repository
 # root: dom0-worker/ ("sched/sched.h"), the root ("lib/parse.h") and
 # include/ ("vgpu/vgpuif.h").

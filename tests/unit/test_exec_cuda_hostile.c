@@ -315,6 +315,60 @@ static void test_log_escaped(void **state)
 		assert_true(line[i] >= 0x20 && line[i] < 0x7f);
 }
 
+/* ---- the process is confined ---- */
+
+static size_t slurp(int pid, const char *what, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return n;
+}
+
+static int env_has(const char *env, size_t len, const char *var)
+{
+	for (size_t i = 0; i < len; i += strlen(env + i) + 1)
+		if (!strcmp(env + i, var))
+			return 1;
+	return 0;
+}
+
+/*
+ * A VM's process: seccomp filter on, no_new_privs, no core files, the
+ * OOM killer's earlier pick, and none of the worker's environment.
+ */
+static void test_process_confined(void **state)
+{
+	struct env *e = start("--fake-child", 2000);
+	static char buf[16384];
+	struct vgpuif_info info;
+	size_t n;
+	int pid;
+
+	(void)state;
+	get_info(e, &info);	/* the process is up and has answered */
+	pid = exec_cuda_vm_pid(&e->vm);
+	assert_true(pid > 0);
+	slurp(pid, "status", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\nSeccomp:\t2\n"));
+	assert_non_null(strstr(buf, "\nNoNewPrivs:\t1\n"));
+	slurp(pid, "limits", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "Max core file size        0                    0"));
+	slurp(pid, "oom_score_adj", buf, sizeof(buf));
+	assert_int_equal(atoi(buf), 500);
+	n = slurp(pid, "environ", buf, sizeof(buf));
+	assert_false(env_has(buf, n, "VGPU_TEST_WORKER_ONLY=1"));
+	assert_true(env_has(buf, n, "CUDA_MODULE_LOADING=EAGER"));
+	stop(e);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +377,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_module_quota),
 		cmocka_unit_test(test_info_free),
 		cmocka_unit_test(test_log_escaped),
+		cmocka_unit_test(test_process_confined),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--fake-child"))
@@ -335,6 +390,7 @@ int main(int argc, char **argv)
 		return cx_child_main(&bad, argc - 1, argv + 1);
 	}
 	setenv("ASAN_OPTIONS", "detect_leaks=0:halt_on_error=1", 1);
+	setenv("VGPU_TEST_WORKER_ONLY", "1", 1);
 	vlog_set_level(getenv("VGPU_TEST_DEBUG") ? VLOG_DEBUG : VLOG_ERROR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

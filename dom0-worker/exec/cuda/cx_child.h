@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cx_confine.h"
 #include "exec_cuda_ipc.h"
 
 struct cx_opts {
@@ -32,6 +33,7 @@ struct cx_opts {
 	uint32_t max_allocs;
 	uint32_t max_modules;
 	uint64_t handle_base;	/* first module handle (unique per process) */
+	struct cx_confine conf;	/* applied once the device is open */
 	int probe;		/* print the device and exit */
 };
 

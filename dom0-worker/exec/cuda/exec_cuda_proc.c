@@ -42,11 +42,49 @@ static int move_high(int fd)
 	return n;
 }
 
+/*
+ * The process's environment: nothing of the worker's but what selects
+ * the GPU and, in sanitizer builds, the sanitizers' options. Modules load
+ * eagerly, so their device memory is taken (and counted) at load, and
+ * the JIT writes no cache (the process's user has no home).
+ */
+static const char *const env_fixed[] = {
+	"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+	"CUDA_MODULE_LOADING=EAGER",
+	"CUDA_CACHE_DISABLE=1",
+};
+static const char *const env_passed[] = {
+	"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER",
+	"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+};
+#define CX_ENV_MAX	(sizeof(env_fixed) / sizeof(env_fixed[0]) + \
+			 sizeof(env_passed) / sizeof(env_passed[0]) + 1)
+
+static void clean_env(const char **envp)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(env_fixed) / sizeof(env_fixed[0]); i++)
+		envp[n++] = env_fixed[i];
+	for (size_t i = 0; i < sizeof(env_passed) / sizeof(env_passed[0]); i++) {
+		size_t len = strlen(env_passed[i]);
+
+		for (char **e = environ; *e; e++)
+			if (!strncmp(*e, env_passed[i], len) && (*e)[len] == '=') {
+				envp[n++] = *e;
+				break;
+			}
+	}
+	envp[n] = NULL;
+}
+
+static const char *const seccomp_names[] = { "kill", "log", "off" };
+
 struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 {
-	char dev[16], spin[16], allocs[16], hbase[24];
+	char dev[16], spin[16], allocs[16], hbase[24], uid[16], gid[16];
 	posix_spawn_file_actions_t fa;
-	const char *argv[24];
+	const char *argv[32], *envp[CX_ENV_MAX];
 	struct cx_inst *in;
 	struct epoll_event ev;
 	int sv[2] = { -1, -1 }, mfd = -1, argc = 0, err;
@@ -124,7 +162,19 @@ struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 	argv[argc++] = allocs;
 	argv[argc++] = "--handle-base";
 	argv[argc++] = hbase;
+	argv[argc++] = "--seccomp";
+	argv[argc++] = seccomp_names[cx->p.seccomp >= 0 && cx->p.seccomp <= 2 ?
+				     cx->p.seccomp : 0];
+	if (cx->p.exec_uid) {
+		snprintf(uid, sizeof(uid), "%u", cx->p.exec_uid);
+		snprintf(gid, sizeof(gid), "%u", cx->p.exec_gid);
+		argv[argc++] = "--uid";
+		argv[argc++] = uid;
+		argv[argc++] = "--gid";
+		argv[argc++] = gid;
+	}
 	argv[argc] = NULL;
+	clean_env(envp);
 
 	in->t_spawn = cx_now_ns();
 	/*
@@ -139,7 +189,8 @@ struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 			err = posix_spawn_file_actions_adddup2(&fa, mfd, CX_SHM_FD);
 		if (!err)
 			err = posix_spawn(&pid, cx->program, &fa, NULL,
-					  (char *const *)argv, environ);
+					  (char *const *)argv,
+					  (char *const *)envp);
 		posix_spawn_file_actions_destroy(&fa);
 	}
 	if (err)
