@@ -54,6 +54,37 @@ int exec_create(struct executor *ex, const char *kind,
 	return -ENOENT;
 }
 
+int exec_vm_attach(struct executor *ex, struct exec_vm *vm)
+{
+	struct exec_budget *b = &ex->budget;
+	int st = exec_budget_admit(b, vm->cfg.mem_quota);
+	int err;
+
+	if (st == EXEC_BUDGET_REFUSE) {
+		log_error("connect domid=%u devid=%u refused: %u VMs with %llu MiB of host memory each already fill the worker's share (%llu MiB)",
+			  vm->cfg.domid, vm->cfg.devid, b->nvms,
+			  (unsigned long long)(b->per_vm_host >> 20),
+			  (unsigned long long)(b->host_share >> 20));
+		return -ENOMEM;
+	}
+	if (st == EXEC_BUDGET_WARN)
+		log_warn("connect domid=%u devid=%u: the VMs' mem-quotas (%llu MiB in all) overcommit the %llu MiB of the device: a VM may get NO_MEMORY below its quota",
+			 vm->cfg.domid, vm->cfg.devid,
+			 (unsigned long long)(b->quotas >> 20),
+			 (unsigned long long)(b->device_mem >> 20));
+	vm->budget_quota = vm->cfg.mem_quota;
+	err = ex->ops->vm_attach(ex, vm);
+	if (err)
+		exec_budget_leave(b, vm->budget_quota);
+	return err;
+}
+
+void exec_vm_detach(struct executor *ex, struct exec_vm *vm)
+{
+	ex->ops->vm_detach(ex, vm);
+	exec_budget_leave(&ex->budget, vm->budget_quota);
+}
+
 void exec_destroy(struct executor *ex)
 {
 	if (ex->ops)

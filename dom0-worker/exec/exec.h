@@ -23,6 +23,8 @@
 
 #include <uapi/linux/vgpu_back.h>
 
+#include "exec/exec_budget.h"
+
 /* Largest piece one copy callback moves; bigger transfers loop. */
 #define EXEC_COPY_CHUNK		(1u << 20)
 
@@ -30,6 +32,7 @@
 struct exec_vm {
 	struct vgpu_back_vm cfg;	/* settings; the worker keeps them current */
 	void *priv;			/* the executor's per-VM state */
+	uint64_t budget_quota;		/* the mem-quota exec_vm_attach() counted */
 };
 
 struct exec_data {
@@ -132,7 +135,16 @@ struct executor {
 	const struct exec_ops *ops;
 	struct exec_params params;
 	void *priv;
+	struct exec_budget budget;	/* set by the worker; zero: no checks */
 };
+
+/*
+ * A VM connects: checked against what the worker can hold (exec_budget.h;
+ * a refusal is -ENOMEM, an overcommit of quotas a warning), then the
+ * executor's vm_attach. exec_vm_detach() undoes both.
+ */
+int exec_vm_attach(struct executor *ex, struct exec_vm *vm);
+void exec_vm_detach(struct executor *ex, struct exec_vm *vm);
 
 /*
  * Creates the executor @kind ("cpu", "cuda" or "auto": the first of CUDA,
