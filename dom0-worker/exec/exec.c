@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <vgpu/vgpuif_ops.h>
 
@@ -23,6 +24,13 @@ static int try_create(struct executor *ex, const struct exec_ops *ops,
 		      const struct exec_params *p)
 {
 	*ex = (struct executor){ .ops = ops, .params = *p };
+	/* mem-budget auto (0): from the host (exec_budget.h). */
+	if (!ex->params.mem_budget) {
+		long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+		ex->params.mem_budget = exec_budget_default_cpu(
+			pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0);
+	}
 	return ops->init(ex);
 }
 

@@ -50,7 +50,7 @@ struct exec_result {
 struct exec_cuda_params;
 
 struct exec_params {
-	uint64_t mem_budget;	/* bytes the CPU executor may allocate in all */
+	uint64_t mem_budget;	/* bytes the CPU executor may allocate in all; 0: auto */
 	uint32_t op_delay_ms;	/* every op takes at least this long */
 	uint32_t max_allocs;	/* allocations per VM */
 	/* The CUDA executor's settings (exec_cuda.h); NULL: its defaults. */
