@@ -206,16 +206,16 @@ static inline uint8_t *cx_geom_inline(struct cx_ctrl *c,
 /* The process's own view (its page, checked at start-up); not the worker's. */
 static inline uint8_t *cx_slot(struct cx_ctrl *c, uint32_t ticket)
 {
-	const struct cx_geom g = { c->nslots, c->slot_size, c->inline_size };
+	const struct cx_geom own = { c->nslots, c->slot_size, c->inline_size };
 
-	return cx_geom_slot(c, &g, ticket);
+	return cx_geom_slot(c, &own, ticket);
 }
 
 static inline uint8_t *cx_inline(struct cx_ctrl *c, uint32_t seq)
 {
-	const struct cx_geom g = { c->nslots, c->slot_size, c->inline_size };
+	const struct cx_geom own = { c->nslots, c->slot_size, c->inline_size };
 
-	return cx_geom_inline(c, &g, seq);
+	return cx_geom_inline(c, &own, seq);
 }
 
 static inline uint64_t cx_shm_size(uint32_t nslots, uint32_t slot_size,
