@@ -96,7 +96,7 @@ static int try_fork(void)
 	return 0;
 }
 
-static int try_ptrace_setuid(void)
+static int try_setuid(void)
 {
 	/* Back to root after the switch: refused by the filter first. */
 	setuid(0);
@@ -150,7 +150,7 @@ static void test_forbidden(void **state)
 	expect_killed(try_exec);
 	expect_killed(try_kill_parent);
 	expect_killed(try_fork);
-	expect_killed(try_ptrace_setuid);
+	expect_killed(try_setuid);
 }
 
 /* In log mode the same calls go on (the audit log records them). */
