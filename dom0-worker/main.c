@@ -293,9 +293,10 @@ static int resolve_mem_budget(struct worker_config *cfg, uint64_t ram)
 
 /*
  * exec-user: the executors' uid and gid (0: no switch). "vgpu-exec" falls
- * back to "nobody" where it does not exist; another missing user is an
- * error. A worker that is not root cannot switch: its executors run as
- * its own user. 0 or -1.
+ * back to "nobody" where it does not exist. A worker that is not root
+ * cannot switch: its executors run as its own user. -1 when the user is
+ * missing: main() stops only if the CUDA executor is the one that runs
+ * (the CPU executor starts no processes).
  */
 static int resolve_exec_user(const struct worker_config *cfg,
 			     struct exec_cuda_params *cp)
@@ -303,21 +304,15 @@ static int resolve_exec_user(const struct worker_config *cfg,
 	const char *name = cfg->exec_user;
 	struct passwd *pw;
 
-	if (!strcmp(name, "root") || geteuid() != 0) {
-		if (geteuid() == 0)
-			log_warn("exec-user root: the executor processes keep root");
+	if (!strcmp(name, "root") || geteuid() != 0)
 		return 0;
-	}
 	pw = getpwnam(name);
 	if (!pw && !strcmp(name, CONFIG_DEFAULT_EXEC_USER)) {
-		log_info("exec-user %s does not exist: the executors run as nobody",
-			 name);
+		log_debug("exec-user %s does not exist: trying nobody", name);
 		pw = getpwnam("nobody");
 	}
-	if (!pw) {
-		log_error("exec-user %s: no such user", name);
+	if (!pw)
 		return -1;
-	}
 	cp->exec_uid = (uint32_t)pw->pw_uid;
 	cp->exec_gid = (uint32_t)pw->pw_gid;
 	return 0;
@@ -358,7 +353,7 @@ int main(int argc, char **argv)
 	struct worker w;
 	struct ctlsock cs = { .fd = -1 };
 	sigset_t wait_mask;
-	int err;
+	int err, user_missing;
 
 	config_defaults(&cfg);
 	query = NULL;
@@ -379,8 +374,7 @@ int main(int argc, char **argv)
 	if (resolve_mem_budget(&cfg, host_ram()))
 		return EXIT_FAILURE;
 	exec_cuda_default_params(&cp);
-	if (resolve_exec_user(&cfg, &cp))
-		return EXIT_FAILURE;
+	user_missing = resolve_exec_user(&cfg, &cp);
 	cp.seccomp = seccomp_mode(cfg.exec_seccomp);
 	cp.program = cfg.cuda_exec;
 	cp.device = (int)cfg.cuda_device;
@@ -402,6 +396,22 @@ int main(int argc, char **argv)
 			  err == -ENODEV ? "not available in this build or on this host" :
 			  strerror(-err));
 		return EXIT_FAILURE;
+	}
+	if (!strcmp(ex.ops->name, "cuda")) {
+		/* No executor process runs a guest's work as root by accident. */
+		if (user_missing) {
+			log_error("exec-user %s: no such user%s", cfg.exec_user,
+				  strcmp(cfg.exec_user, CONFIG_DEFAULT_EXEC_USER) ?
+				  "" : " (nor nobody)");
+			exec_destroy(&ex);
+			return EXIT_FAILURE;
+		}
+		if (!cp.exec_uid)
+			log_warn("exec-user: the executor processes run as %s",
+				 geteuid() ? "the worker's user" : "root");
+		else
+			log_info("exec-user: executor processes run as uid %u gid %u, seccomp %s",
+				 cp.exec_uid, cp.exec_gid, cfg.exec_seccomp);
 	}
 	ex.ops->info(&ex, NULL, &ei);
 	/*
