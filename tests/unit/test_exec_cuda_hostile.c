@@ -9,7 +9,8 @@
  *
  * The executor processes are this binary run again: --fake-child (the
  * fake device), --bad-geom-child (the fake device, then the process
- * scribbles over the geometry of its control page).
+ * scribbles over the geometry of its control page), --sys-child (the
+ * fake device, whose "socket" kernel makes a forbidden system call).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -369,6 +371,56 @@ static void test_process_confined(void **state)
 	stop(e);
 }
 
+/* ---- a process its filter kills ---- */
+
+/* The fake device, whose launch makes a call the filter forbids. */
+static int32_t sys_launch(void *mod, const char *name,
+			  const struct vgpuif_launch_args *l,
+			  const void *params, size_t params_len)
+{
+	if (!strcmp(name, "socket"))
+		socket(AF_INET, SOCK_STREAM, 0);
+	return cx_fake_ops.launch(mod, name, l, params, params_len);
+}
+
+/*
+ * A compromised process making a forbidden call dies by SIGSYS; the
+ * worker says why in its log, the VM's requests end and a fresh process
+ * serves it.
+ */
+static void test_filter_kill(void **state)
+{
+	struct env *e = start("--sys-child", 2000);
+	struct exec_cuda_stats st;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *log = open_memstream(&text, &len);
+	struct vgpuif_info info;
+	uint64_t m;
+
+	(void)state;
+	assert_non_null(log);
+	vlog_set_stream(log);
+	vlog_set_level(VLOG_WARN);
+	assert_int_equal(load(e, "FAKEMOD", &m), VGPUIF_RSP_OKAY);
+	assert_int_equal(launch(e, m, "socket"), VGPUIF_RSP_ERROR);
+	get_info(e, &info);	/* a fresh process; the corpse is reaped */
+	for (int i = 0; i < 200 && !strstr(text ? text : "", "seccomp"); i++) {
+		usleep(10000);
+		(void)simple(e, VGPUIF_OP_SYNC);
+		fflush(log);
+	}
+	exec_cuda_get_stats(&e->ex, &st);
+	assert_int_equal(st.lost, 1);
+	fflush(log);
+	assert_non_null(strstr(text, "was killed by its seccomp filter"));
+	vlog_set_stream(stderr);
+	vlog_set_level(VLOG_ERROR);
+	stop(e);
+	fclose(log);
+	free(text);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,10 +430,18 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_info_free),
 		cmocka_unit_test(test_log_escaped),
 		cmocka_unit_test(test_process_confined),
+		cmocka_unit_test(test_filter_kill),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--fake-child"))
 		return cx_child_main(&cx_fake_ops, argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "--sys-child")) {
+		static struct cx_dev_ops sys;
+
+		sys = cx_fake_ops;
+		sys.launch = sys_launch;
+		return cx_child_main(&sys, argc - 1, argv + 1);
+	}
 	if (argc > 1 && !strcmp(argv[1], "--bad-geom-child")) {
 		static struct cx_dev_ops bad;
 

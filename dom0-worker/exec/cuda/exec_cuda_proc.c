@@ -295,8 +295,13 @@ void cx_reap_corpses(struct cuda_exec *cx)
 		struct cx_inst *in = *pp;
 		int status;
 
-		if (!in->reaped && waitpid(in->pid, &status, WNOHANG) == in->pid)
+		if (!in->reaped && waitpid(in->pid, &status, WNOHANG) == in->pid) {
 			in->reaped = 1;
+			/* The worker kills with SIGKILL: SIGSYS is the filter's. */
+			if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+				log_warn("executor process %d was killed by its seccomp filter: a system call outside the allow-list (exec-seccomp = log finds which)",
+					 (int)in->pid);
+		}
 		if (in->reaped && !in->users) {
 			*pp = in->next;
 			cx_free_inst(in);
