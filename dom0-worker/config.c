@@ -21,7 +21,7 @@ void config_defaults(struct worker_config *cfg)
 	snprintf(cfg->executor, sizeof(cfg->executor), "auto");
 	cfg->log_level = VLOG_INFO;
 	cfg->op_delay_ms = 0;
-	cfg->mem_budget = 1ull << 30;
+	cfg->mem_budget = 0;		/* auto: from the host's RAM */
 	cfg->stats_interval = 0;
 	cfg->obsolete_max_queued = 64;
 	cfg->max_queued_all = 4096;
@@ -49,6 +49,9 @@ void config_defaults(struct worker_config *cfg)
 	cfg->cuda_slots = 32;
 	cfg->copy_threads = 8;
 	cfg->cuda_spin_us = 50;
+	snprintf(cfg->exec_user, sizeof(cfg->exec_user), "%s",
+		 CONFIG_DEFAULT_EXEC_USER);
+	snprintf(cfg->exec_seccomp, sizeof(cfg->exec_seccomp), "kill");
 }
 
 static int set_path(char *dst, size_t size, const char *value,
@@ -206,11 +209,34 @@ int config_set(struct worker_config *cfg, const char *key, const char *value,
 		cfg->cuda_slot_size = (uint32_t)v;
 		return 0;
 	}
+	if (strcmp(key, "exec-user") == 0) {
+		if (!value[0] || strlen(value) >= sizeof(cfg->exec_user)) {
+			snprintf(err, errlen, "exec-user: '%s' is not a user name",
+				 value);
+			return -1;
+		}
+		snprintf(cfg->exec_user, sizeof(cfg->exec_user), "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "exec-seccomp") == 0) {
+		if (strcmp(value, "kill") && strcmp(value, "log") &&
+		    strcmp(value, "off")) {
+			snprintf(err, errlen,
+				 "exec-seccomp: '%s' is not kill, log or off", value);
+			return -1;
+		}
+		snprintf(cfg->exec_seccomp, sizeof(cfg->exec_seccomp), "%s", value);
+		return 0;
+	}
 	if (strcmp(key, "mem-budget") == 0) {
+		if (strcmp(value, "auto") == 0) {
+			cfg->mem_budget = 0;
+			return 0;
+		}
 		if (parse_size(value, &v) || v < (1u << 20) ||
 		    v > (1ull << 48)) {
 			snprintf(err, errlen,
-				 "mem-budget: '%s' is not a size from 1M to 256T",
+				 "mem-budget: '%s' is not auto or a size from 1M to 256T",
 				 value);
 			return -1;
 		}

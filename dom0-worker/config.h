@@ -21,6 +21,8 @@
 
 #define CONFIG_DEFAULT_DEVICE	"/dev/vgpu-back"
 #define CONFIG_DEFAULT_CONTROL	"/run/vgpu/worker.sock"
+/* The executors' user; "nobody" where it does not exist (main.c). */
+#define CONFIG_DEFAULT_EXEC_USER	"vgpu-exec"
 
 struct worker_config {
 	char device[CONFIG_PATH_MAX];	/* device */
@@ -28,7 +30,7 @@ struct worker_config {
 	char order_log[CONFIG_PATH_MAX];/* order-log, "" = none */
 	enum vlog_level log_level;	/* log-level */
 	uint32_t op_delay_ms;		/* op-delay-ms */
-	uint64_t mem_budget;		/* mem-budget, bytes */
+	uint64_t mem_budget;		/* mem-budget, bytes; 0 = auto (exec_budget.h) */
 	uint32_t stats_interval;	/* stats-interval, seconds, 0 = off */
 	/*
 	 * max-queued: accepted (1..65536) and ignored; nothing reads it. The
@@ -68,6 +70,8 @@ struct worker_config {
 	uint32_t cuda_slots;		/* cuda-slots: staging chunks per VM */
 	uint32_t copy_threads;		/* copy-threads: helper threads for big copies */
 	uint32_t cuda_spin_us;		/* cuda-spin-us: executor spins before sleeping */
+	char exec_user[64];		/* exec-user: the executors' user, "root": stay */
+	char exec_seccomp[8];		/* exec-seccomp: kill, log, off */
 };
 
 void config_defaults(struct worker_config *cfg);

@@ -7,7 +7,7 @@
 # puts its own way to the root in front of them.
 #
 # The executors alone (exec/), for what links them without the loop.
-WORKER_EXEC_SRCS := $(addprefix dom0-worker/exec/, exec.c exec_cpu.c alloc_table.c \
+WORKER_EXEC_SRCS := $(addprefix dom0-worker/exec/, exec.c exec_budget.c exec_cpu.c alloc_table.c \
 	cuda/exec_cuda.c cuda/exec_cuda_proc.c cuda/exec_cuda_req.c \
 	cuda/exec_cuda_copy.c)
 WORKER_CORE_SRCS := $(addprefix dom0-worker/, \
@@ -21,7 +21,7 @@ WORKER_CORE_SRCS := $(addprefix dom0-worker/, \
 # that links both lists has alloc_table.c and lib/parse.c twice; make's $^
 # names each once.
 CX_CHILD_SRCS := $(addprefix dom0-worker/exec/cuda/, cx_child.c \
-	cx_async.c cx_xfer.c cx_mem.c) dom0-worker/exec/alloc_table.c lib/parse.c
+	cx_async.c cx_xfer.c cx_mem.c cx_confine.c) dom0-worker/exec/alloc_table.c lib/parse.c
 # Where the worker's sources find their headers, from the repository
 # root: dom0-worker/ ("sched/sched.h"), the root ("lib/parse.h") and
 # include/ ("vgpu/vgpuif.h").

@@ -8,16 +8,21 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "loop/ctlsock.h"
 #include "exec/exec.h"
+#include "exec/cuda/cx_confine.h"
 #include "exec/cuda/exec_cuda.h"
+#include "exec/cuda/exec_cuda_ipc.h"
 #include "log.h"
 #include "transport/transport.h"
 #include "loop/worker.h"
@@ -62,6 +67,8 @@ static const struct option options[] = {
 	{ "cuda-slots", required_argument, NULL, 0 },
 	{ "copy-threads", required_argument, NULL, 0 },
 	{ "cuda-spin-us", required_argument, NULL, 0 },
+	{ "exec-user", required_argument, NULL, 0 },
+	{ "exec-seccomp", required_argument, NULL, 0 },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -78,7 +85,8 @@ static void usage(FILE *f)
 "                           vm_id pool prio op status\n"
 "      --op-delay-ms N      every op takes at least N ms on the CPU executor\n"
 "                           (tests)\n"
-"      --mem-budget SIZE    memory the CPU executor may allocate (default 1G)\n"
+"      --mem-budget SIZE    memory the CPU executor may allocate (default auto:\n"
+"                           a quarter of the host's RAM)\n"
 "      --stats-interval S   print metrics every S seconds (default 0: off)\n"
 "      --max-queued N       obsolete, accepted and ignored: the backend bounds\n"
 "                           a VM's queue (its max-queued key)\n"
@@ -120,6 +128,9 @@ static void usage(FILE *f)
 "      --cuda-slots N       staging chunks per VM (default 32)\n"
 "      --copy-threads N     helper threads for large copies (default 8)\n"
 "      --cuda-spin-us N     executor spins N us before sleeping (default 50)\n"
+"      --exec-user NAME     user of the per-VM executor processes (default\n"
+"                           vgpu-exec, else nobody; root: no switch)\n"
+"      --exec-seccomp MODE  their seccomp filter: kill, log or off (default kill)\n"
 "  -h, --help               this text\n"
 "Signals: TERM/INT finish queued requests and exit; HUP reopens the order\n"
 "log; USR1 prints metrics.\n");
@@ -227,6 +238,92 @@ static int parse_args(int argc, char **argv, struct worker_config *cfg)
 	return 0;
 }
 
+/*
+ * The worker serves every VM: the OOM killer should take a VM's executor
+ * process (CX_OOM_SCORE_ADJ, +500) or anything else first.
+ */
+#define WORKER_OOM_SCORE_ADJ	-500
+
+static void set_oom_score_adj(int v)
+{
+	char buf[16];
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	int len = snprintf(buf, sizeof(buf), "%d", v);
+
+	if (fd < 0 || write(fd, buf, (size_t)len) != len)
+		log_warn("oom_score_adj %d: %s; the OOM killer may pick the worker",
+			 v, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static uint64_t host_ram(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
+}
+
+/* mem-budget auto, or the operator's checked against the host. 0 or -1. */
+static int resolve_mem_budget(struct worker_config *cfg, uint64_t ram)
+{
+	if (!cfg->mem_budget) {
+		cfg->mem_budget = ram ? exec_budget_default_cpu(ram) : 1ull << 30;
+		log_info("mem-budget auto: %llu MiB (host RAM %llu MiB)",
+			 (unsigned long long)(cfg->mem_budget >> 20),
+			 (unsigned long long)(ram >> 20));
+		return 0;
+	}
+	switch (exec_budget_check_cpu(cfg->mem_budget, ram)) {
+	case EXEC_BUDGET_REFUSE:
+		log_error("mem-budget %llu MiB is more than the host's RAM (%llu MiB): one guest could take the worker, and every VM, down",
+			  (unsigned long long)(cfg->mem_budget >> 20),
+			  (unsigned long long)(ram >> 20));
+		return -1;
+	case EXEC_BUDGET_WARN:
+		log_warn("mem-budget %llu MiB is more than the worker's share of the host's RAM (%llu of %llu MiB)",
+			 (unsigned long long)(cfg->mem_budget >> 20),
+			 (unsigned long long)(exec_budget_host_share(ram) >> 20),
+			 (unsigned long long)(ram >> 20));
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * exec-user: the executors' uid and gid (0: no switch). "vgpu-exec" falls
+ * back to "nobody" where it does not exist. A worker that is not root
+ * cannot switch: its executors run as its own user. -1 when the user is
+ * missing: main() stops only if the CUDA executor is the one that runs
+ * (the CPU executor starts no processes).
+ */
+static int resolve_exec_user(const struct worker_config *cfg,
+			     struct exec_cuda_params *cp)
+{
+	const char *name = cfg->exec_user;
+	struct passwd *pw;
+
+	if (!strcmp(name, "root") || geteuid() != 0)
+		return 0;
+	pw = getpwnam(name);
+	if (!pw && !strcmp(name, CONFIG_DEFAULT_EXEC_USER)) {
+		log_debug("exec-user %s does not exist: trying nobody", name);
+		pw = getpwnam("nobody");
+	}
+	if (!pw)
+		return -1;
+	cp->exec_uid = (uint32_t)pw->pw_uid;
+	cp->exec_gid = (uint32_t)pw->pw_gid;
+	return 0;
+}
+
+static int seccomp_mode(const char *s)
+{
+	return !strcmp(s, "log") ? CX_SECCOMP_LOG :
+	       !strcmp(s, "off") ? CX_SECCOMP_OFF : CX_SECCOMP_KILL;
+}
+
 /* --query: the worker's control socket as a client. */
 static int run_query(const struct worker_config *cfg, const char *cmd)
 {
@@ -256,7 +353,7 @@ int main(int argc, char **argv)
 	struct worker w;
 	struct ctlsock cs = { .fd = -1 };
 	sigset_t wait_mask;
-	int err;
+	int err, user_missing;
 
 	config_defaults(&cfg);
 	query = NULL;
@@ -273,7 +370,12 @@ int main(int argc, char **argv)
 	}
 	ctl.wait_mask = &wait_mask;
 
+	set_oom_score_adj(WORKER_OOM_SCORE_ADJ);
+	if (resolve_mem_budget(&cfg, host_ram()))
+		return EXIT_FAILURE;
 	exec_cuda_default_params(&cp);
+	user_missing = resolve_exec_user(&cfg, &cp);
+	cp.seccomp = seccomp_mode(cfg.exec_seccomp);
 	cp.program = cfg.cuda_exec;
 	cp.device = (int)cfg.cuda_device;
 	cp.sched = cfg.cuda_sched;
@@ -295,7 +397,34 @@ int main(int argc, char **argv)
 			  strerror(-err));
 		return EXIT_FAILURE;
 	}
+	if (!strcmp(ex.ops->name, "cuda")) {
+		/* No executor process runs a guest's work as root by accident. */
+		if (user_missing) {
+			log_error("exec-user %s: no such user%s", cfg.exec_user,
+				  strcmp(cfg.exec_user, CONFIG_DEFAULT_EXEC_USER) ?
+				  "" : " (nor nobody)");
+			exec_destroy(&ex);
+			return EXIT_FAILURE;
+		}
+		if (!cp.exec_uid)
+			log_warn("exec-user: the executor processes run as %s",
+				 geteuid() ? "the worker's user" : "root");
+		else
+			log_info("exec-user: executor processes run as uid %u gid %u, seccomp %s",
+				 cp.exec_uid, cp.exec_gid, cfg.exec_seccomp);
+	}
 	ex.ops->info(&ex, NULL, &ei);
+	/*
+	 * What the worker can hold (exec_budget.h): connects past the host
+	 * share are refused, quotas past the device's memory warned about.
+	 */
+	ex.budget = (struct exec_budget){
+		.host_share = exec_budget_host_share(host_ram()),
+		.per_vm_host = strcmp(ex.ops->name, "cuda") ? 0 :
+			cx_shm_size(cp.nslots, cp.slot_size,
+				    (cp.inline_max + 4095u) & ~4095u),
+		.device_mem = ei.mem_total,
+	};
 
 	err = transport_dev_open(&tp, cfg.device);
 	if (err) {

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <vgpu/vgpuif_ops.h>
 
@@ -23,6 +24,13 @@ static int try_create(struct executor *ex, const struct exec_ops *ops,
 		      const struct exec_params *p)
 {
 	*ex = (struct executor){ .ops = ops, .params = *p };
+	/* mem-budget auto (0): from the host (exec_budget.h). */
+	if (!ex->params.mem_budget) {
+		long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+		ex->params.mem_budget = exec_budget_default_cpu(
+			pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0);
+	}
 	return ops->init(ex);
 }
 
@@ -52,6 +60,37 @@ int exec_create(struct executor *ex, const char *kind,
 		}
 	}
 	return -ENOENT;
+}
+
+int exec_vm_attach(struct executor *ex, struct exec_vm *vm)
+{
+	struct exec_budget *b = &ex->budget;
+	int st = exec_budget_admit(b, vm->cfg.mem_quota);
+	int err;
+
+	if (st == EXEC_BUDGET_REFUSE) {
+		log_error("connect domid=%u devid=%u refused: %u VMs with %llu MiB of host memory each already fill the worker's share (%llu MiB)",
+			  vm->cfg.domid, vm->cfg.devid, b->nvms,
+			  (unsigned long long)(b->per_vm_host >> 20),
+			  (unsigned long long)(b->host_share >> 20));
+		return -ENOMEM;
+	}
+	if (st == EXEC_BUDGET_WARN)
+		log_warn("connect domid=%u devid=%u: the VMs' mem-quotas (%llu MiB in all) overcommit the %llu MiB of the device: a VM may get NO_MEMORY below its quota",
+			 vm->cfg.domid, vm->cfg.devid,
+			 (unsigned long long)(b->quotas >> 20),
+			 (unsigned long long)(b->device_mem >> 20));
+	vm->budget_quota = vm->cfg.mem_quota;
+	err = ex->ops->vm_attach(ex, vm);
+	if (err)
+		exec_budget_leave(b, vm->budget_quota);
+	return err;
+}
+
+void exec_vm_detach(struct executor *ex, struct exec_vm *vm)
+{
+	ex->ops->vm_detach(ex, vm);
+	exec_budget_leave(&ex->budget, vm->budget_quota);
 }
 
 void exec_destroy(struct executor *ex)
@@ -173,7 +212,8 @@ void exec_reply_info(struct executor *ex, const struct exec_vm *vm,
 	info.priority = vm->cfg.priority;
 	info.flags = ei.flags;
 	info.mem_total = ei.mem_total;
-	info.mem_free = ei.mem_free;
+	info.mem_free = exec_visible_free(vm->cfg.mem_quota, ei.mem_used,
+					  ei.mem_free);
 	info.mem_quota = vm->cfg.mem_quota;
 	info.mem_used = ei.mem_used;
 	memcpy(info.device_name, ei.device_name, sizeof(info.device_name));

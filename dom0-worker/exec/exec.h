@@ -23,6 +23,8 @@
 
 #include <uapi/linux/vgpu_back.h>
 
+#include "exec/exec_budget.h"
+
 /* Largest piece one copy callback moves; bigger transfers loop. */
 #define EXEC_COPY_CHUNK		(1u << 20)
 
@@ -30,6 +32,7 @@
 struct exec_vm {
 	struct vgpu_back_vm cfg;	/* settings; the worker keeps them current */
 	void *priv;			/* the executor's per-VM state */
+	uint64_t budget_quota;		/* the mem-quota exec_vm_attach() counted */
 };
 
 struct exec_data {
@@ -47,7 +50,7 @@ struct exec_result {
 struct exec_cuda_params;
 
 struct exec_params {
-	uint64_t mem_budget;	/* bytes the CPU executor may allocate in all */
+	uint64_t mem_budget;	/* bytes the CPU executor may allocate in all; 0: auto */
 	uint32_t op_delay_ms;	/* every op takes at least this long */
 	uint32_t max_allocs;	/* allocations per VM */
 	/* The CUDA executor's settings (exec_cuda.h); NULL: its defaults. */
@@ -62,6 +65,24 @@ struct exec_info {
 	uint64_t mem_free;
 	uint64_t mem_used;	/* the VM's, 0 when asked without a VM */
 };
+
+/*
+ * GET_INFO's mem_free: what this VM may still allocate, its @quota (0 =
+ * none) less its @used, at most what the device has @free. Not the
+ * device's free memory alone: that moves with every other VM's
+ * allocations, a channel between VMs. A VM without a quota may take all
+ * that is free, so it is told that (set mem-quota to close the channel).
+ */
+static inline uint64_t exec_visible_free(uint64_t quota, uint64_t used,
+					 uint64_t free_b)
+{
+	uint64_t left;
+
+	if (!quota)
+		return free_b;
+	left = used < quota ? quota - used : 0;
+	return left < free_b ? left : free_b;
+}
 
 struct executor;
 
@@ -114,7 +135,16 @@ struct executor {
 	const struct exec_ops *ops;
 	struct exec_params params;
 	void *priv;
+	struct exec_budget budget;	/* set by the worker; zero: no checks */
 };
+
+/*
+ * A VM connects: checked against what the worker can hold (exec_budget.h;
+ * a refusal is -ENOMEM, an overcommit of quotas a warning), then the
+ * executor's vm_attach. exec_vm_detach() undoes both.
+ */
+int exec_vm_attach(struct executor *ex, struct exec_vm *vm);
+void exec_vm_detach(struct executor *ex, struct exec_vm *vm);
 
 /*
  * Creates the executor @kind ("cpu", "cuda" or "auto": the first of CUDA,

@@ -32,7 +32,7 @@ void worker_vm_free(struct worker *w, struct vm *vm)
 	sched_vm_remove(&w->sched, &vm->sched, free_req, w);
 	dispatch_vm_gone(&w->disp, &vm->sched);
 	/* Ends requests in flight without reporting them (the backend did). */
-	w->ex->ops->vm_detach(w->ex, &vm->ex);
+	exec_vm_detach(w->ex, &vm->ex);
 	while (rq) {
 		struct worker_req *next = rq->run_next;
 
@@ -176,7 +176,7 @@ static void on_connect(struct worker *w, const struct vgpu_back_vm *cfg)
 		free(vm);
 		goto nomem;
 	}
-	err = w->ex->ops->vm_attach(w->ex, &vm->ex);
+	err = exec_vm_attach(w->ex, &vm->ex);
 	if (err) {
 		metrics_fini(&vm->metrics);
 		free(vm);
@@ -185,7 +185,7 @@ static void on_connect(struct worker *w, const struct vgpu_back_vm *cfg)
 		return;
 	}
 	if (sched_vm_add(&w->sched, &vm->sched, cfg->priority, 0)) {
-		w->ex->ops->vm_detach(w->ex, &vm->ex);
+		exec_vm_detach(w->ex, &vm->ex);
 		metrics_fini(&vm->metrics);
 		free(vm);
 		goto nomem;

@@ -7,7 +7,8 @@
  * model of CUDA beyond what those tests need:
  *  - "device addresses" are host pointers (the command loop checks every
  *    address a guest names against its table before the device sees it);
- *  - a module is any image that starts with "FAKEMOD"; its functions:
+ *  - a module is any image that starts with "FAKEMOD"; "globals=N" in it
+ *    makes it take N bytes of the device's memory; its functions:
  *      fill32(u64 dptr, u32 value, u32 n)   dptr[i] = value, i < n
  *      fault()        the next wait reports a fault and loses the context
  *      hang()         the next wait never returns (the watchdog's case)
@@ -161,21 +162,42 @@ static uint64_t fake_host_devptr(void *host)
 	return (uint64_t)(uintptr_t)host;
 }
 
-static int32_t fake_module_load(const void *image, size_t len, void **mod)
+/* A module's "device memory": "FAKEMOD globals=N" takes N bytes. */
+struct fake_mod {
+	uint64_t bytes;
+};
+
+static int32_t fake_module_load(const void *image, size_t len, void **mod,
+				uint64_t *bytes)
 {
-	static int token;
+	const char *g = strstr(image, "globals=");
+	struct fake_mod *m;
+	uint64_t n = g ? strtoull(g + 8, NULL, 10) : 0;
 
 	if (len < 7 || memcmp(image, "FAKEMOD", 7)) {
 		cx_dev_error(200, 0);	/* CUDA_ERROR_INVALID_IMAGE */
 		return VGPUIF_RSP_INVALID;
 	}
-	*mod = &token;
+	if (n > FAKE_MEM - f.used) {
+		cx_dev_error(2, 0);	/* CUDA_ERROR_OUT_OF_MEMORY */
+		return VGPUIF_RSP_NO_MEMORY;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return VGPUIF_RSP_NO_MEMORY;
+	m->bytes = n;
+	f.used += n;
+	*mod = m;
+	*bytes = n;
 	return VGPUIF_RSP_OKAY;
 }
 
 static int32_t fake_module_unload(void *mod)
 {
-	(void)mod;
+	struct fake_mod *m = mod;
+
+	f.used -= m->bytes;
+	free(m);
 	return settle();
 }
 

@@ -33,7 +33,9 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.order_log, "");
 	assert_int_equal(cfg.log_level, VLOG_INFO);
 	assert_int_equal(cfg.op_delay_ms, 0);
-	assert_int_equal(cfg.mem_budget, 1ull << 30);
+	assert_int_equal(cfg.mem_budget, 0);	/* auto: from the host's RAM */
+	assert_string_equal(cfg.exec_user, "vgpu-exec");
+	assert_string_equal(cfg.exec_seccomp, "kill");
 	assert_int_equal(cfg.stats_interval, 0);
 	assert_int_equal(cfg.obsolete_max_queued, 64);
 	assert_int_equal(cfg.max_queued_all, 4096);
@@ -58,6 +60,8 @@ static void test_good_file(void **state)
 		"batch = 1\n"
 		"metrics-window = 1000\n"
 		"max-allocs = 7\n"
+		"exec-user = gpu\n"
+		"exec-seccomp = log\n"
 		"order-log =\n"
 		"order-log = /tmp/o.log";	/* no final newline */
 	struct worker_config cfg;
@@ -78,6 +82,10 @@ static void test_good_file(void **state)
 	assert_int_equal(cfg.max_queued_all, 100);
 	assert_int_equal(cfg.batch, 1);
 	assert_int_equal(cfg.metrics_window, 1000);
+	assert_string_equal(cfg.exec_user, "gpu");
+	assert_string_equal(cfg.exec_seccomp, "log");
+	assert_int_equal(config_set(&cfg, "mem-budget", "auto", err, sizeof(err)), 0);
+	assert_int_equal(cfg.mem_budget, 0);
 	assert_int_equal(cfg.max_allocs, 7);
 }
 
@@ -144,7 +152,9 @@ static void test_bad_lines(void **state)
 	expect_bad("max-queued = 0\n", "max-queued: '0' is not a number from 1");
 	expect_bad("batch = 4294967297\n", "batch");
 	expect_bad("stats-interval = 1.5\n", "stats-interval");
-	expect_bad("mem-budget = 1000\n", "mem-budget: '1000' is not a size");
+	expect_bad("mem-budget = 1000\n", "mem-budget: '1000' is not auto or a size");
+	expect_bad("exec-seccomp = on\n", "exec-seccomp: 'on' is not kill, log or off");
+	expect_bad("exec-user =\n", "exec-user: '' is not a user name");
 	expect_bad("mem-budget = lots\n", "mem-budget");
 	expect_bad("device =\n", "device: empty path");
 	memset(longline, 'a', sizeof(longline) - 1);

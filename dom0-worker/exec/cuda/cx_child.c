@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -20,13 +21,21 @@
 #include <vgpu/vgpuif_ops.h>
 
 #include "cx_priv.h"
+#include "exec/exec.h"
 #include "lib/parse.h"
 
 struct cx_state cx;
 
+/*
+ * Log lines go to the worker's stderr, Dom0's log. Some carry a guest's
+ * text (the JIT's error log of a guest's module): every byte outside
+ * printable ASCII, and the backslash, is written as \xNN, so a guest can
+ * neither end the line and forge the next one nor send terminal escapes.
+ */
 void cx_log(const char *fmt, ...)
 {
-	char buf[512];
+	char buf[512], out[sizeof(buf) * 4 + 1];
+	size_t o = 0;
 	va_list ap;
 	int n;
 
@@ -36,7 +45,14 @@ void cx_log(const char *fmt, ...)
 	if (n >= 0 && (size_t)n < sizeof(buf))
 		vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s\n", buf);
+	for (const unsigned char *p = (const unsigned char *)buf; *p; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+			out[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x", *p);
+	}
+	out[o] = '\0';
+	fprintf(stderr, "%s\n", out);
 }
 
 void cx_dev_error(int code, int lost)
@@ -53,7 +69,7 @@ static int32_t do_module_load(const struct cx_cmd *c, uint64_t *ret)
 	int32_t st = cx_in_to_host(c);
 
 	return st == VGPUIF_RSP_OKAY ?
-	       cx_module_load(cx.hostbuf, c->in_len, ret) : st;
+	       cx_module_load(cx.hostbuf, c->in_len, c->mem_quota, ret) : st;
 }
 
 static int32_t do_launch(const struct cx_cmd *c)
@@ -75,6 +91,9 @@ static void run(const struct cx_cmd *c, struct cx_rsp *r)
 			break;
 		case VGPUIF_OP_GET_INFO:
 			st = cx.dev->mem_info(&r->mem_free, &r->mem_total);
+			r->mem_free = exec_visible_free(c->mem_quota,
+							cx.allocs.used,
+							r->mem_free);
 			break;
 		case VGPUIF_OP_MEM_ALLOC:
 			st = cx_mem_alloc(c, &r->ret[0]);
@@ -164,6 +183,9 @@ static int parse_args(int argc, char **argv, struct cx_opts *o)
 		{ "max-allocs", required_argument, NULL, 'a' },
 		{ "max-modules", required_argument, NULL, 'M' },
 		{ "handle-base", required_argument, NULL, 'H' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "gid", required_argument, NULL, 'g' },
+		{ "seccomp", required_argument, NULL, 'C' },
 		{ "probe", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -174,6 +196,8 @@ static int parse_args(int argc, char **argv, struct cx_opts *o)
 		.sock_fd = CX_SOCK_FD, .shm_fd = CX_SHM_FD, .sched = "auto",
 		.name = "-", .spin_us = 50, .max_allocs = 65536,
 		.max_modules = 1024, .handle_base = 1,
+		.conf = { .seccomp = CX_SECCOMP_KILL,
+			  .oom_score_adj = CX_OOM_SCORE_ADJ },
 	};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -186,6 +210,11 @@ static int parse_args(int argc, char **argv, struct cx_opts *o)
 			continue;
 		case 'P':
 			o->probe = 1;
+			continue;
+		case 'C':
+			o->conf.seccomp = cx_seccomp_mode(optarg);
+			if (o->conf.seccomp < 0)
+				return -1;
 			continue;
 		case 'H':
 			if (parse_u64(optarg, &o->handle_base) || !o->handle_base)
@@ -205,6 +234,8 @@ static int parse_args(int argc, char **argv, struct cx_opts *o)
 		case 'p': o->spin_us = (uint32_t)v; break;
 		case 'a': o->max_allocs = (uint32_t)v; break;
 		case 'M': o->max_modules = (uint32_t)v; break;
+		case 'u': o->conf.uid = (uint32_t)v; break;
+		case 'g': o->conf.gid = (uint32_t)v; break;
 		}
 	}
 	return optind == argc ? 0 : -1;
@@ -273,11 +304,17 @@ int cx_child_main(const struct cx_dev_ops *dev, int argc, char **argv)
 
 	cx.dev = dev;
 	if (parse_args(argc, argv, &cx.o)) {
-		fprintf(stderr, "usage: vgpu-cuda-exec --sock-fd N --shm-fd N [--device N] [--sched auto|spin|yield|block] [--name S] [--spin-us N] [--max-allocs N] [--max-modules N] [--handle-base N] | --probe [--device N]\n");
+		fprintf(stderr, "usage: vgpu-cuda-exec --sock-fd N --shm-fd N [--device N] [--sched auto|spin|yield|block] [--name S] [--spin-us N] [--max-allocs N] [--max-modules N] [--handle-base N] [--uid N --gid N] [--seccomp kill|log|off] | --probe [--device N]\n");
 		return CX_EXIT_USAGE;
 	}
 	if (cx.o.probe)
 		return dev->probe(&cx.o, stdout);
+	/* No core file could ever hold a guest's data. */
+	err = cx_confine_early();
+	if (err) {
+		cx_log("rlimits: %s", strerror(-err));
+		return CX_EXIT_INIT;
+	}
 	/* Die with the worker; if it is already gone, go now. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1)
@@ -298,6 +335,20 @@ int cx_child_main(const struct cx_dev_ops *dev, int argc, char **argv)
 		atomic_store(&cx.ctrl->ready, CX_READY_FAILED);
 		cx_doorbell();
 		cx_log("device start-up failed: error %d", err);
+		return CX_EXIT_INIT;
+	}
+	/*
+	 * The device is open: from here on the process needs no privilege,
+	 * and it has read no guest data yet. A step that fails is a failed
+	 * start: no process runs a guest's work unconfined.
+	 */
+	err = cx_confine_apply(&cx.o.conf);
+	if (err) {
+		cx.ctrl->init_cu_error = 0;
+		atomic_store(&cx.ctrl->ready, CX_READY_FAILED);
+		cx_doorbell();
+		cx_log("confinement (user %u, seccomp %d) failed: %s",
+		       cx.o.conf.uid, cx.o.conf.seccomp, strerror(-err));
 		return CX_EXIT_INIT;
 	}
 	atomic_store(&cx.ctrl->ready, CX_READY_OK);

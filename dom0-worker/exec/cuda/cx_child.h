@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cx_confine.h"
 #include "exec_cuda_ipc.h"
 
 struct cx_opts {
@@ -32,6 +33,7 @@ struct cx_opts {
 	uint32_t max_allocs;
 	uint32_t max_modules;
 	uint64_t handle_base;	/* first module handle (unique per process) */
+	struct cx_confine conf;	/* applied once the device is open */
 	int probe;		/* print the device and exit */
 };
 
@@ -68,8 +70,13 @@ struct cx_dev_ops {
 	int32_t (*query)(uint32_t ev);
 	/* The device address of pinned staging memory (zero_copy only). */
 	uint64_t (*host_devptr)(void *host);
-	/* @image has a NUL after its @len bytes (PTX is text). */
-	int32_t (*module_load)(const void *image, size_t len, void **mod);
+	/*
+	 * @image has a NUL after its @len bytes (PTX is text). *@bytes: the
+	 * device memory the load took (code, constants, __device__
+	 * variables), which the loop counts against the VM's mem-quota.
+	 */
+	int32_t (*module_load)(const void *image, size_t len, void **mod,
+			       uint64_t *bytes);
 	int32_t (*module_unload)(void *mod);
 	int32_t (*launch)(void *mod, const char *name,
 			  const struct vgpuif_launch_args *l,

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #endif
 #include <cuda.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,10 @@ static struct {
 	CUfunction vadd;
 	uint8_t *host;		/* pinned staging and its device address */
 	CUdeviceptr host_dev;
+	uint64_t resident;	/* threads the GPU holds at once */
+	/* CUDA 12.4's, looked up: an older driver lacks them. */
+	CUresult (*fn_count)(unsigned int *count, CUmodule mod);
+	CUresult (*fn_list)(CUfunction *fns, unsigned int n, CUmodule mod);
 } g;
 
 /*
@@ -256,6 +261,27 @@ static int cuda_init(const struct cx_opts *o, struct cx_ctrl *ctrl,
 		cx_log("staging not pinned (%s): copies go through the driver's bounce buffers",
 		       errname(r));
 	}
+	{
+		int sms = 0, per_sm = 0;
+
+		if (cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+					 g.dev) == CUDA_SUCCESS &&
+		    cuDeviceGetAttribute(&per_sm,
+					 CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR,
+					 g.dev) == CUDA_SUCCESS && sms > 0 && per_sm > 0)
+			g.resident = (uint64_t)sms * (uint64_t)per_sm;
+		*(void **)&g.fn_count = dlsym(RTLD_DEFAULT, "cuModuleGetFunctionCount");
+		*(void **)&g.fn_list = dlsym(RTLD_DEFAULT, "cuModuleEnumerateFunctions");
+		if (!g.fn_count || !g.fn_list || !g.resident)
+			cx_log("driver cannot list a module's kernels: their local memory is not charged to mem-quota");
+	}
+	{
+		CUmoduleLoadingMode mode = CU_MODULE_EAGER_LOADING;
+
+		if (cuModuleGetLoadingMode(&mode) == CUDA_SUCCESS &&
+		    mode != CU_MODULE_EAGER_LOADING)
+			cx_log("modules load lazily: their memory is charged to mem-quota only in part");
+	}
 	r = cuDeviceGetName(ctrl->device_name, sizeof(ctrl->device_name) - 1,
 			    g.dev);
 	if (r == CUDA_SUCCESS)
@@ -343,24 +369,84 @@ static uint64_t cuda_host_devptr(void *host)
 	return g.host_dev + (uint64_t)((uint8_t *)host - g.host);
 }
 
-static int32_t cuda_module_load(const void *image, size_t len, void **mod)
+/*
+ * What a module costs on the device is measured, not computed: the free
+ * memory the driver reports (cuMemGetInfo) before and after the load.
+ * The Driver API has no call that lists a module's __device__ variables
+ * (cuModuleGetGlobal needs their names, which only parsing the guest's
+ * image would give), and the measure counts everything the load took:
+ * globals, constants and code, at the driver's allocation granularity.
+ * The worker starts this process with CUDA_MODULE_LOADING=EAGER, so the
+ * memory is taken by the load and not later, at a kernel's first launch
+ * (init() logs it when the driver still loads lazily). Its limit: the
+ * figure is the whole device's, so another context's allocation or free
+ * in the same microseconds moves it (an allocation makes this VM pay
+ * more, a free less). Local memory, which the driver reserves only at
+ * launch, is added as local_reserve() estimates it.
+ */
+/*
+ * The local memory a module's kernels can make the context reserve: the
+ * driver reserves a kernel's per-thread local frame for every thread the
+ * GPU can hold at once, when the kernel is launched. Charged at load, as
+ * the largest frame of the module's kernels times the resident threads:
+ * a guest cannot take gigabytes by launching a kernel with a large frame
+ * either. Needs cuModuleEnumerateFunctions (driver 12.4); without it,
+ * not charged (init() says so).
+ */
+static uint64_t local_reserve(CUmodule m)
+{
+	unsigned int n = 0;
+	CUfunction *f;
+	uint64_t most = 0;
+
+	if (!g.fn_count || !g.fn_list || g.fn_count(&n, m) != CUDA_SUCCESS || !n)
+		return 0;
+	f = calloc(n, sizeof(*f));
+	if (!f)
+		return 0;
+	if (g.fn_list(f, n, m) == CUDA_SUCCESS) {
+		for (unsigned int i = 0; i < n; i++) {
+			int v = 0;
+
+			if (cuFuncGetAttribute(&v, CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES,
+					       f[i]) == CUDA_SUCCESS &&
+			    v > 0 && (uint64_t)v > most)
+				most = (uint64_t)v;
+		}
+	}
+	free(f);
+	return most * g.resident;
+}
+
+static int32_t cuda_module_load(const void *image, size_t len, void **mod,
+				uint64_t *bytes)
 {
 	char log[1024] = "";
 	CUjit_option opt[] = {
 		CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
 	};
 	void *val[] = { log, (void *)(uintptr_t)sizeof(log) };
+	size_t free0 = 0, free1 = 0, total = 0;
 	CUmodule m;
 	CUresult r;
 
 	(void)len;	/* cubin and fatbin carry their size; PTX ends in NUL */
-	r = cuModuleLoadDataEx(&m, image, 2, opt, val);
+	r = cuMemGetInfo(&free0, &total);
+	if (r == CUDA_SUCCESS)
+		r = cuModuleLoadDataEx(&m, image, 2, opt, val);
 	if (r != CUDA_SUCCESS) {
 		log[sizeof(log) - 1] = '\0';
+		/* The log is the guest's text: cx_log escapes it. */
 		if (log[0])
 			cx_log("module load: %s: %.200s", errname(r), log);
 		return st(r);
 	}
+	r = cuMemGetInfo(&free1, &total);
+	if (r != CUDA_SUCCESS) {
+		cuModuleUnload(m);
+		return st(r);
+	}
+	*bytes = (free0 > free1 ? free0 - free1 : 0) + local_reserve(m);
 	*mod = m;
 	return VGPUIF_RSP_OKAY;
 }

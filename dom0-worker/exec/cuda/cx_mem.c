@@ -58,8 +58,10 @@ static long find_module(uint64_t handle)
 	return -1;
 }
 
-int32_t cx_module_load(const void *image, uint32_t len, uint64_t *ret)
+int32_t cx_module_load(const void *image, uint32_t len, uint64_t quota,
+		       uint64_t *ret)
 {
+	uint64_t bytes = 0;
 	void *mod = NULL;
 	int32_t st;
 
@@ -74,10 +76,19 @@ int32_t cx_module_load(const void *image, uint32_t len, uint64_t *ret)
 		cx.m = m;
 		cx.cap_m = cap;
 	}
-	st = cx.dev->module_load(image, len, &mod);
+	st = cx.dev->module_load(image, len, &mod, &bytes);
 	if (st != VGPUIF_RSP_OKAY)
 		return st;
-	cx.m[cx.nm++] = (struct cx_module){ .handle = cx.next_handle, .mod = mod };
+	/* Its memory is known only once loaded: over the quota, it goes. */
+	if (alloc_table_quota(&cx.allocs, quota, bytes) != VGPUIF_RSP_OKAY) {
+		cx.dev->module_unload(mod);
+		cx_log("module of %llu bytes of device memory refused: over mem-quota",
+		       (unsigned long long)bytes);
+		return VGPUIF_RSP_QUOTA;
+	}
+	cx.allocs.used += bytes;
+	cx.m[cx.nm++] = (struct cx_module){ .handle = cx.next_handle, .mod = mod,
+					    .bytes = bytes };
 	*ret = cx.next_handle++;
 	return VGPUIF_RSP_OKAY;
 }
@@ -90,6 +101,7 @@ int32_t cx_module_unload(uint64_t handle)
 	if (i < 0)
 		return VGPUIF_RSP_BAD_HANDLE;
 	st = cx.dev->module_unload(cx.m[i].mod);
+	cx.allocs.used -= cx.m[i].bytes;
 	cx.m[i] = cx.m[--cx.nm];
 	return st;
 }

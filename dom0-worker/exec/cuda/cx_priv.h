@@ -33,6 +33,7 @@
 struct cx_module {
 	uint64_t handle;
 	void *mod;
+	uint64_t bytes;		/* its device memory, in allocs.used */
 };
 
 /* The process's state (one VM, one device); defined in cx_child.c. */
@@ -43,7 +44,12 @@ struct cx_state {
 	uint8_t *staging;
 	uint64_t spin_ns;
 
-	struct alloc_table allocs;	/* the VM's device memory */
+	/*
+	 * The VM's device memory: its allocations, and in allocs.used also
+	 * its modules' memory (struct cx_module), so that the quota check,
+	 * mem_used and GET_INFO see both.
+	 */
+	struct alloc_table allocs;
 
 	struct cx_module *m;
 	uint32_t nm, cap_m;
@@ -98,8 +104,13 @@ int32_t cx_mem_alloc(const struct cx_cmd *c, uint64_t *ret);
 int32_t cx_mem_free(uint64_t dptr);
 /* [dptr, dptr + len) inside one allocation of the VM? */
 int32_t cx_check_range(uint64_t dptr, uint32_t len);
-/* Loads @image (@len bytes, a NUL after them); *ret: its handle. */
-int32_t cx_module_load(const void *image, uint32_t len, uint64_t *ret);
+/*
+ * Loads @image (@len bytes, a NUL after them); *ret: its handle. A module
+ * whose device memory would take the VM past @quota (0 = none) is
+ * unloaded again: VGPUIF_RSP_QUOTA.
+ */
+int32_t cx_module_load(const void *image, uint32_t len, uint64_t quota,
+		       uint64_t *ret);
 int32_t cx_module_unload(uint64_t handle);
 /* LAUNCH of the name and parameters in @blob (the request's data). */
 int32_t cx_launch(const struct cx_cmd *c, const uint8_t *blob);

@@ -156,7 +156,7 @@ static int scan_chan(struct cuda_exec *cx, struct cx_chan *ch, uint64_t now,
 	} else if (in) {
 		n += cx_report(cx, ch, done, arg);
 		if (ch->lost_seen)
-			cx_end_process(cx, ch, VGPUIF_RSP_FAULT, 0);
+			cx_end_process(cx, ch, VGPUIF_RSP_FAULT, 1);
 		else if (in->exited)
 			cx_on_lost(cx, ch);
 		else if (ch->nsent && cx->p.request_timeout_ms &&

@@ -44,6 +44,14 @@ struct exec_cuda_params {
 	uint32_t copy_threads;		/* helper threads for large copies */
 	uint32_t inline_max;		/* copies up to this many bytes stay inline */
 	uint32_t spin_us;		/* the process spins this long before sleeping */
+	/*
+	 * Confinement of the processes (cx_confine.h): the user they switch
+	 * to once their device is open (uid 0: they stay the worker's), and
+	 * what their seccomp filter does with a call it does not allow
+	 * (0 kill, the default; 1 log; 2 no filter).
+	 */
+	uint32_t exec_uid, exec_gid;
+	int seccomp;
 };
 
 /* The defaults; exec_params.cuda == NULL means these. */
@@ -60,6 +68,7 @@ struct exec_cuda_stats {
 	uint64_t timeouts;		/* watchdog kills */
 	uint64_t faults;		/* requests answered VGPUIF_RSP_FAULT */
 	uint64_t lost;			/* processes that ended unasked */
+	uint64_t restarts_delayed;	/* restarts that waited (back-off) */
 	uint64_t pooled_chunks;		/* chunks moved by copy threads */
 	uint64_t inline_chunks;		/* chunks moved on the caller's thread */
 };

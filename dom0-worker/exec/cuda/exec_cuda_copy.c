@@ -39,19 +39,20 @@ void cx_task_run(struct cuda_exec *cx, const struct cx_task *t)
 {
 	struct cx_req *r = t->r;
 	struct cx_ctrl *c = r->inst->ctrl;
-	uint32_t s = t->ticket % c->nslots;
+	const struct cx_geom *g = &r->inst->geom;
+	uint32_t s = t->ticket % g->nslots;
 	const struct exec_data *d = r->data;
 	int err;
 
 	if (!t->out) {
 		/* The slot's last user (this request or an earlier one). */
-		if (cx_wait_ticket(c, &c->drained[s], t->ticket - c->nslots,
+		if (cx_wait_ticket(c, &c->drained[s], t->ticket - g->nslots,
 				   CX_POOL_SPIN_NS, req_stopped, r))
 			goto out;
 		if (atomic_load(&r->cancel))
 			goto out;
 		err = d->copy(d->ctx, VGPU_BACK_COPY_FROM_GUEST, t->goff,
-			      cx_slot(c, t->ticket), t->len);
+			      cx_geom_slot(c, g, t->ticket), t->len);
 		if (err) {
 			atomic_store(&r->copy_err, err);
 			/* The process waits for this chunk: tell it to give up. */
@@ -64,7 +65,7 @@ void cx_task_run(struct cuda_exec *cx, const struct cx_task *t)
 				   req_stopped, r))
 			goto out;
 		err = d->copy(d->ctx, VGPU_BACK_COPY_TO_GUEST, t->goff,
-			      cx_slot(c, t->ticket), t->len);
+			      cx_geom_slot(c, g, t->ticket), t->len);
 		if (err)
 			atomic_store(&r->copy_err, err);
 		/* Drained either way: the process must not wait on it. */
@@ -128,7 +129,7 @@ static int pool_reserve(struct cuda_exec *cx, unsigned int n)
 /* The task of chunk @k of a direction of @r. */
 struct cx_task cx_task_of(struct cx_req *r, int out, uint32_t k)
 {
-	uint32_t slot = r->inst->ctrl->slot_size;
+	uint32_t slot = r->inst->geom.slot_size;
 	uint32_t total = out ? r->out_len : r->in_len;
 	uint64_t off = (uint64_t)k * slot;
 
@@ -171,24 +172,25 @@ int cx_pool_push(struct cuda_exec *cx, struct cx_req *r, int in, int out)
 int cx_copy_inline(struct cuda_exec *cx, struct cx_req *r, int out)
 {
 	struct cx_ctrl *c = r->inst->ctrl;
+	const struct cx_geom *g = &r->inst->geom;
 	uint32_t n = out ? r->n_out : r->n_in;
 	uint32_t total = out ? r->out_len : r->in_len;
 	uint32_t first = out ? r->first + r->n_in : r->first;
 
 	for (uint32_t k = 0; k < n; k++) {
-		uint64_t off = (uint64_t)k * c->slot_size;
-		uint32_t len = (uint32_t)(total - off < c->slot_size ?
-					  total - off : c->slot_size);
+		uint64_t off = (uint64_t)k * g->slot_size;
+		uint32_t len = (uint32_t)(total - off < g->slot_size ?
+					  total - off : g->slot_size);
 		uint32_t t = first + k;
 		int err;
 
 		err = r->data->copy(r->data->ctx, out ? VGPU_BACK_COPY_TO_GUEST :
 				    VGPU_BACK_COPY_FROM_GUEST,
-				    (out ? r->out_off : 0) + off, cx_slot(c, t), len);
+				    (out ? r->out_off : 0) + off, cx_geom_slot(c, g, t), len);
 		if (err)
 			return err;
-		cx_publish(c, out ? &c->drained[t % c->nslots] :
-			   &c->filled[t % c->nslots], t);
+		cx_publish(c, out ? &c->drained[t % g->nslots] :
+			   &c->filled[t % g->nslots], t);
 		cx->st.inline_chunks++;
 	}
 	return 0;

@@ -171,18 +171,51 @@ struct cx_ctrl {
 _Static_assert(sizeof(struct cx_ctrl) <= CX_CTRL_SIZE, "control page");
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "lock-free atomics across processes");
 
-static inline uint8_t *cx_slot(struct cx_ctrl *c, uint32_t ticket)
+/*
+ * The staging geometry. The worker writes it into the control page before
+ * the process starts, and keeps its own copy (struct cx_inst): the
+ * process can write the page, so the worker computes every slot and
+ * inline address from its copy, never from the page (a process that
+ * wrote nslots 0 or a huge slot_size there would otherwise crash the
+ * worker or aim its copies at the worker's own memory). The process
+ * checks the page's values once, at start-up (map_shm), and then uses
+ * them: a process can only hurt itself.
+ */
+struct cx_geom {
+	uint32_t nslots;
+	uint32_t slot_size;	/* a multiple of 4096 */
+	uint32_t inline_size;	/* per command, a multiple of 4096 */
+};
+
+/* Slot of @ticket, inline area of command @seq, in the mapping at @c. */
+static inline uint8_t *cx_geom_slot(struct cx_ctrl *c, const struct cx_geom *g,
+				    uint32_t ticket)
 {
 	return (uint8_t *)c + CX_CTRL_SIZE +
-	       (uint64_t)(ticket % c->nslots) * c->slot_size;
+	       (uint64_t)(ticket % g->nslots) * g->slot_size;
 }
 
-/* The inline area of command @seq. */
-static inline uint8_t *cx_inline(struct cx_ctrl *c, uint32_t seq)
+static inline uint8_t *cx_geom_inline(struct cx_ctrl *c,
+				      const struct cx_geom *g, uint32_t seq)
 {
 	return (uint8_t *)c + CX_CTRL_SIZE +
-	       (uint64_t)c->nslots * c->slot_size +
-	       (uint64_t)(seq % CX_RING) * c->inline_size;
+	       (uint64_t)g->nslots * g->slot_size +
+	       (uint64_t)(seq % CX_RING) * g->inline_size;
+}
+
+/* The process's own view (its page, checked at start-up); not the worker's. */
+static inline uint8_t *cx_slot(struct cx_ctrl *c, uint32_t ticket)
+{
+	const struct cx_geom own = { c->nslots, c->slot_size, c->inline_size };
+
+	return cx_geom_slot(c, &own, ticket);
+}
+
+static inline uint8_t *cx_inline(struct cx_ctrl *c, uint32_t seq)
+{
+	const struct cx_geom own = { c->nslots, c->slot_size, c->inline_size };
+
+	return cx_geom_inline(c, &own, seq);
 }
 
 static inline uint64_t cx_shm_size(uint32_t nslots, uint32_t slot_size,

@@ -45,6 +45,7 @@ struct cx_inst {
 	pid_t pid;
 	int sock;			/* -1 once a corpse */
 	struct cx_ctrl *ctrl;
+	struct cx_geom geom;		/* the worker's own; never read ctrl's */
 	size_t shm_size;
 	int state;
 	int exited;			/* its socket hung up */

@@ -42,11 +42,49 @@ static int move_high(int fd)
 	return n;
 }
 
+/*
+ * The process's environment: nothing of the worker's but what selects
+ * the GPU and, in sanitizer builds, the sanitizers' options. Modules load
+ * eagerly, so their device memory is taken (and counted) at load, and
+ * the JIT writes no cache (the process's user has no home).
+ */
+static const char *const env_fixed[] = {
+	"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+	"CUDA_MODULE_LOADING=EAGER",
+	"CUDA_CACHE_DISABLE=1",
+};
+static const char *const env_passed[] = {
+	"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER",
+	"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+};
+#define CX_ENV_MAX	(sizeof(env_fixed) / sizeof(env_fixed[0]) + \
+			 sizeof(env_passed) / sizeof(env_passed[0]) + 1)
+
+static void clean_env(const char **envp)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(env_fixed) / sizeof(env_fixed[0]); i++)
+		envp[n++] = env_fixed[i];
+	for (size_t i = 0; i < sizeof(env_passed) / sizeof(env_passed[0]); i++) {
+		size_t len = strlen(env_passed[i]);
+
+		for (char **e = environ; *e; e++)
+			if (!strncmp(*e, env_passed[i], len) && (*e)[len] == '=') {
+				envp[n++] = *e;
+				break;
+			}
+	}
+	envp[n] = NULL;
+}
+
+static const char *const seccomp_names[] = { "kill", "log", "off" };
+
 struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 {
-	char dev[16], spin[16], allocs[16], hbase[24];
+	char dev[16], spin[16], allocs[16], hbase[24], uid[16], gid[16];
 	posix_spawn_file_actions_t fa;
-	const char *argv[24];
+	const char *argv[32], *envp[CX_ENV_MAX];
 	struct cx_inst *in;
 	struct epoll_event ev;
 	int sv[2] = { -1, -1 }, mfd = -1, argc = 0, err;
@@ -75,6 +113,8 @@ struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 		goto fail;
 	}
 	in->shm_size = size;
+	in->geom = (struct cx_geom){ cx->p.nslots, cx->p.slot_size,
+				     cx->inline_size };
 	in->ctrl->magic = CX_MAGIC;
 	in->ctrl->version = CX_VERSION;
 	in->ctrl->nslots = cx->p.nslots;
@@ -122,7 +162,19 @@ struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 	argv[argc++] = allocs;
 	argv[argc++] = "--handle-base";
 	argv[argc++] = hbase;
+	argv[argc++] = "--seccomp";
+	argv[argc++] = seccomp_names[cx->p.seccomp >= 0 && cx->p.seccomp <= 2 ?
+				     cx->p.seccomp : 0];
+	if (cx->p.exec_uid) {
+		snprintf(uid, sizeof(uid), "%u", cx->p.exec_uid);
+		snprintf(gid, sizeof(gid), "%u", cx->p.exec_gid);
+		argv[argc++] = "--uid";
+		argv[argc++] = uid;
+		argv[argc++] = "--gid";
+		argv[argc++] = gid;
+	}
 	argv[argc] = NULL;
+	clean_env(envp);
 
 	in->t_spawn = cx_now_ns();
 	/*
@@ -137,7 +189,8 @@ struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 			err = posix_spawn_file_actions_adddup2(&fa, mfd, CX_SHM_FD);
 		if (!err)
 			err = posix_spawn(&pid, cx->program, &fa, NULL,
-					  (char *const *)argv, environ);
+					  (char *const *)argv,
+					  (char *const *)envp);
 		posix_spawn_file_actions_destroy(&fa);
 	}
 	if (err)
@@ -193,18 +246,45 @@ void cx_free_inst(struct cx_inst *in)
 	free(in);
 }
 
+/*
+ * The back-off: a process that ends, by a crash, a lost context, a failed
+ * start or the watchdog, counts as a failure of its VM; the first restart
+ * is immediate, each further one waits twice as long as the one before,
+ * from CX_BACKOFF_MIN_NS up to CX_BACKOFF_MAX_NS. The count starts over
+ * only once a process has lived CX_BACKOFF_RESET_NS: a guest that hangs a
+ * kernel, sends one good request and hangs the next still backs off (a
+ * successful request does not reset it).
+ */
+#define CX_BACKOFF_RESET_NS	(60 * 1000000000ull)
+
+static uint64_t cx_backoff_ns(uint32_t failures)
+{
+	uint64_t delay;
+
+	if (failures < 2)
+		return 0;
+	delay = CX_BACKOFF_MIN_NS << (failures - 2 < 10 ? failures - 2 : 10);
+	return delay < CX_BACKOFF_MAX_NS ? delay : CX_BACKOFF_MAX_NS;
+}
+
 void cx_schedule_restart(struct cx_chan *ch, int failed)
 {
-	uint64_t delay = 0;
-
-	if (failed)
+	if (failed && ch->failures < UINT32_MAX)
 		ch->failures++;
-	if (ch->failures > 1) {
-		delay = CX_BACKOFF_MIN_NS << (ch->failures - 2 < 10 ? ch->failures - 2 : 10);
-		if (delay > CX_BACKOFF_MAX_NS)
-			delay = CX_BACKOFF_MAX_NS;
-	}
-	ch->restart_at = cx_now_ns() + delay;
+	ch->restart_at = cx_now_ns() + cx_backoff_ns(ch->failures);
+}
+
+/* A process that lived long enough clears its VM's failures. */
+static void backoff_forget(struct cx_chan *ch)
+{
+	if (ch->inst && cx_now_ns() - ch->inst->t_spawn >= CX_BACKOFF_RESET_NS)
+		ch->failures = 0;
+}
+
+static void count_delay(struct cuda_exec *cx, struct cx_chan *ch)
+{
+	if (ch->restart_at > cx_now_ns())
+		cx->st.restarts_delayed++;
 }
 
 void cx_reap_corpses(struct cuda_exec *cx)
@@ -215,8 +295,13 @@ void cx_reap_corpses(struct cuda_exec *cx)
 		struct cx_inst *in = *pp;
 		int status;
 
-		if (!in->reaped && waitpid(in->pid, &status, WNOHANG) == in->pid)
+		if (!in->reaped && waitpid(in->pid, &status, WNOHANG) == in->pid) {
 			in->reaped = 1;
+			/* The worker kills with SIGKILL: SIGSYS is the filter's. */
+			if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+				log_warn("executor process %d was killed by its seccomp filter: a system call outside the allow-list (exec-seccomp = log finds which)",
+					 (int)in->pid);
+		}
 		if (in->reaped && !in->users) {
 			*pp = in->next;
 			cx_free_inst(in);
@@ -238,8 +323,10 @@ void cx_end_process(struct cuda_exec *cx, struct cx_chan *ch,
 	}
 	ch->nsent = 0;
 	ch->lost_seen = 0;
+	backoff_forget(ch);
 	cx_retire(cx, ch);
 	cx_schedule_restart(ch, failed);
+	count_delay(cx, ch);
 }
 
 /* Waiting requests fail: no process will take them soon. */
@@ -260,7 +347,8 @@ void cx_on_timeout(struct cuda_exec *cx, struct cx_chan *ch)
 		 ch->name, r ? vgpuif_op_name(r->req.operation) : "?",
 		 cx->p.request_timeout_ms, (int)ch->inst->pid);
 	cx->st.timeouts++;
-	cx_end_process(cx, ch, VGPUIF_RSP_TIMEOUT, 0);
+	/* A failure like any other: a guest's endless kernels back off. */
+	cx_end_process(cx, ch, VGPUIF_RSP_TIMEOUT, 1);
 }
 
 /* The process ended without being asked. */
@@ -281,6 +369,7 @@ void cx_on_start_failed(struct cuda_exec *cx, struct cx_chan *ch,
 	cx_fail_waiting(ch);
 	cx_retire(cx, ch);
 	cx_schedule_restart(ch, 1);
+	count_delay(cx, ch);
 }
 
 void cx_on_ready(struct cuda_exec *cx, struct cx_chan *ch)

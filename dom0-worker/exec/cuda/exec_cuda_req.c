@@ -111,7 +111,7 @@ static void post_inline(struct cuda_exec *cx, struct cx_req *r)
 	uint32_t seq = in->seq + 1;
 
 	if (r->in_len && exec_copy(r->data, VGPU_BACK_COPY_FROM_GUEST, 0,
-				   cx_inline(c, seq), r->in_len)) {
+				   cx_geom_inline(c, &in->geom, seq), r->in_len)) {
 		log_debug("vm %s: copy from the guest failed", r->ch->name);
 		cx_finish_now(r, VGPUIF_RSP_ERROR);
 		return;
@@ -193,7 +193,7 @@ static void slotted_gone(struct cx_chan *ch, struct cx_req *r)
 
 		for (uint32_t k = 0; k < r->n_in + r->n_out; k++) {
 			uint32_t t = r->first + k;
-			_Atomic uint32_t *d = &c->drained[t % c->nslots];
+			_Atomic uint32_t *d = &c->drained[t % r->inst->geom.nslots];
 
 			if (!cx_ticket_ge(atomic_load(d), t))
 				cx_publish(c, d, t);
@@ -215,14 +215,13 @@ static void on_response(struct cuda_exec *cx, struct cx_chan *ch,
 	r->res.ret[1] = rsp.ret[1];
 	ch->mem_used = rsp.mem_used;
 	if (rsp.status == VGPUIF_RSP_OKAY) {
-		ch->failures = 0;
 		if (r->req.operation == VGPUIF_OP_GET_INFO) {
 			cx->mem_free = rsp.mem_free;
 			reply_info(r, &rsp, cx->device_name);
 		}
 		if (r->inl && r->out_len &&
 		    exec_copy(r->data, VGPU_BACK_COPY_TO_GUEST, r->out_off,
-			      cx_inline(c, r->seq) + r->out_off, r->out_len))
+			      cx_geom_inline(c, &ch->inst->geom, r->seq) + r->out_off, r->out_len))
 			r->res.status = VGPUIF_RSP_ERROR;
 		else if (!r->inl && !cx->nthreads && r->n_out &&
 			 r->out_len <= cx->p.inline_max && cx_copy_inline(cx, r, 1))
