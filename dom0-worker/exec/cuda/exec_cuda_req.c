@@ -25,6 +25,22 @@ static void ring(struct cx_inst *in)
 		(void)send(in->sock, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
+/*
+ * Tickets [first, first + n) will not be moved: publish them drained (a
+ * slot's word only grows), so that the waits of later chunks on the same
+ * slots end. Every ticket taken is published, one way or the other.
+ */
+static void release_tickets(struct cx_ctrl *c, uint32_t first, uint32_t n)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t t = first + k;
+		_Atomic uint32_t *d = &c->drained[t % c->nslots];
+
+		if (!cx_ticket_ge(atomic_load(d), t))
+			cx_publish(c, d, t);
+	}
+}
+
 /* Sends a slotted request (data through the staging slots). */
 static void post_slotted(struct cuda_exec *cx, struct cx_req *r)
 {
@@ -49,6 +65,8 @@ static void post_slotted(struct cuda_exec *cx, struct cx_req *r)
 		if (err) {
 			log_debug("vm %s: copy from the guest failed: %s",
 				  r->ch->name, strerror(-err));
+			/* Never posted: its tickets are released here. */
+			release_tickets(c, r->first, r->n_in + r->n_out);
 			cx_finish_now(r, VGPUIF_RSP_ERROR);
 			return;
 		}
@@ -188,17 +206,8 @@ static void reply_info(struct cx_req *r, const struct cx_rsp *rsp,
 static void slotted_gone(struct cx_chan *ch, struct cx_req *r)
 {
 	if (r->state == RQ_DONE && r->res.status != VGPUIF_RSP_OKAY &&
-	    r->inst == ch->inst && ch->inst) {
-		struct cx_ctrl *c = r->inst->ctrl;
-
-		for (uint32_t k = 0; k < r->n_in + r->n_out; k++) {
-			uint32_t t = r->first + k;
-			_Atomic uint32_t *d = &c->drained[t % c->nslots];
-
-			if (!cx_ticket_ge(atomic_load(d), t))
-				cx_publish(c, d, t);
-		}
-	}
+	    r->inst == ch->inst && ch->inst)
+		release_tickets(r->inst->ctrl, r->first, r->n_in + r->n_out);
 	r->inst->users--;
 	ch->nslotted--;
 }
