@@ -144,12 +144,80 @@ static int32_t xfer(struct env *e, int vm, uint8_t op, uint64_t dptr,
 	return run(e, vm, &r, &g, NULL);
 }
 
+static int32_t sync_vm(struct env *e, int vm)
+{
+	struct vgpu_back_req r = { .operation = VGPUIF_OP_SYNC };
+
+	return run(e, vm, &r, NULL, NULL);
+}
+
+/* Loads the fake module and launches @name (no parameters). */
+static int32_t launch(struct env *e, int vm, const char *name)
+{
+	static char img[] = "FAKEMOD";
+	uint8_t blob[16] = { 0 };
+	struct vgpu_back_req r = {
+		.operation = VGPUIF_OP_MODULE_LOAD, .data_len = 7,
+	};
+	struct gbuf g = { .p = (uint8_t *)img, .len = 7 };
+	uint64_t h = 0;
+
+	assert_int_equal(run(e, vm, &r, &g, &h), VGPUIF_RSP_OKAY);
+	memcpy(blob, name, strlen(name));
+	r = (struct vgpu_back_req){
+		.operation = VGPUIF_OP_LAUNCH,
+		.data_len = VGPUIF_ALIGN8((uint32_t)strlen(name)),
+	};
+	r.u.launch = (struct vgpuif_launch_args){
+		.module = h, .grid = { 1, 1, 1 }, .block = { 1, 1, 1 },
+		.name_len = (uint16_t)strlen(name),
+	};
+	g = (struct gbuf){ .p = blob, .len = r.data_len };
+	return run(e, vm, &r, &g, NULL);
+}
+
 static void fill(uint8_t *p, size_t n, unsigned int seed)
 {
 	for (size_t i = 0; i < n; i++) {
 		seed = seed * 1103515245u + 12345u;
 		p[i] = (uint8_t)(seed >> 16);
 	}
+}
+
+struct collect {
+	int n;
+	void *tag[16];
+	struct exec_result res[16];
+	struct exec_cuda_stats st[16];	/* the executor's, when it came */
+	struct executor *ex;
+};
+
+static void on_done(void *arg, void *tag, const struct exec_result *res)
+{
+	struct collect *c = arg;
+
+	c->tag[c->n] = tag;
+	exec_cuda_get_stats(c->ex, &c->st[c->n]);
+	c->res[c->n++] = *res;
+}
+
+/* Turns reap until @want reports came or @ms passed. */
+static void pump(struct env *e, struct collect *c, int want, int ms)
+{
+	for (int i = 0; i < ms / 20 && (!c || c->n < want); i++) {
+		struct pollfd p = { .fd = e->ex.ops->pollfd(&e->ex), .events = POLLIN };
+
+		poll(&p, 1, 20);
+		e->ex.ops->reap(&e->ex, c ? on_done : NULL, c);
+	}
+}
+
+static int find(const struct collect *c, const void *tag)
+{
+	for (int i = 0; i < c->n; i++)
+		if (c->tag[i] == tag)
+			return i;
+	return -1;
 }
 
 /* ---- tests ---- */
@@ -193,10 +261,129 @@ static void test_failed_copy_publishes_tickets(void **state)
 	free(out);
 }
 
+/*
+ * A kernel that never ends, and nothing more from the VM: the watchdog
+ * still ends it (a SYNC of the executor's own follows every LAUNCH), and
+ * the VM hears of it on its next request.
+ */
+static void test_endless_kernel_is_watched(void **state)
+{
+	struct env *e = env_new(2, 300);
+	uint8_t b[16] = { 1, 2, 3 }, c[16] = { 0 };
+	struct exec_cuda_stats st = { 0 };
+	uint64_t d, d2;
+	int pid;
+
+	*state = e;
+	d = alloc(e, 0, 64);
+	pid = exec_cuda_vm_pid(&e->vm[0]);
+	assert_int_equal(launch(e, 0, "hang"), VGPUIF_RSP_OKAY);
+	for (int i = 0; i < 40 && !st.timeouts; i++) {
+		pump(e, NULL, 0, 100);
+		exec_cuda_get_stats(&e->ex, &st);
+	}
+	assert_int_equal(st.timeouts, 1);
+	assert_true(exec_cuda_vm_pid(&e->vm[0]) != pid);
+	/* Its next request, whatever it is, says what happened. */
+	assert_int_equal(sync_vm(e, 0), VGPUIF_RSP_TIMEOUT);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d, c, 4),
+			 VGPUIF_RSP_BAD_HANDLE);
+	d2 = alloc(e, 0, 16);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_WRITE, d2, b, 16), VGPUIF_RSP_OKAY);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d2, c, 16), VGPUIF_RSP_OKAY);
+	assert_memory_equal(b, c, 16);
+	assert_int_equal(sync_vm(e, 0), VGPUIF_RSP_OKAY);
+	exec_cuda_get_stats(&e->ex, &st);
+	assert_int_equal(st.timeouts, 1);
+}
+
+/*
+ * A VM whose kernel never ends queues large reads behind it: their copy
+ * tasks wait for chunks that never come. The shared copy threads must
+ * still serve another VM's large write before the watchdog ends the
+ * first VM's process.
+ */
+static void test_copy_threads_not_held(void **state)
+{
+	struct env *e = env_new(2, 4000);
+	enum { LEN = 256 * KiB };	/* 4 chunks */
+	uint8_t *buf[3];
+	struct vgpu_back_req rq[3];
+	struct gbuf g[3];
+	struct exec_data dd[3];
+	struct collect c = { .ex = &e->ex };
+	struct exec_result res;
+	uint64_t d0 = alloc(e, 0, LEN), d1 = alloc(e, 1, LEN);
+	int i;
+
+	*state = e;
+	assert_int_equal(launch(e, 0, "hang"), VGPUIF_RSP_OKAY);
+	for (i = 0; i < 3; i++) {
+		buf[i] = calloc(1, LEN);
+		assert_non_null(buf[i]);
+		rq[i] = (struct vgpu_back_req){
+			.operation = i < 2 ? VGPUIF_OP_MEM_READ : VGPUIF_OP_MEM_WRITE,
+			.data_len = LEN,
+		};
+		rq[i].u.mem.dptr = i < 2 ? d0 : d1;
+		g[i] = (struct gbuf){ .p = buf[i], .len = LEN,
+				      .op = rq[i].operation };
+		dd[i] = (struct exec_data){ .copy = gbuf_copy, .ctx = &g[i] };
+		assert_int_equal(e->ex.ops->submit(&e->ex, &e->vm[i < 2 ? 0 : 1],
+						   &rq[i], &dd[i], &rq[i], &res), 0);
+	}
+	pump(e, &c, 1, 10000);
+	i = find(&c, &rq[2]);
+	assert_true(i >= 0);
+	assert_int_equal(c.res[i].status, VGPUIF_RSP_OKAY);
+	/* Served while the hung VM still held its requests. */
+	assert_int_equal(c.st[i].timeouts, 0);
+	pump(e, &c, 3, 10000);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.res[find(&c, &rq[0])].status, VGPUIF_RSP_TIMEOUT);
+	assert_int_equal(c.res[find(&c, &rq[1])].status, VGPUIF_RSP_TIMEOUT);
+	for (i = 0; i < 3; i++)
+		free(buf[i]);
+}
+
+/*
+ * After an executor restart (and a worker restart) a VM's old device
+ * address names nothing: new allocations never reuse one.
+ */
+static void test_no_stale_address(void **state)
+{
+	struct env *e = env_new(2, 300);
+	uint8_t a[64], b[64];
+	uint64_t d1, d2, d3;
+
+	*state = e;
+	d1 = alloc(e, 0, 64);
+	fill(a, sizeof(a), 5);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_WRITE, d1, a, 64), VGPUIF_RSP_OKAY);
+	assert_int_equal(launch(e, 0, "hang"), VGPUIF_RSP_OKAY);
+	assert_int_equal(sync_vm(e, 0), VGPUIF_RSP_TIMEOUT);
+	/* Fresh process: its first allocation is where the old one was. */
+	d2 = alloc(e, 0, 64);
+	assert_true(d2 != d1);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d1, b, 64),
+			 VGPUIF_RSP_BAD_HANDLE);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d2, b, 64), VGPUIF_RSP_OKAY);
+	/* And once more, a third generation. */
+	assert_int_equal(launch(e, 0, "hang"), VGPUIF_RSP_OKAY);
+	assert_int_equal(sync_vm(e, 0), VGPUIF_RSP_TIMEOUT);
+	d3 = alloc(e, 0, 64);
+	assert_true(d3 != d1 && d3 != d2);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d2, b, 64),
+			 VGPUIF_RSP_BAD_HANDLE);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_failed_copy_publishes_tickets, teardown),
+		cmocka_unit_test_teardown(test_endless_kernel_is_watched, teardown),
+		cmocka_unit_test_teardown(test_copy_threads_not_held, teardown),
+		cmocka_unit_test_teardown(test_no_stale_address, teardown),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--fake-child"))

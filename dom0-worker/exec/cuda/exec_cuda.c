@@ -129,6 +129,25 @@ static int cuda_submit(struct executor *ex, struct exec_vm *vm,
 	return 0;
 }
 
+/* Starts the channel's process (cx_spawn) with what the worker knows. */
+static struct cx_inst *start_process(struct cuda_exec *cx, struct cx_chan *ch)
+{
+	struct cx_inst *in = cx_spawn(cx, ch);
+
+	/* A fresh process, a fresh stream: no kernel of the VM runs. */
+	ch->kernel_seq = 0;
+	/*
+	 * The addresses earlier processes handed out: a guest's stale one
+	 * must name nothing in this one (the process reads them with its
+	 * first command, after this store).
+	 */
+	if (in) {
+		in->ctrl->retired_lo = cx->va_lo;
+		in->ctrl->retired_hi = cx->va_hi;
+	}
+	return in;
+}
+
 /* Moves one channel on; reports what finished. */
 static int scan_chan(struct cuda_exec *cx, struct cx_chan *ch, uint64_t now,
 		     exec_done_fn done, void *arg)
@@ -137,7 +156,7 @@ static int scan_chan(struct cuda_exec *cx, struct cx_chan *ch, uint64_t now,
 	int n = 0;
 
 	if (!in && now >= ch->restart_at) {
-		ch->inst = in = cx_spawn(cx, ch);
+		ch->inst = in = start_process(cx, ch);
 		if (!in)
 			cx_schedule_restart(ch, 1);
 	}
@@ -169,7 +188,8 @@ static int scan_chan(struct cuda_exec *cx, struct cx_chan *ch, uint64_t now,
 	}
 	n += cx_report(cx, ch, done, arg);
 	cx_try_post(cx, ch);
-	return n;
+	/* Some end as they are posted (a failed copy, a status owed). */
+	return n + cx_report(cx, ch, done, arg);
 }
 
 static int cuda_reap(struct executor *ex, exec_done_fn done, void *arg)
@@ -452,7 +472,7 @@ static int cuda_vm_attach(struct executor *ex, struct exec_vm *vm)
 	ch->next = cx->chans;
 	cx->chans = ch;
 	/* Start its process now: a context takes a while to come up. */
-	ch->inst = cx_spawn(cx, ch);
+	ch->inst = start_process(cx, ch);
 	if (!ch->inst)
 		cx_schedule_restart(ch, 1);
 	cx_arm_timer(cx);
@@ -478,7 +498,8 @@ static void cuda_vm_detach(struct executor *ex, struct exec_vm *vm)
 		if (!r->inl && r->inst && r->seq)
 			r->inst->users--;
 		ch->head = r->next;
-		cx->inflight--;
+		if (!r->own)
+			cx->inflight--;
 		free(r);
 	}
 	for (pp = &cx->chans; *pp; pp = &(*pp)->next) {

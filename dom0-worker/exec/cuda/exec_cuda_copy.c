@@ -17,15 +17,48 @@
 #include "exec_cuda_priv.h"
 #include "log.h"
 
+/* A copy task's wait for its chunk or slot. */
+struct waiter {
+	struct cuda_exec *cx;
+	struct cx_req *r;
+	uint64_t t0;
+	int may_yield;
+	int yielded;
+};
+
+/* Whether a copy of another VM than @ch waits for a thread. */
+static int others_wait(struct cuda_exec *cx, const struct cx_chan *ch)
+{
+	int found = 0;
+
+	pthread_mutex_lock(&cx->lock);
+	for (unsigned int i = 0; i < cx->qn && !found; i++)
+		found = cx->q[(cx->qhead + i) % cx->qcap].r->ch != ch;
+	pthread_mutex_unlock(&cx->lock);
+	return found;
+}
+
 static int req_stopped(void *arg)
 {
-	struct cx_req *r = arg;
+	struct waiter *w = arg;
+	struct cx_req *r = w->r;
 	struct pollfd pfd;
 
 	if (atomic_load(&r->cancel))
 		return 1;
-	if (!r->sync_copies)
-		return 0;
+	if (!r->sync_copies) {
+		/*
+		 * A VM whose chunks do not come (its kernel never ends, say)
+		 * must not keep the shared threads from the others' copies
+		 * until its watchdog fires: past the hold, the task goes
+		 * back to the tail of the queue.
+		 */
+		if (!w->may_yield || cx_now_ns() - w->t0 < CX_POOL_HOLD_NS ||
+		    !others_wait(w->cx, r->ch))
+			return 0;
+		w->yielded = 1;
+		return 1;
+	}
 	/* On the caller's thread nobody else watches the clock or the process. */
 	if (r->deadline && cx_now_ns() >= r->deadline)
 		return 1;
@@ -35,18 +68,20 @@ static int req_stopped(void *arg)
 	return 0;
 }
 
-void cx_task_run(struct cuda_exec *cx, const struct cx_task *t)
+int cx_task_run(struct cuda_exec *cx, const struct cx_task *t, int may_yield)
 {
 	struct cx_req *r = t->r;
 	struct cx_ctrl *c = r->inst->ctrl;
 	uint32_t s = t->ticket % c->nslots;
 	const struct exec_data *d = r->data;
+	struct waiter w = { .cx = cx, .r = r, .t0 = cx_now_ns(),
+			    .may_yield = may_yield };
 	int err;
 
 	if (!t->out) {
 		/* The slot's last user (this request or an earlier one). */
 		if (cx_wait_ticket(c, &c->drained[s], t->ticket - c->nslots,
-				   CX_POOL_SPIN_NS, req_stopped, r))
+				   CX_POOL_SPIN_NS, req_stopped, &w))
 			goto out;
 		if (atomic_load(&r->cancel))
 			goto out;
@@ -61,7 +96,7 @@ void cx_task_run(struct cuda_exec *cx, const struct cx_task *t)
 		}
 	} else {
 		if (cx_wait_ticket(c, &c->filled[s], t->ticket, CX_POOL_SPIN_NS,
-				   req_stopped, r))
+				   req_stopped, &w))
 			goto out;
 		err = d->copy(d->ctx, VGPU_BACK_COPY_TO_GUEST, t->goff,
 			      cx_slot(c, t->ticket), t->len);
@@ -71,36 +106,15 @@ void cx_task_run(struct cuda_exec *cx, const struct cx_task *t)
 		cx_publish(c, &c->drained[s], t->ticket);
 	}
 out:
+	if (w.yielded)
+		return 1;
 	if (atomic_fetch_sub(&r->tasks_left, 1) == 1 && !r->sync_copies) {
 		uint64_t one = 1;
 
 		if (write(cx->evfd, &one, sizeof(one)) < 0)
 			log_error("cuda executor: eventfd: %s", strerror(errno));
 	}
-}
-
-void *cx_pool_main(void *arg)
-{
-	struct cuda_exec *cx = arg;
-
-	pthread_mutex_lock(&cx->lock);
-	for (;;) {
-		struct cx_task t;
-
-		while (!cx->qn && !cx->stopping)
-			pthread_cond_wait(&cx->cond, &cx->lock);
-		if (!cx->qn)
-			break;
-		t = cx->q[cx->qhead];
-		cx->qhead = (cx->qhead + 1) % cx->qcap;
-		cx->qn--;
-		pthread_mutex_unlock(&cx->lock);
-		cx_task_run(cx, &t);
-		__atomic_fetch_add(&cx->st.pooled_chunks, 1, __ATOMIC_RELAXED);
-		pthread_mutex_lock(&cx->lock);
-	}
-	pthread_mutex_unlock(&cx->lock);
-	return NULL;
+	return 0;
 }
 
 /* Room for @n more tasks; called with the lock held. 0 or -ENOMEM. */
@@ -123,6 +137,42 @@ static int pool_reserve(struct cuda_exec *cx, unsigned int n)
 	cx->qhead = 0;
 	cx->qcap = cap;
 	return 0;
+}
+
+void *cx_pool_main(void *arg)
+{
+	struct cuda_exec *cx = arg;
+
+	pthread_mutex_lock(&cx->lock);
+	for (;;) {
+		struct cx_task t;
+		int yielded;
+
+		while (!cx->qn && !cx->stopping)
+			pthread_cond_wait(&cx->cond, &cx->lock);
+		if (!cx->qn)
+			break;
+		t = cx->q[cx->qhead];
+		cx->qhead = (cx->qhead + 1) % cx->qcap;
+		cx->qn--;
+		pthread_mutex_unlock(&cx->lock);
+		yielded = cx_task_run(cx, &t, 1);
+		if (!yielded)
+			__atomic_fetch_add(&cx->st.pooled_chunks, 1, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&cx->lock);
+		if (!yielded)
+			continue;
+		/* Its turn comes again after the copies now waiting. */
+		if (!pool_reserve(cx, 1)) {
+			cx->q[(cx->qhead + cx->qn++) % cx->qcap] = t;
+			continue;
+		}
+		pthread_mutex_unlock(&cx->lock);
+		cx_task_run(cx, &t, 0);
+		pthread_mutex_lock(&cx->lock);
+	}
+	pthread_mutex_unlock(&cx->lock);
+	return NULL;
 }
 
 /* The task of chunk @k of a direction of @r. */

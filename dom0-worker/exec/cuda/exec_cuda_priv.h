@@ -10,7 +10,9 @@
  *
  * Everything but the copies runs on the caller's thread (the worker's
  * loop). Copy threads only move chunks between the guest (the exec_data
- * callback) and the staging slots, and count down the request's tasks.
+ * callback) and the staging slots, and count down the request's tasks;
+ * one VM's chunks that do not come keep a thread only while no other
+ * VM's copies wait (CX_POOL_HOLD_NS).
  *
  * The files, each one job, and who calls whom (never back):
  *   exec_cuda.c       the ops table: set-up, submit, reap; calls the others
@@ -33,6 +35,11 @@
 #define CX_BACKOFF_MAX_NS	(10 * 1000000000ull)
 #define CX_REAP_POLL_NS		(10 * 1000000ull)
 #define CX_POOL_SPIN_NS		(20 * 1000ull)
+/*
+ * A copy thread waits this long for a chunk of one VM while another VM's
+ * copies wait for a thread; then it puts the task back at the tail.
+ */
+#define CX_POOL_HOLD_NS		(1000000ull)
 /* Slotted requests of a VM in the process at once (overlapping copies). */
 #define CX_SLOTTED_MAX		2
 
@@ -73,6 +80,18 @@ struct cx_chan {
 	uint64_t mem_used;
 	uint64_t restart_at;		/* when inst is NULL */
 	uint32_t failures;		/* in a row, for the back-off */
+	/*
+	 * The last LAUNCH posted whose kernel may still run, 0 if none: the
+	 * VM's stream is not known idle until a command after it that waits
+	 * for the stream (SYNC, a copy, an add) has answered OKAY.
+	 */
+	uint32_t kernel_seq;
+	/*
+	 * A status (TIMEOUT, FAULT) the executor's own SYNC got when none of
+	 * the VM's requests was in the process to carry it: its next request
+	 * is answered with it.
+	 */
+	int32_t owed;
 	char name[24];			/* "domid/devid" */
 };
 
@@ -87,6 +106,7 @@ struct cx_req {
 	struct vgpu_back_req req;
 	int state;			/* RQ_* */
 	int inl;			/* data in the command's inline area */
+	int own;			/* the executor's SYNC: watched, never reported */
 	uint32_t seq;
 	uint32_t first, n_in, n_out;
 	uint32_t in_len, out_len;
@@ -120,6 +140,11 @@ struct cuda_exec {
 	int tag_timer, tag_ev;		/* epoll markers: their addresses */
 	struct cx_chan *chans;
 	struct cx_inst *corpses;
+	/*
+	 * Every device address a process of this executor handed out lies
+	 * in [va_lo, va_hi); a fresh process never hands one out again.
+	 */
+	uint64_t va_lo, va_hi;
 	unsigned int inflight;
 	struct exec_cuda_stats st;
 
@@ -171,7 +196,8 @@ int cx_report(struct cuda_exec *cx, struct cx_chan *ch, exec_done_fn done,
 /* exec_cuda_copy.c: the copies. */
 void *cx_pool_main(void *arg);
 struct cx_task cx_task_of(struct cx_req *r, int out, uint32_t k);
-void cx_task_run(struct cuda_exec *cx, const struct cx_task *t);
+/* Runs a copy task; 1 if it gave its thread up (@may_yield) unfinished. */
+int cx_task_run(struct cuda_exec *cx, const struct cx_task *t, int may_yield);
 int cx_pool_push(struct cuda_exec *cx, struct cx_req *r, int in, int out);
 int cx_copy_inline(struct cuda_exec *cx, struct cx_req *r, int out);
 

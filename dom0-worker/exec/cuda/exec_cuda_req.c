@@ -106,7 +106,7 @@ static void post_slotted(struct cuda_exec *cx, struct cx_req *r)
 			for (uint32_t k = 0; k < n; k++) {
 				struct cx_task t = cx_task_of(r, out, k);
 
-				cx_task_run(cx, &t);
+				cx_task_run(cx, &t, 0);
 				cx->st.inline_chunks++;
 			}
 		}
@@ -152,6 +152,36 @@ static void post_inline(struct cuda_exec *cx, struct cx_req *r)
 }
 
 /*
+ * After a LAUNCH the process has answered, the kernel may still run with
+ * nothing of the VM's in the process, where the watchdog (which times the
+ * oldest command in a process) would not see it. A SYNC of the
+ * executor's own follows: watched like any command, never reported.
+ */
+static void watch_kernel(struct cuda_exec *cx, struct cx_chan *ch)
+{
+	struct cx_req *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		log_error("vm %s: out of memory: its running kernel is not watched",
+			  ch->name);
+		return;
+	}
+	r->ch = ch;
+	r->own = 1;
+	r->inl = 1;
+	r->req.operation = VGPUIF_OP_SYNC;
+	r->inst = ch->inst;
+	if (ch->tail)
+		ch->tail->next = r;
+	else
+		ch->head = r;
+	ch->tail = r;
+	post_inline(cx, r);
+	if (++ch->nsent == 1)
+		ch->head_since = cx_now_ns();
+}
+
+/*
  * Sends what may go: inline requests while fewer than CX_RING are in the
  * process and no slotted one is; a slotted one only into an empty process.
  */
@@ -162,6 +192,12 @@ void cx_try_post(struct cuda_exec *cx, struct cx_chan *ch)
 	for (struct cx_req *r = ch->head; r; r = r->next) {
 		if (r->state != RQ_WAIT)
 			continue;
+		if (ch->owed) {
+			/* What happened to its last process, told now. */
+			cx_finish_now(r, ch->owed);
+			ch->owed = 0;
+			continue;
+		}
 		if (ch->nsent >= CX_RING ||
 		    (!r->inl && ch->nslotted >= (cx->nthreads ? CX_SLOTTED_MAX : 1)))
 			break;
@@ -170,9 +206,15 @@ void cx_try_post(struct cuda_exec *cx, struct cx_chan *ch)
 			post_inline(cx, r);
 		else
 			post_slotted(cx, r);
-		if (r->state == RQ_SENT && ++ch->nsent == 1)
+		if (r->state != RQ_SENT)
+			continue;
+		if (++ch->nsent == 1)
 			ch->head_since = cx_now_ns();
+		if (r->req.operation == VGPUIF_OP_LAUNCH)
+			ch->kernel_seq = r->seq;
 	}
+	if (ch->kernel_seq && !ch->nsent)
+		watch_kernel(cx, ch);
 }
 
 static void reply_info(struct cx_req *r, const struct cx_rsp *rsp,
@@ -212,6 +254,44 @@ static void slotted_gone(struct cx_chan *ch, struct cx_req *r)
 	ch->nslotted--;
 }
 
+/* Whether an OKAY answer to @op means the VM's stream got past it. */
+static int waits_for_stream(uint8_t op)
+{
+	switch (op) {
+	case VGPUIF_OP_SYNC:
+	case VGPUIF_OP_MEM_WRITE:
+	case VGPUIF_OP_MEM_READ:
+	case VGPUIF_OP_VECTOR_ADD:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The executor's own SYNC @r failed (its process timed out or lost the
+ * context): unless a request of the VM went to the same process after it
+ * (it ends the same way and carries the news), its next one does.
+ */
+static void own_failed(struct cx_chan *ch, const struct cx_req *r)
+{
+	for (const struct cx_req *x = r->next; x; x = x->next)
+		if (!x->own && x->inst == r->inst && x->state != RQ_WAIT)
+			return;
+	ch->owed = r->res.status;
+}
+
+/* A process handed out [dptr, dptr + size): no later one may. */
+static void note_address(struct cuda_exec *cx, uint64_t dptr, uint64_t size)
+{
+	uint64_t end = dptr + size < dptr ? UINT64_MAX : dptr + size;
+
+	if (!cx->va_hi || dptr < cx->va_lo)
+		cx->va_lo = dptr;
+	if (end > cx->va_hi)
+		cx->va_hi = end;
+}
+
 /* The process answered @r (sent there, in order). */
 static void on_response(struct cuda_exec *cx, struct cx_chan *ch,
 			struct cx_req *r)
@@ -225,6 +305,8 @@ static void on_response(struct cuda_exec *cx, struct cx_chan *ch,
 	ch->mem_used = rsp.mem_used;
 	if (rsp.status == VGPUIF_RSP_OKAY) {
 		ch->failures = 0;
+		if (r->req.operation == VGPUIF_OP_MEM_ALLOC)
+			note_address(cx, rsp.ret[0], r->req.u.mem.size);
 		if (r->req.operation == VGPUIF_OP_GET_INFO) {
 			cx->mem_free = rsp.mem_free;
 			reply_info(r, &rsp, cx->device_name);
@@ -244,6 +326,11 @@ static void on_response(struct cuda_exec *cx, struct cx_chan *ch,
 		log_debug("vm %s: %s: status %d (device error %d)", ch->name,
 			  vgpuif_op_name(r->req.operation), rsp.status, rsp.cu_error);
 	}
+	/* Done on the GPU after the last kernel: the stream got past it. */
+	if (r->res.status == VGPUIF_RSP_OKAY && ch->kernel_seq &&
+	    r->seq != ch->kernel_seq && cx_ticket_ge(r->seq, ch->kernel_seq) &&
+	    waits_for_stream(r->req.operation))
+		ch->kernel_seq = 0;
 	r->state = RQ_DONE;
 	ch->nsent--;
 	ch->head_since = cx_now_ns();
@@ -285,6 +372,12 @@ int cx_report(struct cuda_exec *cx, struct cx_chan *ch, exec_done_fn done,
 		ch->head = r->next;
 		if (!ch->head)
 			ch->tail = NULL;
+		if (r->own) {
+			if (r->res.status != VGPUIF_RSP_OKAY)
+				own_failed(ch, r);
+			free(r);
+			continue;
+		}
 		ch->nreq--;
 		cx->inflight--;
 		if (!r->inl && r->inst && r->seq)
