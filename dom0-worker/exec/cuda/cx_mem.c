@@ -30,7 +30,8 @@ static void reserve_retired(void)
 	retired_ready = 1;
 	if (hi <= lo)
 		return;
-	st = cx.dev->reserve_va(lo, hi);
+	st = cx.dev->reserve_va ? cx.dev->reserve_va(lo, hi) :
+	     VGPUIF_RSP_NOT_SUPPORTED;
 	if (st != VGPUIF_RSP_OKAY)
 		cx_log("cannot reserve the retired device addresses 0x%llx-0x%llx (status %d): allocations there are refused",
 		       (unsigned long long)lo, (unsigned long long)hi, st);
