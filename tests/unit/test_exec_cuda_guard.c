@@ -204,7 +204,9 @@ static void on_done(void *arg, void *tag, const struct exec_result *res)
 /* Turns reap until @want reports came or @ms passed. */
 static void pump(struct env *e, struct collect *c, int want, int ms)
 {
-	for (int i = 0; i < ms / 20 && (!c || c->n < want); i++) {
+	uint64_t end = cx_now_ns() + (uint64_t)ms * 1000000u;
+
+	while (cx_now_ns() < end && (!c || c->n < want)) {
 		struct pollfd p = { .fd = e->ex.ops->pollfd(&e->ex), .events = POLLIN };
 
 		poll(&p, 1, 20);
@@ -347,6 +349,50 @@ static void test_copy_threads_not_held(void **state)
 }
 
 /*
+ * --copy-threads 0: the worker's own thread moves large requests' chunks.
+ * A VM whose kernel never ends, with a large read behind it, must not
+ * stall the worker (every VM) until its watchdog fires: another VM's
+ * requests go on meanwhile.
+ */
+static void test_no_stall_without_copy_threads(void **state)
+{
+	struct env *e = env_new(0, 4000);
+	enum { LEN = 256 * KiB };
+	uint8_t *buf = calloc(1, LEN), b[16] = { 7 }, c[16];
+	struct vgpu_back_req rd = {
+		.operation = VGPUIF_OP_MEM_READ, .data_len = LEN,
+	};
+	struct gbuf g = { .p = buf, .len = LEN, .op = VGPUIF_OP_MEM_READ };
+	struct exec_data dd = { .copy = gbuf_copy, .ctx = &g };
+	struct collect col = { .ex = &e->ex };
+	struct exec_cuda_stats st;
+	struct exec_result res;
+	uint64_t d0 = alloc(e, 0, LEN), d1 = alloc(e, 1, 16);
+
+	*state = e;
+	assert_non_null(buf);
+	assert_int_equal(launch(e, 0, "hang"), VGPUIF_RSP_OKAY);
+	rd.u.mem.dptr = d0;
+	assert_int_equal(e->ex.ops->submit(&e->ex, &e->vm[0], &rd, &dd, &rd,
+					   &res), 0);
+	for (int i = 0; i < 20; i++) {
+		b[0] = (uint8_t)i;
+		assert_int_equal(xfer(e, 1, VGPUIF_OP_MEM_WRITE, d1, b, 16),
+				 VGPUIF_RSP_OKAY);
+		assert_int_equal(xfer(e, 1, VGPUIF_OP_MEM_READ, d1, c, 16),
+				 VGPUIF_RSP_OKAY);
+		assert_memory_equal(b, c, 16);
+	}
+	/* All that while the hung VM's read was still in its process. */
+	exec_cuda_get_stats(&e->ex, &st);
+	assert_int_equal(st.timeouts, 0);
+	pump(e, &col, 1, 10000);
+	assert_int_equal(col.n, 1);
+	assert_int_equal(col.res[0].status, VGPUIF_RSP_TIMEOUT);
+	free(buf);
+}
+
+/*
  * After an executor restart (and a worker restart) a VM's old device
  * address names nothing: new allocations never reuse one.
  */
@@ -384,6 +430,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_endless_kernel_is_watched, teardown),
 		cmocka_unit_test_teardown(test_copy_threads_not_held, teardown),
 		cmocka_unit_test_teardown(test_no_stale_address, teardown),
+		cmocka_unit_test_teardown(test_no_stall_without_copy_threads, teardown),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--fake-child"))

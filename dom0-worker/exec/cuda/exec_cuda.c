@@ -56,6 +56,26 @@ unsigned int exec_cuda_inflight(struct executor *ex)
 	return cxe(ex)->inflight;
 }
 
+/*
+ * cx_arm_timer(), and with copies left on the caller's thread (no copy
+ * threads), a wake-up within CX_SYNC_POLL_NS to move them on.
+ */
+static void arm_timer(struct cuda_exec *cx)
+{
+	struct itimerspec cur, its = { .it_value.tv_nsec = CX_SYNC_POLL_NS };
+	int pending = 0;
+
+	cx_arm_timer(cx);
+	for (struct cx_chan *ch = cx->chans; ch && !pending; ch = ch->next)
+		for (struct cx_req *r = ch->head; r && !pending; r = r->next)
+			pending = r->sync_copies && r->sync_next < r->sync_total;
+	if (!pending || timerfd_gettime(cx->timerfd, &cur))
+		return;
+	if ((!cur.it_value.tv_sec && !cur.it_value.tv_nsec) ||
+	    cur.it_value.tv_sec || cur.it_value.tv_nsec > (long)CX_SYNC_POLL_NS)
+		timerfd_settime(cx->timerfd, 0, &its, NULL);
+}
+
 static int cuda_submit(struct executor *ex, struct exec_vm *vm,
 		       const struct vgpu_back_req *req,
 		       const struct exec_data *data, void *tag,
@@ -125,7 +145,7 @@ static int cuda_submit(struct executor *ex, struct exec_vm *vm,
 		free(r);
 		return 1;
 	}
-	cx_arm_timer(cx);
+	arm_timer(cx);
 	return 0;
 }
 
@@ -186,6 +206,9 @@ static int scan_chan(struct cuda_exec *cx, struct cx_chan *ch, uint64_t now,
 		/* Waiting out a back-off: the VM gets errors, not a hang. */
 		cx_fail_waiting(ch);
 	}
+	for (struct cx_req *r = ch->head; r; r = r->next)
+		if (r->sync_copies && r->sync_next < r->sync_total)
+			cx_sync_copies(cx, r);
 	n += cx_report(cx, ch, done, arg);
 	cx_try_post(cx, ch);
 	/* Some end as they are posted (a failed copy, a status owed). */
@@ -226,7 +249,7 @@ static int cuda_reap(struct executor *ex, exec_done_fn done, void *arg)
 	for (struct cx_chan *ch = cx->chans; ch; ch = ch->next)
 		ndone += scan_chan(cx, ch, now, done, arg);
 	cx_reap_corpses(cx);
-	cx_arm_timer(cx);
+	arm_timer(cx);
 	return ndone;
 }
 
@@ -475,7 +498,7 @@ static int cuda_vm_attach(struct executor *ex, struct exec_vm *vm)
 	ch->inst = start_process(cx, ch);
 	if (!ch->inst)
 		cx_schedule_restart(ch, 1);
-	cx_arm_timer(cx);
+	arm_timer(cx);
 	return 0;
 }
 
@@ -493,6 +516,9 @@ static void cuda_vm_detach(struct executor *ex, struct exec_vm *vm)
 	while (ch->head) {
 		struct cx_req *r = ch->head;
 
+		/* Cancelled: what is left on this thread ends at once. */
+		if (r->sync_copies)
+			cx_sync_copies(cx, r);
 		while (atomic_load(&r->tasks_left) > 0)
 			usleep(100);
 		if (!r->inl && r->inst && r->seq)
@@ -511,7 +537,7 @@ static void cuda_vm_detach(struct executor *ex, struct exec_vm *vm)
 	free(ch);
 	vm->priv = NULL;
 	cx_reap_corpses(cx);
-	cx_arm_timer(cx);
+	arm_timer(cx);
 }
 
 static void cuda_info(struct executor *ex, const struct exec_vm *vm,

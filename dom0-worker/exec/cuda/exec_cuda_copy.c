@@ -46,19 +46,20 @@ static int req_stopped(void *arg)
 
 	if (atomic_load(&r->cancel))
 		return 1;
-	if (!r->sync_copies) {
-		/*
-		 * A VM whose chunks do not come (its kernel never ends, say)
-		 * must not keep the shared threads from the others' copies
-		 * until its watchdog fires: past the hold, the task goes
-		 * back to the tail of the queue.
-		 */
-		if (!w->may_yield || cx_now_ns() - w->t0 < CX_POOL_HOLD_NS ||
-		    !others_wait(w->cx, r->ch))
-			return 0;
+	/*
+	 * A VM whose chunks do not come (its kernel never ends, say) must
+	 * not keep a shared thread from the others' copies until its
+	 * watchdog fires: past the hold, a copy thread's task goes back to
+	 * the tail of the queue while another VM's copies wait, and the
+	 * worker's own thread (no copy threads) leaves the chunk for later.
+	 */
+	if (w->may_yield && cx_now_ns() - w->t0 >= CX_POOL_HOLD_NS &&
+	    (r->sync_copies || others_wait(w->cx, r->ch))) {
 		w->yielded = 1;
 		return 1;
 	}
+	if (!r->sync_copies)
+		return 0;
 	/* On the caller's thread nobody else watches the clock or the process. */
 	if (r->deadline && cx_now_ns() >= r->deadline)
 		return 1;
@@ -239,6 +240,23 @@ int cx_copy_inline(struct cuda_exec *cx, struct cx_req *r, int out)
 			return err;
 		cx_publish(c, out ? &c->drained[t % c->nslots] :
 			   &c->filled[t % c->nslots], t);
+		cx->st.inline_chunks++;
+	}
+	return 0;
+}
+
+int cx_sync_copies(struct cuda_exec *cx, struct cx_req *r)
+{
+	uint32_t nin = r->sync_in ? r->n_in : 0;
+
+	while (r->sync_next < r->sync_total) {
+		uint32_t k = r->sync_next;
+		struct cx_task t = k < nin ? cx_task_of(r, 0, k) :
+					     cx_task_of(r, 1, k - nin);
+
+		if (cx_task_run(cx, &t, 1))
+			return 1;
+		r->sync_next++;
 		cx->st.inline_chunks++;
 	}
 	return 0;

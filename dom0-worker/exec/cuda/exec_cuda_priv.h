@@ -40,6 +40,11 @@
  * copies wait for a thread; then it puts the task back at the tail.
  */
 #define CX_POOL_HOLD_NS		(1000000ull)
+/*
+ * Without copy threads, a chunk not ready within CX_POOL_HOLD_NS is left
+ * for later: the worker's loop comes back every CX_SYNC_POLL_NS.
+ */
+#define CX_SYNC_POLL_NS		(200 * 1000ull)
 /* Slotted requests of a VM in the process at once (overlapping copies). */
 #define CX_SLOTTED_MAX		2
 
@@ -113,6 +118,9 @@ struct cx_req {
 	uint64_t out_off;		/* where output goes in the guest buffer */
 	uint64_t deadline;		/* slotted copies on the caller's thread */
 	int sync_copies;		/* copies run on the caller's thread */
+	/* Those copies: chunks of in (if sync_in), then out, done so far. */
+	uint32_t sync_next, sync_total;
+	uint8_t sync_in;
 	atomic_int tasks_left;		/* copy tasks not finished */
 	atomic_int cancel;		/* tasks: stop waiting, move nothing */
 	atomic_int copy_err;
@@ -200,5 +208,10 @@ struct cx_task cx_task_of(struct cx_req *r, int out, uint32_t k);
 int cx_task_run(struct cuda_exec *cx, const struct cx_task *t, int may_yield);
 int cx_pool_push(struct cuda_exec *cx, struct cx_req *r, int in, int out);
 int cx_copy_inline(struct cuda_exec *cx, struct cx_req *r, int out);
+/*
+ * Moves @r's chunks on the caller's thread (no copy threads), in order,
+ * from where it stopped, until one is not ready. 1 while some are left.
+ */
+int cx_sync_copies(struct cuda_exec *cx, struct cx_req *r);
 
 #endif

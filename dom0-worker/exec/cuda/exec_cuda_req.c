@@ -97,19 +97,13 @@ static void post_slotted(struct cuda_exec *cx, struct cx_req *r)
 	atomic_store(&r->tasks_left, (int)((pooled_in ? r->n_in : 0) +
 					   (pooled_out ? r->n_out : 0)));
 	if (r->sync_copies) {
-		/* No helper threads: this thread moves every chunk, in order. */
-		for (int out = 0; out < 2; out++) {
-			uint32_t n = out ? r->n_out : r->n_in;
-
-			if (!(out ? pooled_out : pooled_in))
-				continue;
-			for (uint32_t k = 0; k < n; k++) {
-				struct cx_task t = cx_task_of(r, out, k);
-
-				cx_task_run(cx, &t, 0);
-				cx->st.inline_chunks++;
-			}
-		}
+		/*
+		 * No helper threads: this thread moves every chunk, in order,
+		 * as far as the process lets it now; reap does the rest.
+		 */
+		r->sync_in = (uint8_t)pooled_in;
+		r->sync_total = (uint32_t)atomic_load(&r->tasks_left);
+		cx_sync_copies(cx, r);
 		return;
 	}
 	if (cx_pool_push(cx, r, pooled_in, pooled_out)) {
