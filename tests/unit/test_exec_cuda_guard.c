@@ -393,14 +393,14 @@ static void test_no_stall_without_copy_threads(void **state)
 }
 
 /*
- * After an executor restart (and a worker restart) a VM's old device
- * address names nothing: new allocations never reuse one.
+ * After an executor restart or a reconnect, a VM's old device address
+ * names nothing: new allocations never reuse one.
  */
 static void test_no_stale_address(void **state)
 {
 	struct env *e = env_new(2, 300);
 	uint8_t a[64], b[64];
-	uint64_t d1, d2, d3;
+	uint64_t d1, d2, d3, d4;
 
 	*state = e;
 	d1 = alloc(e, 0, 64);
@@ -420,6 +420,13 @@ static void test_no_stale_address(void **state)
 	d3 = alloc(e, 0, 64);
 	assert_true(d3 != d1 && d3 != d2);
 	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d2, b, 64),
+			 VGPUIF_RSP_BAD_HANDLE);
+	/* The device reconnects: still none of them. */
+	e->ex.ops->vm_detach(&e->ex, &e->vm[0]);
+	assert_int_equal(e->ex.ops->vm_attach(&e->ex, &e->vm[0]), 0);
+	d4 = alloc(e, 0, 64);
+	assert_true(d4 != d1 && d4 != d2 && d4 != d3);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d3, b, 64),
 			 VGPUIF_RSP_BAD_HANDLE);
 }
 

@@ -162,8 +162,8 @@ static struct cx_inst *start_process(struct cuda_exec *cx, struct cx_chan *ch)
 	 * first command, after this store).
 	 */
 	if (in) {
-		in->ctrl->retired_lo = cx->va_lo;
-		in->ctrl->retired_hi = cx->va_hi;
+		in->ctrl->retired_lo = ch->va_lo;
+		in->ctrl->retired_hi = ch->va_hi;
 	}
 	return in;
 }
@@ -482,6 +482,24 @@ static void cuda_fini(struct executor *ex)
 	ex->priv = NULL;
 }
 
+/* The stored addresses of the device of @ch, or the slot to store them in. */
+static struct cx_va *gone_va(struct cuda_exec *cx, const struct cx_chan *ch,
+			     int for_store)
+{
+	struct cx_va *oldest = &cx->gone_va[0];
+
+	for (unsigned int i = 0; i < CX_VA_TRACK; i++) {
+		struct cx_va *v = &cx->gone_va[i];
+
+		if (v->seq && v->domid == ch->vm->cfg.domid &&
+		    v->devid == ch->vm->cfg.devid)
+			return v;
+		if (v->seq < oldest->seq)
+			oldest = v;
+	}
+	return for_store ? oldest : NULL;
+}
+
 static int cuda_vm_attach(struct executor *ex, struct exec_vm *vm)
 {
 	struct cuda_exec *cx = cxe(ex);
@@ -491,6 +509,14 @@ static int cuda_vm_attach(struct executor *ex, struct exec_vm *vm)
 		return -ENOMEM;
 	ch->vm = vm;
 	cx_chan_name(ch);
+	{
+		const struct cx_va *v = gone_va(cx, ch, 0);
+
+		if (v) {	/* it was here before: none of those again */
+			ch->va_lo = v->lo;
+			ch->va_hi = v->hi;
+		}
+	}
 	vm->priv = ch;
 	ch->next = cx->chans;
 	cx->chans = ch;
@@ -513,6 +539,14 @@ static void cuda_vm_detach(struct executor *ex, struct exec_vm *vm)
 	for (struct cx_req *r = ch->head; r; r = r->next)
 		atomic_store(&r->cancel, 1);
 	cx_retire(cx, ch);
+	if (ch->va_hi) {
+		struct cx_va *v = gone_va(cx, ch, 1);
+
+		*v = (struct cx_va){ .domid = ch->vm->cfg.domid,
+				     .devid = ch->vm->cfg.devid,
+				     .lo = ch->va_lo, .hi = ch->va_hi,
+				     .seq = ++cx->va_seq };
+	}
 	while (ch->head) {
 		struct cx_req *r = ch->head;
 

@@ -52,6 +52,18 @@ enum { IS_STARTING, IS_READY };
 
 struct cx_req;
 
+/*
+ * The device addresses a VM's processes handed out, kept while the device
+ * is disconnected (the last CX_VA_TRACK devices), so that they are not
+ * handed out again when it comes back.
+ */
+#define CX_VA_TRACK		256
+struct cx_va {
+	uint16_t domid, devid;
+	uint64_t lo, hi;
+	uint64_t seq;		/* when stored; 0: empty */
+};
+
 struct cx_inst {
 	struct cx_inst *next;		/* corpse list */
 	pid_t pid;
@@ -97,6 +109,13 @@ struct cx_chan {
 	 * is answered with it.
 	 */
 	int32_t owed;
+	/*
+	 * Every device address the VM's processes handed out lies in
+	 * [va_lo, va_hi) (0, 0: none yet); a fresh process of the VM never
+	 * hands one out again. Per VM: a process that lies in its answers
+	 * hurts only its own VM.
+	 */
+	uint64_t va_lo, va_hi;
 	char name[24];			/* "domid/devid" */
 };
 
@@ -148,11 +167,9 @@ struct cuda_exec {
 	int tag_timer, tag_ev;		/* epoll markers: their addresses */
 	struct cx_chan *chans;
 	struct cx_inst *corpses;
-	/*
-	 * Every device address a process of this executor handed out lies
-	 * in [va_lo, va_hi); a fresh process never hands one out again.
-	 */
-	uint64_t va_lo, va_hi;
+	/* Devices that disconnected: the addresses they had (cx_chan). */
+	struct cx_va gone_va[CX_VA_TRACK];
+	uint64_t va_seq;
 	unsigned int inflight;
 	struct exec_cuda_stats st;
 

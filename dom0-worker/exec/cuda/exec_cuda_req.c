@@ -275,15 +275,15 @@ static void own_failed(struct cx_chan *ch, const struct cx_req *r)
 	ch->owed = r->res.status;
 }
 
-/* A process handed out [dptr, dptr + size): no later one may. */
-static void note_address(struct cuda_exec *cx, uint64_t dptr, uint64_t size)
+/* A process handed out [dptr, dptr + size): no later one of the VM may. */
+static void note_address(struct cx_chan *ch, uint64_t dptr, uint64_t size)
 {
 	uint64_t end = dptr + size < dptr ? UINT64_MAX : dptr + size;
 
-	if (!cx->va_hi || dptr < cx->va_lo)
-		cx->va_lo = dptr;
-	if (end > cx->va_hi)
-		cx->va_hi = end;
+	if (!ch->va_hi || dptr < ch->va_lo)
+		ch->va_lo = dptr;
+	if (end > ch->va_hi)
+		ch->va_hi = end;
 }
 
 /* The process answered @r (sent there, in order). */
@@ -300,7 +300,7 @@ static void on_response(struct cuda_exec *cx, struct cx_chan *ch,
 	if (rsp.status == VGPUIF_RSP_OKAY) {
 		ch->failures = 0;
 		if (r->req.operation == VGPUIF_OP_MEM_ALLOC)
-			note_address(cx, rsp.ret[0], r->req.u.mem.size);
+			note_address(ch, rsp.ret[0], r->req.u.mem.size);
 		if (r->req.operation == VGPUIF_OP_GET_INFO) {
 			cx->mem_free = rsp.mem_free;
 			reply_info(r, &rsp, cx->device_name);
