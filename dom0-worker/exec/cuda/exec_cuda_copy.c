@@ -26,16 +26,20 @@ struct waiter {
 	int yielded;
 };
 
-/* Whether a copy of another VM than @ch waits for a thread. */
-static int others_wait(struct cuda_exec *cx, const struct cx_chan *ch)
+/*
+ * Whether other copies wait for a thread. Any task, not only another
+ * VM's: one put back may be what the waiting chunk itself waits for
+ * (an earlier chunk of the same slot), so no thread may keep waiting
+ * while a task is queued.
+ */
+static int others_wait(struct cuda_exec *cx)
 {
-	int found = 0;
+	unsigned int n;
 
 	pthread_mutex_lock(&cx->lock);
-	for (unsigned int i = 0; i < cx->qn && !found; i++)
-		found = cx->q[(cx->qhead + i) % cx->qcap].r->ch != ch;
+	n = cx->qn;
 	pthread_mutex_unlock(&cx->lock);
-	return found;
+	return n != 0;
 }
 
 static int req_stopped(void *arg)
@@ -50,11 +54,11 @@ static int req_stopped(void *arg)
 	 * A VM whose chunks do not come (its kernel never ends, say) must
 	 * not keep a shared thread from the others' copies until its
 	 * watchdog fires: past the hold, a copy thread's task goes back to
-	 * the tail of the queue while another VM's copies wait, and the
+	 * the tail of the queue while other copies wait, and the
 	 * worker's own thread (no copy threads) leaves the chunk for later.
 	 */
 	if (w->may_yield && cx_now_ns() - w->t0 >= CX_POOL_HOLD_NS &&
-	    (r->sync_copies || others_wait(w->cx, r->ch))) {
+	    (r->sync_copies || others_wait(w->cx))) {
 		w->yielded = 1;
 		return 1;
 	}

@@ -11,8 +11,8 @@
  * Everything but the copies runs on the caller's thread (the worker's
  * loop). Copy threads only move chunks between the guest (the exec_data
  * callback) and the staging slots, and count down the request's tasks;
- * one VM's chunks that do not come keep a thread only while no other
- * VM's copies wait (CX_POOL_HOLD_NS).
+ * a chunk that does not come keeps a thread only while no other copy
+ * waits (CX_POOL_HOLD_NS).
  *
  * The files, each one job, and who calls whom (never back):
  *   exec_cuda.c       the ops table: set-up, submit, reap; calls the others
@@ -36,8 +36,8 @@
 #define CX_REAP_POLL_NS		(10 * 1000000ull)
 #define CX_POOL_SPIN_NS		(20 * 1000ull)
 /*
- * A copy thread waits this long for a chunk of one VM while another VM's
- * copies wait for a thread; then it puts the task back at the tail.
+ * A copy thread waits this long for a chunk while other copies wait for
+ * a thread; then it puts the task back at the tail.
  */
 #define CX_POOL_HOLD_NS		(1000000ull)
 /*
