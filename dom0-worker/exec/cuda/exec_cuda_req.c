@@ -131,7 +131,13 @@ static void post_inline(struct cuda_exec *cx, struct cx_req *r)
 	r->seq = in->seq = seq;
 	c->cmd[seq % CX_RING] = (struct cx_cmd){
 		.seq = seq,
-		.flags = CX_CMD_F_INLINE,
+		/*
+		 * The executor's own SYNC is not pipelined: the process waits
+		 * for the stream the way --cuda-sched says (it may sleep),
+		 * not by polling an event in its loop for a kernel's whole
+		 * run.
+		 */
+		.flags = r->own ? 0 : CX_CMD_F_INLINE,
 		.req = r->req,
 		.mem_quota = r->ch->vm->cfg.mem_quota,
 		.in_len = r->in_len,
