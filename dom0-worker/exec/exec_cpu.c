@@ -2,7 +2,8 @@
 /*
  * CPU executor: the reference for machines without a GPU. "Device memory"
  * is host memory (zeroed on allocation, so a guest never reads another's
- * old data); device addresses are synthetic, per VM, never 0. Modules and
+ * old data); device addresses are synthetic, per VM, never 0, random and
+ * never repeated (below). Modules and
  * launches are not supported. Every request runs on the caller's thread
  * and finishes at once (submit returns 1), so it has no pollfd or reap.
  */
@@ -13,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <vgpu/vgpuif_ops.h>
 
@@ -21,12 +25,20 @@
 #include "log.h"
 
 /*
- * Device addresses of a VM start here and grow; each allocation is padded
- * to CPU_DPTR_ALIGN and followed by a gap of CPU_DPTR_ALIGN, so two
- * allocations are never adjacent and an address in the gap names none.
+ * Device addresses: synthetic, 64-bit, never 0. The executor's first
+ * address is random (CPU_DPTR_MIN + up to CPU_DPTR_SPREAD); a VM that
+ * connects starts above every address handed out before, and each
+ * allocation is padded to CPU_DPTR_ALIGN and followed by a random gap of
+ * 1 to CPU_GAP_PAGES pages. So an address never repeats within a worker
+ * run (a stale one names nothing), one from an earlier run is unlikely to
+ * name anything, and no allocation tells where the next one (of this or
+ * another guest process) will be.
  */
-#define CPU_DPTR_BASE		(1ull << 32)
+#define CPU_DPTR_MIN		(1ull << 44)
+#define CPU_DPTR_SPREAD		(1ull << 58)
 #define CPU_DPTR_ALIGN		4096ull
+#define CPU_GAP_PAGES		(1ull << 16)
+#define CPU_VM_GAP_PAGES	(1ull << 20)
 
 struct cpu_vm {
 	struct alloc_table t;	/* each entry's mem: its host memory */
@@ -35,9 +47,30 @@ struct cpu_vm {
 
 struct cpu_exec {
 	uint64_t used;		/* all VMs */
+	uint64_t va_hi;		/* above every address handed out */
 	float *scratch;		/* vector add buffers, grown on demand */
 	size_t scratch_len;
 };
+
+/* Not for keys: addresses only have to be hard to guess. */
+static uint64_t random64(void)
+{
+	uint64_t v = 0;
+	struct timespec ts;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+		return v;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	v ^= (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^
+	     (uint64_t)ts.tv_sec << 32 ^ (uint64_t)getpid();
+	return v;
+}
+
+/* 1 to @pages pages. */
+static uint64_t random_gap(uint64_t pages)
+{
+	return CPU_DPTR_ALIGN * (1 + random64() % pages);
+}
 
 static struct cpu_exec *cpu(struct executor *ex)
 {
@@ -46,8 +79,14 @@ static struct cpu_exec *cpu(struct executor *ex)
 
 static int cpu_init(struct executor *ex)
 {
-	ex->priv = calloc(1, sizeof(struct cpu_exec));
-	return ex->priv ? 0 : -ENOMEM;
+	struct cpu_exec *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->va_hi = CPU_DPTR_MIN +
+		   (random64() % CPU_DPTR_SPREAD & ~(CPU_DPTR_ALIGN - 1));
+	ex->priv = c;
+	return 0;
 }
 
 static void cpu_fini(struct executor *ex)
@@ -64,10 +103,10 @@ static int cpu_vm_attach(struct executor *ex, struct exec_vm *vm)
 {
 	struct cpu_vm *v = calloc(1, sizeof(*v));
 
-	(void)ex;
 	if (!v)
 		return -ENOMEM;
-	v->next_dptr = CPU_DPTR_BASE;
+	/* Above all of this run's addresses: a stale one names nothing. */
+	v->next_dptr = cpu(ex)->va_hi + random_gap(CPU_VM_GAP_PAGES);
 	vm->priv = v;
 	return 0;
 }
@@ -101,7 +140,7 @@ static void do_alloc(struct executor *ex, struct exec_vm *vm, uint64_t size,
 	if (c->used > ex->params.mem_budget ||
 	    size > ex->params.mem_budget - c->used ||
 	    v->t.n >= ex->params.max_allocs ||
-	    v->next_dptr > UINT64_MAX - span - CPU_DPTR_ALIGN ||
+	    v->next_dptr > UINT64_MAX - span - CPU_DPTR_ALIGN * CPU_GAP_PAGES ||
 	    alloc_table_reserve(&v->t)) {
 		res->status = VGPUIF_RSP_NO_MEMORY;
 		return;
@@ -113,7 +152,10 @@ static void do_alloc(struct executor *ex, struct exec_vm *vm, uint64_t size,
 	}
 	alloc_table_insert(&v->t, v->next_dptr, size, mem);
 	res->ret[0] = v->next_dptr;
-	v->next_dptr += span + CPU_DPTR_ALIGN;
+	v->next_dptr += span;
+	if (v->next_dptr > c->va_hi)
+		c->va_hi = v->next_dptr;
+	v->next_dptr += random_gap(CPU_GAP_PAGES);
 	c->used += size;
 	res->status = VGPUIF_RSP_OKAY;
 }

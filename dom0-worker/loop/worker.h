@@ -54,6 +54,22 @@ struct retired_vm {
 	struct vm_metrics metrics;
 };
 
+/*
+ * Connects of one device, for the connect rate limit (worker_events.c):
+ * each connect starts an executor (for CUDA a process and a context), so
+ * a device gets WORKER_CONNECT_BURST at once, then one per
+ * WORKER_CONNECT_INTERVAL_NS; a connect past that is refused. The
+ * WORKER_CONNECT_TRACK devices that connected last are remembered.
+ */
+#define WORKER_CONNECT_BURST		5
+#define WORKER_CONNECT_INTERVAL_NS	(10 * 1000000000ull)
+#define WORKER_CONNECT_TRACK		64
+
+struct connect_rate {
+	uint16_t domid, devid;
+	uint64_t tat;		/* GCRA: when the device's credit is full again */
+};
+
 struct worker_stats {
 	uint64_t events, requests, completions;
 	uint64_t refused_busy;		/* over a VM's max-inflight */
@@ -61,6 +77,7 @@ struct worker_stats {
 	uint64_t dropped;		/* queued when their VM disconnected */
 	uint64_t refused_completions;	/* the backend did not know the handle */
 	uint64_t unknown_vm;		/* requests of no connected VM */
+	uint64_t refused_connects;	/* over the connect rate limit */
 };
 
 struct ctlsock;
@@ -82,6 +99,7 @@ struct worker {
 	uint64_t start_ns;
 	struct retired_vm *retired;		/* ring of WORKER_RETIRED_MAX */
 	unsigned int nretired, retired_pos;
+	struct connect_rate connects[WORKER_CONNECT_TRACK];
 	struct worker_stats stats;
 	struct vm_metrics lvl_metrics[SCHED_NR_LEVELS];	/* by level run at */
 	int error;	/* a transport failure outside worker_run()'s view */

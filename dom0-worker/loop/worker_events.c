@@ -152,6 +152,39 @@ static void apply_config(struct worker *w, struct vm *vm,
 	tbucket_set(&vm->tb, cfg->rate_limit, w->cfg.rate_burst, worker_now(w));
 }
 
+/*
+ * Whether the device may connect now (worker.h, WORKER_CONNECT_*): a
+ * generic cell rate: each connect moves the device's time on by one
+ * interval, and a connect is refused while that time is more than the
+ * burst ahead of now.
+ */
+static int connect_allowed(struct worker *w, uint16_t domid, uint16_t devid)
+{
+	const uint64_t interval = WORKER_CONNECT_INTERVAL_NS;
+	uint64_t now = worker_now(w), tat;
+	struct connect_rate *c = NULL;
+
+	for (unsigned int i = 0; i < WORKER_CONNECT_TRACK; i++) {
+		struct connect_rate *x = &w->connects[i];
+
+		if (x->tat && x->domid == domid && x->devid == devid) {
+			c = x;
+			break;
+		}
+		/* Else the one that has waited longest (an empty one first). */
+		if (!c || x->tat < c->tat)
+			c = x;
+	}
+	if (c->domid != domid || c->devid != devid || c->tat < now)
+		*c = (struct connect_rate){ .domid = domid, .devid = devid,
+					    .tat = now };
+	tat = c->tat;
+	if (tat - now > (WORKER_CONNECT_BURST - 1) * interval)
+		return 0;
+	c->tat = tat + interval;
+	return 1;
+}
+
 static void on_connect(struct worker *w, const struct vgpu_back_vm *cfg)
 {
 	struct vm *vm = vmtable_find(&w->vms, cfg->domid, cfg->devid);
@@ -166,6 +199,13 @@ static void on_connect(struct worker *w, const struct vgpu_back_vm *cfg)
 			 cfg->domid, cfg->devid);
 		apply_config(w, vm, cfg);
 		log_vm("config", &vm->ex.cfg);
+		return;
+	}
+	if (!connect_allowed(w, cfg->domid, cfg->devid)) {
+		w->stats.refused_connects++;
+		vlog_ratelimited(VLOG_WARN, "connect domid=%u devid=%u: refused: more than %u connects, then one per %llu s; its requests will fail until it connects again later",
+				 cfg->domid, cfg->devid, WORKER_CONNECT_BURST,
+				 (unsigned long long)(WORKER_CONNECT_INTERVAL_NS / 1000000000ull));
 		return;
 	}
 	vm = calloc(1, sizeof(*vm));

@@ -344,7 +344,8 @@ struct vgpuif_response {
  * VGPUIF_RSP_RANGE         copy outside the allocation it starts in (ERANGE).
  * VGPUIF_RSP_NO_WORKER     no worker is running, or it exited while the
  *                          request was in flight (EHOSTDOWN).
- * VGPUIF_RSP_TIMEOUT       ran past the per-request limit; the VM's GPU
+ * VGPUIF_RSP_TIMEOUT       ran past the per-request limit, or a kernel the
+ *                          VM launched before it did; the VM's GPU
  *                          context was reset, its allocations are gone
  *                          (ETIMEDOUT).
  * VGPUIF_RSP_RATE_LIMITED  over the VM's rate-limit: its token bucket was

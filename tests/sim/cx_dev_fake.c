@@ -6,7 +6,11 @@
  * test_worker_cuda.c, and --fake of the GPU tests and benchmarks). Not a
  * model of CUDA beyond what those tests need:
  *  - "device addresses" are host pointers (the command loop checks every
- *    address a guest names against its table before the device sees it);
+ *    address a guest names against its table before the device sees it),
+ *    handed out like a fresh CUDA context does: from the same base in
+ *    every process, upward, so a new process repeats an old one's
+ *    addresses unless the ranges it must not use are reserved
+ *    (reserve_va, the cuMemAddressReserve of cx_dev_cuda.c);
  *  - a module is any image that starts with "FAKEMOD"; "globals=N" in it
  *    makes it take N bytes of the device's memory; its functions:
  *      fill32(u64 dptr, u32 value, u32 n)   dptr[i] = value, i < n
@@ -23,6 +27,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,17 +35,29 @@
 
 #define FAKE_MEM	(1ull << 30)
 #define FAKE_ERR_FAULT	700	/* CUDA_ERROR_ILLEGAL_ADDRESS, for the logs */
+/* Where "device memory" is mapped: free of ASan's ranges and the heap. */
+#define FAKE_VA_BASE	0x500000000000ull
+#define FAKE_VA_END	0x580000000000ull
+#define FAKE_VA_ALIGN	(64ull << 10)
+#define FAKE_HDR	256u	/* before each block; CUDA aligns to 256 */
+#define FAKE_RESERVED	8
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
 
 static struct {
 	uint64_t used;
 	int fault;		/* armed by fault() */
 	int hang;
 	uint32_t sleep_ms;
+	uint64_t va_next;	/* next block's mapping */
+	uint64_t res_lo[FAKE_RESERVED], res_hi[FAKE_RESERVED];
+	unsigned int nres;
 } f;
 
 struct fake_hdr {
 	uint64_t size;
-	uint64_t pad;
+	uint64_t span;		/* of the mapping */
 };
 
 static int fake_probe(const struct cx_opts *o, FILE *out)
@@ -71,29 +88,68 @@ static int32_t fake_set_prio(uint8_t prio)
 	return VGPUIF_RSP_OKAY;
 }
 
+/* A reserved range that [lo, lo + len) overlaps, or -1. */
+static int reserved_at(uint64_t lo, uint64_t len)
+{
+	for (unsigned int i = 0; i < f.nres; i++)
+		if (lo < f.res_hi[i] && lo + len > f.res_lo[i])
+			return (int)i;
+	return -1;
+}
+
 static int32_t fake_mem_alloc(uint64_t size, uint64_t *dptr)
 {
-	struct fake_hdr *h;
+	uint64_t span = (size + FAKE_HDR + FAKE_VA_ALIGN - 1) & ~(FAKE_VA_ALIGN - 1);
+	struct fake_hdr *h = MAP_FAILED;
+	int r;
 
 	if (size > FAKE_MEM - f.used)
 		return VGPUIF_RSP_NO_MEMORY;
-	h = calloc(1, sizeof(*h) + size);
-	if (!h)
+	if (!f.va_next)
+		f.va_next = FAKE_VA_BASE;
+	/* Upward from the base, around reserved ranges and foreign maps. */
+	while (f.va_next <= FAKE_VA_END - span) {
+		r = reserved_at(f.va_next, span);
+		if (r >= 0) {
+			f.va_next = (f.res_hi[r] + FAKE_VA_ALIGN - 1) & ~(FAKE_VA_ALIGN - 1);
+			continue;
+		}
+		h = mmap((void *)(uintptr_t)f.va_next, span, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (h != MAP_FAILED && (uint64_t)(uintptr_t)h != f.va_next) {
+			munmap(h, span);	/* a kernel that took it as a hint */
+			h = MAP_FAILED;
+		}
+		f.va_next += span;
+		if (h != MAP_FAILED)
+			break;
+	}
+	if (h == MAP_FAILED)
 		return VGPUIF_RSP_NO_MEMORY;
 	h->size = size;
+	h->span = span;
 	f.used += size;
-	/* The "device address" is the block itself; fake_mem_free frees it. */
-	*dptr = (uint64_t)(uintptr_t)(h + 1);
-	/* cppcheck-suppress memleak */
+	/* The "device address" is the block, zeroed as mmap gives it. */
+	*dptr = (uint64_t)(uintptr_t)h + FAKE_HDR;
 	return VGPUIF_RSP_OKAY;
 }
 
 static int32_t fake_mem_free(uint64_t dptr)
 {
-	struct fake_hdr *h = (struct fake_hdr *)(uintptr_t)dptr - 1;
+	struct fake_hdr *h = (struct fake_hdr *)(uintptr_t)(dptr - FAKE_HDR);
 
 	f.used -= h->size;
-	free(h);
+	munmap(h, h->span);
+	return VGPUIF_RSP_OKAY;
+}
+
+/* Like cuMemAddressReserve at a fixed address: allocations keep out. */
+static int32_t fake_reserve_va(uint64_t lo, uint64_t hi)
+{
+	if (hi <= lo || f.nres == FAKE_RESERVED)
+		return VGPUIF_RSP_NO_MEMORY;
+	f.res_lo[f.nres] = lo;
+	f.res_hi[f.nres++] = hi;
 	return VGPUIF_RSP_OKAY;
 }
 
@@ -267,6 +323,7 @@ const struct cx_dev_ops cx_fake_ops = {
 	.set_prio = fake_set_prio,
 	.mem_alloc = fake_mem_alloc,
 	.mem_free = fake_mem_free,
+	.reserve_va = fake_reserve_va,
 	.mem_info = fake_mem_info,
 	.h2d = fake_h2d,
 	.d2h = fake_d2h,

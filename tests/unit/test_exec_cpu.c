@@ -239,6 +239,40 @@ static void test_alloc_free(void **state)
 	assert_int_equal(mem_free(e, 0, c), VGPUIF_RSP_OKAY);
 }
 
+/*
+ * Addresses cannot be guessed and never repeat: not across VMs, not
+ * after a VM reconnects, not after a worker restart.
+ */
+static void test_addresses_unguessable(void **state)
+{
+	struct env *e = *state;
+	uint64_t a0 = alloc(e, 0, 100, VGPUIF_RSP_OKAY);
+	uint64_t b0 = alloc(e, 1, 100, VGPUIF_RSP_OKAY);
+	uint64_t d[9], a1, c0;
+	int same_step = 1;
+	void *other;
+
+	assert_true(a0 != b0);
+	/* The next allocation is not where the last one tells. */
+	for (int i = 0; i < 9; i++)
+		d[i] = alloc(e, 0, 4096, VGPUIF_RSP_OKAY);
+	for (int i = 2; i < 9; i++)
+		same_step &= d[i] - d[i - 1] == d[1] - d[0];
+	assert_false(same_step);
+	/* The VM reconnects: what it had names nothing, now or later. */
+	e->ex.ops->vm_detach(&e->ex, &e->vm[0]);
+	assert_int_equal(e->ex.ops->vm_attach(&e->ex, &e->vm[0]), 0);
+	a1 = alloc(e, 0, 100, VGPUIF_RSP_OKAY);
+	assert_true(a1 > d[8] && a1 > b0);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, a0, (uint8_t[8]){ 0 }, 8),
+			 VGPUIF_RSP_BAD_HANDLE);
+	/* Another executor (a worker restart) starts elsewhere. */
+	setup(&other);
+	c0 = alloc(other, 0, 100, VGPUIF_RSP_OKAY);
+	teardown(&other);
+	assert_true(c0 != a0 && c0 != b0);
+}
+
 static void test_alloc_invalid(void **state)
 {
 	struct env *e = *state;
@@ -557,6 +591,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vector_add_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vector_add_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_addresses_unguessable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget, setup, teardown),

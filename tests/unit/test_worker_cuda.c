@@ -232,6 +232,38 @@ static void test_disconnect_running(void **state)
 	check_add(&a[1], 2);
 }
 
+/*
+ * A device that connects and disconnects in a loop: each connect would
+ * start an executor process; past the burst they are refused, its
+ * requests fail, and the other VMs go on.
+ */
+static void test_connect_storm(void **state)
+{
+	struct env *e = *state;
+	struct exec_cuda_stats st0, st1;
+	struct add a, b;
+
+	exec_cuda_get_stats(&e->we->ex, &st0);
+	for (int i = 0; i < 20; i++) {
+		simbe_disconnect(&e->we->tp, e->vm[1].domid, e->vm[1].devid);
+		simbe_connect(&e->we->tp, &e->vm[1]);
+		assert_true(worker_read(&e->we->w) >= 0);
+	}
+	exec_cuda_get_stats(&e->we->ex, &st1);
+	/* Set-up connected it once: WORKER_CONNECT_BURST - 1 more. */
+	assert_int_equal(st1.spawns - st0.spawns, WORKER_CONNECT_BURST - 1);
+	assert_int_equal(e->we->w.stats.refused_connects,
+			 20 - (WORKER_CONNECT_BURST - 1));
+	queue_add(e, 1, &b, 2);
+	queue_add(e, 0, &a, 1);
+	run_until(e, 2);
+	assert_int_not_equal(simbe_completion_of(&e->we->tp, b.handle)->c.status,
+			     VGPUIF_RSP_OKAY);
+	assert_int_equal(simbe_completion_of(&e->we->tp, a.handle)->c.status,
+			 VGPUIF_RSP_OKAY);
+	check_add(&a, 1);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +276,7 @@ int main(int argc, char **argv)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_running, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_connect_storm, setup, teardown),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--fake-child"))

@@ -63,6 +63,12 @@ struct cx_dev_ops {
 	int32_t (*mem_alloc)(uint64_t size, uint64_t *dptr);	/* zeroed */
 	int32_t (*mem_free)(uint64_t dptr);
 	int32_t (*mem_info)(uint64_t *free_b, uint64_t *total_b);
+	/*
+	 * Keeps [lo, hi) out of every later mem_alloc (device address
+	 * space only, no memory), for the process's life; VGPUIF_RSP_OKAY
+	 * only if exactly that range was reserved.
+	 */
+	int32_t (*reserve_va)(uint64_t lo, uint64_t hi);
 	int32_t (*h2d)(uint64_t dptr, const void *src, size_t len);
 	int32_t (*d2h)(void *dst, uint64_t dptr, size_t len);
 	int32_t (*record)(uint32_t ev);

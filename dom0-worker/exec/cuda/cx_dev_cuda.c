@@ -332,6 +332,31 @@ static int32_t cuda_mem_free(uint64_t dptr)
 	return st(cuMemFree((CUdeviceptr)dptr));
 }
 
+/*
+ * Device address space only: cuMemAlloc never returns an address in a
+ * reserved range. 2 MiB is the VMM granularity of every NVIDIA GPU; the
+ * range is widened to it. The address is a hint to the driver: anything
+ * but exactly that range is given back and refused.
+ */
+static int32_t cuda_reserve_va(uint64_t lo, uint64_t hi)
+{
+	const uint64_t gran = 2ull << 20;
+	uint64_t a = lo & ~(gran - 1), b = (hi + gran - 1) & ~(gran - 1);
+	CUdeviceptr p = 0;
+	int32_t s;
+
+	if (hi <= lo || b <= a)
+		return VGPUIF_RSP_INVALID;
+	s = st(cuMemAddressReserve(&p, b - a, 0, (CUdeviceptr)a, 0));
+	if (s != VGPUIF_RSP_OKAY)
+		return s;
+	if (p != a) {
+		cuMemAddressFree(p, b - a);
+		return VGPUIF_RSP_NO_MEMORY;
+	}
+	return VGPUIF_RSP_OKAY;
+}
+
 static int32_t cuda_mem_info(uint64_t *free_b, uint64_t *total_b)
 {
 	size_t f = 0, t = 0;
@@ -503,6 +528,7 @@ static const struct cx_dev_ops cuda_ops = {
 	.set_prio = cuda_set_prio,
 	.mem_alloc = cuda_mem_alloc,
 	.mem_free = cuda_mem_free,
+	.reserve_va = cuda_reserve_va,
 	.mem_info = cuda_mem_info,
 	.h2d = cuda_h2d,
 	.d2h = cuda_d2h,

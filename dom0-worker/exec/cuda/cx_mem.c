@@ -12,6 +12,36 @@
 
 #include "cx_priv.h"
 
+/*
+ * Device addresses earlier processes of the worker handed out (the
+ * control page's retired range): a fresh context hands out the same ones
+ * again, and a guest that kept one from before a restart would reach new
+ * memory through it. The range is reserved once, before the first
+ * allocation, so the device allocates elsewhere; an address inside it is
+ * never handed out, reserved or not.
+ */
+static int retired_ready;
+
+static void reserve_retired(void)
+{
+	uint64_t lo = cx.ctrl->retired_lo, hi = cx.ctrl->retired_hi;
+	int32_t st;
+
+	retired_ready = 1;
+	if (hi <= lo)
+		return;
+	st = cx.dev->reserve_va ? cx.dev->reserve_va(lo, hi) :
+	     VGPUIF_RSP_NOT_SUPPORTED;
+	if (st != VGPUIF_RSP_OKAY)
+		cx_log("cannot reserve the retired device addresses 0x%llx-0x%llx (status %d): allocations there are refused",
+		       (unsigned long long)lo, (unsigned long long)hi, st);
+}
+
+static int retired(uint64_t dptr, uint64_t size)
+{
+	return dptr < cx.ctrl->retired_hi && dptr + size > cx.ctrl->retired_lo;
+}
+
 int32_t cx_mem_alloc(const struct cx_cmd *c, uint64_t *ret)
 {
 	uint64_t size = c->req.u.mem.size, dptr = 0;
@@ -22,9 +52,17 @@ int32_t cx_mem_alloc(const struct cx_cmd *c, uint64_t *ret)
 		return st;
 	if (cx.allocs.n >= cx.o.max_allocs || alloc_table_reserve(&cx.allocs))
 		return VGPUIF_RSP_NO_MEMORY;
+	if (!retired_ready)
+		reserve_retired();
 	st = cx.dev->mem_alloc(size, &dptr);
 	if (st != VGPUIF_RSP_OKAY)
 		return st;
+	if (retired(dptr, size)) {
+		cx_log("the device gave 0x%llx, a retired address: refused",
+		       (unsigned long long)dptr);
+		cx.dev->mem_free(dptr);
+		return VGPUIF_RSP_NO_MEMORY;
+	}
 	alloc_table_insert(&cx.allocs, dptr, size, NULL);
 	*ret = dptr;
 	return VGPUIF_RSP_OKAY;

@@ -56,6 +56,26 @@ unsigned int exec_cuda_inflight(struct executor *ex)
 	return cxe(ex)->inflight;
 }
 
+/*
+ * cx_arm_timer(), and with copies left on the caller's thread (no copy
+ * threads), a wake-up within CX_SYNC_POLL_NS to move them on.
+ */
+static void arm_timer(struct cuda_exec *cx)
+{
+	struct itimerspec cur, its = { .it_value.tv_nsec = CX_SYNC_POLL_NS };
+	int pending = 0;
+
+	cx_arm_timer(cx);
+	for (struct cx_chan *ch = cx->chans; ch && !pending; ch = ch->next)
+		for (struct cx_req *r = ch->head; r && !pending; r = r->next)
+			pending = r->sync_copies && r->sync_next < r->sync_total;
+	if (!pending || timerfd_gettime(cx->timerfd, &cur))
+		return;
+	if ((!cur.it_value.tv_sec && !cur.it_value.tv_nsec) ||
+	    cur.it_value.tv_sec || cur.it_value.tv_nsec > (long)CX_SYNC_POLL_NS)
+		timerfd_settime(cx->timerfd, 0, &its, NULL);
+}
+
 static int cuda_submit(struct executor *ex, struct exec_vm *vm,
 		       const struct vgpu_back_req *req,
 		       const struct exec_data *data, void *tag,
@@ -125,8 +145,27 @@ static int cuda_submit(struct executor *ex, struct exec_vm *vm,
 		free(r);
 		return 1;
 	}
-	cx_arm_timer(cx);
+	arm_timer(cx);
 	return 0;
+}
+
+/* Starts the channel's process (cx_spawn) with what the worker knows. */
+static struct cx_inst *start_process(struct cuda_exec *cx, struct cx_chan *ch)
+{
+	struct cx_inst *in = cx_spawn(cx, ch);
+
+	/* A fresh process, a fresh stream: no kernel of the VM runs. */
+	ch->kernel_seq = 0;
+	/*
+	 * The addresses earlier processes handed out: a guest's stale one
+	 * must name nothing in this one (the process reads them with its
+	 * first command, after this store).
+	 */
+	if (in) {
+		in->ctrl->retired_lo = ch->va_lo;
+		in->ctrl->retired_hi = ch->va_hi;
+	}
+	return in;
 }
 
 /* Moves one channel on; reports what finished. */
@@ -137,7 +176,7 @@ static int scan_chan(struct cuda_exec *cx, struct cx_chan *ch, uint64_t now,
 	int n = 0;
 
 	if (!in && now >= ch->restart_at) {
-		ch->inst = in = cx_spawn(cx, ch);
+		ch->inst = in = start_process(cx, ch);
 		if (!in)
 			cx_schedule_restart(ch, 1);
 	}
@@ -167,9 +206,13 @@ static int scan_chan(struct cuda_exec *cx, struct cx_chan *ch, uint64_t now,
 		/* Waiting out a back-off: the VM gets errors, not a hang. */
 		cx_fail_waiting(ch);
 	}
+	for (struct cx_req *r = ch->head; r; r = r->next)
+		if (r->sync_copies && r->sync_next < r->sync_total)
+			cx_sync_copies(cx, r);
 	n += cx_report(cx, ch, done, arg);
 	cx_try_post(cx, ch);
-	return n;
+	/* Some end as they are posted (a failed copy, a status owed). */
+	return n + cx_report(cx, ch, done, arg);
 }
 
 static int cuda_reap(struct executor *ex, exec_done_fn done, void *arg)
@@ -206,7 +249,7 @@ static int cuda_reap(struct executor *ex, exec_done_fn done, void *arg)
 	for (struct cx_chan *ch = cx->chans; ch; ch = ch->next)
 		ndone += scan_chan(cx, ch, now, done, arg);
 	cx_reap_corpses(cx);
-	cx_arm_timer(cx);
+	arm_timer(cx);
 	return ndone;
 }
 
@@ -439,6 +482,24 @@ static void cuda_fini(struct executor *ex)
 	ex->priv = NULL;
 }
 
+/* The stored addresses of the device of @ch, or the slot to store them in. */
+static struct cx_va *gone_va(struct cuda_exec *cx, const struct cx_chan *ch,
+			     int for_store)
+{
+	struct cx_va *oldest = &cx->gone_va[0];
+
+	for (unsigned int i = 0; i < CX_VA_TRACK; i++) {
+		struct cx_va *v = &cx->gone_va[i];
+
+		if (v->seq && v->domid == ch->vm->cfg.domid &&
+		    v->devid == ch->vm->cfg.devid)
+			return v;
+		if (v->seq < oldest->seq)
+			oldest = v;
+	}
+	return for_store ? oldest : NULL;
+}
+
 static int cuda_vm_attach(struct executor *ex, struct exec_vm *vm)
 {
 	struct cuda_exec *cx = cxe(ex);
@@ -448,14 +509,22 @@ static int cuda_vm_attach(struct executor *ex, struct exec_vm *vm)
 		return -ENOMEM;
 	ch->vm = vm;
 	cx_chan_name(ch);
+	{
+		const struct cx_va *v = gone_va(cx, ch, 0);
+
+		if (v) {	/* it was here before: none of those again */
+			ch->va_lo = v->lo;
+			ch->va_hi = v->hi;
+		}
+	}
 	vm->priv = ch;
 	ch->next = cx->chans;
 	cx->chans = ch;
 	/* Start its process now: a context takes a while to come up. */
-	ch->inst = cx_spawn(cx, ch);
+	ch->inst = start_process(cx, ch);
 	if (!ch->inst)
 		cx_schedule_restart(ch, 1);
-	cx_arm_timer(cx);
+	arm_timer(cx);
 	return 0;
 }
 
@@ -470,15 +539,27 @@ static void cuda_vm_detach(struct executor *ex, struct exec_vm *vm)
 	for (struct cx_req *r = ch->head; r; r = r->next)
 		atomic_store(&r->cancel, 1);
 	cx_retire(cx, ch);
+	if (ch->va_hi) {
+		struct cx_va *v = gone_va(cx, ch, 1);
+
+		*v = (struct cx_va){ .domid = ch->vm->cfg.domid,
+				     .devid = ch->vm->cfg.devid,
+				     .lo = ch->va_lo, .hi = ch->va_hi,
+				     .seq = ++cx->va_seq };
+	}
 	while (ch->head) {
 		struct cx_req *r = ch->head;
 
+		/* Cancelled: what is left on this thread ends at once. */
+		if (r->sync_copies)
+			cx_sync_copies(cx, r);
 		while (atomic_load(&r->tasks_left) > 0)
 			usleep(100);
 		if (!r->inl && r->inst && r->seq)
 			r->inst->users--;
 		ch->head = r->next;
-		cx->inflight--;
+		if (!r->own)
+			cx->inflight--;
 		free(r);
 	}
 	for (pp = &cx->chans; *pp; pp = &(*pp)->next) {
@@ -490,7 +571,7 @@ static void cuda_vm_detach(struct executor *ex, struct exec_vm *vm)
 	free(ch);
 	vm->priv = NULL;
 	cx_reap_corpses(cx);
-	cx_arm_timer(cx);
+	arm_timer(cx);
 }
 
 static void cuda_info(struct executor *ex, const struct exec_vm *vm,

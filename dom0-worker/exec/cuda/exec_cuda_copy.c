@@ -17,13 +17,51 @@
 #include "exec_cuda_priv.h"
 #include "log.h"
 
+/* A copy task's wait for its chunk or slot. */
+struct waiter {
+	struct cuda_exec *cx;
+	struct cx_req *r;
+	uint64_t t0;
+	int may_yield;
+	int yielded;
+};
+
+/*
+ * Whether other copies wait for a thread. Any task, not only another
+ * VM's: one put back may be what the waiting chunk itself waits for
+ * (an earlier chunk of the same slot), so no thread may keep waiting
+ * while a task is queued.
+ */
+static int others_wait(struct cuda_exec *cx)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&cx->lock);
+	n = cx->qn;
+	pthread_mutex_unlock(&cx->lock);
+	return n != 0;
+}
+
 static int req_stopped(void *arg)
 {
-	struct cx_req *r = arg;
+	struct waiter *w = arg;
+	struct cx_req *r = w->r;
 	struct pollfd pfd;
 
 	if (atomic_load(&r->cancel))
 		return 1;
+	/*
+	 * A VM whose chunks do not come (its kernel never ends, say) must
+	 * not keep a shared thread from the others' copies until its
+	 * watchdog fires: past the hold, a copy thread's task goes back to
+	 * the tail of the queue while other copies wait, and the
+	 * worker's own thread (no copy threads) leaves the chunk for later.
+	 */
+	if (w->may_yield && cx_now_ns() - w->t0 >= CX_POOL_HOLD_NS &&
+	    (r->sync_copies || others_wait(w->cx))) {
+		w->yielded = 1;
+		return 1;
+	}
 	if (!r->sync_copies)
 		return 0;
 	/* On the caller's thread nobody else watches the clock or the process. */
@@ -35,19 +73,21 @@ static int req_stopped(void *arg)
 	return 0;
 }
 
-void cx_task_run(struct cuda_exec *cx, const struct cx_task *t)
+int cx_task_run(struct cuda_exec *cx, const struct cx_task *t, int may_yield)
 {
 	struct cx_req *r = t->r;
 	struct cx_ctrl *c = r->inst->ctrl;
 	const struct cx_geom *g = &r->inst->geom;
 	uint32_t s = t->ticket % g->nslots;
 	const struct exec_data *d = r->data;
+	struct waiter w = { .cx = cx, .r = r, .t0 = cx_now_ns(),
+			    .may_yield = may_yield };
 	int err;
 
 	if (!t->out) {
 		/* The slot's last user (this request or an earlier one). */
 		if (cx_wait_ticket(c, &c->drained[s], t->ticket - g->nslots,
-				   CX_POOL_SPIN_NS, req_stopped, r))
+				   CX_POOL_SPIN_NS, req_stopped, &w))
 			goto out;
 		if (atomic_load(&r->cancel))
 			goto out;
@@ -62,7 +102,7 @@ void cx_task_run(struct cuda_exec *cx, const struct cx_task *t)
 		}
 	} else {
 		if (cx_wait_ticket(c, &c->filled[s], t->ticket, CX_POOL_SPIN_NS,
-				   req_stopped, r))
+				   req_stopped, &w))
 			goto out;
 		err = d->copy(d->ctx, VGPU_BACK_COPY_TO_GUEST, t->goff,
 			      cx_geom_slot(c, g, t->ticket), t->len);
@@ -72,36 +112,15 @@ void cx_task_run(struct cuda_exec *cx, const struct cx_task *t)
 		cx_publish(c, &c->drained[s], t->ticket);
 	}
 out:
+	if (w.yielded)
+		return 1;
 	if (atomic_fetch_sub(&r->tasks_left, 1) == 1 && !r->sync_copies) {
 		uint64_t one = 1;
 
 		if (write(cx->evfd, &one, sizeof(one)) < 0)
 			log_error("cuda executor: eventfd: %s", strerror(errno));
 	}
-}
-
-void *cx_pool_main(void *arg)
-{
-	struct cuda_exec *cx = arg;
-
-	pthread_mutex_lock(&cx->lock);
-	for (;;) {
-		struct cx_task t;
-
-		while (!cx->qn && !cx->stopping)
-			pthread_cond_wait(&cx->cond, &cx->lock);
-		if (!cx->qn)
-			break;
-		t = cx->q[cx->qhead];
-		cx->qhead = (cx->qhead + 1) % cx->qcap;
-		cx->qn--;
-		pthread_mutex_unlock(&cx->lock);
-		cx_task_run(cx, &t);
-		__atomic_fetch_add(&cx->st.pooled_chunks, 1, __ATOMIC_RELAXED);
-		pthread_mutex_lock(&cx->lock);
-	}
-	pthread_mutex_unlock(&cx->lock);
-	return NULL;
+	return 0;
 }
 
 /* Room for @n more tasks; called with the lock held. 0 or -ENOMEM. */
@@ -124,6 +143,42 @@ static int pool_reserve(struct cuda_exec *cx, unsigned int n)
 	cx->qhead = 0;
 	cx->qcap = cap;
 	return 0;
+}
+
+void *cx_pool_main(void *arg)
+{
+	struct cuda_exec *cx = arg;
+
+	pthread_mutex_lock(&cx->lock);
+	for (;;) {
+		struct cx_task t;
+		int yielded;
+
+		while (!cx->qn && !cx->stopping)
+			pthread_cond_wait(&cx->cond, &cx->lock);
+		if (!cx->qn)
+			break;
+		t = cx->q[cx->qhead];
+		cx->qhead = (cx->qhead + 1) % cx->qcap;
+		cx->qn--;
+		pthread_mutex_unlock(&cx->lock);
+		yielded = cx_task_run(cx, &t, 1);
+		if (!yielded)
+			__atomic_fetch_add(&cx->st.pooled_chunks, 1, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&cx->lock);
+		if (!yielded)
+			continue;
+		/* Its turn comes again after the copies now waiting. */
+		if (!pool_reserve(cx, 1)) {
+			cx->q[(cx->qhead + cx->qn++) % cx->qcap] = t;
+			continue;
+		}
+		pthread_mutex_unlock(&cx->lock);
+		cx_task_run(cx, &t, 0);
+		pthread_mutex_lock(&cx->lock);
+	}
+	pthread_mutex_unlock(&cx->lock);
+	return NULL;
 }
 
 /* The task of chunk @k of a direction of @r. */
@@ -191,6 +246,23 @@ int cx_copy_inline(struct cuda_exec *cx, struct cx_req *r, int out)
 			return err;
 		cx_publish(c, out ? &c->drained[t % g->nslots] :
 			   &c->filled[t % g->nslots], t);
+		cx->st.inline_chunks++;
+	}
+	return 0;
+}
+
+int cx_sync_copies(struct cuda_exec *cx, struct cx_req *r)
+{
+	uint32_t nin = r->sync_in ? r->n_in : 0;
+
+	while (r->sync_next < r->sync_total) {
+		uint32_t k = r->sync_next;
+		struct cx_task t = k < nin ? cx_task_of(r, 0, k) :
+					     cx_task_of(r, 1, k - nin);
+
+		if (cx_task_run(cx, &t, 1))
+			return 1;
+		r->sync_next++;
 		cx->st.inline_chunks++;
 	}
 	return 0;

@@ -143,6 +143,13 @@ struct cx_ctrl {
 	uint32_t _pad2;
 	uint64_t shm_size;	/* CX_CTRL_SIZE + nslots * slot_size
 				   + CX_RING * inline_size */
+	/*
+	 * Device addresses the worker's executor processes handed out
+	 * before this one, [retired_lo, retired_hi): the process never hands
+	 * one out again (cx_mem.c), so a stale address from before a restart
+	 * names nothing. Written before the first command is posted.
+	 */
+	uint64_t retired_lo, retired_hi;
 
 	/* Written by the process once, then ready (release). */
 	_Atomic uint32_t ready;	/* CX_READY_* */

@@ -10,7 +10,9 @@
  *
  * Everything but the copies runs on the caller's thread (the worker's
  * loop). Copy threads only move chunks between the guest (the exec_data
- * callback) and the staging slots, and count down the request's tasks.
+ * callback) and the staging slots, and count down the request's tasks;
+ * a chunk that does not come keeps a thread only while no other copy
+ * waits (CX_POOL_HOLD_NS).
  *
  * The files, each one job, and who calls whom (never back):
  *   exec_cuda.c       the ops table: set-up, submit, reap; calls the others
@@ -33,12 +35,34 @@
 #define CX_BACKOFF_MAX_NS	(10 * 1000000000ull)
 #define CX_REAP_POLL_NS		(10 * 1000000ull)
 #define CX_POOL_SPIN_NS		(20 * 1000ull)
+/*
+ * A copy thread waits this long for a chunk while other copies wait for
+ * a thread; then it puts the task back at the tail.
+ */
+#define CX_POOL_HOLD_NS		(1000000ull)
+/*
+ * Without copy threads, a chunk not ready within CX_POOL_HOLD_NS is left
+ * for later: the worker's loop comes back every CX_SYNC_POLL_NS.
+ */
+#define CX_SYNC_POLL_NS		(200 * 1000ull)
 /* Slotted requests of a VM in the process at once (overlapping copies). */
 #define CX_SLOTTED_MAX		2
 
 enum { IS_STARTING, IS_READY };
 
 struct cx_req;
+
+/*
+ * The device addresses a VM's processes handed out, kept while the device
+ * is disconnected (the last CX_VA_TRACK devices), so that they are not
+ * handed out again when it comes back.
+ */
+#define CX_VA_TRACK		256
+struct cx_va {
+	uint16_t domid, devid;
+	uint64_t lo, hi;
+	uint64_t seq;		/* when stored; 0: empty */
+};
 
 struct cx_inst {
 	struct cx_inst *next;		/* corpse list */
@@ -74,6 +98,25 @@ struct cx_chan {
 	uint64_t mem_used;
 	uint64_t restart_at;		/* when inst is NULL */
 	uint32_t failures;		/* in a row, for the back-off */
+	/*
+	 * The last LAUNCH posted whose kernel may still run, 0 if none: the
+	 * VM's stream is not known idle until a command after it that waits
+	 * for the stream (SYNC, a copy, an add) has answered OKAY.
+	 */
+	uint32_t kernel_seq;
+	/*
+	 * A status (TIMEOUT, FAULT) the executor's own SYNC got when none of
+	 * the VM's requests was in the process to carry it: its next request
+	 * is answered with it.
+	 */
+	int32_t owed;
+	/*
+	 * Every device address the VM's processes handed out lies in
+	 * [va_lo, va_hi) (0, 0: none yet); a fresh process of the VM never
+	 * hands one out again. Per VM: a process that lies in its answers
+	 * hurts only its own VM.
+	 */
+	uint64_t va_lo, va_hi;
 	char name[24];			/* "domid/devid" */
 };
 
@@ -88,12 +131,16 @@ struct cx_req {
 	struct vgpu_back_req req;
 	int state;			/* RQ_* */
 	int inl;			/* data in the command's inline area */
+	int own;			/* the executor's SYNC: watched, never reported */
 	uint32_t seq;
 	uint32_t first, n_in, n_out;
 	uint32_t in_len, out_len;
 	uint64_t out_off;		/* where output goes in the guest buffer */
 	uint64_t deadline;		/* slotted copies on the caller's thread */
 	int sync_copies;		/* copies run on the caller's thread */
+	/* Those copies: chunks of in (if sync_in), then out, done so far. */
+	uint32_t sync_next, sync_total;
+	uint8_t sync_in;
 	atomic_int tasks_left;		/* copy tasks not finished */
 	atomic_int cancel;		/* tasks: stop waiting, move nothing */
 	atomic_int copy_err;
@@ -121,6 +168,9 @@ struct cuda_exec {
 	int tag_timer, tag_ev;		/* epoll markers: their addresses */
 	struct cx_chan *chans;
 	struct cx_inst *corpses;
+	/* Devices that disconnected: the addresses they had (cx_chan). */
+	struct cx_va gone_va[CX_VA_TRACK];
+	uint64_t va_seq;
 	unsigned int inflight;
 	struct exec_cuda_stats st;
 
@@ -172,8 +222,14 @@ int cx_report(struct cuda_exec *cx, struct cx_chan *ch, exec_done_fn done,
 /* exec_cuda_copy.c: the copies. */
 void *cx_pool_main(void *arg);
 struct cx_task cx_task_of(struct cx_req *r, int out, uint32_t k);
-void cx_task_run(struct cuda_exec *cx, const struct cx_task *t);
+/* Runs a copy task; 1 if it gave its thread up (@may_yield) unfinished. */
+int cx_task_run(struct cuda_exec *cx, const struct cx_task *t, int may_yield);
 int cx_pool_push(struct cuda_exec *cx, struct cx_req *r, int in, int out);
 int cx_copy_inline(struct cuda_exec *cx, struct cx_req *r, int out);
+/*
+ * Moves @r's chunks on the caller's thread (no copy threads), in order,
+ * from where it stopped, until one is not ready. 1 while some are left.
+ */
+int cx_sync_copies(struct cuda_exec *cx, struct cx_req *r);
 
 #endif

@@ -25,6 +25,24 @@ static void ring(struct cx_inst *in)
 		(void)send(in->sock, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
+/*
+ * Tickets [first, first + n) will not be moved: publish them drained (a
+ * slot's word only grows), so that the waits of later chunks on the same
+ * slots end. Every ticket taken is published, one way or the other.
+ */
+static void release_tickets(struct cx_inst *in, uint32_t first, uint32_t n)
+{
+	struct cx_ctrl *c = in->ctrl;
+
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t t = first + k;
+		_Atomic uint32_t *d = &c->drained[t % in->geom.nslots];
+
+		if (!cx_ticket_ge(atomic_load(d), t))
+			cx_publish(c, d, t);
+	}
+}
+
 /* Sends a slotted request (data through the staging slots). */
 static void post_slotted(struct cuda_exec *cx, struct cx_req *r)
 {
@@ -49,6 +67,8 @@ static void post_slotted(struct cuda_exec *cx, struct cx_req *r)
 		if (err) {
 			log_debug("vm %s: copy from the guest failed: %s",
 				  r->ch->name, strerror(-err));
+			/* Never posted: its tickets are released here. */
+			release_tickets(in, r->first, r->n_in + r->n_out);
 			cx_finish_now(r, VGPUIF_RSP_ERROR);
 			return;
 		}
@@ -79,19 +99,13 @@ static void post_slotted(struct cuda_exec *cx, struct cx_req *r)
 	atomic_store(&r->tasks_left, (int)((pooled_in ? r->n_in : 0) +
 					   (pooled_out ? r->n_out : 0)));
 	if (r->sync_copies) {
-		/* No helper threads: this thread moves every chunk, in order. */
-		for (int out = 0; out < 2; out++) {
-			uint32_t n = out ? r->n_out : r->n_in;
-
-			if (!(out ? pooled_out : pooled_in))
-				continue;
-			for (uint32_t k = 0; k < n; k++) {
-				struct cx_task t = cx_task_of(r, out, k);
-
-				cx_task_run(cx, &t);
-				cx->st.inline_chunks++;
-			}
-		}
+		/*
+		 * No helper threads: this thread moves every chunk, in order,
+		 * as far as the process lets it now; reap does the rest.
+		 */
+		r->sync_in = (uint8_t)pooled_in;
+		r->sync_total = (uint32_t)atomic_load(&r->tasks_left);
+		cx_sync_copies(cx, r);
 		return;
 	}
 	if (cx_pool_push(cx, r, pooled_in, pooled_out)) {
@@ -119,7 +133,13 @@ static void post_inline(struct cuda_exec *cx, struct cx_req *r)
 	r->seq = in->seq = seq;
 	c->cmd[seq % CX_RING] = (struct cx_cmd){
 		.seq = seq,
-		.flags = CX_CMD_F_INLINE,
+		/*
+		 * The executor's own SYNC is not pipelined: the process waits
+		 * for the stream the way --cuda-sched says (it may sleep),
+		 * not by polling an event in its loop for a kernel's whole
+		 * run.
+		 */
+		.flags = r->own ? 0 : CX_CMD_F_INLINE,
 		.req = r->req,
 		.mem_quota = r->ch->vm->cfg.mem_quota,
 		.in_len = r->in_len,
@@ -134,6 +154,36 @@ static void post_inline(struct cuda_exec *cx, struct cx_req *r)
 }
 
 /*
+ * After a LAUNCH the process has answered, the kernel may still run with
+ * nothing of the VM's in the process, where the watchdog (which times the
+ * oldest command in a process) would not see it. A SYNC of the
+ * executor's own follows: watched like any command, never reported.
+ */
+static void watch_kernel(struct cuda_exec *cx, struct cx_chan *ch)
+{
+	struct cx_req *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		log_error("vm %s: out of memory: its running kernel is not watched",
+			  ch->name);
+		return;
+	}
+	r->ch = ch;
+	r->own = 1;
+	r->inl = 1;
+	r->req.operation = VGPUIF_OP_SYNC;
+	r->inst = ch->inst;
+	if (ch->tail)
+		ch->tail->next = r;
+	else
+		ch->head = r;
+	ch->tail = r;
+	post_inline(cx, r);
+	if (++ch->nsent == 1)
+		ch->head_since = cx_now_ns();
+}
+
+/*
  * Sends what may go: inline requests while fewer than CX_RING are in the
  * process and no slotted one is; a slotted one only into an empty process.
  */
@@ -144,6 +194,12 @@ void cx_try_post(struct cuda_exec *cx, struct cx_chan *ch)
 	for (struct cx_req *r = ch->head; r; r = r->next) {
 		if (r->state != RQ_WAIT)
 			continue;
+		if (ch->owed) {
+			/* What happened to its last process, told now. */
+			cx_finish_now(r, ch->owed);
+			ch->owed = 0;
+			continue;
+		}
 		if (ch->nsent >= CX_RING ||
 		    (!r->inl && ch->nslotted >= (cx->nthreads ? CX_SLOTTED_MAX : 1)))
 			break;
@@ -152,9 +208,15 @@ void cx_try_post(struct cuda_exec *cx, struct cx_chan *ch)
 			post_inline(cx, r);
 		else
 			post_slotted(cx, r);
-		if (r->state == RQ_SENT && ++ch->nsent == 1)
+		if (r->state != RQ_SENT)
+			continue;
+		if (++ch->nsent == 1)
 			ch->head_since = cx_now_ns();
+		if (r->req.operation == VGPUIF_OP_LAUNCH)
+			ch->kernel_seq = r->seq;
 	}
+	if (ch->kernel_seq && !ch->nsent)
+		watch_kernel(cx, ch);
 }
 
 static void reply_info(struct cx_req *r, const struct cx_rsp *rsp,
@@ -188,19 +250,48 @@ static void reply_info(struct cx_req *r, const struct cx_rsp *rsp,
 static void slotted_gone(struct cx_chan *ch, struct cx_req *r)
 {
 	if (r->state == RQ_DONE && r->res.status != VGPUIF_RSP_OKAY &&
-	    r->inst == ch->inst && ch->inst) {
-		struct cx_ctrl *c = r->inst->ctrl;
-
-		for (uint32_t k = 0; k < r->n_in + r->n_out; k++) {
-			uint32_t t = r->first + k;
-			_Atomic uint32_t *d = &c->drained[t % r->inst->geom.nslots];
-
-			if (!cx_ticket_ge(atomic_load(d), t))
-				cx_publish(c, d, t);
-		}
-	}
+	    r->inst == ch->inst && ch->inst)
+		release_tickets(r->inst, r->first, r->n_in + r->n_out);
 	r->inst->users--;
 	ch->nslotted--;
+}
+
+/* Whether an OKAY answer to @op means the VM's stream got past it. */
+static int waits_for_stream(uint8_t op)
+{
+	switch (op) {
+	case VGPUIF_OP_SYNC:
+	case VGPUIF_OP_MEM_WRITE:
+	case VGPUIF_OP_MEM_READ:
+	case VGPUIF_OP_VECTOR_ADD:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The executor's own SYNC @r failed (its process timed out or lost the
+ * context): unless a request of the VM went to the same process after it
+ * (it ends the same way and carries the news), its next one does.
+ */
+static void own_failed(struct cx_chan *ch, const struct cx_req *r)
+{
+	for (const struct cx_req *x = r->next; x; x = x->next)
+		if (!x->own && x->inst == r->inst && x->state != RQ_WAIT)
+			return;
+	ch->owed = r->res.status;
+}
+
+/* A process handed out [dptr, dptr + size): no later one of the VM may. */
+static void note_address(struct cx_chan *ch, uint64_t dptr, uint64_t size)
+{
+	uint64_t end = dptr + size < dptr ? UINT64_MAX : dptr + size;
+
+	if (!ch->va_hi || dptr < ch->va_lo)
+		ch->va_lo = dptr;
+	if (end > ch->va_hi)
+		ch->va_hi = end;
 }
 
 /* The process answered @r (sent there, in order). */
@@ -215,6 +306,8 @@ static void on_response(struct cuda_exec *cx, struct cx_chan *ch,
 	r->res.ret[1] = rsp.ret[1];
 	ch->mem_used = rsp.mem_used;
 	if (rsp.status == VGPUIF_RSP_OKAY) {
+		if (r->req.operation == VGPUIF_OP_MEM_ALLOC)
+			note_address(ch, rsp.ret[0], r->req.u.mem.size);
 		if (r->req.operation == VGPUIF_OP_GET_INFO) {
 			cx->mem_free = rsp.mem_free;
 			reply_info(r, &rsp, cx->device_name);
@@ -234,6 +327,11 @@ static void on_response(struct cuda_exec *cx, struct cx_chan *ch,
 		log_debug("vm %s: %s: status %d (device error %d)", ch->name,
 			  vgpuif_op_name(r->req.operation), rsp.status, rsp.cu_error);
 	}
+	/* Done on the GPU after the last kernel: the stream got past it. */
+	if (r->res.status == VGPUIF_RSP_OKAY && ch->kernel_seq &&
+	    r->seq != ch->kernel_seq && cx_ticket_ge(r->seq, ch->kernel_seq) &&
+	    waits_for_stream(r->req.operation))
+		ch->kernel_seq = 0;
 	r->state = RQ_DONE;
 	ch->nsent--;
 	ch->head_since = cx_now_ns();
@@ -275,6 +373,12 @@ int cx_report(struct cuda_exec *cx, struct cx_chan *ch, exec_done_fn done,
 		ch->head = r->next;
 		if (!ch->head)
 			ch->tail = NULL;
+		if (r->own) {
+			if (r->res.status != VGPUIF_RSP_OKAY)
+				own_failed(ch, r);
+			free(r);
+			continue;
+		}
 		ch->nreq--;
 		cx->inflight--;
 		if (!r->inl && r->inst && r->seq)

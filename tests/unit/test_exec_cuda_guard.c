@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What a hostile VM must not be able to do to the CUDA executor
+ * (dom0-worker/exec/cuda/, issue 14), on the host-memory device
+ * (tests/sim/cx_dev_fake.c) with real executor processes: keep a kernel
+ * on the GPU past the watchdog by sending nothing after it, hold the
+ * shared copy threads, stall the worker with tickets a failed copy left
+ * behind, or reach new memory through an address from before a restart.
+ *
+ * The executor process is this binary run again with --fake-child.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dom0-worker/exec/cuda/cx_child.h"
+#include "dom0-worker/exec/exec.h"
+#include "dom0-worker/exec/cuda/exec_cuda.h"
+#include "dom0-worker/exec/cuda/exec_cuda_priv.h"
+#include "dom0-worker/log.h"
+#include "vgpu/vgpuif_ops.h"
+
+extern const struct cx_dev_ops cx_fake_ops;
+
+#define KiB (1u << 10)
+#define NVM 2
+
+/* A guest buffer behind the exec_data callback; safe from any thread. */
+struct gbuf {
+	uint8_t *p;
+	uint64_t len;
+	uint8_t op;
+	atomic_int fail;	/* copies fail with -EFAULT while set */
+};
+
+static int gbuf_copy(void *ctx, uint32_t dir, uint64_t off, void *buf,
+		     uint64_t len)
+{
+	struct gbuf *g = ctx;
+
+	if (!(vgpuif_op_dirs(g->op) & dir) || off > g->len || len > g->len - off)
+		return -EINVAL;
+	if (atomic_load(&g->fail))
+		return -EFAULT;
+	if (dir == VGPU_BACK_COPY_FROM_GUEST)
+		memcpy(buf, g->p + off, len);
+	else
+		memcpy(g->p + off, buf, len);
+	return 0;
+}
+
+struct env {
+	struct executor ex;
+	struct exec_vm vm[NVM];
+	struct exec_cuda_params cp;
+};
+
+static struct env *env_new(uint32_t threads, uint32_t timeout_ms)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct exec_params ep = { .max_allocs = 100, .cuda = &e->cp };
+
+	assert_non_null(e);
+	exec_cuda_default_params(&e->cp);
+	e->cp.program = "/proc/self/exe";
+	e->cp.program_arg = "--fake-child";
+	e->cp.slot_size = 64 * KiB;
+	e->cp.nslots = 4;
+	e->cp.inline_max = 8 * KiB;
+	e->cp.copy_threads = threads;
+	e->cp.request_timeout_ms = timeout_ms;
+	e->cp.start_timeout_ms = 20000;
+	e->cp.spin_us = 20;
+	assert_int_equal(exec_create(&e->ex, "cuda", &ep), 0);
+	for (int i = 0; i < NVM; i++) {
+		e->vm[i].cfg = (struct vgpu_back_vm){
+			.domid = (uint16_t)(5 + i), .vm_id = 101 + (uint32_t)i,
+			.priority = VGPUIF_PRIO_MEDIUM,
+		};
+		assert_int_equal(e->ex.ops->vm_attach(&e->ex, &e->vm[i]), 0);
+	}
+	return e;
+}
+
+static void env_del(struct env *e)
+{
+	for (int i = 0; i < NVM; i++)
+		e->ex.ops->vm_detach(&e->ex, &e->vm[i]);
+	exec_destroy(&e->ex);
+	free(e);
+}
+
+static int teardown(void **state)
+{
+	env_del(*state);
+	return 0;
+}
+
+static int32_t run(struct env *e, int vm, const struct vgpu_back_req *req,
+		   struct gbuf *g, uint64_t *ret)
+{
+	struct gbuf none = { 0 };
+	struct exec_data d = { .copy = gbuf_copy };
+	struct exec_result res;
+
+	if (!g)
+		g = &none;
+	g->op = req->operation;
+	d.ctx = g;
+	exec_execute(&e->ex, &e->vm[vm], req, &d, &res);
+	if (ret)
+		*ret = res.ret[0];
+	return res.status;
+}
+
+static uint64_t alloc(struct env *e, int vm, uint64_t size)
+{
+	struct vgpu_back_req r = { .operation = VGPUIF_OP_MEM_ALLOC };
+	uint64_t d = 0;
+
+	r.u.mem.size = size;
+	assert_int_equal(run(e, vm, &r, NULL, &d), VGPUIF_RSP_OKAY);
+	assert_true(d != 0);
+	return d;
+}
+
+static int32_t xfer(struct env *e, int vm, uint8_t op, uint64_t dptr,
+		    void *buf, uint32_t len)
+{
+	struct vgpu_back_req r = { .operation = op, .data_len = len };
+	struct gbuf g = { .p = buf, .len = len };
+
+	r.u.mem.dptr = dptr;
+	return run(e, vm, &r, &g, NULL);
+}
+
+static int32_t sync_vm(struct env *e, int vm)
+{
+	struct vgpu_back_req r = { .operation = VGPUIF_OP_SYNC };
+
+	return run(e, vm, &r, NULL, NULL);
+}
+
+/* Loads the fake module and launches @name (no parameters). */
+static int32_t launch(struct env *e, int vm, const char *name)
+{
+	static char img[] = "FAKEMOD";
+	uint8_t blob[16] = { 0 };
+	struct vgpu_back_req r = {
+		.operation = VGPUIF_OP_MODULE_LOAD, .data_len = 7,
+	};
+	struct gbuf g = { .p = (uint8_t *)img, .len = 7 };
+	uint64_t h = 0;
+
+	assert_int_equal(run(e, vm, &r, &g, &h), VGPUIF_RSP_OKAY);
+	memcpy(blob, name, strlen(name));
+	r = (struct vgpu_back_req){
+		.operation = VGPUIF_OP_LAUNCH,
+		.data_len = VGPUIF_ALIGN8((uint32_t)strlen(name)),
+	};
+	r.u.launch = (struct vgpuif_launch_args){
+		.module = h, .grid = { 1, 1, 1 }, .block = { 1, 1, 1 },
+		.name_len = (uint16_t)strlen(name),
+	};
+	g = (struct gbuf){ .p = blob, .len = r.data_len };
+	return run(e, vm, &r, &g, NULL);
+}
+
+static void fill(uint8_t *p, size_t n, unsigned int seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+struct collect {
+	int n;
+	void *tag[16];
+	struct exec_result res[16];
+	struct exec_cuda_stats st[16];	/* the executor's, when it came */
+	struct executor *ex;
+};
+
+static void on_done(void *arg, void *tag, const struct exec_result *res)
+{
+	struct collect *c = arg;
+
+	c->tag[c->n] = tag;
+	exec_cuda_get_stats(c->ex, &c->st[c->n]);
+	c->res[c->n++] = *res;
+}
+
+/* Turns reap until @want reports came or @ms passed. */
+static void pump(struct env *e, struct collect *c, int want, int ms)
+{
+	uint64_t end = cx_now_ns() + (uint64_t)ms * 1000000u;
+
+	while (cx_now_ns() < end && (!c || c->n < want)) {
+		struct pollfd p = { .fd = e->ex.ops->pollfd(&e->ex), .events = POLLIN };
+
+		poll(&p, 1, 20);
+		e->ex.ops->reap(&e->ex, c ? on_done : NULL, c);
+	}
+}
+
+static int find(const struct collect *c, const void *tag)
+{
+	for (int i = 0; i < c->n; i++)
+		if (c->tag[i] == tag)
+			return i;
+	return -1;
+}
+
+/* ---- tests ---- */
+
+/*
+ * --copy-threads 0: a slotted request whose guest copy fails before it is
+ * posted must publish the tickets it took; the requests after it must not
+ * wait on them (they would time out, the worker's thread stuck meanwhile).
+ */
+static void test_failed_copy_publishes_tickets(void **state)
+{
+	struct env *e = env_new(0, 2000);
+	enum { N = 1000, LEN = 256 * KiB };
+	float v[3 * N];
+	struct vgpu_back_req add = {
+		.operation = VGPUIF_OP_VECTOR_ADD, .data_len = sizeof(v),
+		.u.vector_add.n = N,
+	};
+	struct gbuf g = { .p = (uint8_t *)v, .len = sizeof(v) };
+	uint8_t *in = malloc(LEN), *out = malloc(LEN);
+	uint64_t d = alloc(e, 0, LEN);
+
+	*state = e;
+	assert_non_null(in);
+	assert_non_null(out);
+	/* Input (8000 bytes) copied on the caller's thread, output slotted. */
+	memset(v, 0, sizeof(v));
+	atomic_store(&g.fail, 1);
+	assert_int_equal(run(e, 0, &add, &g, NULL), VGPUIF_RSP_ERROR);
+	/* Enough chunks to come round every slot again, twice. */
+	for (int k = 0; k < 3; k++) {
+		fill(in, LEN, (unsigned int)k);
+		assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_WRITE, d, in, LEN),
+				 VGPUIF_RSP_OKAY);
+		memset(out, 0, LEN);
+		assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d, out, LEN),
+				 VGPUIF_RSP_OKAY);
+		assert_memory_equal(in, out, LEN);
+	}
+	free(in);
+	free(out);
+}
+
+/*
+ * A kernel that never ends, and nothing more from the VM: the watchdog
+ * still ends it (a SYNC of the executor's own follows every LAUNCH), and
+ * the VM hears of it on its next request.
+ */
+static void test_endless_kernel_is_watched(void **state)
+{
+	struct env *e = env_new(2, 300);
+	uint8_t b[16] = { 1, 2, 3 }, c[16] = { 0 };
+	struct exec_cuda_stats st = { 0 };
+	uint64_t d, d2;
+	int pid;
+
+	*state = e;
+	d = alloc(e, 0, 64);
+	pid = exec_cuda_vm_pid(&e->vm[0]);
+	assert_int_equal(launch(e, 0, "hang"), VGPUIF_RSP_OKAY);
+	for (int i = 0; i < 40 && !st.timeouts; i++) {
+		pump(e, NULL, 0, 100);
+		exec_cuda_get_stats(&e->ex, &st);
+	}
+	assert_int_equal(st.timeouts, 1);
+	assert_true(exec_cuda_vm_pid(&e->vm[0]) != pid);
+	/* Its next request, whatever it is, says what happened. */
+	assert_int_equal(sync_vm(e, 0), VGPUIF_RSP_TIMEOUT);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d, c, 4),
+			 VGPUIF_RSP_BAD_HANDLE);
+	d2 = alloc(e, 0, 16);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_WRITE, d2, b, 16), VGPUIF_RSP_OKAY);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d2, c, 16), VGPUIF_RSP_OKAY);
+	assert_memory_equal(b, c, 16);
+	assert_int_equal(sync_vm(e, 0), VGPUIF_RSP_OKAY);
+	exec_cuda_get_stats(&e->ex, &st);
+	assert_int_equal(st.timeouts, 1);
+}
+
+/*
+ * A VM whose kernel never ends queues large reads behind it: their copy
+ * tasks wait for chunks that never come. The shared copy threads must
+ * still serve another VM's large write before the watchdog ends the
+ * first VM's process.
+ */
+static void test_copy_threads_not_held(void **state)
+{
+	struct env *e = env_new(2, 4000);
+	enum { LEN = 256 * KiB };	/* 4 chunks */
+	uint8_t *buf[3];
+	struct vgpu_back_req rq[3];
+	struct gbuf g[3];
+	struct exec_data dd[3];
+	struct collect c = { .ex = &e->ex };
+	struct exec_result res;
+	uint64_t d0 = alloc(e, 0, LEN), d1 = alloc(e, 1, LEN);
+	int i;
+
+	*state = e;
+	assert_int_equal(launch(e, 0, "hang"), VGPUIF_RSP_OKAY);
+	for (i = 0; i < 3; i++) {
+		buf[i] = calloc(1, LEN);
+		assert_non_null(buf[i]);
+		rq[i] = (struct vgpu_back_req){
+			.operation = i < 2 ? VGPUIF_OP_MEM_READ : VGPUIF_OP_MEM_WRITE,
+			.data_len = LEN,
+		};
+		rq[i].u.mem.dptr = i < 2 ? d0 : d1;
+		g[i] = (struct gbuf){ .p = buf[i], .len = LEN,
+				      .op = rq[i].operation };
+		dd[i] = (struct exec_data){ .copy = gbuf_copy, .ctx = &g[i] };
+		assert_int_equal(e->ex.ops->submit(&e->ex, &e->vm[i < 2 ? 0 : 1],
+						   &rq[i], &dd[i], &rq[i], &res), 0);
+	}
+	pump(e, &c, 1, 10000);
+	i = find(&c, &rq[2]);
+	assert_true(i >= 0);
+	assert_int_equal(c.res[i].status, VGPUIF_RSP_OKAY);
+	/* Served while the hung VM still held its requests. */
+	assert_int_equal(c.st[i].timeouts, 0);
+	pump(e, &c, 3, 10000);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.res[find(&c, &rq[0])].status, VGPUIF_RSP_TIMEOUT);
+	assert_int_equal(c.res[find(&c, &rq[1])].status, VGPUIF_RSP_TIMEOUT);
+	for (i = 0; i < 3; i++)
+		free(buf[i]);
+}
+
+/*
+ * --copy-threads 0: the worker's own thread moves large requests' chunks.
+ * A VM whose kernel never ends, with a large read behind it, must not
+ * stall the worker (every VM) until its watchdog fires: another VM's
+ * requests go on meanwhile.
+ */
+static void test_no_stall_without_copy_threads(void **state)
+{
+	struct env *e = env_new(0, 4000);
+	enum { LEN = 256 * KiB };
+	uint8_t *buf = calloc(1, LEN), b[16] = { 7 }, c[16];
+	struct vgpu_back_req rd = {
+		.operation = VGPUIF_OP_MEM_READ, .data_len = LEN,
+	};
+	struct gbuf g = { .p = buf, .len = LEN, .op = VGPUIF_OP_MEM_READ };
+	struct exec_data dd = { .copy = gbuf_copy, .ctx = &g };
+	struct collect col = { .ex = &e->ex };
+	struct exec_cuda_stats st;
+	struct exec_result res;
+	uint64_t d0 = alloc(e, 0, LEN), d1 = alloc(e, 1, 16);
+
+	*state = e;
+	assert_non_null(buf);
+	assert_int_equal(launch(e, 0, "hang"), VGPUIF_RSP_OKAY);
+	rd.u.mem.dptr = d0;
+	assert_int_equal(e->ex.ops->submit(&e->ex, &e->vm[0], &rd, &dd, &rd,
+					   &res), 0);
+	for (int i = 0; i < 20; i++) {
+		b[0] = (uint8_t)i;
+		assert_int_equal(xfer(e, 1, VGPUIF_OP_MEM_WRITE, d1, b, 16),
+				 VGPUIF_RSP_OKAY);
+		assert_int_equal(xfer(e, 1, VGPUIF_OP_MEM_READ, d1, c, 16),
+				 VGPUIF_RSP_OKAY);
+		assert_memory_equal(b, c, 16);
+	}
+	/* All that while the hung VM's read was still in its process. */
+	exec_cuda_get_stats(&e->ex, &st);
+	assert_int_equal(st.timeouts, 0);
+	pump(e, &col, 1, 10000);
+	assert_int_equal(col.n, 1);
+	assert_int_equal(col.res[0].status, VGPUIF_RSP_TIMEOUT);
+	free(buf);
+}
+
+/*
+ * After an executor restart or a reconnect, a VM's old device address
+ * names nothing: new allocations never reuse one.
+ */
+static void test_no_stale_address(void **state)
+{
+	struct env *e = env_new(2, 300);
+	uint8_t a[64], b[64];
+	uint64_t d1, d2, d3, d4;
+
+	*state = e;
+	d1 = alloc(e, 0, 64);
+	fill(a, sizeof(a), 5);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_WRITE, d1, a, 64), VGPUIF_RSP_OKAY);
+	assert_int_equal(launch(e, 0, "hang"), VGPUIF_RSP_OKAY);
+	assert_int_equal(sync_vm(e, 0), VGPUIF_RSP_TIMEOUT);
+	/* Fresh process: its first allocation is where the old one was. */
+	d2 = alloc(e, 0, 64);
+	assert_true(d2 != d1);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d1, b, 64),
+			 VGPUIF_RSP_BAD_HANDLE);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d2, b, 64), VGPUIF_RSP_OKAY);
+	/* And once more, a third generation. */
+	assert_int_equal(launch(e, 0, "hang"), VGPUIF_RSP_OKAY);
+	assert_int_equal(sync_vm(e, 0), VGPUIF_RSP_TIMEOUT);
+	/*
+	 * A second failure in a row backs the restart off (exec_cuda_proc.c):
+	 * requests before CX_BACKOFF_MIN_NS has passed get ERROR; wait it out.
+	 */
+	usleep(CX_BACKOFF_MIN_NS / 1000 + 50000);
+	d3 = alloc(e, 0, 64);
+	assert_true(d3 != d1 && d3 != d2);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d2, b, 64),
+			 VGPUIF_RSP_BAD_HANDLE);
+	/* The device reconnects: still none of them. */
+	e->ex.ops->vm_detach(&e->ex, &e->vm[0]);
+	assert_int_equal(e->ex.ops->vm_attach(&e->ex, &e->vm[0]), 0);
+	d4 = alloc(e, 0, 64);
+	assert_true(d4 != d1 && d4 != d2 && d4 != d3);
+	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d3, b, 64),
+			 VGPUIF_RSP_BAD_HANDLE);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_failed_copy_publishes_tickets, teardown),
+		cmocka_unit_test_teardown(test_endless_kernel_is_watched, teardown),
+		cmocka_unit_test_teardown(test_copy_threads_not_held, teardown),
+		cmocka_unit_test_teardown(test_no_stale_address, teardown),
+		cmocka_unit_test_teardown(test_no_stall_without_copy_threads, teardown),
+	};
+
+	if (argc > 1 && !strcmp(argv[1], "--fake-child"))
+		return cx_child_main(&cx_fake_ops, argc - 1, argv + 1);
+	/* The executor processes are this binary: no leak report from them. */
+	setenv("ASAN_OPTIONS", "detect_leaks=0:halt_on_error=1", 1);
+	vlog_set_level(getenv("VGPU_TEST_DEBUG") ? VLOG_DEBUG : VLOG_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
