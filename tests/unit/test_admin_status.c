@@ -96,7 +96,7 @@ static int adm_sock(struct admin_env *e, const char *sock, const char *args)
 static void test_status(void **state)
 {
 	struct admin_env *e = *state;
-	struct fake_worker w;
+	struct fake_worker w = { .stop = 0 };
 
 	adm_vm(e, "web1", U1, 101);
 	adm_vm(e, "web2", U2, 102);
@@ -134,7 +134,7 @@ static void test_status_no_worker(void **state)
 static void test_doctor(void **state)
 {
 	struct admin_env *e = *state;
-	struct fake_worker w;
+	struct fake_worker w = { .stop = 0 };
 	char sock[160];
 
 	adm_vm(e, "web1", U1, 101);
