@@ -300,7 +300,8 @@ static void test_help_and_usage(void **state)
 	static const char *const helps[] = {
 		"--help", "init --help", "pool --help", "pool add --help", "vm --help",
 		"vm set --help", "attach --help", "detach --help", "apply --help",
-		"watch --help", "status --help", "doctor --help",
+		"watch --help", "status --help", "top --help", "inventory --help",
+		"doctor --help",
 	};
 
 	for (unsigned int i = 0; i < sizeof(helps) / sizeof(helps[0]); i++) {

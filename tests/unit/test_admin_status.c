@@ -119,6 +119,54 @@ static void test_status(void **state)
 	worker_stop(&w);
 }
 
+static void test_top(void **state)
+{
+	struct admin_env *e = *state;
+	struct fake_worker w = { .stop = 0 };
+	const char *second;
+
+	adm_vm(e, "web1", U1, 101);
+	worker_start(e, &w);
+	assert_int_equal(adm_sock(e, w.path, "top --count 2 --interval 1"), ADMIN_OK);
+	/* Two repaints, each a full status. */
+	second = strstr(e->out + 1, "\033[H\033[2Jvgpu-admin top: ");
+	assert_true(strncmp(e->out, "\033[H\033[2J", 7) == 0);
+	assert_non_null(second);
+	assert_non_null(strstr(second, "web1                 5   0        101"));
+	assert_int_equal(adm_sock(e, w.path, "top --interval 0"), ADMIN_E_USAGE);
+	assert_int_equal(adm_sock(e, w.path, "top --json"), ADMIN_E_USAGE);
+	worker_stop(&w);
+	assert_int_equal(adm_sock(e, w.path, "top --count 1"), ADMIN_E_WORKER);
+}
+
+static void test_inventory(void **state)
+{
+	struct admin_env *e = *state;
+	struct fake_worker w = { .stop = 0 };
+	char want[512];
+
+	adm_vm(e, "web1", U1, 101);
+	adm_vm(e, "web2", U2, 102);
+	assert_int_equal(fake_xen_add_domain(5, "web1", U1), 0);
+	assert_int_equal(adm(e, "attach web1"), 0);
+	worker_start(e, &w);
+	assert_int_equal(adm_sock(e, w.path, "inventory --json"), ADMIN_OK);
+	snprintf(want, sizeof(want), "{\"database\":\"%s\",\"schema\":1,\"xen\":true,"
+		 "\"xenstore\":true,\"worker\":{\"socket\":\"%s\",\"reachable\":true},"
+		 "\"pools\":[{\"letter\":\"A\",\"description\":\"\",\"vms\":2}],\"vms\":[{\"name\":\"web1\"",
+		 e->db, w.path);
+	assert_true(strncmp(e->out, want, strlen(want)) == 0);
+	assert_non_null(strstr(e->out, "\"devid\":0,\"domid\":5,\"attached\":true,\"connected\":true},"
+			       "{\"name\":\"web2\""));
+	assert_non_null(strstr(e->out, "\"domid\":null,\"attached\":false,\"connected\":false}]}\n"));
+	worker_stop(&w);
+	fake_xs_unavailable = 1;
+	fake_xc_unavailable = 1;
+	assert_int_equal(adm_sock(e, w.path, "inventory"), ADMIN_OK);
+	assert_non_null(strstr(e->out, "\"xen\":false,\"xenstore\":false"));
+	assert_non_null(strstr(e->out, "\"reachable\":false"));
+}
+
 static void test_status_no_worker(void **state)
 {
 	struct admin_env *e = *state;
@@ -181,6 +229,8 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, admin_env_setup, admin_env_teardown)
 		T(test_status),
 		T(test_status_no_worker),
+		T(test_top),
+		T(test_inventory),
 		T(test_doctor),
 #undef T
 	};

@@ -31,6 +31,8 @@ static const struct command commands[] = {
 	{ "apply", cmd_apply, "apply [NAME]: push changed values to running domains" },
 	{ "watch", cmd_watch, "watch [--once]: attach registered domains as they appear" },
 	{ "status", cmd_status, "status: per-VM live figures from the worker" },
+	{ "top", cmd_top, "top [--interval S]: status, refreshed like top(1)" },
+	{ "inventory", cmd_inventory, "inventory --json: pools, VMs and their state, the worker" },
 	{ "doctor", cmd_doctor, "doctor: check the host, print the fix for each problem" },
 };
 
