@@ -206,11 +206,17 @@ static void test_doctor(void **state)
 	assert_int_equal(fake_xs_write("/local/domain/0/backend/vgpu/5/0/protocol-version", "2"), 0);
 	snprintf(sock, sizeof(sock), "%s/none.sock", e->dir);
 	assert_int_equal(adm_sock(e, sock, "doctor"), ADMIN_E_CHECK);
-	assert_non_null(strstr(e->out, "FAIL iommu "));
-	assert_non_null(strstr(e->out, "     fix: enable VT-d / AMD-Vi"));
+	/* No IOMMU is fine while every backend is Dom0... */
+	assert_non_null(strstr(e->out, "--   iommu     Xen reports no IOMMU: fine while every backend is Dom0"));
+	assert_null(strstr(e->out, "FAIL iommu"));
 	assert_non_null(strstr(e->out, "FAIL worker    the control socket does not answer"));
 	assert_non_null(strstr(e->out, "     fix: start vgpu-worker"));
 	assert_non_null(strstr(e->out, "FAIL versions  1 of 1 devices speak another protocol"));
+	/* ... not with a GPU driver domain. */
+	assert_int_equal(adm(e, "vm set web1 backend 7"), 0);
+	assert_int_equal(adm_sock(e, sock, "doctor"), ADMIN_E_CHECK);
+	assert_non_null(strstr(e->out, "FAIL iommu     Xen reports no IOMMU (no directio capability), and 1 VMs"));
+	assert_non_null(strstr(e->out, "     fix: enable VT-d / AMD-Vi"));
 	unlink(e->db);
 	assert_int_equal(adm_sock(e, sock, "doctor --json"), ADMIN_E_CHECK);
 	assert_non_null(strstr(e->out, "{\"check\":\"database\",\"ok\":false,\"detail\":\"database "));

@@ -24,6 +24,8 @@
 struct doctor {
 	struct admin *a;
 	unsigned int n, failed;
+	int driver_domains;	/* VMs whose backend is not Dom0 */
+	unsigned int n_vms;
 };
 
 static const char NOT_CHECKED[] = "";	/* a @fix: the check was not made */
@@ -93,11 +95,16 @@ static void check_xen(struct doctor *d)
 		return;
 	}
 	verdict(d, "xen", NULL, "hypervisor present, %u CPUs", info.nr_cpus);
+	/* Only a GPU passed through to a driver domain needs the IOMMU. */
 	if (info.capabilities & XEN_SYSCTL_PHYSCAP_directio)
 		verdict(d, "iommu", NULL, "Xen reports the IOMMU enabled (directio)");
-	else
+	else if (d->driver_domains)
 		verdict(d, "iommu", "enable VT-d / AMD-Vi in the firmware and boot Xen with iommu=1",
-			"Xen reports no IOMMU (no directio capability)");
+			"Xen reports no IOMMU (no directio capability), and %d VMs have a backend in a driver domain, which needs the GPU passed through",
+			d->driver_domains);
+	else
+		verdict(d, "iommu", NOT_CHECKED,
+			"Xen reports no IOMMU: fine while every backend is Dom0; a GPU driver domain will need it");
 }
 
 static void check_backend(struct doctor *d)
@@ -134,15 +141,17 @@ static void check_worker(struct doctor *d)
 
 static void count_vm(void *arg, const struct vm_conf *c)
 {
-	(void)c;
-	(*(unsigned int *)arg)++;
+	struct doctor *d = arg;
+
+	d->n_vms++;
+	if (strcmp(c->backend, "0") != 0)
+		d->driver_domains++;
 }
 
 static void check_db(struct doctor *d)
 {
 	struct admin *a = d->a;
 	FILE *sink = tmpfile();
-	unsigned int vms = 0;
 	char why[512] = "";
 	int rc;
 
@@ -163,9 +172,9 @@ static void check_db(struct doctor *d)
 			"%s", why + (strncmp(why, "vgpu-admin: ", 12) ? 0 : 12));
 		return;
 	}
-	db_vm_each(a->db, count_vm, &vms, a->err);
+	db_vm_each(a->db, count_vm, d, a->err);
 	verdict(d, "database", NULL, "%s: schema version %d, %u VMs", a->db_path,
-		db_version(a->db), vms);
+		db_version(a->db), d->n_vms);
 }
 
 /* protocol-version of each attached device, where the backend wrote one. */
@@ -226,7 +235,7 @@ static void check_protocol(struct doctor *d)
 int cmd_doctor(struct admin *a, int argc, char **argv)
 {
 	static const char use[] = "vgpu-admin doctor [--json]";
-	struct doctor d = { a, 0, 0 };
+	struct doctor d = { a, 0, 0, 0, 0 };
 	char *pos[1];
 	int npos, rc;
 
@@ -240,11 +249,11 @@ int cmd_doctor(struct admin *a, int argc, char **argv)
 		return rc;
 	if (a->json)
 		fputc('[', a->out);
+	check_db(&d);	/* first: the IOMMU check asks about driver domains */
 	check_xen(&d);
 	check_protocol(&d);
 	check_backend(&d);
 	check_worker(&d);
-	check_db(&d);
 	if (a->json)
 		fputs("]\n", a->out);
 	else
