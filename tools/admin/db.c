@@ -198,15 +198,24 @@ void db_close(sqlite3 *db)
 
 /* ---- pools ---- */
 
-/* 1 if the query with one text parameter @arg finds a row, 0 if not, <0. */
-static int exists(sqlite3 *db, const char *sql, const char *arg, FILE *err)
+/*
+ * 1 if the query finds a row, 0 if not, <0 on an error. Parameter 1 is
+ * @text, or @num when @text is NULL; parameter 2, if any, is @text2.
+ */
+static int exists_row(sqlite3 *db, const char *sql, const char *text, sqlite3_int64 num,
+		      const char *text2, FILE *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if (prepare(db, sql, &st, err))
 		return -1;
-	sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+	if (text)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, 1, num);
+	if (text2)
+		sqlite3_bind_text(st, 2, text2, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
@@ -217,24 +226,9 @@ static int exists(sqlite3 *db, const char *sql, const char *arg, FILE *err)
 	return -1;
 }
 
-static int exists_u32(sqlite3 *db, const char *sql, uint32_t v, const char *uuid,
-		      FILE *err)
+static int exists(sqlite3 *db, const char *sql, const char *arg, FILE *err)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (prepare(db, sql, &st, err))
-		return -1;
-	sqlite3_bind_int64(st, 1, v);
-	sqlite3_bind_text(st, 2, uuid, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	db_fail(db, err, "query");
-	return -1;
+	return exists_row(db, sql, arg, 0, NULL, err);
 }
 
 int db_pool_add(sqlite3 *db, char letter, const char *desc, FILE *err)
@@ -409,7 +403,6 @@ static int check_unique(sqlite3 *db, const struct vm_conf *c, const char *self_u
 			FILE *err)
 {
 	char pool[2] = { c->pool, 0 };
-	sqlite3_stmt *st;
 	int rc;
 
 	rc = exists(db, "SELECT 1 FROM pool WHERE letter = ?", pool, err);
@@ -419,15 +412,13 @@ static int check_unique(sqlite3 *db, const struct vm_conf *c, const char *self_u
 				pool, pool);
 		return rc ? ADMIN_E_DB : ADMIN_E_NOTFOUND;
 	}
-	if (prepare(db, "SELECT name FROM vm WHERE name = ? AND uuid != ?", &st, err))
-		return ADMIN_E_DB;
-	sqlite3_bind_text(st, 1, c->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, self_uuid, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW) {
-		fprintf(err, "vgpu-admin: a VM named %s exists already: pick another name\n", c->name);
-		return ADMIN_E_CONFLICT;
+	rc = exists_row(db, "SELECT 1 FROM vm WHERE name = ? AND uuid != ?", c->name, 0,
+			self_uuid, err);
+	if (rc) {
+		if (rc > 0)
+			fprintf(err, "vgpu-admin: a VM named %s exists already: pick another name\n",
+				c->name);
+		return rc > 0 ? ADMIN_E_CONFLICT : ADMIN_E_DB;
 	}
 	if (!self_uuid[0]) {
 		rc = exists(db, "SELECT 1 FROM vm WHERE uuid = ?", c->uuid, err);
@@ -438,7 +429,7 @@ static int check_unique(sqlite3 *db, const struct vm_conf *c, const char *self_u
 			return rc > 0 ? ADMIN_E_CONFLICT : ADMIN_E_DB;
 		}
 	}
-	rc = exists_u32(db, "SELECT 1 FROM vm WHERE vm_id = ? AND uuid != ?", c->vm_id,
+	rc = exists_row(db, "SELECT 1 FROM vm WHERE vm_id = ? AND uuid != ?", NULL, c->vm_id,
 			self_uuid, err);
 	if (rc) {
 		if (rc > 0)
