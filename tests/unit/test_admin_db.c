@@ -71,6 +71,36 @@ static void test_init(void **state)
 	assert_int_equal(adm(e, "pool list"), ADMIN_OK);
 }
 
+/* init makes the database's directory; $VGPU_ADMIN_DB names the file. */
+static void test_env_and_directory(void **state)
+{
+	struct admin_env *e = *state;
+	char dir[160], db[200], *argv[4] = { "vgpu-admin", "pool", "list", NULL };
+	FILE *out = tmpfile(), *err = tmpfile();
+
+	assert_non_null(out);
+	assert_non_null(err);
+	snprintf(dir, sizeof(dir), "%s/sub", e->dir);
+	snprintf(db, sizeof(db), "%s/vgpu.db", dir);
+	argv[1] = "--db";
+	argv[2] = db;
+	argv[3] = "init";
+	assert_int_equal(admin_run(4, argv, out, err), ADMIN_OK);
+	assert_int_equal(access(db, F_OK), 0);
+	argv[1] = "pool";
+	argv[2] = "list";
+	argv[3] = NULL;
+	assert_int_equal(setenv("VGPU_ADMIN_DB", db, 1), 0);
+	assert_int_equal(admin_run(3, argv, out, err), ADMIN_OK);
+	assert_int_equal(setenv("VGPU_ADMIN_DB", e->db, 1), 0);	/* not created */
+	assert_int_equal(admin_run(3, argv, out, err), ADMIN_E_DB);
+	unsetenv("VGPU_ADMIN_DB");
+	fclose(out);
+	fclose(err);
+	unlink(db);
+	rmdir(dir);
+}
+
 static void test_missing_db(void **state)
 {
 	struct admin_env *e = *state;
@@ -367,6 +397,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, admin_env_setup, admin_env_teardown)
 		T(test_init),
+		T(test_env_and_directory),
 		T(test_missing_db),
 		T(test_newer_schema),
 		T(test_migrates_old_schema),
