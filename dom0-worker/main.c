@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lib/ctlsock_client.h"
 #include "loop/ctlsock.h"
 #include "exec/exec.h"
 #include "exec/cuda/cx_confine.h"
@@ -327,18 +328,21 @@ static int seccomp_mode(const char *s)
 /* --query: the worker's control socket as a client. */
 static int run_query(const struct worker_config *cfg, const char *cmd)
 {
+	char *answer;
 	int err;
 
 	if (!cfg->control_socket[0]) {
 		fprintf(stderr, "vgpu-worker: --query: control-socket is off\n");
 		return EXIT_USAGE;
 	}
-	err = ctlsock_query(cfg->control_socket, cmd, stdout);
+	err = ctlsock_query(cfg->control_socket, cmd, &answer);
 	if (err) {
 		fprintf(stderr, "vgpu-worker: %s: %s\n", cfg->control_socket,
 			strerror(-err));
 		return EXIT_FAILURE;
 	}
+	fputs(answer, stdout);
+	free(answer);
 	return fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

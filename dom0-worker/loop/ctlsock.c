@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The worker's control socket, server and client (see ctlsock.h). */
+/* The worker's control socket, the server side (see ctlsock.h). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -179,41 +179,4 @@ int ctlsock_serve(struct ctlsock *cs, ctlsock_handler handler, void *arg)
 	}
 	close(fd);
 	return 1;
-}
-
-int ctlsock_query(const char *path, const char *cmd, FILE *out)
-{
-	struct sockaddr_un sa;
-	char buf[4096];
-	int err, fd;
-
-	err = make_addr(&sa, path);
-	if (err)
-		return err;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	err = write_all(fd, cmd, strlen(cmd));
-	if (!err)
-		err = write_all(fd, "\n", 1);
-	shutdown(fd, SHUT_WR);
-	while (!err) {
-		ssize_t r = read(fd, buf, sizeof(buf));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			err = -errno;
-		if (r <= 0)
-			break;
-		if (fwrite(buf, 1, (size_t)r, out) != (size_t)r)
-			err = -EIO;
-	}
-	close(fd);
-	return err;
 }

@@ -41,10 +41,6 @@ void ctlsock_close(struct ctlsock *cs);
  */
 int ctlsock_serve(struct ctlsock *cs, ctlsock_handler handler, void *arg);
 
-/*
- * Client: sends @cmd to the socket at @path and copies the answer to @out.
- * 0 or -errno.
- */
-int ctlsock_query(const char *path, const char *cmd, FILE *out);
+/* The client is lib/ctlsock_client.h, shared with vgpu-admin. */
 
 #endif

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "dom0-worker/loop/ctlsock.h"
+#include "lib/ctlsock_client.h"
 #include "fake_clock.h"
 #include "worker_env.h"
 
@@ -256,10 +257,11 @@ static void test_socket(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		FILE *f = fopen("/dev/null", "w");
-		int err = ctlsock_query(path, "metrics", f);
+		char *reply;
+		int err = ctlsock_query(path, "metrics", &reply);
 
-		fclose(f);
+		if (!err)
+			free(reply);
 		_exit(err ? 1 : 0);
 	}
 	while (ctlsock_serve(&cs, echo_handler, NULL) == 0)
@@ -284,7 +286,13 @@ static void test_socket(void **state)
 	sub[0] = '/';
 	sub[sizeof(sub) - 1] = '\0';
 	assert_int_equal(ctlsock_open(&cs2, sub), -ENAMETOOLONG);
-	assert_int_equal(ctlsock_query("/nonexistent/vgpu.sock", "vms", stdout), -ENOENT);
+	{
+		char *reply;
+
+		assert_int_equal(ctlsock_query("/nonexistent/vgpu.sock", "vms",
+					       &reply), -ENOENT);
+		assert_null(reply);
+	}
 	snprintf(sub, sizeof(sub), "%s/run", dir);
 	rmdir(sub);
 	rmdir(dir);
@@ -309,8 +317,13 @@ static void test_query_roundtrip(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		FILE *o = fopen(outp, "w");
-		int err = ctlsock_query(path, "vms", o);
+		char *reply;
+		int err = ctlsock_query(path, "vms", &reply);
 
+		if (!err) {
+			fputs(reply, o);
+			free(reply);
+		}
 		fclose(o);
 		_exit(err ? 1 : 0);
 	}

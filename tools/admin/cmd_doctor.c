@@ -17,7 +17,7 @@
 #include "db.h"
 #include "lib/parse.h"
 #include "vgpu/vgpuif.h"
-#include "worker_query.h"
+#include "lib/ctlsock_client.h"
 
 #define BACKEND_MODULE_DIR "/sys/module/vgpu_back"
 
@@ -121,7 +121,7 @@ static void check_backend(struct doctor *d)
 static void check_worker(struct doctor *d)
 {
 	char *answer = NULL, fix[300];
-	int err = worker_query(d->a->worker_socket, "help", &answer);
+	int err = ctlsock_query(d->a->worker_socket, "help", &answer);
 
 	snprintf(fix, sizeof(fix),
 		 "start vgpu-worker (Documentation/worker.md), or give vgpu-admin --worker-socket PATH (now %s)",

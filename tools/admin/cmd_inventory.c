@@ -15,7 +15,7 @@
 
 #include "db.h"
 #include "domain.h"
-#include "worker_query.h"
+#include "lib/ctlsock_client.h"
 #include "xs_attach.h"
 
 struct inventory {
@@ -86,7 +86,7 @@ int cmd_inventory(struct admin *a, int argc, char **argv)
 	a->xc = xc_interface_open(NULL, NULL, 0);
 	if (a->xc && dom_list(a->xc, &inv.doms, &inv.ndoms))
 		inv.ndoms = 0;
-	worker = worker_query(a->worker_socket, "vms", &vms) == 0;
+	worker = ctlsock_query(a->worker_socket, "vms", &vms) == 0;
 	inv.vms = vms;
 
 	fputs("{\"database\":", a->out);

@@ -13,7 +13,7 @@
 
 #include "db.h"
 #include "lib/parse.h"
-#include "worker_query.h"
+#include "lib/ctlsock_client.h"
 
 #define MAX_ROWS 4096
 
@@ -179,9 +179,9 @@ static int status_once(struct admin *a)
 	char *vms = NULL, *metrics = NULL, *line, *save = NULL;
 	int rc, err;
 
-	err = worker_query(a->worker_socket, "vms", &vms);
+	err = ctlsock_query(a->worker_socket, "vms", &vms);
 	if (!err)
-		err = worker_query(a->worker_socket, "metrics", &metrics);
+		err = ctlsock_query(a->worker_socket, "metrics", &metrics);
 	if (err) {
 		free(vms);
 		return admin_fail(a, ADMIN_E_WORKER,

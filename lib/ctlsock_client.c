@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* A client of the worker's control socket (see worker_query.h). */
+/* The client of the worker's control socket (see ctlsock_client.h). */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "worker_query.h"
+#include "ctlsock_client.h"
 
 static int wait_fd(int fd, short ev)
 {
@@ -17,14 +17,14 @@ static int wait_fd(int fd, short ev)
 	int r;
 
 	do
-		r = poll(&p, 1, WORKER_TIMEOUT_MS);
+		r = poll(&p, 1, CTLSOCK_CLIENT_TIMEOUT_MS);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return -errno;
 	return r ? 0 : -ETIMEDOUT;
 }
 
-int worker_query(const char *path, const char *cmd, char **answer)
+int ctlsock_query(const char *path, const char *cmd, char **answer)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t len = 0, cap = 4096;
@@ -32,7 +32,7 @@ int worker_query(const char *path, const char *cmd, char **answer)
 	int fd, err = 0, n;
 
 	*answer = NULL;
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (!*path || strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	n = snprintf(line, sizeof(line), "%s\n", cmd);
@@ -56,7 +56,7 @@ int worker_query(const char *path, const char *cmd, char **answer)
 		ssize_t r;
 
 		if (len + 1 >= cap) {
-			char *g = cap < WORKER_ANSWER_MAX ? realloc(buf, cap * 2) : NULL;
+			char *g = cap < CTLSOCK_ANSWER_MAX ? realloc(buf, cap * 2) : NULL;
 
 			if (!g) {
 				err = -EFBIG;
