@@ -5,6 +5,10 @@
  *
  * Exit status: 0 ok, 1 a vgpu call failed (the message names the errno and
  * its meaning), 2 usage, 3 a result was wrong (mismatch).
+ *
+ * Over 700 lines on purpose: one function per command, all sharing the
+ * option parsing and key=value output here; the calls are libvgpu.c's,
+ * the number parsing and percentiles lib/'s.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -19,6 +19,9 @@
  * program started again with --fake-child): no GPU needed; kernels by the
  * same names. --kernels: where kernels.{ptx,cubin,fatbin} are (default:
  * beside this program).
+ *
+ * Over 700 lines on purpose: the tests share the harness set-up, the
+ * kernels' loading and the checked-result helpers in this file.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

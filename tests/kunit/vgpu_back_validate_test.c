@@ -7,6 +7,9 @@
  * rules come from include/vgpu/vgpuif_ops.h, whose own suite is
  * vgpuif_ops_test.c), the copy rules of uapi/linux/vgpu_back.h, and the
  * xenstore values.
+ *
+ * Over 700 lines on purpose: one suite for one file under test, a case
+ * at each limit of each rule.
  */
 #include <kunit/test.h>
 #include <linux/errno.h>

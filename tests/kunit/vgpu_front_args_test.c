@@ -5,6 +5,9 @@
  * every ring status to errno, grant layouts of data buffers, indirect page
  * contents, transfer chunking and request headers, and the wire layout the
  * spec (include/vgpu/vgpuif.h) promises.
+ *
+ * Over 700 lines on purpose: one suite for one file under test; its cases
+ * are tables at each limit.
  */
 #include <kunit/test.h>
 #include <linux/errno.h>

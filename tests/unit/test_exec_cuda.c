@@ -8,6 +8,9 @@
  * fault and crash recovery, on a machine without a GPU.
  *
  * The executor process is this binary run again with --fake-child.
+ *
+ * Over 700 lines on purpose: the cases share one fake-device environment
+ * (processes, shared memory, the copy callbacks) set up in this file.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
