@@ -22,6 +22,9 @@
  *                    -EFAULT, as a grant copy of a bad page would
  *   CLOCK            advances the clock by a byte's milliseconds
  *   RAW              an event of a type byte (unknown types too)
+ *   CONTROL          a control socket command (vms, metrics, help, or
+ *                    one not known), its answer thrown away: the report
+ *                    prints whatever the VMs' settings hold
  * The guest buffer of every request is one shared area of
  * VGPUIF_MAX_DATA_LEN bytes whose head holds the input, so a copy past
  * the largest legal request is a heap overflow (ASan).
@@ -62,7 +65,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 enum step {
 	STEP_CONNECT, STEP_CONFIG, STEP_DISCONNECT, STEP_REQUEST,
 	STEP_REQUEST2, STEP_TURN, STEP_COPY_FAIL, STEP_CLOCK, STEP_RAW,
-	NR_STEPS
+	STEP_CONTROL, NR_STEPS
 };
 
 struct input {
@@ -93,7 +96,8 @@ struct fuzz_tp {
 	unsigned int copies;
 };
 
-static uint8_t *guest_buf;	/* VGPUIF_MAX_DATA_LEN bytes, all requests */
+static uint8_t *guest_buf;
+static FILE *devnull;	/* VGPUIF_MAX_DATA_LEN bytes, all requests */
 static uint64_t now_ns;
 
 static uint64_t fake_clock(void *ctx)
@@ -156,7 +160,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!guest_buf)
 		abort();
 	memset(guest_buf, 0x5a, VGPUIF_MAX_DATA_LEN);
-	vlog_set_stream(fopen("/dev/null", "w"));
+	devnull = fopen("/dev/null", "w");
+	if (!devnull)
+		abort();
+	vlog_set_stream(devnull);
 	vlog_set_level(VLOG_ERROR);
 	return 0;
 }
@@ -319,6 +326,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ev.vm = settings(&in);
 			simbe_push_event(&f.sim, &ev);
 			break;
+		case STEP_CONTROL: {
+			static const char *const cmds[] = {
+				"vms", "metrics", "help", "vms metrics", "",
+			};
+
+			worker_control(&w, cmds[take(&in, 1) % 5], devnull);
+			break;
+		}
 		}
 	}
 
