@@ -11,7 +11,7 @@ DEPS := $(TOP)/scripts/install-deps.sh
 JOBS ?= $(shell nproc)
 
 .PHONY: all deps modules userspace clean check unit kunit lab lint demo \
-	compat-check bench bench-sched print-%
+	compat-check bench bench-sched fuzz print-%
 
 all: modules userspace
 
@@ -52,6 +52,11 @@ bench: all
 # Scheduler decisions per second and callgrind instructions per decision.
 bench-sched:
 	$(MAKE) -C $(TOP)/bench/sched run
+
+# libFuzzer targets (tests/fuzz), each for FUZZ_SECONDS (default 60); not
+# part of check.
+fuzz: deps
+	$(MAKE) -C $(TOP)/tests/fuzz run
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean

@@ -221,9 +221,12 @@ static int vms_lines(struct worker *w, FILE *f)
 		const struct vm *vm = list[i];
 		const struct vgpu_back_vm *c = &vm->ex.cfg;
 		const struct vm_metrics *m = &vm->metrics;
+		struct exec_info info = { 0 };
 		char pb[2];
 
-		fprintf(f, "domid=%u devid=%u vm_id=%u pool=%s prio=%s queued=%u inflight=%u max_inflight=%u max_queued=%u rate_limit=%u mem_quota=%llu done=%llu errors=%llu busy=%llu rate_limited=%llu quota=%llu\n",
+		/* The executor's count of the VM's allocations, as GET_INFO. */
+		w->ex->ops->info(w->ex, &vm->ex, &info);
+		fprintf(f, "domid=%u devid=%u vm_id=%u pool=%s prio=%s queued=%u inflight=%u max_inflight=%u max_queued=%u rate_limit=%u mem_quota=%llu done=%llu errors=%llu busy=%llu rate_limited=%llu quota=%llu mem_used=%llu\n",
 			c->domid, c->devid, c->vm_id, pool_name(c->pool, pb),
 			prio_name(vm->sched.prio), vm->sched.queued,
 			worker_vm_inflight(vm), worker_vm_max_inflight(w, vm),
@@ -233,7 +236,8 @@ static int vms_lines(struct worker *w, FILE *f)
 			(unsigned long long)m->errors,
 			(unsigned long long)m->by_status[metrics_status_index(VGPUIF_RSP_BUSY)],
 			(unsigned long long)m->by_status[metrics_status_index(VGPUIF_RSP_RATE_LIMITED)],
-			(unsigned long long)m->by_status[metrics_status_index(VGPUIF_RSP_QUOTA)]);
+			(unsigned long long)m->by_status[metrics_status_index(VGPUIF_RSP_QUOTA)],
+			(unsigned long long)info.mem_used);
 	}
 	free(list);
 	return 0;

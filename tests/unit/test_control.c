@@ -209,8 +209,8 @@ static void test_vms_and_errors(void **state)
 	t = answer(e, "vms", &rc);
 	assert_int_equal(rc, 0);
 	assert_string_equal(t,
-		"domid=5 devid=0 vm_id=101 pool=A prio=high queued=0 inflight=0 max_inflight=1 max_queued=0 rate_limit=0 mem_quota=4096 done=3 errors=2 busy=1 rate_limited=0 quota=1\n"
-		"domid=7 devid=0 vm_id=103 pool=B prio=low queued=1 inflight=1 max_inflight=0 max_queued=0 rate_limit=0 mem_quota=0 done=1 errors=0 busy=0 rate_limited=0 quota=0\n");
+		"domid=5 devid=0 vm_id=101 pool=A prio=high queued=0 inflight=0 max_inflight=1 max_queued=0 rate_limit=0 mem_quota=4096 done=3 errors=2 busy=1 rate_limited=0 quota=1 mem_used=0\n"
+		"domid=7 devid=0 vm_id=103 pool=B prio=low queued=1 inflight=1 max_inflight=0 max_queued=0 rate_limit=0 mem_quota=0 done=1 errors=0 busy=0 rate_limited=0 quota=0 mem_used=0\n");
 	free(t);
 	t = answer(e, "help", &rc);
 	assert_int_equal(rc, 0);
@@ -219,6 +219,39 @@ static void test_vms_and_errors(void **state)
 	t = answer(e, "reboot", &rc);
 	assert_int_equal(rc, -EINVAL);
 	assert_string_equal(t, "error: unknown command 'reboot' (try help)\n");
+	free(t);
+	env_free(e);
+}
+
+/* mem_used is the executor's count of the VM's allocations. */
+static void test_vms_mem_used(void **state)
+{
+	struct worker_env *e = env_new();
+	struct vgpu_back_vm vm = env_vm(9, 109, 0, VGPUIF_PRIO_HIGH);
+	struct vgpu_back_req al = { .operation = VGPUIF_OP_MEM_ALLOC,
+				    .u.mem.size = 8192 };
+	struct vgpu_back_req fr = { .operation = VGPUIF_OP_MEM_FREE };
+	uint64_t h;
+	int rc;
+	char *t;
+
+	(void)state;
+	simbe_connect(&e->tp, &vm);
+	h = simbe_request(&e->tp, &vm, &al, NULL);
+	assert_int_equal(worker_read(&e->w), 2);
+	assert_int_equal(worker_run_one(&e->w), 1);
+	assert_int_equal(worker_flush(&e->w), 0);
+	t = answer(e, "vms", &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(t, " mem_used=8192\n"));
+	free(t);
+	fr.u.mem.dptr = env_done(e, h)->c.ret[0];
+	simbe_request(&e->tp, &vm, &fr, NULL);
+	assert_int_equal(worker_read(&e->w), 1);
+	assert_int_equal(worker_run_one(&e->w), 1);
+	assert_int_equal(worker_flush(&e->w), 0);
+	t = answer(e, "vms", &rc);
+	assert_non_null(strstr(t, " mem_used=0\n"));
 	free(t);
 	env_free(e);
 }
@@ -347,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_exposition),
 		cmocka_unit_test(test_metrics_no_vm),
 		cmocka_unit_test(test_vms_and_errors),
+		cmocka_unit_test(test_vms_mem_used),
 		cmocka_unit_test(test_socket),
 		cmocka_unit_test(test_query_roundtrip),
 	};
