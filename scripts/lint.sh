@@ -2,7 +2,7 @@
 # `make lint`: static checks of the sources; exits non-zero if any finding.
 #   kernel C (frontend/ backend/ tests/kunit/ include/): checkpatch.pl
 #     --no-tree from the cached linux-source tree (scripts/kunit-src.sh);
-#   userspace C (dom0-worker/ lib/ tools/ tests/unit/ tests/sim/
+#   userspace C (dom0-worker/ lib/ tools/ tests/unit/ tests/sim/ tests/fuzz/
 #   tests/xen/guest/): cppcheck.
 # Ends with "lint: N files checked, N problems".
 set -u
@@ -79,7 +79,7 @@ echo "lint: checkpatch: $nk files, $kproblems problems in $kbad files"
 # Anything else: fix it, or suppress one line with a comment saying why:
 #   /* cppcheck-suppress <id> */
 pattern='*.c'
-ufiles=$(list_files dom0-worker lib tools tests/unit tests/sim tests/xen/guest)
+ufiles=$(list_files dom0-worker lib tools tests/unit tests/sim tests/fuzz tests/xen/guest)
 nu=$(printf '%s' "$ufiles" | grep -c .)
 uproblems=0
 if [ "$nu" -gt 0 ]; then
