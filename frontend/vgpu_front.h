@@ -151,6 +151,8 @@ void vgpu_front_req_write(struct vgpu_front_req *req, u32 off,
 			  const void *src, u32 len);
 int vgpu_front_req_submit(struct vgpu_front_req *req, bool block);
 int vgpu_front_req_wait(struct vgpu_front_req **reqp);
+int vgpu_front_req_wait_timeout(struct vgpu_front_req **reqp,
+				unsigned long timeout);
 void vgpu_front_req_abandon(struct vgpu_front_req *req);
 void vgpu_front_req_free(struct vgpu_front_req *req);
 

@@ -15,6 +15,7 @@
  */
 #include <linux/compat.h>
 #include <linux/fs.h>
+#include <linux/jiffies.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -36,9 +37,20 @@ static void vgpu_front_log_bad(struct vgpu_front_info *info, u8 op,
 }
 
 /*
+ * How long a MEM_ALLOC or MODULE_LOAD on the ring waits for its answer,
+ * signals or not: the host answers within its own request timeout, and a
+ * disconnect fails the request at once.
+ */
+#define VGPU_FRONT_OWNED_WAIT_MS	60000
+
+/*
  * Send one request built in @wire, with @fill copying its data in, wait
  * for it and hand it back in *@reqp for the caller to read and free. On
  * error *@reqp is NULL.
+ *
+ * Once on the ring, a MEM_ALLOC or MODULE_LOAD is waited for even through
+ * a signal (SIGKILL too): what it made on the host must reach the open
+ * file's table, or nobody could free it before the device disconnects.
  */
 static int vgpu_front_call(struct vgpu_front_info *info,
 			   const struct vgpuif_request *wire,
@@ -66,7 +78,12 @@ static int vgpu_front_call(struct vgpu_front_info *info,
 	err = vgpu_front_req_submit(req, true);
 	if (err)
 		goto out_free;
-	err = vgpu_front_req_wait(&req);
+	if (wire->operation == VGPUIF_OP_MEM_ALLOC ||
+	    wire->operation == VGPUIF_OP_MODULE_LOAD)
+		err = vgpu_front_req_wait_timeout(&req,
+						  msecs_to_jiffies(VGPU_FRONT_OWNED_WAIT_MS));
+	else
+		err = vgpu_front_req_wait(&req);
 	if (err)
 		goto out_free;
 	*reqp = req;

@@ -109,12 +109,8 @@ static int vgpu_front_release_one(struct vgpu_front_info *info, u8 op,
 			return err == VGPU_FRONT_RETRY ? -ETIMEDOUT : err;
 		}
 		left = max_t(long, (long)(deadline - jiffies), 1);
-		if (!wait_for_completion_timeout(&req->done, left)) {
-			/* The response (or a disconnect) frees it later. */
-			vgpu_front_req_abandon(req);
-			return -ETIMEDOUT;
-		}
-		err = req->result;
+		/* Abandoned on timeout: the response frees it later. */
+		err = vgpu_front_req_wait_timeout(&req, left);
 		vgpu_front_req_free(req);
 		/* Over the VM's rate or in-flight limit: not done, try again. */
 		if ((err != -EAGAIN && err != -EBUSY) ||
