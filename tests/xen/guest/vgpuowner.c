@@ -5,8 +5,8 @@
  *                                   launch what the other made; the range of
  *                                   an allocation is enforced; closing the
  *                                   file frees what it held
- *   vgpuowner hold SIZE [DEVICE]    allocate SIZE bytes, print "held", sleep
- *                                   (to be killed)
+ *   vgpuowner hold SIZE [DEVICE]    print "allocating", allocate SIZE bytes,
+ *                                   print "held", sleep (to be killed)
  *   vgpuowner alloc SIZE [DEVICE]   allocate SIZE bytes and free them
  *   vgpuowner used [DEVICE]         print this VM's quota use (GET_INFO)
  *   vgpuowner asuser UID [DEVICE]   become UID, then open: print the errno
@@ -208,6 +208,9 @@ int main(int argc, char **argv)
 	}
 	a.size = strtoull(argv[2], NULL, 0);
 	fd = open_dev();
+	/* The lab kills a holder right after this line, mid-MEM_ALLOC. */
+	printf("vgpuowner: allocating %llu bytes\n", (unsigned long long)a.size);
+	fflush(stdout);
 	err = call(fd, VGPU_IOC_MEM_ALLOC, &a);
 	if (!strcmp(argv[1], "hold")) {
 		if (err)

@@ -15,7 +15,8 @@ lab_guest_setup() { # NAME DOMID
 }
 
 vgpu_backend_up
-vgpu_worker_start
+# Every answer a second late: the guest kills a process mid-MEM_ALLOC.
+vgpu_worker_start --op-delay-ms 1000
 lab_create_guests
 lab_wait_guests || lab_fail "the guest did not pass its checks"
 for k in outstanding grefs_held indirect_pages; do
