@@ -208,9 +208,12 @@ int main(int argc, char **argv)
 	}
 	a.size = strtoull(argv[2], NULL, 0);
 	fd = open_dev();
-	/* The lab kills a holder right after this line, mid-MEM_ALLOC. */
-	printf("vgpuowner: allocating %llu bytes\n", (unsigned long long)a.size);
-	fflush(stdout);
+	if (!strcmp(argv[1], "hold")) {
+		/* The lab may kill a holder right after this, mid-MEM_ALLOC. */
+		printf("vgpuowner: allocating %llu bytes\n",
+		       (unsigned long long)a.size);
+		fflush(stdout);
+	}
 	err = call(fd, VGPU_IOC_MEM_ALLOC, &a);
 	if (!strcmp(argv[1], "hold")) {
 		if (err)
