@@ -345,12 +345,21 @@ void vgpu_back_ring_start(struct vgpu_back_device *dev, int irq)
 /*
  * Undo vgpu_back_ring_start() and _bind(): no interrupt, no ring work and
  * no response touch the ring once this returns. state_mutex held.
+ *
+ * The work is stopped before the irq is unbound, as blkback stops its
+ * thread first: a ring_work run that saw live before it was cleared may
+ * still EOI dev->irq, and after unbind_from_irqhandler() that irq number
+ * can already belong to another event channel. A run queued by an
+ * interrupt after the first cancel sees !live and returns without an
+ * EOI; the second cancel makes sure none is left queued once the handler
+ * is gone.
  */
 void vgpu_back_ring_stop(struct vgpu_back_device *dev)
 {
 	spin_lock(&dev->ring_lock);
 	dev->live = false;
 	spin_unlock(&dev->ring_lock);
+	cancel_work_sync(&dev->ring_work);
 	unbind_from_irqhandler(dev->irq, dev);
 	cancel_work_sync(&dev->ring_work);
 	clear_bit(VB_EOI_PENDING, &dev->work_flags);

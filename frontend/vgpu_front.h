@@ -5,8 +5,10 @@
  *   vgpu_front_xenbus.c  xenbus driver: probe, connect, disconnect, remove
  *   vgpu_front_ring.c    requests: buffers, grants, ring, irq, completion
  *   vgpu_front_dev.c     /dev/vgpuN and its ioctls
+ *   vgpu_front_file.c    open files: what each owns, freed at close
  *   vgpu_front_args.c    Xen-free: argument checks, layouts, headers
  *   vgpu_front_ids.c     Xen-free: request id table
+ *   vgpu_front_own.c     Xen-free: table of what an open file owns
  */
 #ifndef VGPU_FRONT_H
 #define VGPU_FRONT_H
@@ -24,6 +26,7 @@
 
 #include "vgpu_front_args.h"
 #include "vgpu_front_ids.h"
+#include "vgpu_front_own.h"
 
 #define VGPU_FRONT_NAME_LEN	16
 
@@ -109,6 +112,18 @@ struct vgpu_front_req {
 	grant_ref_t inline_grefs[VGPU_FRONT_INLINE_PAGES];
 };
 
+/*
+ * One open file of /dev/vgpuN: the device addresses and module handles
+ * its requests made, which only it may name (vgpu_front_file.c).
+ */
+struct vgpu_front_file {
+	struct vgpu_front_info *info;	/* reference held */
+	struct mutex lock;		/* mem and mod */
+	struct vgpu_front_own mem;	/* ranges of its MEM_ALLOCs */
+	struct vgpu_front_own mod;	/* handles of its MODULE_LOADs */
+	struct work_struct release_work; /* frees them after the last close */
+};
+
 /* vgpu_front_xenbus.c */
 void vgpu_front_info_put(struct vgpu_front_info *info);
 void vgpu_front_info_get(struct vgpu_front_info *info);
@@ -136,11 +151,20 @@ void vgpu_front_req_write(struct vgpu_front_req *req, u32 off,
 			  const void *src, u32 len);
 int vgpu_front_req_submit(struct vgpu_front_req *req, bool block);
 int vgpu_front_req_wait(struct vgpu_front_req **reqp);
+int vgpu_front_req_wait_timeout(struct vgpu_front_req **reqp,
+				unsigned long timeout);
 void vgpu_front_req_abandon(struct vgpu_front_req *req);
 void vgpu_front_req_free(struct vgpu_front_req *req);
 
 /* Returned by the non-blocking calls above instead of waiting. */
 #define VGPU_FRONT_RETRY	1
+
+/* vgpu_front_file.c */
+int vgpu_front_file_init(void);
+void vgpu_front_file_exit(void);
+u32 vgpu_front_conn_gen(struct vgpu_front_info *info);
+struct vgpu_front_file *vgpu_front_file_alloc(struct vgpu_front_info *info);
+void vgpu_front_file_release(struct vgpu_front_file *f);
 
 /* vgpu_front_dev.c */
 int vgpu_front_misc_register(struct vgpu_front_info *info);

@@ -7,9 +7,15 @@
  * MEM_READ, a pipeline of chunk requests), waits for it and copies results
  * out. No lock is held across a wait: as many calls run at once as the ring
  * has slots.
+ *
+ * A call may name only device addresses and module handles that calls on
+ * the same open file made (vgpu_front_file.c); anything else gets ENOENT,
+ * as an address the host does not know would, so a process learns nothing
+ * about another's.
  */
 #include <linux/compat.h>
 #include <linux/fs.h>
+#include <linux/jiffies.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -31,9 +37,20 @@ static void vgpu_front_log_bad(struct vgpu_front_info *info, u8 op,
 }
 
 /*
+ * How long a MEM_ALLOC or MODULE_LOAD on the ring waits for its answer,
+ * signals or not: the host answers within its own request timeout, and a
+ * disconnect fails the request at once.
+ */
+#define VGPU_FRONT_OWNED_WAIT_MS	60000
+
+/*
  * Send one request built in @wire, with @fill copying its data in, wait
  * for it and hand it back in *@reqp for the caller to read and free. On
  * error *@reqp is NULL.
+ *
+ * Once on the ring, a MEM_ALLOC or MODULE_LOAD is waited for even through
+ * a signal (SIGKILL too): what it made on the host must reach the open
+ * file's table, or nobody could free it before the device disconnects.
  */
 static int vgpu_front_call(struct vgpu_front_info *info,
 			   const struct vgpuif_request *wire,
@@ -61,7 +78,12 @@ static int vgpu_front_call(struct vgpu_front_info *info,
 	err = vgpu_front_req_submit(req, true);
 	if (err)
 		goto out_free;
-	err = vgpu_front_req_wait(&req);
+	if (wire->operation == VGPUIF_OP_MEM_ALLOC ||
+	    wire->operation == VGPUIF_OP_MODULE_LOAD)
+		err = vgpu_front_req_wait_timeout(&req,
+						  msecs_to_jiffies(VGPU_FRONT_OWNED_WAIT_MS));
+	else
+		err = vgpu_front_req_wait(&req);
 	if (err)
 		goto out_free;
 	*reqp = req;
@@ -81,6 +103,94 @@ static int vgpu_front_ioc_simple(struct vgpu_front_info *info, u8 op)
 	vgpu_front_build_simple(&wire, op);
 	err = vgpu_front_call(info, &wire, NULL, NULL, &req);
 	vgpu_front_req_free(req);
+	return err;
+}
+
+/*
+ * Room in @own for what a MEM_ALLOC or MODULE_LOAD of @file returns, before
+ * it is sent: -ENOSPC when the file holds its maximum already.
+ */
+static int vgpu_front_own_begin(struct vgpu_front_file *file,
+				struct vgpu_front_own *own,
+				struct vgpu_front_info *info, u8 op)
+{
+	int err;
+
+	mutex_lock(&file->lock);
+	err = vgpu_front_own_reserve(own, vgpu_front_conn_gen(info));
+	mutex_unlock(&file->lock);
+	if (err == -ENOSPC)
+		vgpu_front_log_bad(info, op, own == &file->mem ?
+				   "count (this file holds the most allocations allowed)" :
+				   "count (this file holds the most modules allowed)",
+				   err);
+	return err;
+}
+
+/* Record what @req (NULL: failed) returned, made on its connection. */
+static void vgpu_front_own_end(struct vgpu_front_file *file,
+			       struct vgpu_front_own *own,
+			       const struct vgpu_front_req *req, u64 base,
+			       u64 size)
+{
+	mutex_lock(&file->lock);
+	if (req)
+		vgpu_front_own_add(own, base, size, req->conn_gen);
+	else
+		vgpu_front_own_unreserve(own);
+	mutex_unlock(&file->lock);
+}
+
+struct vgpu_front_free_arg {
+	struct vgpu_front_file *file;
+	struct vgpu_front_own *own;
+	u64 base;
+	bool *begun;		/* set if the entry is now being freed */
+};
+
+/* MEM_FREE, MODULE_UNLOAD: only of this file's, on its connection. */
+static int vgpu_front_fill_free(struct vgpu_front_req *req, const void *arg)
+{
+	const struct vgpu_front_free_arg *fa = arg;
+	int err;
+
+	mutex_lock(&fa->file->lock);
+	err = vgpu_front_own_free_begin(fa->own, fa->base, req->conn_gen);
+	mutex_unlock(&fa->file->lock);
+	*fa->begun = !err;
+	if (err)
+		vgpu_front_log_bad(req->info, req->wire.operation,
+				   fa->own == &fa->file->mem ?
+				   "dptr (not allocated through this file)" :
+				   "handle (not loaded through this file)",
+				   err);
+	return err;
+}
+
+static int vgpu_front_call_free(struct vgpu_front_file *file,
+				struct vgpu_front_own *own,
+				const struct vgpuif_request *wire, u64 base)
+{
+	bool begun = false;
+	struct vgpu_front_free_arg fa = {
+		.file = file, .own = own, .base = base, .begun = &begun,
+	};
+	struct vgpu_front_req *req;
+	int err;
+
+	err = vgpu_front_call(file->info, wire, vgpu_front_fill_free, &fa,
+			      &req);
+	vgpu_front_req_free(req);
+	if (!begun)
+		return err;
+	/*
+	 * Kept only if the host surely did not free it (over the VM's rate
+	 * or in-flight limit). Any other outcome may have freed it, and a
+	 * later close must not free an address the host gave someone else.
+	 */
+	mutex_lock(&file->lock);
+	vgpu_front_own_free_end(own, base, err != -EAGAIN && err != -EBUSY);
+	mutex_unlock(&file->lock);
 	return err;
 }
 
@@ -105,9 +215,10 @@ static int vgpu_front_ioc_get_info(struct vgpu_front_info *info,
 	return 0;
 }
 
-static int vgpu_front_ioc_mem_alloc(struct vgpu_front_info *info,
+static int vgpu_front_ioc_mem_alloc(struct vgpu_front_file *file,
 				    void __user *uarg)
 {
+	struct vgpu_front_info *info = file->info;
 	struct vgpuif_request wire;
 	struct vgpu_front_req *req;
 	struct vgpu_mem_alloc a;
@@ -122,30 +233,32 @@ static int vgpu_front_ioc_mem_alloc(struct vgpu_front_info *info,
 		return err;
 	}
 	vgpu_front_build_mem_alloc(&wire, &a);
-	err = vgpu_front_call(info, &wire, NULL, NULL, &req);
+	err = vgpu_front_own_begin(file, &file->mem, info, VGPUIF_OP_MEM_ALLOC);
 	if (err)
 		return err;
-	a.dptr = req->rsp.ret[0];
+	err = vgpu_front_call(info, &wire, NULL, NULL, &req);
+	if (!err)
+		a.dptr = req->rsp.ret[0];
+	/* Also if copy_to_user() fails: then it is freed at close. */
+	vgpu_front_own_end(file, &file->mem, req, a.dptr, a.size);
 	vgpu_front_req_free(req);
+	if (err)
+		return err;
 	if (copy_to_user(uarg, &a, sizeof(a)))
 		return -EFAULT;
 	return 0;
 }
 
-static int vgpu_front_ioc_mem_free(struct vgpu_front_info *info,
+static int vgpu_front_ioc_mem_free(struct vgpu_front_file *file,
 				   void __user *uarg)
 {
 	struct vgpuif_request wire;
-	struct vgpu_front_req *req;
 	struct vgpu_mem_free f;
-	int err;
 
 	if (copy_from_user(&f, uarg, sizeof(f)))
 		return -EFAULT;
 	vgpu_front_build_mem_free(&wire, &f);
-	err = vgpu_front_call(info, &wire, NULL, NULL, &req);
-	vgpu_front_req_free(req);
-	return err;
+	return vgpu_front_call_free(file, &file->mem, &wire, f.dptr);
 }
 
 static int vgpu_front_fill_image(struct vgpu_front_req *req, const void *arg)
@@ -156,9 +269,10 @@ static int vgpu_front_fill_image(struct vgpu_front_req *req, const void *arg)
 					m->size);
 }
 
-static int vgpu_front_ioc_module_load(struct vgpu_front_info *info,
+static int vgpu_front_ioc_module_load(struct vgpu_front_file *file,
 				      void __user *uarg)
 {
+	struct vgpu_front_info *info = file->info;
 	struct vgpuif_request wire;
 	struct vgpu_front_req *req;
 	struct vgpu_module_load m;
@@ -173,39 +287,58 @@ static int vgpu_front_ioc_module_load(struct vgpu_front_info *info,
 		return err;
 	}
 	vgpu_front_build_module_load(&wire, &m);
-	err = vgpu_front_call(info, &wire, vgpu_front_fill_image, &m, &req);
+	err = vgpu_front_own_begin(file, &file->mod, info,
+				   VGPUIF_OP_MODULE_LOAD);
 	if (err)
 		return err;
-	m.handle = req->rsp.ret[0];
+	err = vgpu_front_call(info, &wire, vgpu_front_fill_image, &m, &req);
+	if (!err)
+		m.handle = req->rsp.ret[0];
+	vgpu_front_own_end(file, &file->mod, req, m.handle, 1);
 	vgpu_front_req_free(req);
+	if (err)
+		return err;
 	if (copy_to_user(uarg, &m, sizeof(m)))
 		return -EFAULT;
 	return 0;
 }
 
-static int vgpu_front_ioc_module_unload(struct vgpu_front_info *info,
+static int vgpu_front_ioc_module_unload(struct vgpu_front_file *file,
 					void __user *uarg)
 {
 	struct vgpuif_request wire;
-	struct vgpu_front_req *req;
 	struct vgpu_module_unload u;
-	int err;
 
 	if (copy_from_user(&u, uarg, sizeof(u)))
 		return -EFAULT;
 	vgpu_front_build_module_unload(&wire, &u);
-	err = vgpu_front_call(info, &wire, NULL, NULL, &req);
-	vgpu_front_req_free(req);
-	return err;
+	return vgpu_front_call_free(file, &file->mod, &wire, u.handle);
 }
 
-/* Name at 0, zero padding to 8 bytes, then the parameter blob. */
+struct vgpu_front_launch_arg {
+	struct vgpu_front_file *file;
+	struct vgpu_launch l;
+};
+
+/*
+ * The module must be this file's, of the connection @req is made for.
+ * Name at 0, zero padding to 8 bytes, then the parameter blob.
+ */
 static int vgpu_front_fill_launch(struct vgpu_front_req *req, const void *arg)
 {
-	const struct vgpu_launch *l = arg;
+	const struct vgpu_front_launch_arg *la = arg;
+	const struct vgpu_launch *l = &la->l;
 	u32 poff = vgpu_front_launch_params_off(l->name_len);
 	int err;
 
+	mutex_lock(&la->file->lock);
+	err = vgpu_front_own_check(&la->file->mod, l->module, 1, req->conn_gen);
+	mutex_unlock(&la->file->lock);
+	if (err) {
+		vgpu_front_log_bad(req->info, VGPUIF_OP_LAUNCH,
+				   "module (not loaded through this file)", err);
+		return err;
+	}
 	err = vgpu_front_req_from_user(req, 0, u64_to_user_ptr(l->name),
 				       l->name_len);
 	if (err)
@@ -217,24 +350,25 @@ static int vgpu_front_fill_launch(struct vgpu_front_req *req, const void *arg)
 					l->params_len);
 }
 
-static int vgpu_front_ioc_launch(struct vgpu_front_info *info,
+static int vgpu_front_ioc_launch(struct vgpu_front_file *file,
 				 void __user *uarg)
 {
+	struct vgpu_front_info *info = file->info;
+	struct vgpu_front_launch_arg la = { .file = file };
 	struct vgpuif_request wire;
 	struct vgpu_front_req *req;
-	struct vgpu_launch l;
 	const char *field;
 	int err;
 
-	if (copy_from_user(&l, uarg, sizeof(l)))
+	if (copy_from_user(&la.l, uarg, sizeof(la.l)))
 		return -EFAULT;
-	err = vgpu_front_check_launch(&l, &field);
+	err = vgpu_front_check_launch(&la.l, &field);
 	if (err) {
 		vgpu_front_log_bad(info, VGPUIF_OP_LAUNCH, field, err);
 		return err;
 	}
-	vgpu_front_build_launch(&wire, &l);
-	err = vgpu_front_call(info, &wire, vgpu_front_fill_launch, &l, &req);
+	vgpu_front_build_launch(&wire, &la.l);
+	err = vgpu_front_call(info, &wire, vgpu_front_fill_launch, &la, &req);
 	vgpu_front_req_free(req);
 	return err;
 }
@@ -282,8 +416,8 @@ static int vgpu_front_ioc_vector_add(struct vgpu_front_info *info,
 
 /* Make chunk @idx of a transfer, filled, in *@reqp; not yet submitted. */
 static int vgpu_front_xfer_prepare(struct vgpu_front_info *info, u8 op,
-				   const struct vgpu_mem_xfer *x, u32 chunk_max,
-				   u64 idx, bool block,
+				   const struct vgpu_mem_xfer *x, u32 gen,
+				   u32 chunk_max, u64 idx, bool block,
 				   struct vgpu_front_req **reqp)
 {
 	struct vgpuif_request wire;
@@ -297,6 +431,11 @@ static int vgpu_front_xfer_prepare(struct vgpu_front_info *info, u8 op,
 	req = vgpu_front_req_alloc(info, &wire, block, &err);
 	if (!req)
 		return err;
+	/* Reconnected: the allocation went with the old connection. */
+	if (req->conn_gen != gen) {
+		vgpu_front_req_free(req);
+		return -ENOENT;
+	}
 	if (op == VGPUIF_OP_MEM_WRITE) {
 		err = vgpu_front_req_from_user(req, 0,
 					       u64_to_user_ptr(x->buf + off),
@@ -317,9 +456,10 @@ static int vgpu_front_xfer_prepare(struct vgpu_front_info *info, u8 op,
  * new chunks; those in flight are waited for. While this call has chunks
  * in flight it never sleeps for ids, buffers or grants (it collects its
  * oldest chunk instead), so callers cannot deadlock each other on those.
+ * @gen is the connection that made the allocation.
  */
 static int vgpu_front_xfer(struct vgpu_front_info *info, u8 op,
-			   const struct vgpu_mem_xfer *x)
+			   const struct vgpu_mem_xfer *x, u32 gen)
 {
 	struct vgpu_front_req *q[VGPU_FRONT_XFER_DEPTH];
 	struct vgpu_front_req *pending = NULL, *req;
@@ -344,7 +484,7 @@ static int vgpu_front_xfer(struct vgpu_front_info *info, u8 op,
 			/* Block only when nothing of ours is in flight. */
 			ret = 0;
 			if (!pending) {
-				ret = vgpu_front_xfer_prepare(info, op, x,
+				ret = vgpu_front_xfer_prepare(info, op, x, gen,
 							      chunk_max, next,
 							      !nq, &pending);
 				if (!ret)
@@ -397,11 +537,14 @@ static int vgpu_front_xfer(struct vgpu_front_info *info, u8 op,
 	return err;
 }
 
-static int vgpu_front_ioc_xfer(struct vgpu_front_info *info, u8 op,
+static int vgpu_front_ioc_xfer(struct vgpu_front_file *file, u8 op,
 			       void __user *uarg)
 {
+	struct vgpu_front_info *info = file->info;
 	struct vgpu_mem_xfer x;
 	const char *field;
+	u64 base;
+	u32 gen;
 	int err;
 
 	if (copy_from_user(&x, uarg, sizeof(x)))
@@ -411,32 +554,53 @@ static int vgpu_front_ioc_xfer(struct vgpu_front_info *info, u8 op,
 		vgpu_front_log_bad(info, op, field, err);
 		return err;
 	}
-	return vgpu_front_xfer(info, op, &x);
+	/*
+	 * The whole range must lie in one allocation of this file, which
+	 * cannot be freed (and its address handed to another file) while
+	 * chunks of this call are in flight.
+	 */
+	gen = vgpu_front_conn_gen(info);
+	mutex_lock(&file->lock);
+	err = vgpu_front_own_get(&file->mem, x.dptr, x.len, gen, &base);
+	mutex_unlock(&file->lock);
+	if (err) {
+		vgpu_front_log_bad(info, op, err == -ERANGE ?
+				   "range (leaves this file's allocation)" :
+				   "dptr (not allocated through this file)",
+				   err);
+		return err;
+	}
+	err = vgpu_front_xfer(info, op, &x, gen);
+	mutex_lock(&file->lock);
+	vgpu_front_own_put(&file->mem, base);
+	mutex_unlock(&file->lock);
+	return err;
 }
 
-static long vgpu_front_ioctl(struct file *file, unsigned int cmd,
+static long vgpu_front_ioctl(struct file *filp, unsigned int cmd,
 			     unsigned long arg)
 {
-	struct vgpu_front_info *info = file->private_data;
+	struct vgpu_front_file *file = filp->private_data;
+	struct vgpu_front_info *info = file->info;
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
 	case VGPU_IOC_GET_INFO:
 		return vgpu_front_ioc_get_info(info, uarg);
 	case VGPU_IOC_MEM_ALLOC:
-		return vgpu_front_ioc_mem_alloc(info, uarg);
+		return vgpu_front_ioc_mem_alloc(file, uarg);
 	case VGPU_IOC_MEM_FREE:
-		return vgpu_front_ioc_mem_free(info, uarg);
+		return vgpu_front_ioc_mem_free(file, uarg);
 	case VGPU_IOC_MEM_WRITE:
-		return vgpu_front_ioc_xfer(info, VGPUIF_OP_MEM_WRITE, uarg);
+		return vgpu_front_ioc_xfer(file, VGPUIF_OP_MEM_WRITE, uarg);
 	case VGPU_IOC_MEM_READ:
-		return vgpu_front_ioc_xfer(info, VGPUIF_OP_MEM_READ, uarg);
+		return vgpu_front_ioc_xfer(file, VGPUIF_OP_MEM_READ, uarg);
 	case VGPU_IOC_MODULE_LOAD:
-		return vgpu_front_ioc_module_load(info, uarg);
+		return vgpu_front_ioc_module_load(file, uarg);
 	case VGPU_IOC_MODULE_UNLOAD:
-		return vgpu_front_ioc_module_unload(info, uarg);
+		return vgpu_front_ioc_module_unload(file, uarg);
 	case VGPU_IOC_LAUNCH:
-		return vgpu_front_ioc_launch(info, uarg);
+		return vgpu_front_ioc_launch(file, uarg);
 	case VGPU_IOC_SYNC:
 		return vgpu_front_ioc_simple(info, VGPUIF_OP_SYNC);
 	case VGPU_IOC_VECTOR_ADD:
@@ -454,15 +618,18 @@ static int vgpu_front_open(struct inode *inode, struct file *file)
 	struct vgpu_front_info *info = container_of(file->private_data,
 						    struct vgpu_front_info,
 						    misc);
+	struct vgpu_front_file *f = vgpu_front_file_alloc(info);
 
-	vgpu_front_info_get(info);
-	file->private_data = info;
+	if (!f)
+		return -ENOMEM;
+	file->private_data = f;
 	return nonseekable_open(inode, file);
 }
 
+/* Frees what the file still owns on the host, without waiting for it. */
 static int vgpu_front_release(struct inode *inode, struct file *file)
 {
-	vgpu_front_info_put(file->private_data);
+	vgpu_front_file_release(file->private_data);
 	return 0;
 }
 
@@ -483,8 +650,11 @@ int vgpu_front_misc_register(struct vgpu_front_info *info)
 	info->misc.name = info->name;
 	info->misc.fops = &vgpu_front_fops;
 	info->misc.parent = &info->xbdev->dev;
-	/* Any guest user may use the GPU share; see Documentation/frontend.md. */
-	info->misc.mode = 0666;
+	/*
+	 * root only until a udev rule (udev/60-vgpu.rules) gives the group
+	 * that may use the GPU share; see Documentation/frontend.md.
+	 */
+	info->misc.mode = 0600;
 	err = misc_register(&info->misc);
 	if (!err)
 		info->misc_registered = true;

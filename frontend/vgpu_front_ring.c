@@ -464,6 +464,34 @@ int vgpu_front_req_wait(struct vgpu_front_req **reqp)
 	return req->result;
 }
 
+/**
+ * vgpu_front_req_wait_timeout() - wait for a request, deaf to signals
+ * @reqp: the request; set to NULL if it was abandoned
+ * @timeout: the most to wait, in jiffies
+ *
+ * As vgpu_front_req_wait(), but a signal does not end the wait, so the
+ * caller gets the result of a request that made something on the host.
+ * After @timeout the request is abandoned and -ETIMEDOUT returned.
+ */
+int vgpu_front_req_wait_timeout(struct vgpu_front_req **reqp,
+				unsigned long timeout)
+{
+	struct vgpu_front_req *req = *reqp;
+	struct vgpu_front_info *info = req->info;
+
+	if (!wait_for_completion_timeout(&req->done, timeout)) {
+		spin_lock_irq(&info->lock);
+		if (req->state != VGPU_FRONT_REQ_DONE) {
+			req->abandoned = true;
+			spin_unlock_irq(&info->lock);
+			*reqp = NULL;
+			return -ETIMEDOUT;
+		}
+		spin_unlock_irq(&info->lock);
+	}
+	return req->result;
+}
+
 /* Give up a request: free it now if it is not on the ring, else later. */
 void vgpu_front_req_abandon(struct vgpu_front_req *req)
 {

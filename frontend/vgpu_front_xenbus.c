@@ -314,6 +314,19 @@ static int vgpu_front_probe(struct xenbus_device *dev,
 	/* After a module reload our state may still say Closed. */
 	if (dev->state != XenbusStateInitialising)
 		xenbus_switch_state(dev, XenbusStateInitialising);
+
+	/*
+	 * xenbus_dev_probe() took a reference on this module for the bound
+	 * device, so `rmmod vgpu-front` would be refused for as long as the
+	 * guest has a vgpu device, open files or not. Give it back: unloading
+	 * unbinds every device first (xenbus_unregister_driver() calls remove
+	 * for each, and remove waits for everything of the device but open
+	 * files), and an open file holds the module itself (fops.owner), so
+	 * rmmod is refused exactly while a file of /dev/vgpuN is open.
+	 * vgpu_front_do_remove() takes the reference back for
+	 * xenbus_dev_remove() to drop.
+	 */
+	module_put(THIS_MODULE);
 	return 0;
 }
 
@@ -373,6 +386,8 @@ static void vgpu_front_do_remove(struct xenbus_device *dev)
 	xenbus_switch_state(dev, XenbusStateClosed);
 	dev_set_drvdata(&dev->dev, NULL);
 	vgpu_front_info_put(info);
+	/* For xenbus_dev_remove() to drop; see the end of probe. */
+	__module_get(THIS_MODULE);
 }
 
 VGPU_XENBUS_REMOVE(vgpu_front_remove, vgpu_front_do_remove)
@@ -415,13 +430,21 @@ static int __init vgpu_front_init(void)
 	err = vgpu_front_budget_init();
 	if (err)
 		return err;
-	return xenbus_register_frontend(&vgpu_front_driver);
+	err = vgpu_front_file_init();
+	if (err)
+		return err;
+	err = xenbus_register_frontend(&vgpu_front_driver);
+	if (err)
+		vgpu_front_file_exit();
+	return err;
 }
 module_init(vgpu_front_init);
 
 static void __exit vgpu_front_exit(void)
 {
+	/* Removes every device: their links are gone, release work ends. */
 	xenbus_unregister_driver(&vgpu_front_driver);
+	vgpu_front_file_exit();
 	ida_destroy(&vgpu_front_ida);
 }
 module_exit(vgpu_front_exit);

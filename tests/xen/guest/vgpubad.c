@@ -6,7 +6,8 @@
  * Issues raw ioctls (no libvgpu, whose own checks would stop some of them)
  * that the frontend must refuse with a precise errno, each followed by a NOP
  * that must still succeed, and ends with a MEM_READ of an address the VM
- * never allocated, which travels to the worker and must come back ENOENT.
+ * never allocated, which must come back ENOENT (from the frontend, which
+ * refuses addresses the open file did not allocate).
  * Prints one "vgpubad: ok CASE errno=NAME" line per case and
  * "vgpubad: N checks ok"; exit 1 with "vgpubad: FAIL CASE: ..." on the first
  * case that went otherwise (wrong errno, success, or a dead device).
