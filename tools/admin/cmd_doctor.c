@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vgpu-admin doctor: what an operator gets wrong, each check with the fix.
+ * Xen and its IOMMU from the hypervisor's own report (xc_physinfo), the
+ * backend module, the worker on its control socket, the database and its
+ * schema, and the protocol version of every attached device.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <xenctrl.h>
+#include <xenstore.h>
+
+#include "db.h"
+#include "lib/parse.h"
+#include "vgpu/vgpuif.h"
+#include "worker_query.h"
+
+#define BACKEND_MODULE_DIR "/sys/module/vgpu_back"
+
+struct doctor {
+	struct admin *a;
+	unsigned int n, failed;
+};
+
+static const char NOT_CHECKED[] = "";	/* a @fix: the check was not made */
+
+/*
+ * One check's verdict: @fix is NULL when it passed, NOT_CHECKED when it
+ * could not be made (not a failure).
+ */
+__attribute__((format(printf, 4, 5)))
+static void verdict(struct doctor *d, const char *check, const char *fix,
+		    const char *fmt, ...)
+{
+	FILE *f = d->a->out;
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (fix == NOT_CHECKED) {
+		if (d->a->json) {
+			fprintf(f, "%s{\"check\":\"%s\",\"ok\":null,\"detail\":", d->n ? "," : "", check);
+			json_str(f, detail);
+			fputc('}', f);
+		} else {
+			fprintf(f, "%-4s %-9s %s\n", "--", check, detail);
+		}
+		d->n++;
+		return;
+	}
+	if (fix)
+		d->failed++;
+	if (d->a->json) {
+		fprintf(f, "%s{\"check\":\"%s\",\"ok\":%s,\"detail\":", d->n ? "," : "",
+			check, fix ? "false" : "true");
+		json_str(f, detail);
+		if (fix) {
+			fputs(",\"fix\":", f);
+			json_str(f, fix);
+		}
+		fputc('}', f);
+	} else {
+		fprintf(f, "%-4s %-9s %s\n", fix ? "FAIL" : "ok", check, detail);
+		if (fix)
+			fprintf(f, "     fix: %s\n", fix);
+	}
+	d->n++;
+}
+
+static void check_xen(struct doctor *d)
+{
+	struct admin *a = d->a;
+	xc_physinfo_t info;
+
+	a->xc = xc_interface_open(NULL, NULL, 0);
+	if (!a->xc) {
+		verdict(d, "xen", "boot the host with the Xen hypervisor and run vgpu-admin as root in Dom0",
+			"libxenctrl cannot be opened: %s", strerror(errno));
+		verdict(d, "iommu", NOT_CHECKED, "not checked (no hypervisor)");
+		return;
+	}
+	memset(&info, 0, sizeof(info));
+	if (xc_physinfo(a->xc, &info)) {
+		verdict(d, "xen", "run vgpu-admin as root in Dom0",
+			"the hypervisor does not answer physinfo: %s", strerror(errno));
+		verdict(d, "iommu", NOT_CHECKED, "not checked (no hypervisor)");
+		return;
+	}
+	verdict(d, "xen", NULL, "hypervisor present, %u CPUs", info.nr_cpus);
+	if (info.capabilities & XEN_SYSCTL_PHYSCAP_directio)
+		verdict(d, "iommu", NULL, "Xen reports the IOMMU enabled (directio)");
+	else
+		verdict(d, "iommu", "enable VT-d / AMD-Vi in the firmware and boot Xen with iommu=1",
+			"Xen reports no IOMMU (no directio capability)");
+}
+
+static void check_backend(struct doctor *d)
+{
+	struct stat st;
+
+	if (stat(BACKEND_MODULE_DIR, &st) == 0)
+		verdict(d, "backend", NULL, "vgpu-back is loaded");
+	else
+		verdict(d, "backend", "modprobe vgpu-back (Documentation/backend.md)",
+			"vgpu-back is not loaded (%s)", BACKEND_MODULE_DIR);
+}
+
+static void check_worker(struct doctor *d)
+{
+	char *answer = NULL, fix[300];
+	int err = worker_query(d->a->worker_socket, "help", &answer);
+
+	snprintf(fix, sizeof(fix),
+		 "start vgpu-worker (Documentation/worker.md), or give vgpu-admin --worker-socket PATH (now %s)",
+		 d->a->worker_socket);
+	if (err)
+		verdict(d, "worker", fix, "the control socket does not answer: %s", strerror(-err));
+	else if (!strstr(answer, "vms"))
+		verdict(d, "worker", "upgrade vgpu-worker to this release",
+			"the worker answers but does not know the vms command");
+	else
+		verdict(d, "worker", NULL, "vgpu-worker answers on %s (its backend ABI matched, or it would not run)",
+			d->a->worker_socket);
+	free(answer);
+	/* The worker reports its executor and device only in its log today. */
+	verdict(d, "gpu", NOT_CHECKED, "not checked: the worker reports no GPU on its control socket yet; see its start line (executor=, device_name=) in its log");
+}
+
+static void count_vm(void *arg, const struct vm_conf *c)
+{
+	(void)c;
+	(*(unsigned int *)arg)++;
+}
+
+static void check_db(struct doctor *d)
+{
+	struct admin *a = d->a;
+	FILE *sink = tmpfile();
+	unsigned int vms = 0;
+	char why[512] = "";
+	int rc;
+
+	rc = db_open(a->db_path, 0, 0, &a->db, sink ? sink : a->err);
+	if (rc && sink) {
+		size_t len;
+
+		rewind(sink);
+		len = fread(why, 1, sizeof(why) - 1, sink);
+		why[len] = '\0';
+		if (len && why[len - 1] == '\n')
+			why[len - 1] = '\0';
+	}
+	if (sink)
+		fclose(sink);
+	if (rc) {
+		verdict(d, "database", "vgpu-admin init (or --db PATH); see the message for a newer schema",
+			"%s", why + (strncmp(why, "vgpu-admin: ", 12) ? 0 : 12));
+		return;
+	}
+	db_vm_each(a->db, count_vm, &vms, a->err);
+	verdict(d, "database", NULL, "%s: schema version %d, %u VMs", a->db_path,
+		db_version(a->db), vms);
+}
+
+/* protocol-version of each attached device, where the backend wrote one. */
+static void check_protocol(struct doctor *d)
+{
+	struct admin *a = d->a;
+	unsigned int nb, nd, nv, seen = 0, bad = 0;
+	char **bes, path[128], badone[256] = "";
+
+	a->xs = xs_open(0);
+	if (!a->xs) {
+		verdict(d, "xenstore", "start xenstored (systemctl start xenstored)",
+			"xenstore cannot be reached: %s", strerror(errno));
+		return;
+	}
+	verdict(d, "xenstore", NULL, "xenstore answers");
+	bes = xs_directory(a->xs, XBT_NULL, "/local/domain", &nb);
+	for (unsigned int b = 0; bes && b < nb; b++) {
+		char **doms;
+
+		snprintf(path, sizeof(path), "/local/domain/%s/backend/vgpu", bes[b]);
+		doms = xs_directory(a->xs, XBT_NULL, path, &nd);
+		for (unsigned int i = 0; doms && i < nd; i++) {
+			char **devs;
+
+			snprintf(path, sizeof(path), "/local/domain/%s/backend/vgpu/%s", bes[b], doms[i]);
+			devs = xs_directory(a->xs, XBT_NULL, path, &nv);
+			for (unsigned int k = 0; devs && k < nv; k++) {
+				char p[256];
+				uint64_t v;
+				char *s;
+
+				snprintf(p, sizeof(p), "%s/%s/protocol-version", path, devs[k]);
+				s = xs_read(a->xs, XBT_NULL, p, NULL);
+				if (s) {
+					seen++;
+					if (parse_u64(s, &v) || v != VGPUIF_PROTOCOL_VERSION) {
+						bad++;
+						snprintf(badone, sizeof(badone), "%s", p);
+					}
+				}
+				free(s);
+			}
+			free(devs);
+		}
+		free(doms);
+	}
+	free(bes);
+	if (bad)
+		verdict(d, "versions", "install vgpu-back and vgpu-admin from the same release",
+			"%u of %u devices speak another protocol than %d (e.g. %s)", bad, seen,
+			VGPUIF_PROTOCOL_VERSION, badone);
+	else
+		verdict(d, "versions", NULL, "%u attached device%s, all protocol version %d", seen,
+			seen == 1 ? "" : "s", VGPUIF_PROTOCOL_VERSION);
+}
+
+int cmd_doctor(struct admin *a, int argc, char **argv)
+{
+	static const char use[] = "vgpu-admin doctor [--json]";
+	struct doctor d = { a, 0, 0 };
+	char *pos[1];
+	int npos, rc;
+
+	if (argc > 1 && admin_is_help(argv[1])) {
+		fprintf(a->out, "usage: %s\nChecks Xen and its IOMMU, xenstore, vgpu-back, the worker, the database and\nthe devices' protocol versions; prints the fix of each failure. Exit status 1\nif any check failed.\n",
+			use);
+		return ADMIN_OK;
+	}
+	rc = admin_opts(a, argc, argv, NULL, pos, 0, &npos, use);
+	if (rc)
+		return rc;
+	if (a->json)
+		fputc('[', a->out);
+	check_xen(&d);
+	check_protocol(&d);
+	check_backend(&d);
+	check_worker(&d);
+	check_db(&d);
+	if (a->json)
+		fputs("]\n", a->out);
+	else
+		fprintf(a->out, "%u checks, %u failed\n", d.n, d.failed);
+	return d.failed ? ADMIN_E_CHECK : ADMIN_OK;
+}
