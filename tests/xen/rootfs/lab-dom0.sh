@@ -274,39 +274,6 @@ lab_create_guests() {
 lab_xs_write() { xenstore-write "$@" || lab_fail "xenstore-write $*"; }
 lab_xs_read() { xenstore-read "$1" || lab_fail "xenstore-read $1"; }
 
-# lab_xenbus_device NAME TYPE DEVID [KEY=VALUE ...]: the xenstore layout of
-# a PV device that a toolstack writes, for the guest NAME (created, still
-# paused), state 1 (Initialising) on both ends:
-#   backend  /local/domain/0/backend/TYPE/DOMID/DEVID: frontend frontend-id
-#            online state + the KEY=VALUE pairs; owned by Dom0, the guest
-#            may read it
-#   frontend /local/domain/DOMID/device/TYPE/DEVID: backend backend-id state;
-#            owned by the guest, Dom0 may read it
-# Dom0's backend driver sees the device as soon as the backend directory is
-# complete; the guest's xenbus enumerates it at boot.
-lab_xenbus_device() {
-	_n=$1 _ty=$2 _dv=$3
-	shift 3
-	_id=$(lab_domid "$_n") || exit 1
-	_be=/local/domain/0/backend/$_ty/$_id/$_dv
-	_fe=/local/domain/$_id/device/$_ty/$_dv
-	_extra=
-	for _kv in "$@"; do
-		case $_kv in *=*) ;; *) lab_fail "lab_xenbus_device: '$_kv' is not KEY=VALUE" ;; esac
-		_extra="$_extra $_be/${_kv%%=*} ${_kv#*=}"
-	done
-	# One xenstore-write is one transaction: the backend driver never sees
-	# half a device.
-	# shellcheck disable=SC2086
-	xenstore-write "$_fe/backend" "$_be" "$_fe/backend-id" 0 "$_fe/state" 1 \
-		"$_be/frontend" "$_fe" "$_be/frontend-id" "$_id" "$_be/online" 1 \
-		"$_be/state" 1 $_extra ||
-		lab_fail "lab_xenbus_device $_n $_ty $_dv: xenstore-write failed"
-	xenstore-chmod -r "$_fe" "n$_id" r0 && xenstore-chmod -r "$_be" n0 "r$_id" ||
-		lab_fail "lab_xenbus_device $_n $_ty $_dv: xenstore-chmod failed"
-	lab_step "guest $_n xenbus $_ty/$_dv backend=$_be"
-}
-
 # ---- waiting for guests ------------------------------------------------------
 
 # lab_guest_log NAME: the guest's console log (xenconsoled --log=guest).
