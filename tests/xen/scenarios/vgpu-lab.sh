@@ -68,7 +68,8 @@ vgpu_register() {
 			--pool "$_vr_p" --priority "$(lab_key "$_vr_g" priority)" \
 			--vm-id "$(lab_key "$_vr_g" vm-id)" $_vr_lim
 	done
-	lab_step "vgpu-admin registered: $(echo ${*:-$(lab_guests)}) t=$_vr_t0-$(lab_uptime)"
+	_vr_n=${*:-$(lab_guests)}
+	lab_step "vgpu-admin registered: ${_vr_n% } t=$_vr_t0-$(lab_uptime)"
 }
 
 # vgpu_guest_setup NAME DOMID: a lab_create_guest hook, the explicit way of
