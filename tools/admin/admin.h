@@ -84,9 +84,10 @@ int admin_opts(struct admin *a, int argc, char **argv,
 
 /* Prints @s as a JSON string (quoted, escaped). */
 void json_str(FILE *f, const char *s);
-/* Prints a VM's configuration as one JSON object. */
+/* Prints a VM's configuration as one JSON object, or only its members. */
 struct vm_conf;
 void json_vm(FILE *f, const struct vm_conf *c);
+void json_vm_fields(FILE *f, const struct vm_conf *c);
 
 /*
  * The command groups: argv[0] is the command's own name (e.g. "pool"),
@@ -108,6 +109,8 @@ int cmd_detach(struct admin *a, int argc, char **argv);
 int cmd_apply(struct admin *a, int argc, char **argv);
 int cmd_watch(struct admin *a, int argc, char **argv);
 int cmd_status(struct admin *a, int argc, char **argv);
+int cmd_top(struct admin *a, int argc, char **argv);
+int cmd_inventory(struct admin *a, int argc, char **argv);
 int cmd_doctor(struct admin *a, int argc, char **argv);
 
 #endif

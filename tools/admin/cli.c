@@ -31,6 +31,8 @@ static const struct command commands[] = {
 	{ "apply", cmd_apply, "apply [NAME]: push changed values to running domains" },
 	{ "watch", cmd_watch, "watch [--once]: attach registered domains as they appear" },
 	{ "status", cmd_status, "status: per-VM live figures from the worker" },
+	{ "top", cmd_top, "top [--interval S]: status, refreshed like top(1)" },
+	{ "inventory", cmd_inventory, "inventory --json: pools, VMs and their state, the worker" },
 	{ "doctor", cmd_doctor, "doctor: check the host, print the fix for each problem" },
 };
 
@@ -71,6 +73,9 @@ int admin_opts(struct admin *a, int argc, char **argv,
 	       const struct admin_opt *opts, char **pos, int maxpos, int *npos,
 	       const char *usage_line)
 {
+	/* Messages are one line: the usage's first line only. */
+	int ulen = (int)strcspn(usage_line, "\n");
+
 	*npos = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *eq, *name;
@@ -79,8 +84,8 @@ int admin_opts(struct admin *a, int argc, char **argv,
 
 		if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
 			if (*npos >= maxpos)
-				return admin_fail(a, ADMIN_E_USAGE, "unexpected '%s'; usage: %s",
-						  arg, usage_line);
+				return admin_fail(a, ADMIN_E_USAGE, "unexpected '%s'; usage: %.*s",
+						  arg, ulen, usage_line);
 			pos[(*npos)++] = argv[i];
 			continue;
 		}
@@ -95,8 +100,8 @@ int admin_opts(struct admin *a, int argc, char **argv,
 			if (strlen(p->name) == len && strncmp(p->name, name, len) == 0)
 				o = p;
 		if (!o)
-			return admin_fail(a, ADMIN_E_USAGE, "unknown option '%s'; usage: %s",
-					  arg, usage_line);
+			return admin_fail(a, ADMIN_E_USAGE, "unknown option '%s'; usage: %.*s",
+					  arg, ulen, usage_line);
 		if (!o->value) {
 			if (eq)
 				return admin_fail(a, ADMIN_E_USAGE, "--%s takes no value", o->name);
@@ -107,8 +112,8 @@ int admin_opts(struct admin *a, int argc, char **argv,
 			*o->value = eq + 1;
 		} else {
 			if (i + 1 >= argc)
-				return admin_fail(a, ADMIN_E_USAGE, "--%s needs a value; usage: %s",
-						  o->name, usage_line);
+				return admin_fail(a, ADMIN_E_USAGE, "--%s needs a value; usage: %.*s",
+						  o->name, ulen, usage_line);
 			*o->value = argv[++i];
 		}
 	}

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "lib/parse.h"
@@ -171,23 +172,13 @@ static void match_vm(void *arg, const struct vm_conf *c)
 	}
 }
 
-int cmd_status(struct admin *a, int argc, char **argv)
+/* One snapshot from the worker, printed as status does; an exit code. */
+static int status_once(struct admin *a)
 {
-	static const char use[] = "vgpu-admin [--worker-socket PATH] status [--json]";
 	struct status s = { a, NULL, 0, 0 };
-	char *vms = NULL, *metrics = NULL, *pos[1], *line, *save = NULL;
-	int npos, rc, err;
+	char *vms = NULL, *metrics = NULL, *line, *save = NULL;
+	int rc, err;
 
-	if (argc > 1 && admin_is_help(argv[1])) {
-		fprintf(a->out, "usage: %s\nPer VM: the worker's live figures (queue depth, in flight, completions,\nerrors, refusals by limit, wait percentiles), named from the database.\n",
-			use);
-		return ADMIN_OK;
-	}
-	rc = admin_opts(a, argc, argv, NULL, pos, 0, &npos, use);
-	if (!rc)
-		rc = admin_db(a, 0);
-	if (rc)
-		return rc;
 	err = worker_query(a->worker_socket, "vms", &vms);
 	if (!err)
 		err = worker_query(a->worker_socket, "metrics", &metrics);
@@ -221,5 +212,60 @@ int cmd_status(struct admin *a, int argc, char **argv)
 	free(s.rows);
 	free(vms);
 	free(metrics);
+	return rc;
+}
+
+int cmd_status(struct admin *a, int argc, char **argv)
+{
+	static const char use[] = "vgpu-admin [--worker-socket PATH] status [--json]";
+	char *pos[1];
+	int npos, rc;
+
+	if (argc > 1 && admin_is_help(argv[1])) {
+		fprintf(a->out, "usage: %s\nPer VM: the worker's live figures (queue depth, in flight, completions,\nerrors, refusals by limit, wait percentiles), named from the database.\n",
+			use);
+		return ADMIN_OK;
+	}
+	rc = admin_opts(a, argc, argv, NULL, pos, 0, &npos, use);
+	if (!rc)
+		rc = admin_db(a, 0);
+	return rc ? rc : status_once(a);
+}
+
+int cmd_top(struct admin *a, int argc, char **argv)
+{
+	static const char use[] = "vgpu-admin top [--interval SECONDS] [--count N]";
+	const char *interval_s = NULL, *count_s = NULL;
+	const struct admin_opt opts[] = {
+		{ "interval", &interval_s, NULL }, { "count", &count_s, NULL },
+		{ NULL, NULL, NULL },
+	};
+	uint64_t interval = 2, count = 0;
+	char *pos[1];
+	int npos, rc;
+
+	if (argc > 1 && admin_is_help(argv[1])) {
+		fprintf(a->out, "usage: %s\nstatus, refreshed every SECONDS (default 2) like top(1), N times\n(default: until interrupted).\n",
+			use);
+		return ADMIN_OK;
+	}
+	rc = admin_opts(a, argc, argv, opts, pos, 0, &npos, use);
+	if (!rc && interval_s && (parse_u64(interval_s, &interval) || !interval || interval > 3600))
+		rc = admin_fail(a, ADMIN_E_USAGE, "--interval '%s' is not 1..3600 seconds", interval_s);
+	if (!rc && count_s && parse_u64(count_s, &count))
+		rc = admin_fail(a, ADMIN_E_USAGE, "--count '%s' is not a decimal", count_s);
+	if (!rc && a->json)
+		rc = admin_fail(a, ADMIN_E_USAGE, "top has no --json: use status --json");
+	if (!rc)
+		rc = admin_db(a, 0);
+	for (uint64_t i = 0; !rc && (!count || i < count); i++) {
+		if (i)
+			sleep((unsigned int)interval);
+		/* Home and clear, as top(1) repaints. */
+		fprintf(a->out, "\033[H\033[2Jvgpu-admin top: %s, every %llus\n\n",
+			a->worker_socket, (unsigned long long)interval);
+		rc = status_once(a);
+		fflush(a->out);
+	}
 	return rc;
 }

@@ -39,8 +39,7 @@ static int vm_add(struct admin *a, int argc, char **argv)
 		return rc;
 	if (npos != 1 || !uuid || !vals[0] || !vals[1] || !vals[2])
 		return admin_fail(a, ADMIN_E_USAGE,
-				  "vm add needs NAME, --uuid, --pool, --priority and --vm-id; usage: %s",
-				  use);
+				  "vm add needs NAME, --uuid, --pool, --priority and --vm-id (see vgpu-admin vm --help)");
 	vm_conf_init(&c);
 	if (vm_conf_set(&c, "name", pos[0], why, sizeof(why)))
 		return admin_fail(a, ADMIN_E_USAGE, "%s", why);
@@ -68,7 +67,7 @@ static int vm_set(struct admin *a, int argc, char **argv)
 
 	if (argc < 4 || argc % 2)
 		return admin_fail(a, ADMIN_E_USAGE,
-				  "vm set needs NAME and KEY VALUE pairs; usage: %s", use);
+				  "vm set needs NAME and KEY VALUE pairs (see vgpu-admin vm --help)");
 	/* Bad keys and values are usage errors before the database is opened. */
 	vm_conf_init(&probe);
 	for (int i = 2; i < argc; i += 2)
@@ -164,7 +163,7 @@ int cmd_vm(struct admin *a, int argc, char **argv)
 	if (strcmp(sub, "rm") == 0 || strcmp(sub, "show") == 0) {
 		rc = admin_opts(a, argc - 1, argv + 1, NULL, pos, 1, &npos, use);
 		if (!rc && npos != 1)
-			rc = admin_fail(a, ADMIN_E_USAGE, "vm %s needs NAME; usage: %s", sub, use);
+			rc = admin_fail(a, ADMIN_E_USAGE, "vm %s needs NAME (see vgpu-admin vm --help)", sub);
 		if (rc)
 			return rc;
 		if (sub[0] == 's')
@@ -190,5 +189,5 @@ int cmd_vm(struct admin *a, int argc, char **argv)
 			fputs("]\n", a->out);
 		return rc;
 	}
-	return admin_fail(a, ADMIN_E_USAGE, "unknown vm command '%s'; usage: %s", sub, use);
+	return admin_fail(a, ADMIN_E_USAGE, "unknown vm command '%s' (see vgpu-admin vm --help)", sub);
 }

@@ -22,9 +22,9 @@ void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-void json_vm(FILE *f, const struct vm_conf *c)
+void json_vm_fields(FILE *f, const struct vm_conf *c)
 {
-	fputs("{\"name\":", f);
+	fputs("\"name\":", f);
 	json_str(f, c->name);
 	fprintf(f, ",\"uuid\":\"%s\",\"pool\":\"%c\",\"priority\":\"%s\","
 		"\"vm_id\":%" PRIu32 ",\"max_inflight\":%" PRIu32
@@ -34,5 +34,12 @@ void json_vm(FILE *f, const struct vm_conf *c)
 		c->max_inflight, c->max_queued, c->rate_limit, c->rate_burst,
 		c->mem_quota);
 	json_str(f, c->backend);
-	fprintf(f, ",\"devid\":%" PRIu32 "}", c->devid);
+	fprintf(f, ",\"devid\":%" PRIu32, c->devid);
+}
+
+void json_vm(FILE *f, const struct vm_conf *c)
+{
+	fputc('{', f);
+	json_vm_fields(f, c);
+	fputc('}', f);
 }

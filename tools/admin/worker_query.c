@@ -48,7 +48,11 @@ int worker_query(const char *path, const char *cmd, char **answer)
 		return err;
 	}
 	buf = malloc(cap);
-	while (buf && !err) {
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (!err) {
 		ssize_t r;
 
 		if (len + 1 >= cap) {
@@ -74,8 +78,6 @@ int worker_query(const char *path, const char *cmd, char **answer)
 		len += (size_t)r;
 	}
 	close(fd);
-	if (!buf)
-		return -ENOMEM;
 	if (err) {
 		free(buf);
 		return err;

@@ -279,7 +279,6 @@ int xsa_remove_orphans(struct xs_handle *xs, int (*alive)(void *arg, uint32_t do
 		snprintf(dir, sizeof(dir), "/local/domain/%s/backend/vgpu", bes[b]);
 		doms = xs_directory(xs, XBT_NULL, dir, &nd);
 		for (unsigned int d = 0; doms && d < nd; d++) {
-			struct detach_args da;
 			uint64_t dom;
 			char be_dir[XS_PATH_MAX + 16];
 			int err = 0;
@@ -287,14 +286,12 @@ int xsa_remove_orphans(struct xs_handle *xs, int (*alive)(void *arg, uint32_t do
 			if (parse_u64(doms[d], &dom) || dom > UINT32_MAX ||
 			    alive(arg, (uint32_t)dom))
 				continue;
-			da.domid = (uint32_t)dom;
-			da.be = (uint32_t)be;
 			snprintf(be_dir, sizeof(be_dir), "%s/%s", dir, doms[d]);
 			if (!xs_rm(xs, XBT_NULL, be_dir) && errno != ENOENT)
 				err = -errno;
 			else
 				removed++;
-			report(arg, da.be, da.domid, err);
+			report(arg, (uint32_t)be, (uint32_t)dom, err);
 		}
 		free(doms);
 	}

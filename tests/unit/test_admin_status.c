@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vgpu-admin status and doctor: against a worker control socket served by
+ * the worker's own ctlsock.c with canned answers, and against none; doctor
+ * on the fake Xen with and without an IOMMU, a device of another protocol
+ * version, and a missing database.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xenctrl.h>
+
+#include <cmocka.h>
+
+#include "admin_env.h"
+#include "loop/ctlsock.h"
+#include "tests/sim/xen_fake.h"
+#include "tools/admin/admin.h"
+
+#define U1 "0b7c9b2e-1111-2222-3333-444455556666"
+#define U2 "0b7c9b2e-1111-2222-3333-444455556667"
+
+static const char vms_answer[] =
+	"domid=5 devid=0 vm_id=101 pool=A prio=low queued=3 inflight=4 max_inflight=4 "
+	"max_queued=0 rate_limit=200 mem_quota=1073741824 done=1400 errors=2 busy=1 "
+	"rate_limited=1 quota=0\n"
+	"domid=9 devid=0 vm_id=555 pool=B prio=high queued=0 inflight=0 max_inflight=8 "
+	"max_queued=0 rate_limit=0 mem_quota=0 done=7 errors=0 busy=0 rate_limited=0 quota=0\n";
+
+static const char metrics_answer[] =
+	"# HELP vgpu_vm_wait_seconds admission to start\n"
+	"vgpu_vm_wait_seconds{domid=\"5\",devid=\"0\",vm_id=\"101\",pool=\"A\",prio=\"low\",quantile=\"0.5\"} 0.000250000\n"
+	"vgpu_vm_wait_seconds{domid=\"5\",devid=\"0\",vm_id=\"101\",pool=\"A\",prio=\"low\",quantile=\"0.95\"} 0.001500000\n"
+	"vgpu_vm_wait_seconds{domid=\"5\",devid=\"0\",vm_id=\"101\",pool=\"A\",prio=\"low\",quantile=\"0.99\"} 0.012000000\n"
+	"vgpu_vm_wait_seconds_sum{domid=\"5\",devid=\"0\",vm_id=\"101\",pool=\"A\",prio=\"low\"} 1.0\n";
+
+struct fake_worker {
+	struct ctlsock cs;
+	pthread_t thread;
+	volatile int stop;
+	char path[160];
+};
+
+static int answer(void *arg, const char *cmd, FILE *out)
+{
+	(void)arg;
+	if (strcmp(cmd, "vms") == 0)
+		fputs(vms_answer, out);
+	else if (strcmp(cmd, "metrics") == 0)
+		fputs(metrics_answer, out);
+	else if (strcmp(cmd, "help") == 0)
+		fputs("help\nmetrics\nvms\n", out);
+	else
+		fprintf(out, "error: unknown command '%s'\n", cmd);
+	return 0;
+}
+
+static void *serve(void *arg)
+{
+	struct fake_worker *w = arg;
+
+	while (!w->stop)
+		if (ctlsock_serve(&w->cs, answer, NULL) == 0)
+			usleep(1000);
+	return NULL;
+}
+
+static void worker_start(struct admin_env *e, struct fake_worker *w)
+{
+	snprintf(w->path, sizeof(w->path), "%s/worker.sock", e->dir);
+	assert_int_equal(ctlsock_open(&w->cs, w->path), 0);
+	w->stop = 0;
+	assert_int_equal(pthread_create(&w->thread, NULL, serve, w), 0);
+}
+
+static void worker_stop(struct fake_worker *w)
+{
+	w->stop = 1;
+	pthread_join(w->thread, NULL);
+	ctlsock_close(&w->cs);
+}
+
+static int adm_sock(struct admin_env *e, const char *sock, const char *args)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "--worker-socket %s %s", sock, args);
+	return adm(e, cmd);
+}
+
+static void test_status(void **state)
+{
+	struct admin_env *e = *state;
+	struct fake_worker w = { .stop = 0 };
+
+	adm_vm(e, "web1", U1, 101);
+	adm_vm(e, "web2", U2, 102);
+	worker_start(e, &w);
+	assert_int_equal(adm_sock(e, w.path, "status"), ADMIN_OK);
+	/* web1 with its figures and percentiles, web2 registered only, 555
+	 * connected but unknown to the database. */
+	assert_non_null(strstr(e->out, "web1                 5   0        101    A low"));
+	assert_non_null(strstr(e->out, "   1400       2      1       1      0   0.250ms   1.500ms  12.000ms\n"));
+	assert_non_null(strstr(e->out, "web2                 -   -        102  (not connected)"));
+	assert_non_null(strstr(e->out, "\n-                    9   0        555"));
+	assert_int_equal(adm_sock(e, w.path, "status --json"), ADMIN_OK);
+	assert_non_null(strstr(e->out, "{\"name\":\"web2\",\"vm_id\":102,\"connected\":false}"));
+	assert_non_null(strstr(e->out,
+			       "{\"name\":\"web1\",\"connected\":true,\"domid\":5,\"devid\":0,\"vm_id\":101,"
+			       "\"pool\":\"A\",\"priority\":\"low\",\"queued\":3,\"inflight\":4,\"done\":1400,"
+			       "\"errors\":2,\"busy\":1,\"rate_limited\":1,\"quota\":0,\"wait_seconds\":"
+			       "{\"p50\":0.000250000,\"p95\":0.001500000,\"p99\":0.012000000}}"));
+	assert_true(e->out[0] == '[');
+	worker_stop(&w);
+}
+
+static void test_top(void **state)
+{
+	struct admin_env *e = *state;
+	struct fake_worker w = { .stop = 0 };
+	const char *second;
+
+	adm_vm(e, "web1", U1, 101);
+	worker_start(e, &w);
+	assert_int_equal(adm_sock(e, w.path, "top --count 2 --interval 1"), ADMIN_OK);
+	/* Two repaints, each a full status. */
+	second = strstr(e->out + 1, "\033[H\033[2Jvgpu-admin top: ");
+	assert_true(strncmp(e->out, "\033[H\033[2J", 7) == 0);
+	assert_non_null(second);
+	assert_non_null(strstr(second, "web1                 5   0        101"));
+	assert_int_equal(adm_sock(e, w.path, "top --interval 0"), ADMIN_E_USAGE);
+	assert_int_equal(adm_sock(e, w.path, "top --json"), ADMIN_E_USAGE);
+	worker_stop(&w);
+	assert_int_equal(adm_sock(e, w.path, "top --count 1"), ADMIN_E_WORKER);
+}
+
+static void test_inventory(void **state)
+{
+	struct admin_env *e = *state;
+	struct fake_worker w = { .stop = 0 };
+	char want[512];
+
+	adm_vm(e, "web1", U1, 101);
+	adm_vm(e, "web2", U2, 102);
+	assert_int_equal(fake_xen_add_domain(5, "web1", U1), 0);
+	assert_int_equal(adm(e, "attach web1"), 0);
+	worker_start(e, &w);
+	assert_int_equal(adm_sock(e, w.path, "inventory --json"), ADMIN_OK);
+	snprintf(want, sizeof(want), "{\"database\":\"%s\",\"schema\":1,\"xen\":true,"
+		 "\"xenstore\":true,\"worker\":{\"socket\":\"%s\",\"reachable\":true},"
+		 "\"pools\":[{\"letter\":\"A\",\"description\":\"\",\"vms\":2}],\"vms\":[{\"name\":\"web1\"",
+		 e->db, w.path);
+	assert_true(strncmp(e->out, want, strlen(want)) == 0);
+	assert_non_null(strstr(e->out, "\"devid\":0,\"domid\":5,\"attached\":true,\"connected\":true},"
+			       "{\"name\":\"web2\""));
+	assert_non_null(strstr(e->out, "\"domid\":null,\"attached\":false,\"connected\":false}]}\n"));
+	worker_stop(&w);
+	fake_xs_unavailable = 1;
+	fake_xc_unavailable = 1;
+	assert_int_equal(adm_sock(e, w.path, "inventory"), ADMIN_OK);
+	assert_non_null(strstr(e->out, "\"xen\":false,\"xenstore\":false"));
+	assert_non_null(strstr(e->out, "\"reachable\":false"));
+}
+
+static void test_status_no_worker(void **state)
+{
+	struct admin_env *e = *state;
+	char sock[160];
+
+	adm_vm(e, "web1", U1, 101);
+	snprintf(sock, sizeof(sock), "%s/none.sock", e->dir);
+	assert_int_equal(adm_sock(e, sock, "status"), ADMIN_E_WORKER);
+	assert_non_null(strstr(e->err, "cannot reach the worker at"));
+	assert_non_null(strstr(e->err, "is vgpu-worker running?"));
+}
+
+static void test_doctor(void **state)
+{
+	struct admin_env *e = *state;
+	struct fake_worker w = { .stop = 0 };
+	char sock[160];
+
+	adm_vm(e, "web1", U1, 101);
+	worker_start(e, &w);
+	assert_int_equal(adm_sock(e, w.path, "doctor"), access("/sys/module/vgpu_back", F_OK) ?
+			 ADMIN_E_CHECK : ADMIN_OK);
+	assert_non_null(strstr(e->out, "ok   xen "));
+	assert_non_null(strstr(e->out, "ok   iommu     Xen reports the IOMMU enabled"));
+	assert_non_null(strstr(e->out, "ok   xenstore "));
+	assert_non_null(strstr(e->out, "ok   worker    vgpu-worker answers"));
+	assert_non_null(strstr(e->out, "ok   database  "));
+	assert_non_null(strstr(e->out, "schema version 1, 1 VMs"));
+	assert_non_null(strstr(e->out, "ok   versions  0 attached devices"));
+	assert_non_null(strstr(e->out, "--   gpu "));
+	worker_stop(&w);
+
+	/* The worker stopped, no IOMMU, a device of protocol 2, no database. */
+	fake_xc_caps = XEN_SYSCTL_PHYSCAP_hvm;
+	assert_int_equal(fake_xen_add_domain(5, "web1", U1), 0);
+	assert_int_equal(adm(e, "attach web1"), 0);
+	assert_int_equal(fake_xs_write("/local/domain/0/backend/vgpu/5/0/protocol-version", "2"), 0);
+	snprintf(sock, sizeof(sock), "%s/none.sock", e->dir);
+	assert_int_equal(adm_sock(e, sock, "doctor"), ADMIN_E_CHECK);
+	assert_non_null(strstr(e->out, "FAIL iommu "));
+	assert_non_null(strstr(e->out, "     fix: enable VT-d / AMD-Vi"));
+	assert_non_null(strstr(e->out, "FAIL worker    the control socket does not answer"));
+	assert_non_null(strstr(e->out, "     fix: start vgpu-worker"));
+	assert_non_null(strstr(e->out, "FAIL versions  1 of 1 devices speak another protocol"));
+	unlink(e->db);
+	assert_int_equal(adm_sock(e, sock, "doctor --json"), ADMIN_E_CHECK);
+	assert_non_null(strstr(e->out, "{\"check\":\"database\",\"ok\":false,\"detail\":\"database "));
+	assert_non_null(strstr(e->out, "\"fix\":\"vgpu-admin init"));
+
+	fake_xc_unavailable = 1;
+	fake_xs_unavailable = 1;
+	assert_int_equal(adm(e, "doctor"), ADMIN_E_CHECK);
+	assert_non_null(strstr(e->out, "FAIL xen       libxenctrl cannot be opened"));
+	assert_non_null(strstr(e->out, "FAIL xenstore "));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, admin_env_setup, admin_env_teardown)
+		T(test_status),
+		T(test_status_no_worker),
+		T(test_top),
+		T(test_inventory),
+		T(test_doctor),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
