@@ -5,7 +5,9 @@
 # low, PV and PVH, all issuing checked vector adds through /dev/vgpu0 at
 # once) with a longer load, and prints one table row per VM from the
 # worker's own metrics (vgpu-worker's SIGUSR1 "metrics: vm ..." lines):
-# domid, vm-id, pool, priority, requests done, errors, latency p50 and p99.
+# domid, vm-id, pool, priority, requests done, errors, latency p50 and p99;
+# then what `vgpu-admin status` said in Dom0 (every guest of the lab is a
+# VM of vgpu-admin's database, attached by it).
 #
 # usage: tests/xen/demo.sh [lab.sh options, e.g. -v]
 # Environment: DEMO_N (vector adds per thread, default 300), DEMO_THREADS
@@ -83,4 +85,7 @@ END {
 	print "  guest checks: PASS when every vector add result was right (vgpu-client checks each element)."
 	print "  latency: in the worker, from reading a request to its end (queue wait + execution)."
 }' "$log" || rc=1
+echo
+echo "demo: the operator's view, \`vgpu-admin status\` in Dom0 after the vector adds:"
+sed -n 's/^admin-status| /  /p' "$log"
 exit $rc

@@ -19,8 +19,9 @@
 LAB_CACHE=${LAB_CACHE:-/var/cache/vgpu-lab}
 LAB_WORK=${LAB_WORK:-/var/tmp/vgpu-lab}
 KABI=$KERNEL_ABI-amd64
-# Bump to force a new extraction when the extraction steps change.
-LAB_PREP_REV=1
+# Bump to force a new resolution and extraction when the package list or
+# the extraction steps change.
+LAB_PREP_REV=2
 
 lab_msg() { echo "lab: $*" >&2; }
 lab_die() { echo "lab: ERROR: $*" >&2; exit 2; }
@@ -28,11 +29,12 @@ lab_die() { echo "lab: ERROR: $*" >&2; exit 2; }
 lab_hash() { sha256sum | cut -c1-16; }
 
 # The packages the lab boots: Xen, its tools and their libxen*/yajl runtime
-# libraries (resolved from the archive's dependencies), the pinned kernel and
-# busybox.
+# libraries (resolved from the archive's dependencies), the pinned kernel,
+# busybox, and SQLite's library for vgpu-admin's database (its libxenstore
+# and libxenctrl come with xl's).
 lab_packages() {
 	echo "xen-hypervisor-$XEN_SERIES-amd64 xen-utils-$XEN_SERIES" \
-		"xen-utils-common xenstore-utils busybox-static" \
+		"xen-utils-common xenstore-utils busybox-static libsqlite3-0" \
 		"linux-image-$KABI=$KERNEL_VERSION"
 	apt-cache depends --recurse --no-recommends --no-suggests \
 		--no-conflicts --no-breaks --no-replaces --no-enhances \
@@ -211,6 +213,10 @@ build_dom0_base() { # OUT
 	stage_xenstore_tools "$st"
 	stage_libs "$st" "$st$xb"/*
 	cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$st/lib/x86_64-linux-gnu/"
+	# vgpu-admin's database library, from the archive like Xen's: the
+	# operator's tool runs in this Dom0 (tests/xen/artefacts).
+	cp -L "$LAB_ROOT/usr/lib/x86_64-linux-gnu/libsqlite3.so.0" \
+		"$st/usr/lib/x86_64-linux-gnu/" || lab_die "no libsqlite3.so.0 in the packages"
 	: >"$st/etc/xen/xl.conf"
 	cp "$LAB_VMLINUX" "$st/lab/vmlinux"
 	ldconfig -r "$st"

@@ -4,8 +4,9 @@
 # Documentation/xen-lab.md; the rest (lab__*) are internal.
 #
 # Per-guest state lives in $LAB_RUN/guests/NAME/:
-#   type keys (KEY=VALUE lines, last one wins) domid xl.cfg create.log
+#   type keys (KEY=VALUE lines, last one wins) uuid domid xl.cfg create.log
 #   disks (xl disk specs) cfg-extra (raw xl.cfg lines) disk-sha256 result
+#   domids (every domid the guest had, when it was created again)
 
 LAB_GUESTS_DIR=$LAB_RUN/guests
 LAB_CREATE_TIMEOUT=${LAB_CREATE_TIMEOUT:-120}
@@ -45,6 +46,11 @@ lab__load_guests() {
 		fi
 		: >"$LAB_GUESTS_DIR/$_n/keys"
 		for _kv in $_rest; do echo "$_kv" >>"$LAB_GUESTS_DIR/$_n/keys"; done
+		# The Xen UUID, fixed for the whole run (key uuid= or a random
+		# one): a toolstack knows a VM by it, whatever its domid.
+		_u=$(sed -n 's/^uuid=//p' "$LAB_GUESTS_DIR/$_n/keys" | tail -n 1)
+		[ -n "$_u" ] || _u=$(cat /proc/sys/kernel/random/uuid)
+		echo "$_u" >"$LAB_GUESTS_DIR/$_n/uuid"
 		echo "$_n" >>"$LAB_RUN/guest-list"
 	done <"$LAB_SCENARIO_DIR/guests"
 }
@@ -75,6 +81,10 @@ lab_set_key() {
 	case $3 in *[\ \"\'\\]*) lab_fail "lab_set_key $1 $2: value '$3' has a space or a quote" ;; esac
 	echo "$2=$3" >>"$_d/keys"
 }
+
+# lab_guest_uuid NAME: the guest's Xen UUID (xl.cfg uuid=), the same each
+# time it is created.
+lab_guest_uuid() { cat "$(lab__gdir "$1")/uuid"; }
 
 # lab_domid NAME: domain id of a created guest.
 lab_domid() {
@@ -140,6 +150,7 @@ lab__write_cfg() {
 	[ -n "${LAB_GUEST_KARGS:-}" ] && _x="$_x $LAB_GUEST_KARGS"
 	{
 		echo "name = \"$_n\""
+		echo "uuid = \"$(cat "$_d/uuid")\""
 		echo "type = \"$_t\""
 		echo "kernel = \"$LAB_KERNEL\""
 		echo "ramdisk = \"$LAB_RAMDISK\""
@@ -204,6 +215,35 @@ lab_create_guest() {
 	lab_step "guest $_n unpaused t=$(lab_uptime)"
 }
 
+# lab_destroy_guest NAME: `xl destroy` of a running guest; waits until its
+# domain is gone from xenstore and records result DESTROYED. The guest may
+# then be created again (lab_recreate_guest).
+lab_destroy_guest() {
+	_id=$(lab_domid "$1") || exit 1
+	xl destroy "$1" || lab_fail "xl destroy $1 failed"
+	lab_wait_for 30 "domain $_id of $1 to be gone" sh -c "! xenstore-exists /local/domain/$_id" ||
+		lab_fail "guest $1: /local/domain/$_id still there 30 s after xl destroy"
+	echo DESTROYED >"$(lab__gdir "$1")/result"
+	lab_step "guest $1 result DESTROYED domid=$_id t=$(lab_uptime)"
+}
+
+# lab_recreate_guest NAME [HOOK]: lab_create_guest again for a guest whose
+# domain is gone (destroyed, or ended): same name, UUID and keys, a new
+# domid. The old domid is kept in the guest's domids file; its console log
+# so far becomes /var/log/xen/guest-NAME~N.log (dumped as NAME~N), so the
+# guest's verdict is the new domain's.
+lab_recreate_guest() {
+	_d=$(lab__gdir "$1")
+	[ -f "$_d/domid" ] || lab_fail "lab_recreate_guest $1: never created"
+	_old=$(cat "$_d/domid")
+	lab__domain_alive "$_old" && lab_fail "lab_recreate_guest $1: domain $_old still exists"
+	cat "$_d/domid" >>"$_d/domids"
+	_k=$(wc -l <"$_d/domids" | tr -d ' ')
+	mv "$(lab_guest_log "$1")" "/var/log/xen/guest-$1~$_k.log" 2>/dev/null
+	rm -f "$_d/domid" "$_d/result" "$_d/started"
+	lab_create_guest "$@"
+}
+
 # lab_create_guests [HOOK]: lab_create_guest for every guest not yet created,
 # in guests-file order, LAB_CREATE_JOBS (default 2: Dom0 has 2 vCPUs) at a
 # time; domids then follow the order in which creations finish. Fails if any
@@ -233,39 +273,6 @@ lab_create_guests() {
 # access that fails the scenario when xenstore says no.
 lab_xs_write() { xenstore-write "$@" || lab_fail "xenstore-write $*"; }
 lab_xs_read() { xenstore-read "$1" || lab_fail "xenstore-read $1"; }
-
-# lab_xenbus_device NAME TYPE DEVID [KEY=VALUE ...]: the xenstore layout of
-# a PV device that a toolstack writes, for the guest NAME (created, still
-# paused), state 1 (Initialising) on both ends:
-#   backend  /local/domain/0/backend/TYPE/DOMID/DEVID: frontend frontend-id
-#            online state + the KEY=VALUE pairs; owned by Dom0, the guest
-#            may read it
-#   frontend /local/domain/DOMID/device/TYPE/DEVID: backend backend-id state;
-#            owned by the guest, Dom0 may read it
-# Dom0's backend driver sees the device as soon as the backend directory is
-# complete; the guest's xenbus enumerates it at boot.
-lab_xenbus_device() {
-	_n=$1 _ty=$2 _dv=$3
-	shift 3
-	_id=$(lab_domid "$_n") || exit 1
-	_be=/local/domain/0/backend/$_ty/$_id/$_dv
-	_fe=/local/domain/$_id/device/$_ty/$_dv
-	_extra=
-	for _kv in "$@"; do
-		case $_kv in *=*) ;; *) lab_fail "lab_xenbus_device: '$_kv' is not KEY=VALUE" ;; esac
-		_extra="$_extra $_be/${_kv%%=*} ${_kv#*=}"
-	done
-	# One xenstore-write is one transaction: the backend driver never sees
-	# half a device.
-	# shellcheck disable=SC2086
-	xenstore-write "$_fe/backend" "$_be" "$_fe/backend-id" 0 "$_fe/state" 1 \
-		"$_be/frontend" "$_fe" "$_be/frontend-id" "$_id" "$_be/online" 1 \
-		"$_be/state" 1 $_extra ||
-		lab_fail "lab_xenbus_device $_n $_ty $_dv: xenstore-write failed"
-	xenstore-chmod -r "$_fe" "n$_id" r0 && xenstore-chmod -r "$_be" n0 "r$_id" ||
-		lab_fail "lab_xenbus_device $_n $_ty $_dv: xenstore-chmod failed"
-	lab_step "guest $_n xenbus $_ty/$_dv backend=$_be"
-}
 
 # ---- waiting for guests ------------------------------------------------------
 

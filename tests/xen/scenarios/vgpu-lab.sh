@@ -24,12 +24,64 @@ vgpu_watch_for() {
 
 # ---- Dom0 ----------------------------------------------------------------------
 
-# vgpu_guest_setup NAME DOMID: the guest's vgpu device 0 with its pool,
-# priority and vm-id keys (a lab_create_guest hook).
-vgpu_guest_setup() {
-	lab_xenbus_device "$1" vgpu 0 pool="$(lab_key "$1" pool)" \
-		priority="$(lab_key "$1" priority)" vm-id="$(lab_key "$1" vm-id)"
+# ---- the operator's tool (vgpu-admin) -----------------------------------------
+# Guests get their vgpu device the way an operator's host does: each guest
+# is a VM in vgpu-admin's database (its default, /var/lib/vgpu/vgpu.db),
+# registered by name with its Xen UUID and its guests-file keys, and
+# `vgpu-admin attach` (or the watcher, `vgpu-admin watch`) writes the
+# xenstore directories from the database.
+
+# Guests-file keys that become `vgpu-admin vm add` options when present.
+VGPU_LIMIT_KEYS="max-inflight max-queued rate-limit rate-burst mem-quota"
+
+# vgpu_admin ARGS...: vgpu-admin ARGS, its output on the console with an
+# "admin| " prefix; a non-zero exit fails the scenario.
+vgpu_admin() {
+	_va_o=$(vgpu-admin "$@" 2>&1)
+	_va_rc=$?
+	[ -n "$_va_o" ] && printf '%s\n' "$_va_o" | sed 's/^/admin| /'
+	[ $_va_rc = 0 ] || lab_fail "vgpu-admin $* exited $_va_rc: $(printf '%s' "$_va_o" | tail -n 1)"
 }
+
+# vgpu_register [NAME...]: creates the database (first call), the pools the
+# guests name, and each guest (default: all) as a VM: name, UUID, pool,
+# priority, vm-id and the limits of VGPU_LIMIT_KEYS it has.
+vgpu_register() {
+	_vr_t0=$(lab_uptime)
+	if [ ! -f "$VGPU_RUN/admin-pools" ]; then
+		vgpu_admin init
+		: >"$VGPU_RUN/admin-pools"
+	fi
+	# shellcheck disable=SC2048 # guest names have no spaces
+	for _vr_g in ${*:-$(lab_guests)}; do
+		_vr_p=$(lab_key "$_vr_g" pool) || lab_fail "guest $_vr_g has no pool key"
+		if ! grep -qx "$_vr_p" "$VGPU_RUN/admin-pools"; then
+			vgpu_admin pool add "$_vr_p" --description "lab pool $_vr_p"
+			echo "$_vr_p" >>"$VGPU_RUN/admin-pools"
+		fi
+		_vr_lim=
+		for _vr_k in $VGPU_LIMIT_KEYS; do
+			_vr_v=$(lab_key "$_vr_g" "$_vr_k") && _vr_lim="$_vr_lim --$_vr_k $_vr_v"
+		done
+		# shellcheck disable=SC2086 # the limits: words without spaces
+		vgpu_admin vm add "$_vr_g" --uuid "$(lab_guest_uuid "$_vr_g")" \
+			--pool "$_vr_p" --priority "$(lab_key "$_vr_g" priority)" \
+			--vm-id "$(lab_key "$_vr_g" vm-id)" $_vr_lim
+	done
+	_vr_n=${*:-$(lab_guests)}
+	lab_step "vgpu-admin registered: ${_vr_n% } t=$_vr_t0-$(lab_uptime)"
+}
+
+# vgpu_guest_setup NAME DOMID: a lab_create_guest hook, the explicit way of
+# an xl host: between `xl create -p` and `xl unpause`, `vgpu-admin attach
+# NAME` writes the guest's vgpu device 0 from the database.
+vgpu_guest_setup() {
+	vgpu_admin attach "$1"
+	lab_step "guest $1 vgpu attached by vgpu-admin domid=$2 t=$(lab_uptime)"
+}
+
+# vgpu_backend_dir NAME: the guest's vgpu backend directory (device 0).
+vgpu_backend_dir() { echo "/local/domain/0/backend/vgpu/$(lab_domid "$1")/0"; }
 
 # vgpu_backend_up: loads vgpu-back and mounts debugfs for its counters.
 vgpu_backend_up() {

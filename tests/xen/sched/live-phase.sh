@@ -1,23 +1,25 @@
 # shellcheck shell=sh
 # The live-priority phase, Dom0 side: sourced by sched_phases
 # (sched-dom0.sh) after order-phase.sh, with the same worker, guests and
-# roles: a priority written to xenstore mid-run changes the scheduling at
-# once, without a reconnect; bad values are refused and the VM keeps its
+# roles: a priority changed mid-run (vgpu-admin vm set + apply) changes the
+# scheduling at once, without a reconnect; bad values are refused and the VM keeps its
 # last good setting. The mover is $lo (low, pool B), the steady guest $mdA
 # (medium, pool A); the others stay idle.
 #
 # Behind a gate (worker frozen), steady (medium) queues 4 threads x 50
 # nops, then mover (low) 4 x 10; then the worker goes:
 #  1. steady floods and none of mover's queued requests runs;
-#  2. Dom0 writes priority=urgent to mover's backend directory: the backend
-#     logs that it refuses it, its debugfs still says low, the worker gets
-#     no config change, and 15 more of steady's requests run, none of
-#     mover's;
-#  3. Dom0 writes priority=high, noting the order log's length before and
-#     after the write: mover's first request runs within SCHED_SLACK (10)
-#     completions of the write, logged as high, and all of its requests
-#     but its last 4 (its threads ending) run with none of steady's
-#     between, though steady had requests waiting all along;
+#  2. Dom0 writes priority=urgent straight to mover's backend directory
+#     (vgpu-admin refuses such a value; a broken toolstack might not): the
+#     backend logs that it refuses it, its debugfs still says low, the
+#     worker gets no config change, and 15 more of steady's requests run,
+#     none of mover's;
+#  3. `vgpu-admin vm set MOVER priority high`, then `vgpu-admin apply
+#     MOVER` (the database, then the backend directory), noting the order
+#     log's length before and after the apply: mover's first request runs
+#     within SCHED_SLACK (10) completions of it, logged as high, and all of
+#     its requests but its last 4 (its threads ending) run with none of
+#     steady's between, though steady had requests waiting all along;
 #  4. priority=top is refused too: debugfs still says high, and mover's
 #     `vgpu-client info` says high at the end;
 #  5. no reconnect: one connect and no disconnect for mover in the
@@ -56,11 +58,14 @@ echo "LAB-CHECK ok: backend refused priority=urgent: $(dmesg | grep -F "refusing
 lab_expect_eq "mover's priority in debugfs after urgent" "$(sched_dev "$mover" priority)" 2
 sched_wait_lines $((B0 + 15)) 30
 
-# 3: the real change.
+# 3: the real change, the operator's way: the database, then `apply`
+# writes it to the running domain's backend directory.
+vgpu_admin vm set "$mover" priority high
 S0=$(sched_lines)
-lab_xs_write "$be/priority" high
+vgpu_admin apply "$mover"
 S1=$(sched_lines)
-lab_step "wrote priority=high for mover between $S0 and $S1 completions t=$(lab_uptime)"
+lab_step "vgpu-admin applied priority=high for mover between $S0 and $S1 completions t=$(lab_uptime)"
+lab_expect_eq "mover's priority in its backend directory" "$(lab_xs_read "$be/priority")" high
 lab_wait_for 60 "mover's 40 nops" sched_nops_are "$mover" 40 ||
 	lab_fail "mover has $(sched_nops "$mover") nops in the order log 60s after priority=high, 40 expected"
 lab_expect_eq "mover's priority in debugfs after high" "$(sched_dev "$mover" priority)" 0

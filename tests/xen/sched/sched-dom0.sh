@@ -1,7 +1,8 @@
 # shellcheck shell=sh
 # Dom0 side of the scheduling scenarios (sched, split-pools): starts
 # vgpu-back and a CPU-executor vgpu-worker with an order log, gives every
-# guest its vgpu device, and drives the guests' load through xenstore.
+# guest its vgpu device (vgpu-admin), and drives the guests' load through
+# xenstore.
 # Staged as /lab/files/sched-dom0.sh (LAB_DOM0_FILES); dom0.sh sources it.
 #
 # Load protocol (guest side: sched-domU.sh):
@@ -24,10 +25,11 @@ SCHED_WLOG=$LAB_RUN/worker.log
 SCHED_DBG=/sys/kernel/debug/vgpu-back
 SCHED_DELAY_MS=${SCHED_DELAY_MS:-20}
 
-# The vgpu device of each guest, with its keys from the guests file.
+# The vgpu device of each guest, attached by vgpu-admin from the database
+# (vgpu_register, /lab/vgpu-lab.sh: the dom0.sh sources it first), and the
+# load protocol's command node.
 lab_guest_setup() { # NAME DOMID
-	lab_xenbus_device "$1" vgpu 0 pool="$(lab_key "$1" pool)" \
-		priority="$(lab_key "$1" priority)" vm-id="$(lab_key "$1" vm-id)"
+	vgpu_guest_setup "$1" "$2"
 	lab_xs_write "/local/domain/$2/lab-sched/cmd" "0 none"
 }
 

@@ -13,9 +13,12 @@
 #   live-phase.sh   lo moved to high through xenstore mid-flood, bad values
 #                   refused, no reconnect (SCHED_BREAK=3 or 4 must FAIL)
 # shellcheck disable=SC1091 # staged by scenario.conf
+. /lab/vgpu-lab.sh
+# shellcheck disable=SC1091
 . /lab/files/sched-dom0.sh
 
 sched_start_worker
+vgpu_register
 lab_create_guests
 sched_phases 4 hi mdA mdB lo
 lab_pass "strict priority, FIFO within a level across pools, each VM in order; live priority change"

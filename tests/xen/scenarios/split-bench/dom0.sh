@@ -10,6 +10,7 @@ lab_guest_setup() { vgpu_guest_setup "$@"; }
 
 vgpu_backend_up
 vgpu_worker_start
+vgpu_register
 lab_create_guests
 lab_wait_guests || lab_error "not every guest passed"
 vgpu_worker_metrics | sed 's/^.*metrics: /metrics: /'

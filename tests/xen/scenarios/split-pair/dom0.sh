@@ -13,6 +13,7 @@ lab_guest_setup() { vgpu_guest_setup "$@"; }
 
 vgpu_backend_up
 vgpu_worker_start
+vgpu_register
 lab_create_guests
 . ./basic-dom0.sh
 . ./faults-dom0.sh

@@ -5,7 +5,8 @@
 # SPLIT_N checked vector adds (vgpu-client stress). Then, from the worker:
 # every VM connected with its xenstore values, its order-log lines are all
 # vector adds with status 0 and exactly as many as it issued, and its
-# metrics line counts them. SPLIT_OP_DELAY_MS
+# metrics line counts them, and `vgpu-admin status` lists every VM.
+# SPLIT_OP_DELAY_MS
 # (default 0) makes every request take at least that long in the worker
 # (tests/xen/demo.sh uses it so that a queue forms and priorities show).
 #
@@ -15,12 +16,14 @@
 # guests is most of a lab run's time under TCG, so they are booted once.
 # shellcheck disable=SC1091
 . /lab/vgpu-lab.sh
-# Its lab_guest_setup: the vgpu device, and the load protocol's command node.
+# Its lab_guest_setup: the vgpu device (vgpu-admin attach), and the load
+# protocol's command node.
 . /lab/files/sched-dom0.sh
 : "${SPLIT_N:=150}" "${SPLIT_THREADS:=2}" "${SPLIT_OP_DELAY_MS:=0}" "${SPLIT_SCHED:=1}"
 
 vgpu_backend_up
 vgpu_worker_start --op-delay-ms "$SPLIT_OP_DELAY_MS"
+vgpu_register
 lab_create_guests
 
 for g in $(lab_guests); do
@@ -71,6 +74,12 @@ for g in $(lab_guests); do
 	served=$((served + 1))
 done
 lab_expect_eq "VMs served" "$served" 7
+# The operator's view of the same figures (make demo prints it).
+out=$(vgpu-admin status 2>&1) || lab_fail "vgpu-admin status exited non-zero: $out"
+echo "$out" | sed 's/^/admin-status| /'
+for g in $(lab_guests); do
+	lab_check "vgpu-admin status lists $g" sh -c "echo \"\$1\" | grep -qw $g" - "$out"
+done
 for k in outstanding grefs_held indirect_pages; do
 	lab_expect_eq "backend gauge $k after the burst" "$(vgpu_stat $k)" 0
 done
