@@ -2,7 +2,8 @@
 /*
  * What the control socket answers (worker_control(), protocol in
  * Documentation/scheduler.md): the worker's metrics as Prometheus text
- * exposition format 0.0.4, and one line per VM; and the metrics lines of
+ * exposition format 0.0.4, one line per VM, one line about the executor's
+ * device; and the metrics lines of
  * the log (worker_print_metrics()). Reads the worker's state, never
  * changes it.
  */
@@ -243,6 +244,41 @@ static int vms_lines(struct worker *w, FILE *f)
 	return 0;
 }
 
+/*
+ * The device name between double quotes: a backslash before '"' and '\\',
+ * \xHH for any byte outside printable ASCII, so the line stays one
+ * parseable line whatever the driver reports.
+ */
+static void quoted(FILE *f, const char *s, size_t max)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < max && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c > 0x7e)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void device_line(struct worker *w, FILE *f)
+{
+	struct exec_info ei;
+
+	memset(&ei, 0, sizeof(ei));
+	w->ex->ops->info(w->ex, NULL, &ei);
+	fprintf(f, "executor=%s name=", w->ex->ops->name);
+	quoted(f, ei.device_name, sizeof(ei.device_name));
+	fprintf(f, " gpu=%d mem_total=%llu mem_free=%llu\n",
+		(ei.flags & VGPUIF_INFO_F_GPU) ? 1 : 0,
+		(unsigned long long)ei.mem_total,
+		(unsigned long long)ei.mem_free);
+}
+
 int worker_control(struct worker *w, const char *cmd, FILE *out)
 {
 	if (strcmp(cmd, "metrics") == 0) {
@@ -261,8 +297,12 @@ int worker_control(struct worker *w, const char *cmd, FILE *out)
 		}
 		return 0;
 	}
+	if (strcmp(cmd, "device") == 0) {
+		device_line(w, out);
+		return 0;
+	}
 	if (strcmp(cmd, "help") == 0) {
-		fprintf(out, "help\nmetrics\nvms\n");
+		fprintf(out, "device\nhelp\nmetrics\nvms\n");
 		return 0;
 	}
 	fprintf(out, "error: unknown command '%.64s' (try help)\n", cmd);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * vgpu-admin status and doctor: against a worker control socket served by
- * the worker's own ctlsock.c with canned answers, and against none; doctor
+ * vgpu-admin status, inventory and doctor (its GPU check from the `device`
+ * answer: CUDA, CPU, --require-gpu, an older worker): against a worker
+ * control socket served by the worker's own ctlsock.c with canned answers,
+ * and against none; doctor
  * on the fake Xen with and without an IOMMU, a device of another protocol
  * version, and a missing database.
  */
@@ -39,6 +41,11 @@ static const char metrics_answer[] =
 	"vgpu_vm_wait_seconds{domid=\"5\",devid=\"0\",vm_id=\"101\",pool=\"A\",prio=\"low\",quantile=\"0.99\"} 0.012000000\n"
 	"vgpu_vm_wait_seconds_sum{domid=\"5\",devid=\"0\",vm_id=\"101\",pool=\"A\",prio=\"low\"} 1.0\n";
 
+/* What the fake worker answers to `device`: the CPU executor unless set. */
+static const char cpu_device[] =
+	"executor=cpu name=\"cpu\" gpu=0 mem_total=1073741824 mem_free=1073741824\n";
+static const char *device_answer = cpu_device;
+
 struct fake_worker {
 	struct ctlsock cs;
 	pthread_t thread;
@@ -53,8 +60,10 @@ static int answer(void *arg, const char *cmd, FILE *out)
 		fputs(vms_answer, out);
 	else if (strcmp(cmd, "metrics") == 0)
 		fputs(metrics_answer, out);
+	else if (strcmp(cmd, "device") == 0 && device_answer)
+		fputs(device_answer, out);
 	else if (strcmp(cmd, "help") == 0)
-		fputs("help\nmetrics\nvms\n", out);
+		fputs("device\nhelp\nmetrics\nvms\n", out);
 	else
 		fprintf(out, "error: unknown command '%s'\n", cmd);
 	return 0;
@@ -152,19 +161,25 @@ static void test_inventory(void **state)
 	worker_start(e, &w);
 	assert_int_equal(adm_sock(e, w.path, "inventory --json"), ADMIN_OK);
 	snprintf(want, sizeof(want), "{\"database\":\"%s\",\"schema\":1,\"xen\":true,"
-		 "\"xenstore\":true,\"worker\":{\"socket\":\"%s\",\"reachable\":true},"
-		 "\"pools\":[{\"letter\":\"A\",\"description\":\"\",\"vms\":2}],\"vms\":[{\"name\":\"web1\"",
+		 "\"xenstore\":true,\"worker\":{\"socket\":\"%s\",\"reachable\":true,"
+		 "\"executor\":\"cpu\"},\"gpus\":[],\"pools\":[{\"letter\":\"A\",\"description\":\"\",\"vms\":2}],\"vms\":[{\"name\":\"web1\"",
 		 e->db, w.path);
 	assert_true(strncmp(e->out, want, strlen(want)) == 0);
 	assert_non_null(strstr(e->out, "\"devid\":0,\"domid\":5,\"attached\":true,\"connected\":true},"
 			       "{\"name\":\"web2\""));
 	assert_non_null(strstr(e->out, "\"domid\":null,\"attached\":false,\"connected\":false}]}\n"));
+	/* A CUDA worker: its GPU, the name's escapes undone. */
+	device_answer = "executor=cuda name=\"NVIDIA \\\"H200\\\"\" gpu=1 mem_total=150109880320 mem_free=149433221120\n";
+	assert_int_equal(adm_sock(e, w.path, "inventory --json"), ADMIN_OK);
+	assert_non_null(strstr(e->out, "\"reachable\":true,\"executor\":\"cuda\"},\"gpus\":[{\"name\":\"NVIDIA \\\"H200\\\"\","
+			       "\"mem_total\":150109880320,\"mem_free\":149433221120}],\"pools\""));
+	device_answer = cpu_device;
 	worker_stop(&w);
 	fake_xs_unavailable = 1;
 	fake_xc_unavailable = 1;
 	assert_int_equal(adm_sock(e, w.path, "inventory"), ADMIN_OK);
 	assert_non_null(strstr(e->out, "\"xen\":false,\"xenstore\":false"));
-	assert_non_null(strstr(e->out, "\"reachable\":false"));
+	assert_non_null(strstr(e->out, "\"reachable\":false,\"executor\":null},\"gpus\":[]"));
 }
 
 static void test_status_no_worker(void **state)
@@ -196,7 +211,26 @@ static void test_doctor(void **state)
 	assert_non_null(strstr(e->out, "ok   database  "));
 	assert_non_null(strstr(e->out, "schema version 1, 1 VMs"));
 	assert_non_null(strstr(e->out, "ok   versions  0 attached devices"));
-	assert_non_null(strstr(e->out, "--   gpu "));
+	/* The CPU executor is information, not a failure... */
+	assert_non_null(strstr(e->out, "--   gpu       no GPU: the worker runs the CPU executor"));
+	assert_null(strstr(e->out, "FAIL gpu"));
+	/* ... unless the operator requires a GPU. */
+	assert_int_equal(adm_sock(e, w.path, "doctor --require-gpu"), ADMIN_E_CHECK);
+	assert_non_null(strstr(e->out, "FAIL gpu       no GPU: the worker runs the cpu executor"));
+	assert_non_null(strstr(e->out, "     fix: the GPU is not visible to the worker: check the NVIDIA driver"));
+	/* A GPU passes, with or without --require-gpu. */
+	device_answer = "executor=cuda name=\"NVIDIA H200\" gpu=1 mem_total=150109880320 mem_free=149433221120\n";
+	adm_sock(e, w.path, "doctor --require-gpu");
+	assert_non_null(strstr(e->out, "ok   gpu       cuda executor on \"NVIDIA H200\", 142510 of 143155 MiB free\n"));
+	/* The CUDA executor without a GPU fails. */
+	device_answer = "executor=cuda name=\"\" gpu=0 mem_total=0 mem_free=0\n";
+	adm_sock(e, w.path, "doctor");
+	assert_non_null(strstr(e->out, "FAIL gpu       no GPU: the worker runs the cuda executor"));
+	/* A worker of an older release: no device command. */
+	device_answer = NULL;
+	adm_sock(e, w.path, "doctor --json");
+	assert_non_null(strstr(e->out, "{\"check\":\"gpu\",\"ok\":false,\"detail\":\"the worker does not answer the device command\""));
+	device_answer = cpu_device;
 	worker_stop(&w);
 
 	/* The worker stopped, no IOMMU, a device of protocol 2, no database. */
@@ -211,6 +245,8 @@ static void test_doctor(void **state)
 	assert_null(strstr(e->out, "FAIL iommu"));
 	assert_non_null(strstr(e->out, "FAIL worker    the control socket does not answer"));
 	assert_non_null(strstr(e->out, "     fix: start vgpu-worker"));
+	/* With the worker down, only the worker check fails for it. */
+	assert_non_null(strstr(e->out, "--   gpu       not checked: the worker does not answer"));
 	assert_non_null(strstr(e->out, "FAIL versions  1 of 1 devices speak another protocol"));
 	/* ... not with a GPU driver domain. */
 	assert_int_equal(adm(e, "vm set web1 backend 7"), 0);

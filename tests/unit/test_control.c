@@ -2,7 +2,8 @@
 /*
  * Unit tests of the worker's control socket (dom0-worker/loop/ctlsock.c) and
  * what it serves (worker_report.c): the Prometheus text exposition format
- * 0.0.4 checked line by line, the `vms` lines, unknown commands, the
+ * 0.0.4 checked line by line, the `vms` lines, the `device` line (its
+ * name quoted whatever the driver reports), unknown commands, the
  * socket's mode, a stale socket replaced, and the client of --query.
  */
 #ifndef _GNU_SOURCE
@@ -214,11 +215,65 @@ static void test_vms_and_errors(void **state)
 	free(t);
 	t = answer(e, "help", &rc);
 	assert_int_equal(rc, 0);
-	assert_string_equal(t, "help\nmetrics\nvms\n");
+	assert_string_equal(t, "device\nhelp\nmetrics\nvms\n");
 	free(t);
 	t = answer(e, "reboot", &rc);
 	assert_int_equal(rc, -EINVAL);
 	assert_string_equal(t, "error: unknown command 'reboot' (try help)\n");
+	free(t);
+	env_free(e);
+}
+
+/* The CPU executor's device line: no GPU, its memory budget. */
+static void test_device_cpu(void **state)
+{
+	struct worker_env *e = env_new();
+	char want[160];
+	int rc;
+	char *t;
+
+	(void)state;
+	t = answer(e, "device", &rc);
+	assert_int_equal(rc, 0);
+	snprintf(want, sizeof(want),
+		 "executor=cpu name=\"cpu\" gpu=0 mem_total=%llu mem_free=%llu\n",
+		 (unsigned long long)e->w.ex->params.mem_budget,
+		 (unsigned long long)e->w.ex->params.mem_budget);
+	assert_string_equal(t, want);
+	free(t);
+	env_free(e);
+}
+
+/* A driver's name with a quote, a backslash and control bytes. */
+static void hostile_info(struct executor *ex, const struct exec_vm *vm,
+			 struct exec_info *out)
+{
+	(void)ex;
+	(void)vm;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->device_name, sizeof(out->device_name),
+		 "GPU \"X\" a\\b\nvms\x7f\xc3\xa9");
+	out->flags = VGPUIF_INFO_F_GPU;
+	out->mem_total = 150000000000ull;
+	out->mem_free = 149000000000ull;
+}
+
+static void test_device_name_quoted(void **state)
+{
+	struct worker_env *e = env_new();
+	const struct exec_ops *real = e->w.ex->ops;
+	struct exec_ops ops = *real;
+	int rc;
+	char *t;
+
+	(void)state;
+	ops.info = hostile_info;
+	e->w.ex->ops = &ops;
+	t = answer(e, "device", &rc);
+	e->w.ex->ops = real;
+	assert_int_equal(rc, 0);
+	assert_string_equal(t,
+		"executor=cpu name=\"GPU \\\"X\\\" a\\\\b\\x0avms\\x7f\\xc3\\xa9\" gpu=1 mem_total=150000000000 mem_free=149000000000\n");
 	free(t);
 	env_free(e);
 }
@@ -381,6 +436,8 @@ int main(void)
 		cmocka_unit_test(test_metrics_no_vm),
 		cmocka_unit_test(test_vms_and_errors),
 		cmocka_unit_test(test_vms_mem_used),
+		cmocka_unit_test(test_device_cpu),
+		cmocka_unit_test(test_device_name_quoted),
 		cmocka_unit_test(test_socket),
 		cmocka_unit_test(test_query_roundtrip),
 	};

@@ -2,8 +2,9 @@
 /*
  * vgpu-admin doctor: what an operator gets wrong, each check with the fix.
  * Xen and its IOMMU from the hypervisor's own report (xc_physinfo), the
- * backend module, the worker on its control socket, the database and its
- * schema, and the protocol version of every attached device.
+ * backend module, the worker on its control socket and the GPU it sees
+ * (its `device` answer), the database and its schema, and the protocol
+ * version of every attached device.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,6 +19,7 @@
 #include "lib/parse.h"
 #include "vgpu/vgpuif.h"
 #include "lib/ctlsock_client.h"
+#include "worker_device.h"
 
 #define BACKEND_MODULE_DIR "/sys/module/vgpu_back"
 
@@ -26,6 +28,7 @@ struct doctor {
 	unsigned int n, failed;
 	int driver_domains;	/* VMs whose backend is not Dom0 */
 	unsigned int n_vms;
+	int require_gpu;	/* --require-gpu: the CPU executor fails */
 };
 
 static const char NOT_CHECKED[] = "";	/* a @fix: the check was not made */
@@ -118,6 +121,37 @@ static void check_backend(struct doctor *d)
 			"vgpu-back is not loaded (%s)", BACKEND_MODULE_DIR);
 }
 
+static const char GPU_FIX[] =
+	"the GPU is not visible to the worker: check the NVIDIA driver (nvidia-smi), that vgpu-cuda-exec is installed, and start vgpu-worker with --executor cuda (Documentation/worker.md)";
+
+/*
+ * The worker's executor and device. The CPU executor is a choice the
+ * operator may make (a lab, a host without GPU): information, unless
+ * --require-gpu says a GPU must execute.
+ */
+static void check_gpu(struct doctor *d)
+{
+	struct worker_device dev;
+	int err = worker_device_query(d->a->worker_socket, &dev);
+
+	if (err == -EPROTO) {
+		verdict(d, "gpu", "upgrade vgpu-worker to this release",
+			"the worker does not answer the device command");
+	} else if (err) {
+		verdict(d, "gpu", NOT_CHECKED, "not checked: the worker does not answer");
+	} else if (dev.gpu) {
+		verdict(d, "gpu", NULL, "%s executor on \"%s\", %llu of %llu MiB free", dev.executor,
+			dev.name, (unsigned long long)(dev.mem_free >> 20),
+			(unsigned long long)(dev.mem_total >> 20));
+	} else if (strcmp(dev.executor, "cpu") != 0 || d->require_gpu) {
+		verdict(d, "gpu", GPU_FIX, "no GPU: the worker runs the %s executor without one",
+			dev.executor);
+	} else {
+		verdict(d, "gpu", NOT_CHECKED,
+			"no GPU: the worker runs the CPU executor (--require-gpu makes this a failure)");
+	}
+}
+
 static void check_worker(struct doctor *d)
 {
 	char *answer = NULL, fix[300];
@@ -135,8 +169,7 @@ static void check_worker(struct doctor *d)
 		verdict(d, "worker", NULL, "vgpu-worker answers on %s (its backend ABI matched, or it would not run)",
 			d->a->worker_socket);
 	free(answer);
-	/* The worker reports its executor and device only in its log today. */
-	verdict(d, "gpu", NOT_CHECKED, "not checked: the worker reports no GPU on its control socket yet; see its start line (executor=, device_name=) in its log");
+	check_gpu(d);
 }
 
 static void count_vm(void *arg, const struct vm_conf *c)
@@ -234,17 +267,21 @@ static void check_protocol(struct doctor *d)
 
 int cmd_doctor(struct admin *a, int argc, char **argv)
 {
-	static const char use[] = "vgpu-admin doctor [--json]";
-	struct doctor d = { a, 0, 0, 0, 0 };
+	static const char use[] = "vgpu-admin doctor [--require-gpu] [--json]";
+	struct doctor d = { a, 0, 0, 0, 0, 0 };
+	const struct admin_opt opts[] = {
+		{ "require-gpu", NULL, &d.require_gpu },
+		{ NULL, NULL, NULL },
+	};
 	char *pos[1];
 	int npos, rc;
 
 	if (argc > 1 && admin_is_help(argv[1])) {
-		fprintf(a->out, "usage: %s\nChecks Xen and its IOMMU, xenstore, vgpu-back, the worker, the database and\nthe devices' protocol versions; prints the fix of each failure. Exit status 1\nif any check failed.\n",
+		fprintf(a->out, "usage: %s\nChecks Xen and its IOMMU, xenstore, vgpu-back, the worker and its GPU, the\ndatabase and the devices' protocol versions; prints the fix of each failure.\nExit status 1 if any check failed. A worker on the CPU executor is reported,\nnot failed, unless --require-gpu.\n",
 			use);
 		return ADMIN_OK;
 	}
-	rc = admin_opts(a, argc, argv, NULL, pos, 0, &npos, use);
+	rc = admin_opts(a, argc, argv, opts, pos, 0, &npos, use);
 	if (rc)
 		return rc;
 	if (a->json)

@@ -3,7 +3,8 @@
  * vgpu-admin inventory --json: one document a host agent (CloudStack, Xen
  * Orchestra) can poll: the database's pools and VMs, each VM's state on
  * this host (running domain, device attached, connected to the worker),
- * and whether Xen and the worker answer. Parts that do not answer are
+ * whether Xen and the worker answer, the worker's executor and the GPUs
+ * it executes on (its `device` answer). Parts that do not answer are
  * reported as such; only a database error fails the command.
  */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "db.h"
 #include "domain.h"
 #include "lib/ctlsock_client.h"
+#include "worker_device.h"
 #include "xs_attach.h"
 
 struct inventory {
@@ -70,10 +72,11 @@ int cmd_inventory(struct admin *a, int argc, char **argv)
 	static const char use[] = "vgpu-admin inventory [--json]";
 	struct inventory inv = { a, NULL, NULL, 0, 0 };
 	char *vms = NULL, *pos[1];
-	int npos, rc, worker;
+	struct worker_device dev;
+	int npos, rc, worker, have_dev;
 
 	if (argc > 1 && admin_is_help(argv[1])) {
-		fprintf(a->out, "usage: %s\nOne JSON document: the pools, the VMs with their state on this host\n(domid, attached, connected to the worker), and whether Xen and the worker\nanswer. Always JSON.\n",
+		fprintf(a->out, "usage: %s\nOne JSON document: the pools, the VMs with their state on this host\n(domid, attached, connected to the worker), whether Xen and the worker\nanswer, the worker's executor and its GPUs. Always JSON.\n",
 			use);
 		return ADMIN_OK;
 	}
@@ -88,13 +91,26 @@ int cmd_inventory(struct admin *a, int argc, char **argv)
 		inv.ndoms = 0;
 	worker = ctlsock_query(a->worker_socket, "vms", &vms) == 0;
 	inv.vms = vms;
+	have_dev = worker && worker_device_query(a->worker_socket, &dev) == 0;
 
 	fputs("{\"database\":", a->out);
 	json_str(a->out, a->db_path);
 	fprintf(a->out, ",\"schema\":%d,\"xen\":%s,\"xenstore\":%s,\"worker\":{\"socket\":",
 		db_version(a->db), a->xc ? "true" : "false", a->xs ? "true" : "false");
 	json_str(a->out, a->worker_socket);
-	fprintf(a->out, ",\"reachable\":%s},\"pools\":[", worker ? "true" : "false");
+	fprintf(a->out, ",\"reachable\":%s,\"executor\":", worker ? "true" : "false");
+	if (have_dev)
+		json_str(a->out, dev.executor);
+	else
+		fputs("null", a->out);
+	fputs("},\"gpus\":[", a->out);
+	if (have_dev && dev.gpu) {
+		fputs("{\"name\":", a->out);
+		json_str(a->out, dev.name);
+		fprintf(a->out, ",\"mem_total\":%" PRIu64 ",\"mem_free\":%" PRIu64 "}",
+			dev.mem_total, dev.mem_free);
+	}
+	fputs("],\"pools\":[", a->out);
 	rc = db_pool_each(a->db, pool_json, &inv, a->err);
 	fputs("],\"vms\":[", a->out);
 	inv.n = 0;
