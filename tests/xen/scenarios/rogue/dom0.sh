@@ -17,10 +17,20 @@ ROGUE_DMESG=$VGPU_RUN/dmesg.all
 ROGUE_BAD='Oops|BUG:|WARNING:|KASAN|general protection|Call Trace|kernel BUG|refcount_t'
 ROGUE_KEYS="requests invalid errors copy_errors ring_errors connects disconnects dropped stalls no_worker"
 
-# The honest guest gets its device with the others'; the rogue one later.
+# Both devices are made while the guests are paused (the guest must not
+# see a device whose backend directory it cannot read yet). The rogue's
+# frontend state is Closed, not Initialising, so that its xenbus ignores it
+# at boot and no vgpu-front is loaded there; the rogue guest writes
+# Initialising once vgpu-rogue.ko is loaded, and that one binds it.
 lab_guest_setup() {
-	[ "$1" = honest ] && vgpu_guest_setup "$@"
-	return 0
+	case $1 in
+	honest) vgpu_guest_setup "$@" ;;
+	rogue)
+		lab_xenbus_device rogue vgpu 0 pool=B priority=low vm-id=666 \
+			mem-quota=$ROGUE_QUOTA
+		lab_xs_write "/local/domain/$2/device/vgpu/0/state" 6
+		;;
+	esac
 }
 
 # rogue_dmesg: Dom0's kernel lines since the last call (also kept whole).
@@ -84,10 +94,7 @@ lab_create_guests
 HONEST=$(lab_domid honest)
 ROGUE=$(lab_domid rogue)
 
-vgpu_wait_phase rogue loaded 240 || lab_fail "the rogue guest did not load vgpu-rogue"
-lab_xenbus_device rogue vgpu 0 pool=B priority=low vm-id=666 mem-quota=$ROGUE_QUOTA
-vgpu_ack rogue device
-vgpu_wait_phase rogue ready 120 || lab_fail "the rogue device did not connect"
+vgpu_wait_phase rogue ready 240 || lab_fail "the rogue device did not connect"
 NCASES=$(lab_xs_read "/local/domain/$ROGUE/data/rogue-cases")
 vgpu_wait_phase honest quiet-done 300 || lab_fail "the honest guest did not measure its quiet latency"
 vgpu_ack honest storm

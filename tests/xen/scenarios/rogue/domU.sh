@@ -46,26 +46,25 @@ honest_main() {
 }
 
 rogue_main() {
-	_d=/sys/kernel/debug/vgpu-rogue
+	ROGUE_DBGFS=/sys/kernel/debug/vgpu-rogue
 	grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs none /sys/kernel/debug
 	lab_check "modprobe vgpu-rogue" modprobe vgpu-rogue
 	lab_check "vgpu-front is not loaded here" sh -c '! grep -q "^vgpu_front " /proc/modules'
-	vgpu_phase loaded
-	vgpu_wait_ack device 120
+	xenstore-write device/vgpu/0/state 1 || lab_fail "cannot write device/vgpu/0/state"
 	lab_wait_for 60 "vgpu-rogue to bind the device" test -e /sys/bus/xen/drivers/vgpu-rogue/vgpu-0 ||
 		lab_fail "vgpu-rogue did not bind device/vgpu/0"
-	echo connect >"$_d/case" || lab_fail "echo connect failed"
-	_r=$(cat "$_d/result")
+	echo connect >"$ROGUE_DBGFS/case" || lab_fail "echo connect failed"
+	_r=$(cat "$ROGUE_DBGFS/result")
 	case $_r in *verdict=pass*) ;; *) lab_fail "first connect: $_r" ;; esac
-	_cases=$(cat "$_d/cases")
+	_cases=$(cat "$ROGUE_DBGFS/cases")
 	xenstore-write data/rogue-cases "$(echo "$_cases" | grep -c .)"
 	vgpu_phase ready
 	vgpu_wait_ack go 300
 	_i=0
 	for _c in $_cases; do
 		_i=$((_i + 1))
-		echo "$_c" >"$_d/case" || lab_error "case $_c: the write to $_d/case failed"
-		_r=$(cat "$_d/result")
+		echo "$_c" >"$ROGUE_DBGFS/case" || lab_error "case $_c: the write to $ROGUE_DBGFS/case failed"
+		_r=$(cat "$ROGUE_DBGFS/result")
 		echo "rogue: $_r"
 		case $_r in *"case=$_c verdict=pass"*) ;; *) lab_error "case $_c: $_r" ;; esac
 		xenstore-write data/rogue-case "$_c" data/rogue-result "$_r"
@@ -74,8 +73,8 @@ rogue_main() {
 		case $_r in
 		*after=down*)
 			# Dom0 has brought the device back (state 1): connect again.
-			echo connect >"$_d/case"
-			_r=$(cat "$_d/result")
+			echo connect >"$ROGUE_DBGFS/case"
+			_r=$(cat "$ROGUE_DBGFS/result")
 			echo "rogue: after the toolstack's revival: $_r"
 			case $_r in *verdict=pass*) ;; *) lab_error "case $_c: no reconnect after the revival: $_r" ;; esac
 			;;
