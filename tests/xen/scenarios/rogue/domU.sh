@@ -29,8 +29,9 @@ honest_main() {
 	vgpu_phase quiet-done
 	vgpu_wait_ack storm 300
 	: >/tmp/storm
-	_errors=0 _rounds=0
+	_errors=0 _rounds=0 _end=$(($(date +%s) + LAB_GUEST_TIMEOUT - 120))
 	while [ "$(xenstore-read "/local/domain/$LAB_DOMID/vgpu-ack")" != stop ]; do
+		[ "$(date +%s)" -lt "$_end" ] || lab_fail "Dom0 never said stop"
 		_rounds=$((_rounds + 1))
 		if ! honest_round >>/tmp/storm; then
 			_errors=$((_errors + 1))
