@@ -115,6 +115,7 @@ void rogue_indirect(struct rogue *r, struct vgpuif_request *q, u32 len);
 int rogue_run(struct rogue *r, struct rogue_batch *b,
 	      struct rogue_result *res, unsigned int ms);
 int rogue_alloc(struct rogue *r, u64 size, u64 *dptr);
+bool rogue_has_rsp(struct rogue *r);
 void rogue_push(struct rogue *r);
 unsigned int rogue_reap(struct rogue *r, struct rogue_result *res,
 			u32 allowed);

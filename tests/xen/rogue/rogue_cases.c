@@ -241,7 +241,7 @@ static int case_flip_indirect(struct rogue *r, struct rogue_result *res)
 	for (k = 0; k < VGPUIF_GREFS_PER_INDIRECT_PAGE; k++)
 		ind[k] = r->data_ref[k % ROGUE_NR_DATA];
 	if (r->ring.rsp_cons != r->ring.req_prod_pvt) {
-		wait_event_timeout(r->wq, RING_HAS_UNCONSUMED_RESPONSES(&r->ring),
+		wait_event_timeout(r->wq, rogue_has_rsp(r),
 				   msecs_to_jiffies(5000));
 		rogue_reap(r, res, ST_ANY);
 	}
@@ -314,18 +314,19 @@ static int case_bad_indirect(struct rogue *r, struct rogue_result *res)
 	unsigned int i;
 	u64 dptr;
 
-	if (rogue_alloc(r, 2 * MIB, &dptr))
+	/* 5 MiB: two indirect pages, so that the second one is used. */
+	if (rogue_alloc(r, 5 * MIB, &dptr))
 		return -EIO;
 	if (rogue_batch_alloc(&b, 32))
 		return -ENOMEM;
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		q = rq(&b, ST_REFUSED, VGPUIF_OP_MEM_WRITE);
 		q->u.mem.dptr = dptr;
-		rogue_indirect(r, q, 2 * MIB);
+		rogue_indirect(r, q, 5 * MIB);
 		q->gref[1] = bad[i];
 		q = rq(&b, ST_REFUSED, VGPUIF_OP_MEM_READ);
 		q->u.mem.dptr = dptr;
-		rogue_indirect(r, q, 2 * MIB);
+		rogue_indirect(r, q, 5 * MIB);
 		q->gref[0] = bad[i];
 	}
 	rogue_run_free(r, &b, res, 20000);
@@ -637,7 +638,7 @@ static void rogue_flood(struct rogue *r, struct rogue_result *res,
 		}
 		if (!storm)
 			wait_event_timeout(r->wq,
-					   RING_HAS_UNCONSUMED_RESPONSES(ring),
+					   rogue_has_rsp(r),
 					   msecs_to_jiffies(1000));
 		if (!(++pass % 256))
 			cond_resched();
@@ -645,7 +646,7 @@ static void rogue_flood(struct rogue *r, struct rogue_result *res,
 	end = jiffies + msecs_to_jiffies(30000);
 	while (ring->rsp_cons != ring->req_prod_pvt && time_before(jiffies, end)) {
 		notify_remote_via_irq(r->irq);
-		wait_event_timeout(r->wq, RING_HAS_UNCONSUMED_RESPONSES(ring),
+		wait_event_timeout(r->wq, rogue_has_rsp(r),
 				   msecs_to_jiffies(1000));
 		rogue_reap(r, res, ST_FLOOD);
 	}

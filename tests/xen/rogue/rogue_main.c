@@ -257,6 +257,18 @@ static void rogue_tally(struct rogue_result *res,
 				 rsp->operation, rogue_status_names[i], s);
 }
 
+/*
+ * Unconsumed responses? If none, ask for an event at the next one first
+ * (rsp_event): without that the backend notifies only once.
+ */
+bool rogue_has_rsp(struct rogue *r)
+{
+	int more;
+
+	RING_FINAL_CHECK_FOR_RESPONSES(&r->ring, more);
+	return more;
+}
+
 void rogue_push(struct rogue *r)
 {
 	int notify;
@@ -321,7 +333,7 @@ int rogue_run(struct rogue *r, struct rogue_batch *b,
 		}
 		rogue_push(r);
 		left = wait_event_timeout(r->wq,
-					  RING_HAS_UNCONSUMED_RESPONSES(ring) ||
+					  rogue_has_rsp(r) ||
 					  rogue_backend_state(r) !=
 					  XenbusStateConnected,
 					  msecs_to_jiffies(ms));
@@ -567,6 +579,9 @@ static int rogue_grant_pages(struct rogue *r)
 		((u32 *)r->bad_ind)[k] = 0xfffffff0u - k;
 	if (!err)
 		err = rogue_grant(be, 1, &r->ro_page, &r->ro_ref);
+	/* As an indirect page it names refs nobody granted (not 0: console). */
+	for (k = 0; !err && k < VGPUIF_GREFS_PER_INDIRECT_PAGE; k++)
+		((u32 *)r->ro_page)[k] = 0xffffe000u - k;
 	if (!err)
 		err = rogue_grant(ROGUE_OTHER_DOMID, 0, &r->foreign_page,
 				  &r->foreign_ref);
