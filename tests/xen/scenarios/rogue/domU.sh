@@ -54,7 +54,9 @@ rogue_main() {
 	xenstore-write device/vgpu/0/state 1 || lab_fail "cannot write device/vgpu/0/state"
 	lab_wait_for 60 "vgpu-rogue to bind the device" test -e /sys/bus/xen/drivers/vgpu-rogue/vgpu-0 ||
 		lab_fail "vgpu-rogue did not bind device/vgpu/0"
-	echo connect >"$ROGUE_DBGFS/case" || lab_fail "echo connect failed"
+	# The driver's sysfs link appears before its probe has finished.
+	lab_wait_for 20 "the first connect" sh -c "echo connect >$ROGUE_DBGFS/case" ||
+		lab_fail "echo connect failed"
 	_r=$(cat "$ROGUE_DBGFS/result")
 	case $_r in *verdict=pass*) ;; *) lab_fail "first connect: $_r" ;; esac
 	_cases=$(cat "$ROGUE_DBGFS/cases")
