@@ -7,7 +7,9 @@
  *
  *   rogue_main.c   the xenbus driver, debugfs, the connection (ring, event
  *                  channel, xenstore keys) and the request runner
- *   rogue_cases.c  the cases: what each one sends and what it allows back
+ *   rogue_cases.c  the ring cases, and the list of all cases: what each one
+ *                  sends and what it allows back
+ *   rogue_conn_cases.c  the connection (xenbus) cases
  */
 #ifndef VGPU_ROGUE_H
 #define VGPU_ROGUE_H
@@ -32,6 +34,9 @@
 #define ST_ANY			GENMASK(ROGUE_NR_STATUS - 1, 0)
 /* Refused: anything but OKAY. */
 #define ST_REFUSED		(ST_ANY & ~ST(OKAY))
+/* A well-behaved flood may be refused by the VM's limits, never wrongly. */
+#define ST_FLOOD		(ST(OKAY) | ST(BUSY) | ST(RATE_LIMITED))
+#define MIB			(1u << 20)
 
 struct rogue {
 	struct xenbus_device *xbdev;
@@ -120,5 +125,14 @@ void rogue_push(struct rogue *r);
 unsigned int rogue_reap(struct rogue *r, struct rogue_result *res,
 			u32 allowed);
 void rogue_unexpected(struct rogue_result *res, const char *fmt, ...);
+
+/* rogue_conn_cases.c */
+int case_reconnect_new_ring(struct rogue *r, struct rogue_result *res);
+int case_ring_page_order(struct rogue *r, struct rogue_result *res);
+int case_bad_keys(struct rogue *r, struct rogue_result *res);
+int case_state_games(struct rogue *r, struct rogue_result *res);
+int case_state_unknown(struct rogue *r, struct rogue_result *res);
+int case_connect_loop(struct rogue *r, struct rogue_result *res);
+int case_close_inflight(struct rogue *r, struct rogue_result *res);
 
 #endif /* VGPU_ROGUE_H */
