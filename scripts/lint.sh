@@ -1,7 +1,8 @@
 #!/bin/sh
 # `make lint`: static checks of the sources; exits non-zero if any finding.
-#   kernel C (frontend/ backend/ tests/kunit/ include/): checkpatch.pl
-#     --no-tree from the cached linux-source tree (scripts/kunit-src.sh);
+#   kernel C (frontend/ backend/ tests/kunit/ tests/xen/rogue/ include/):
+#     checkpatch.pl --no-tree from the cached linux-source tree
+#     (scripts/kunit-src.sh);
 #   userspace C (dom0-worker/ lib/ tools/ tests/unit/ tests/sim/ tests/fuzz/
 #   tests/xen/guest/): cppcheck.
 # Ends with "lint: N files checked, N problems".
@@ -39,7 +40,7 @@ list_files() {
 
 # --- kernel code: checkpatch ------------------------------------------------
 pattern='*.[ch]'
-kfiles=$(list_files frontend backend tests/kunit include)
+kfiles=$(list_files frontend backend tests/kunit tests/xen/rogue include)
 nk=$(printf '%s' "$kfiles" | grep -c .)
 # Kernel version tests live in the one compat header (include/vgpu/
 # xen_compat.h), not as #if all over the drivers, so only it may test
