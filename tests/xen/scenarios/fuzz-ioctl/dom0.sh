@@ -11,16 +11,13 @@
 # shellcheck disable=SC1091
 . /lab/vgpu-lab.sh
 
-# The guests file's keys, mem-quota included, as the toolstack writes them.
-lab_guest_setup() {
-	lab_xenbus_device "$1" vgpu 0 pool="$(lab_key "$1" pool)" \
-		priority="$(lab_key "$1" priority)" vm-id="$(lab_key "$1" vm-id)" \
-		mem-quota="$(lab_key "$1" mem-quota)"
-}
+# The guests file's keys, mem-quota included, registered in vgpu-admin.
+lab_guest_setup() { vgpu_guest_setup "$@"; }
 
 vgpu_backend_up
 dmesg -c >/dev/null
 vgpu_worker_start
+vgpu_register
 lab_create_guests
 g=fuzz-pv
 id=$(lab_domid "$g")

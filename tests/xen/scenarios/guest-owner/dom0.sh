@@ -8,15 +8,12 @@
 # shellcheck disable=SC1091
 . /lab/vgpu-lab.sh
 
-lab_guest_setup() { # NAME DOMID
-	lab_xenbus_device "$1" vgpu 0 pool="$(lab_key "$1" pool)" \
-		priority="$(lab_key "$1" priority)" vm-id="$(lab_key "$1" vm-id)" \
-		mem-quota="$(lab_key "$1" mem-quota)"
-}
+lab_guest_setup() { vgpu_guest_setup "$@"; }
 
 vgpu_backend_up
 # Every answer a second late: the guest kills a process mid-MEM_ALLOC.
 vgpu_worker_start --op-delay-ms 1000
+vgpu_register
 lab_create_guests
 lab_wait_guests || lab_fail "the guest did not pass its checks"
 for k in outstanding grefs_held indirect_pages; do

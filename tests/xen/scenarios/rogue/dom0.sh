@@ -12,7 +12,6 @@
 # shellcheck disable=SC1091
 . /lab/vgpu-lab.sh
 
-ROGUE_QUOTA=67108864		# 64 MiB: no case can take the worker's memory
 ROGUE_DMESG=$VGPU_RUN/dmesg.all
 ROGUE_BAD='Oops|BUG:|WARNING:|KASAN|general protection|Call Trace|kernel BUG|refcount_t'
 ROGUE_KEYS="requests invalid errors copy_errors ring_errors connects disconnects dropped stalls no_worker"
@@ -26,8 +25,7 @@ lab_guest_setup() {
 	case $1 in
 	honest) vgpu_guest_setup "$@" ;;
 	rogue)
-		lab_xenbus_device rogue vgpu 0 pool=B priority=low vm-id=666 \
-			mem-quota=$ROGUE_QUOTA
+		vgpu_guest_setup "$@"
 		lab_xs_write "/local/domain/$2/device/vgpu/0/state" 6
 		;;
 	esac
@@ -88,6 +86,7 @@ rogue_check() {
 
 vgpu_backend_up
 vgpu_worker_start
+vgpu_register	# the rogue's mem-quota (64 MiB): no case can take the worker's memory
 : >"$ROGUE_DMESG"
 rogue_dmesg >/dev/null
 lab_create_guests
