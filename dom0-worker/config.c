@@ -39,6 +39,8 @@ void config_defaults(struct worker_config *cfg)
 		 CONFIG_DEFAULT_CONTROL);
 	cfg->max_running = 0;
 	cfg->vm_max_running = 16;
+	cfg->connect_burst = 5;
+	cfg->connect_interval_ms = 10000;
 	cfg->turn_quota = 0;
 	cfg->prio_hold_us = 500;
 	cfg->prio_share = 0;
@@ -85,6 +87,8 @@ static const struct u32_key u32_keys[] = {
 	{ "rate-burst", offsetof(struct worker_config, rate_burst), 0, 1u << 24 },
 	{ "max-running", offsetof(struct worker_config, max_running), 0, 1u << 16 },
 	{ "vm-inflight", offsetof(struct worker_config, vm_max_running), 1, 256 },
+	{ "connect-burst", offsetof(struct worker_config, connect_burst), 1, 1000000 },
+	{ "connect-interval-ms", offsetof(struct worker_config, connect_interval_ms), 0, 3600000 },
 	{ "turn-quota", offsetof(struct worker_config, turn_quota), 0, 1u << 16 },
 	{ "prio-hold-us", offsetof(struct worker_config, prio_hold_us), 0, 10000000 },
 	{ "prio-share", offsetof(struct worker_config, prio_share), 0, 1u << 16 },

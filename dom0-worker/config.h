@@ -57,6 +57,13 @@ struct worker_config {
 	 */
 	uint32_t max_running;		/* max-running: all VMs, 0 = no limit */
 	uint32_t vm_max_running;	/* vm-inflight: per VM, when its max-inflight is 0 */
+	/*
+	 * Connects of one device (each one an executor process and a GPU
+	 * context): connect-burst at once, then one per connect-interval-ms;
+	 * more are refused. Interval 0: no limit.
+	 */
+	uint32_t connect_burst;		/* connect-burst */
+	uint32_t connect_interval_ms;	/* connect-interval-ms */
 	uint32_t turn_quota;		/* turn-quota: one VM on the GPU at a time, 0 = off */
 	uint32_t prio_hold_us;		/* prio-hold-us: a level stays busy this long */
 	uint32_t prio_share;		/* prio-share: running while a higher level is busy */

@@ -57,6 +57,8 @@ static const struct option options[] = {
 	{ "query", required_argument, NULL, 'q' },
 	{ "max-running", required_argument, NULL, 0 },
 	{ "vm-inflight", required_argument, NULL, 0 },
+	{ "connect-burst", required_argument, NULL, 0 },
+	{ "connect-interval-ms", required_argument, NULL, 0 },
 	{ "turn-quota", required_argument, NULL, 0 },
 	{ "prio-hold-us", required_argument, NULL, 0 },
 	{ "prio-share", required_argument, NULL, 0 },
@@ -112,6 +114,10 @@ static void usage(FILE *f)
 "                           all VMs together (default 0: no limit)\n"
 "      --vm-inflight N      requests of one VM on the CUDA executor at once,\n"
 "                           when the VM has no max-inflight (default 16)\n"
+"      --connect-burst N    connects of one device at once, each an executor\n"
+"                           process (default 5)\n"
+"      --connect-interval-ms N  then one connect per N ms; more are refused\n"
+"                           (default 10000; 0: no limit)\n"
 "      --turn-quota N       one VM's requests on the GPU at a time, up to N\n"
 "                           per turn (default 0: all VMs at once)\n"
 "      --prio-hold-us N     a priority level counts as busy N us after its\n"

@@ -57,12 +57,10 @@ struct retired_vm {
 /*
  * Connects of one device, for the connect rate limit (worker_events.c):
  * each connect starts an executor (for CUDA a process and a context), so
- * a device gets WORKER_CONNECT_BURST at once, then one per
- * WORKER_CONNECT_INTERVAL_NS; a connect past that is refused. The
- * WORKER_CONNECT_TRACK devices that connected last are remembered.
+ * a device gets connect-burst at once, then one per connect-interval-ms
+ * (config.h); a connect past that is refused. The WORKER_CONNECT_TRACK
+ * devices that connected last are remembered.
  */
-#define WORKER_CONNECT_BURST		5
-#define WORKER_CONNECT_INTERVAL_NS	(10 * 1000000000ull)
 #define WORKER_CONNECT_TRACK		64
 
 struct connect_rate {

@@ -160,10 +160,12 @@ static void apply_config(struct worker *w, struct vm *vm,
  */
 static int connect_allowed(struct worker *w, uint16_t domid, uint16_t devid)
 {
-	const uint64_t interval = WORKER_CONNECT_INTERVAL_NS;
+	const uint64_t interval = w->cfg.connect_interval_ms * 1000000ull;
 	uint64_t now = worker_now(w), tat;
 	struct connect_rate *c = NULL;
 
+	if (!interval)
+		return 1;
 	for (unsigned int i = 0; i < WORKER_CONNECT_TRACK; i++) {
 		struct connect_rate *x = &w->connects[i];
 
@@ -179,7 +181,7 @@ static int connect_allowed(struct worker *w, uint16_t domid, uint16_t devid)
 		*c = (struct connect_rate){ .domid = domid, .devid = devid,
 					    .tat = now };
 	tat = c->tat;
-	if (tat - now > (WORKER_CONNECT_BURST - 1) * interval)
+	if (tat - now > (uint64_t)(w->cfg.connect_burst - 1) * interval)
 		return 0;
 	c->tat = tat + interval;
 	return 1;
@@ -203,9 +205,9 @@ static void on_connect(struct worker *w, const struct vgpu_back_vm *cfg)
 	}
 	if (!connect_allowed(w, cfg->domid, cfg->devid)) {
 		w->stats.refused_connects++;
-		vlog_ratelimited(VLOG_WARN, "connect domid=%u devid=%u: refused: more than %u connects, then one per %llu s; its requests will fail until it connects again later",
-				 cfg->domid, cfg->devid, WORKER_CONNECT_BURST,
-				 (unsigned long long)(WORKER_CONNECT_INTERVAL_NS / 1000000000ull));
+		vlog_ratelimited(VLOG_WARN, "connect domid=%u devid=%u: refused: more than %u connects, then one per %u ms (connect-burst, connect-interval-ms); its requests will fail until it connects again later",
+				 cfg->domid, cfg->devid, w->cfg.connect_burst,
+				 w->cfg.connect_interval_ms);
 		return;
 	}
 	vm = calloc(1, sizeof(*vm));

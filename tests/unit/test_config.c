@@ -39,6 +39,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.stats_interval, 0);
 	assert_int_equal(cfg.obsolete_max_queued, 64);
 	assert_int_equal(cfg.max_queued_all, 4096);
+	assert_int_equal(cfg.connect_burst, 5);
+	assert_int_equal(cfg.connect_interval_ms, 10000);
 	assert_int_equal(cfg.batch, 64);
 }
 
@@ -150,6 +152,7 @@ static void test_bad_lines(void **state)
 	expect_bad("op-delay-ms = 60001\n", "from 0 to 60000");
 	expect_bad("op-delay-ms =\n", "op-delay-ms: '' is not a number");
 	expect_bad("max-queued = 0\n", "max-queued: '0' is not a number from 1");
+	expect_bad("connect-burst = 0\n", "connect-burst: '0' is not a number from 1");
 	expect_bad("batch = 4294967297\n", "batch");
 	expect_bad("stats-interval = 1.5\n", "stats-interval");
 	expect_bad("mem-budget = 1000\n", "mem-budget: '1000' is not auto or a size");

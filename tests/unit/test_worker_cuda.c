@@ -250,10 +250,10 @@ static void test_connect_storm(void **state)
 		assert_true(worker_read(&e->we->w) >= 0);
 	}
 	exec_cuda_get_stats(&e->we->ex, &st1);
-	/* Set-up connected it once: WORKER_CONNECT_BURST - 1 more. */
-	assert_int_equal(st1.spawns - st0.spawns, WORKER_CONNECT_BURST - 1);
+	/* Set-up connected it once: connect-burst - 1 more. */
+	assert_int_equal(st1.spawns - st0.spawns, e->we->cfg.connect_burst - 1);
 	assert_int_equal(e->we->w.stats.refused_connects,
-			 20 - (WORKER_CONNECT_BURST - 1));
+			 20 - (e->we->cfg.connect_burst - 1));
 	queue_add(e, 1, &b, 2);
 	queue_add(e, 0, &a, 1);
 	run_until(e, 2);

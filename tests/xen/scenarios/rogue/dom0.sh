@@ -85,7 +85,10 @@ rogue_check() {
 }
 
 vgpu_backend_up
-vgpu_worker_start
+# The cases reconnect the rogue device dozens of times to test the
+# backend; the worker's own connect limit (its unit test is
+# test_worker_cuda's test_connect_storm) would refuse them after five.
+vgpu_worker_start --connect-interval-ms 0
 vgpu_register	# the rogue's mem-quota (64 MiB): no case can take the worker's memory
 : >"$ROGUE_DMESG"
 rogue_dmesg >/dev/null
