@@ -58,6 +58,11 @@ int admin_run(int argc, char **argv, FILE *out, FILE *err);
 int admin_db(struct admin *a, int write);
 int admin_xs(struct admin *a);
 int admin_xc(struct admin *a);
+/*
+ * The database (read-only), xenstore and libxenctrl: what every command
+ * that acts on running domains needs, opened in that order.
+ */
+int admin_open_xen(struct admin *a);
 void admin_close(struct admin *a);
 
 /* True if @arg is "--help" or "-h". */

@@ -151,6 +151,17 @@ int admin_xc(struct admin *a)
 	return ADMIN_OK;
 }
 
+int admin_open_xen(struct admin *a)
+{
+	int rc = admin_db(a, 0);
+
+	if (!rc)
+		rc = admin_xs(a);
+	if (!rc)
+		rc = admin_xc(a);
+	return rc;
+}
+
 void admin_close(struct admin *a)
 {
 	if (a->db)
