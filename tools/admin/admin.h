@@ -87,6 +87,14 @@ int admin_opts(struct admin *a, int argc, char **argv,
 	       const struct admin_opt *opts, char **pos, int maxpos, int *npos,
 	       const char *usage);
 
+/*
+ * `pool list`, `vm list`: no positional arguments (@usage for the error),
+ * opens the database read-only and calls @each, which prints the rows;
+ * with --json they are inside [ ]. Returns an exit code.
+ */
+int admin_list(struct admin *a, int argc, char **argv, const char *usage,
+	       int (*each)(struct admin *a, void *arg), void *arg);
+
 /* Prints @s as a JSON string (quoted, escaped). */
 void json_str(FILE *f, const char *s);
 /* Prints a VM's configuration as one JSON object, or only its members. */

@@ -120,6 +120,25 @@ int admin_opts(struct admin *a, int argc, char **argv,
 	return ADMIN_OK;
 }
 
+int admin_list(struct admin *a, int argc, char **argv, const char *usage,
+	       int (*each)(struct admin *a, void *arg), void *arg)
+{
+	char *pos[1];
+	int npos, rc;
+
+	rc = admin_opts(a, argc, argv, NULL, pos, 0, &npos, usage);
+	if (!rc)
+		rc = admin_db(a, 0);
+	if (rc)
+		return rc;
+	if (a->json)
+		fputc('[', a->out);
+	rc = each(a, arg);
+	if (a->json)
+		fputs("]\n", a->out);
+	return rc;
+}
+
 int admin_db(struct admin *a, int write)
 {
 	if (a->db)
