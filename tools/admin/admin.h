@@ -58,6 +58,11 @@ int admin_run(int argc, char **argv, FILE *out, FILE *err);
 int admin_db(struct admin *a, int write);
 int admin_xs(struct admin *a);
 int admin_xc(struct admin *a);
+/*
+ * The database (read-only), xenstore and libxenctrl: what every command
+ * that acts on running domains needs, opened in that order.
+ */
+int admin_open_xen(struct admin *a);
 void admin_close(struct admin *a);
 
 /* True if @arg is "--help" or "-h". */
@@ -81,6 +86,14 @@ struct admin_opt {
 int admin_opts(struct admin *a, int argc, char **argv,
 	       const struct admin_opt *opts, char **pos, int maxpos, int *npos,
 	       const char *usage);
+
+/*
+ * `pool list`, `vm list`: no positional arguments (@usage for the error),
+ * opens the database read-only and calls @each, which prints the rows;
+ * with --json they are inside [ ]. Returns an exit code.
+ */
+int admin_list(struct admin *a, int argc, char **argv, const char *usage,
+	       int (*each)(struct admin *a, void *arg), void *arg);
 
 /* Prints @s as a JSON string (quoted, escaped). */
 void json_str(FILE *f, const char *s);

@@ -120,6 +120,25 @@ int admin_opts(struct admin *a, int argc, char **argv,
 	return ADMIN_OK;
 }
 
+int admin_list(struct admin *a, int argc, char **argv, const char *usage,
+	       int (*each)(struct admin *a, void *arg), void *arg)
+{
+	char *pos[1];
+	int npos, rc;
+
+	rc = admin_opts(a, argc, argv, NULL, pos, 0, &npos, usage);
+	if (!rc)
+		rc = admin_db(a, 0);
+	if (rc)
+		return rc;
+	if (a->json)
+		fputc('[', a->out);
+	rc = each(a, arg);
+	if (a->json)
+		fputs("]\n", a->out);
+	return rc;
+}
+
 int admin_db(struct admin *a, int write)
 {
 	if (a->db)
@@ -149,6 +168,17 @@ int admin_xc(struct admin *a)
 				  "cannot open libxenctrl (%s): run in Xen's Dom0 as root (needs /dev/xen/privcmd)",
 				  strerror(errno));
 	return ADMIN_OK;
+}
+
+int admin_open_xen(struct admin *a)
+{
+	int rc = admin_db(a, 0);
+
+	if (!rc)
+		rc = admin_xs(a);
+	if (!rc)
+		rc = admin_xc(a);
+	return rc;
 }
 
 void admin_close(struct admin *a)

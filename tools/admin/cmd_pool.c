@@ -30,6 +30,11 @@ static void print_pool(void *arg, const struct db_pool *p)
 	ls->n++;
 }
 
+static int each_pool(struct admin *a, void *ls)
+{
+	return db_pool_each(a->db, print_pool, ls, a->err);
+}
+
 static int pool_letter(struct admin *a, const char *s, char *out)
 {
 	if (vm_pool_parse(s, out))
@@ -83,18 +88,7 @@ int cmd_pool(struct admin *a, int argc, char **argv)
 			fprintf(a->out, "pool %c removed\n", letter);
 		return rc;
 	}
-	if (strcmp(sub, "list") == 0) {
-		rc = admin_opts(a, argc - 1, argv + 1, NULL, pos, 0, &npos, use);
-		if (!rc)
-			rc = admin_db(a, 0);
-		if (rc)
-			return rc;
-		if (a->json)
-			fputc('[', a->out);
-		rc = db_pool_each(a->db, print_pool, &ls, a->err);
-		if (a->json)
-			fputs("]\n", a->out);
-		return rc;
-	}
+	if (strcmp(sub, "list") == 0)
+		return admin_list(a, argc - 1, argv + 1, use, each_pool, &ls);
 	return admin_fail(a, ADMIN_E_USAGE, "unknown pool command '%s'; usage: %s", sub, use);
 }

@@ -114,6 +114,11 @@ static void list_one(void *arg, const struct vm_conf *c)
 	ls->n++;
 }
 
+static int each_vm(struct admin *a, void *ls)
+{
+	return db_vm_each(a->db, list_one, ls, a->err);
+}
+
 static int vm_show(struct admin *a, const char *name)
 {
 	struct vm_conf c;
@@ -176,18 +181,7 @@ int cmd_vm(struct admin *a, int argc, char **argv)
 				pos[0]);
 		return rc;
 	}
-	if (strcmp(sub, "list") == 0) {
-		rc = admin_opts(a, argc - 1, argv + 1, NULL, pos, 0, &npos, use);
-		if (!rc)
-			rc = admin_db(a, 0);
-		if (rc)
-			return rc;
-		if (a->json)
-			fputc('[', a->out);
-		rc = db_vm_each(a->db, list_one, &ls, a->err);
-		if (a->json)
-			fputs("]\n", a->out);
-		return rc;
-	}
+	if (strcmp(sub, "list") == 0)
+		return admin_list(a, argc - 1, argv + 1, use, each_vm, &ls);
 	return admin_fail(a, ADMIN_E_USAGE, "unknown vm command '%s' (see vgpu-admin vm --help)", sub);
 }

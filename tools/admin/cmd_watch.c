@@ -97,11 +97,7 @@ int cmd_watch(struct admin *a, int argc, char **argv)
 	}
 	rc = admin_opts(a, argc, argv, opts, pos, 0, &npos, use);
 	if (!rc)
-		rc = admin_db(a, 0);
-	if (!rc)
-		rc = admin_xs(a);
-	if (!rc)
-		rc = admin_xc(a);
+		rc = admin_open_xen(a);
 	if (rc)
 		return rc;
 	if (once)

@@ -155,11 +155,7 @@ int cmd_apply(struct admin *a, int argc, char **argv)
 	}
 	rc = admin_opts(a, argc, argv, NULL, pos, 1, &npos, use);
 	if (!rc)
-		rc = admin_db(a, 0);
-	if (!rc)
-		rc = admin_xs(a);
-	if (!rc)
-		rc = admin_xc(a);
+		rc = admin_open_xen(a);
 	if (rc)
 		return rc;
 	if (npos == 1) {

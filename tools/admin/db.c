@@ -231,6 +231,12 @@ static int exists(sqlite3 *db, const char *sql, const char *arg, FILE *err)
 	return exists_row(db, sql, arg, 0, NULL, err);
 }
 
+/* Pool @letter (a one-letter string) is in the table: 1, 0, or -1 on error. */
+static int pool_exists(sqlite3 *db, const char *letter, FILE *err)
+{
+	return exists(db, "SELECT 1 FROM pool WHERE letter = ?", letter, err);
+}
+
 int db_pool_add(sqlite3 *db, char letter, const char *desc, FILE *err)
 {
 	char l[2] = { letter, 0 };
@@ -240,7 +246,7 @@ int db_pool_add(sqlite3 *db, char letter, const char *desc, FILE *err)
 	rc = begin(db, err);
 	if (rc)
 		return rc;
-	rc = exists(db, "SELECT 1 FROM pool WHERE letter = ?", l, err);
+	rc = pool_exists(db, l, err);
 	if (rc < 0)
 		return rollback(db, ADMIN_E_DB);
 	if (rc) {
@@ -267,7 +273,7 @@ int db_pool_rm(sqlite3 *db, char letter, FILE *err)
 	rc = begin(db, err);
 	if (rc)
 		return rc;
-	rc = exists(db, "SELECT 1 FROM pool WHERE letter = ?", l, err);
+	rc = pool_exists(db, l, err);
 	if (rc <= 0) {
 		if (rc == 0)
 			fprintf(err, "vgpu-admin: no pool %s: see vgpu-admin pool list\n", l);
@@ -405,7 +411,7 @@ static int check_unique(sqlite3 *db, const struct vm_conf *c, const char *self_u
 	char pool[2] = { c->pool, 0 };
 	int rc;
 
-	rc = exists(db, "SELECT 1 FROM pool WHERE letter = ?", pool, err);
+	rc = pool_exists(db, pool, err);
 	if (rc <= 0) {
 		if (rc == 0)
 			fprintf(err, "vgpu-admin: no pool %s: add it first (vgpu-admin pool add %s)\n",

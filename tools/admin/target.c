@@ -29,11 +29,7 @@ int target_resolve(struct admin *a, const char *arg, int need_vm, struct target 
 	int rc, err;
 
 	memset(t, 0, sizeof(*t));
-	rc = admin_db(a, 0);
-	if (!rc)
-		rc = admin_xs(a);
-	if (!rc)
-		rc = admin_xc(a);
+	rc = admin_open_xen(a);
 	if (rc)
 		return rc;
 
