@@ -9,8 +9,8 @@
  *
  * The executor process is this binary run again with --fake-child.
  *
- * Over 700 lines on purpose: the cases share one fake-device environment
- * (processes, shared memory, the copy callbacks) set up in this file.
+ * The executor and its copy callback are cuda_env.c's. Over 700 lines on
+ * purpose: the cases share the module, launch and pipeline helpers here.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -32,156 +32,42 @@
 #include "dom0-worker/exec/exec.h"
 #include "dom0-worker/exec/cuda/exec_cuda.h"
 #include "dom0-worker/log.h"
+#include "tests/unit/cuda_env.h"
 #include "vgpu/vgpuif_ops.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
 
-#define KiB (1u << 10)
-#define MiB (1u << 20)
 #define NVM 2
 
-/* A guest buffer behind the exec_data callback; safe from any thread. */
-struct gbuf {
-	uint8_t *p;
-	uint64_t len;
-	uint8_t op;
-	atomic_int fail;	/* copies fail with -EFAULT while set */
-	atomic_int copies;
-	atomic_int bad;		/* out of range or wrong direction */
-};
-
-static int gbuf_copy(void *ctx, uint32_t dir, uint64_t off, void *buf,
-		     uint64_t len)
+static int setup_env(void **state, uint32_t threads, uint32_t timeout_ms)
 {
-	struct gbuf *g = ctx;
-	int from = dir == VGPU_BACK_COPY_FROM_GUEST;
-	/* The directions of vgpuif_ops.h use the VGPU_BACK_COPY_* values. */
-	int ok_dir = (from || dir == VGPU_BACK_COPY_TO_GUEST) &&
-		     (vgpuif_op_dirs(g->op) & dir);
+	struct cuda_env_opts o = { .copy_threads = threads,
+				   .request_timeout_ms = timeout_ms,
+				   .nvm = NVM };
 
-	atomic_fetch_add(&g->copies, 1);
-	if (!ok_dir || off > g->len || len > g->len - off) {
-		atomic_fetch_add(&g->bad, 1);
-		return -EINVAL;
-	}
-	if (atomic_load(&g->fail))
-		return -EFAULT;
-	if (from)
-		memcpy(buf, g->p + off, len);
-	else
-		memcpy(g->p + off, buf, len);
-	return 0;
-}
-
-struct env {
-	struct executor ex;
-	struct exec_vm vm[NVM];
-	struct exec_cuda_params cp;
-};
-
-static void params(struct exec_cuda_params *cp)
-{
-	exec_cuda_default_params(cp);
-	cp->program = "/proc/self/exe";
-	cp->program_arg = "--fake-child";
-	cp->slot_size = 64 * KiB;
-	cp->nslots = 4;
-	cp->inline_max = 8 * KiB;
-	cp->copy_threads = 2;
-	cp->request_timeout_ms = 2000;
-	cp->start_timeout_ms = 20000;
-	cp->spin_us = 20;
-}
-
-static int start(struct env *e)
-{
-	int err;
-	struct exec_params ep = { .max_allocs = 100, .cuda = &e->cp };
-
-	err = exec_create(&e->ex, "cuda", &ep);
-	if (err)
-		return err;
-	for (int i = 0; i < NVM; i++) {
-		e->vm[i].cfg = (struct vgpu_back_vm){
-			.domid = (uint16_t)(5 + i), .vm_id = 101 + (uint32_t)i,
-			.priority = VGPUIF_PRIO_MEDIUM,
-		};
-		assert_int_equal(e->ex.ops->vm_attach(&e->ex, &e->vm[i]), 0);
-	}
-	return 0;
-}
-
-static int setup_threads(void **state, uint32_t threads)
-{
-	struct env *e = calloc(1, sizeof(*e));
-
-	assert_non_null(e);
-	params(&e->cp);
-	e->cp.copy_threads = threads;
-	assert_int_equal(start(e), 0);
-	*state = e;
+	*state = env_new(&o);
 	return 0;
 }
 
 static int setup(void **state)
 {
-	return setup_threads(state, 2);
+	return setup_env(state, 2, 2000);
 }
 
 static int setup_nothreads(void **state)
 {
-	return setup_threads(state, 0);
+	return setup_env(state, 0, 2000);
+}
+
+static int setup_short(void **state)
+{
+	return setup_env(state, 2, 300);
 }
 
 static int teardown(void **state)
 {
-	struct env *e = *state;
-
-	for (int i = 0; i < NVM; i++)
-		e->ex.ops->vm_detach(&e->ex, &e->vm[i]);
-	exec_destroy(&e->ex);
-	free(e);
+	env_del(*state);
 	return 0;
-}
-
-/* Runs one request to the end, as the synchronous worker would. */
-static int32_t run(struct env *e, int vm, const struct vgpu_back_req *req,
-		   struct gbuf *g, uint64_t *ret)
-{
-	struct exec_data d = { .copy = gbuf_copy, .ctx = g };
-	struct gbuf none = { 0 };
-	struct exec_result res;
-
-	if (!g)
-		g = &none;
-	g->op = req->operation;
-	d.ctx = g;
-	exec_execute(&e->ex, &e->vm[vm], req, &d, &res);
-	assert_int_equal(atomic_load(&g->bad), 0);
-	if (ret)
-		*ret = res.ret[0];
-	return res.status;
-}
-
-static uint64_t alloc(struct env *e, int vm, uint64_t size)
-{
-	struct vgpu_back_req r = { .operation = VGPUIF_OP_MEM_ALLOC };
-	uint64_t d = 0;
-
-	r.u.mem.size = size;
-	assert_int_equal(run(e, vm, &r, NULL, &d), VGPUIF_RSP_OKAY);
-	assert_true(d != 0);
-	return d;
-}
-
-static int32_t xfer(struct env *e, int vm, uint8_t op, uint64_t dptr,
-		    void *buf, uint32_t len)
-{
-	struct vgpu_back_req r = { .operation = op, .data_len = len };
-	struct gbuf g = { .p = buf, .len = len };
-
-	r.u.mem.dptr = dptr;
-	return run(e, vm, &r, &g, NULL);
 }
 
 static int32_t simple(struct env *e, int vm, uint8_t op, uint64_t arg)
@@ -192,7 +78,7 @@ static int32_t simple(struct env *e, int vm, uint8_t op, uint64_t arg)
 		r.u.module.handle = arg;
 	else
 		r.u.mem.dptr = arg;
-	return run(e, vm, &r, NULL, NULL);
+	return env_run(e, vm, &r, NULL, NULL);
 }
 
 static void fill_random(uint8_t *p, size_t n, unsigned int seed)
@@ -213,7 +99,7 @@ static uint64_t load_module(struct env *e, int vm)
 	struct gbuf g = { .p = (uint8_t *)img, .len = sizeof(img) - 1 };
 	uint64_t h = 0;
 
-	assert_int_equal(run(e, vm, &r, &g, &h), VGPUIF_RSP_OKAY);
+	assert_int_equal(env_run(e, vm, &r, &g, &h), VGPUIF_RSP_OKAY);
 	return h;
 }
 
@@ -236,7 +122,7 @@ static int32_t launch(struct env *e, int vm, uint64_t mod, const char *name,
 		.module = mod, .grid = { 1, 1, 1 }, .block = { 1, 1, 1 },
 		.name_len = nl, .params_len = plen,
 	};
-	return run(e, vm, &r, &g, NULL);
+	return env_run(e, vm, &r, &g, NULL);
 }
 
 /* ---- tests ---- */
@@ -258,9 +144,9 @@ static void test_info(void **state)
 	assert_int_equal(ei.mem_total, 1ull << 30);
 
 	e->vm[0].cfg.mem_quota = 1 * MiB;
-	alloc(e, 0, 1000);
+	env_alloc(e, 0, 1000);
 	memset(&info, 0xee, sizeof(info));
-	assert_int_equal(run(e, 0, &r, &g, NULL), VGPUIF_RSP_OKAY);
+	assert_int_equal(env_run(e, 0, &r, &g, NULL), VGPUIF_RSP_OKAY);
 	assert_int_equal(info.protocol_version, VGPUIF_PROTOCOL_VERSION);
 	assert_int_equal(info.vm_id, 101);
 	assert_int_equal(info.flags, VGPUIF_INFO_F_GPU);
@@ -276,28 +162,28 @@ static void test_memory(void **state)
 {
 	struct env *e = *state;
 	uint8_t in[3000], out[3000];
-	uint64_t d = alloc(e, 0, 4096), d1;
+	uint64_t d = env_alloc(e, 0, 4096), d1;
 
 	fill_random(in, sizeof(in), 1);
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_WRITE, d + 100, in, sizeof(in)),
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_WRITE, d + 100, in, sizeof(in)),
 			 VGPUIF_RSP_OKAY);
 	memset(out, 0, sizeof(out));
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d + 100, out, sizeof(out)),
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_READ, d + 100, out, sizeof(out)),
 			 VGPUIF_RSP_OKAY);
 	assert_memory_equal(in, out, sizeof(in));
 	/* Fresh memory reads as zeros. */
-	d1 = alloc(e, 0, 64);
+	d1 = env_alloc(e, 0, 64);
 	memset(out, 0xff, 64);
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d1, out, 64), VGPUIF_RSP_OKAY);
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_READ, d1, out, 64), VGPUIF_RSP_OKAY);
 	for (int i = 0; i < 64; i++)
 		assert_int_equal(out[i], 0);
 	/* Ranges and handles. */
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_WRITE, d + 4000, in, 200),
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_WRITE, d + 4000, in, 200),
 			 VGPUIF_RSP_RANGE);
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, 12345, out, 4),
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_READ, 12345, out, 4),
 			 VGPUIF_RSP_BAD_HANDLE);
 	/* Another VM's address is not this VM's. */
-	assert_int_equal(xfer(e, 1, VGPUIF_OP_MEM_READ, d, out, 4),
+	assert_int_equal(env_xfer(e, 1, VGPUIF_OP_MEM_READ, d, out, 4),
 			 VGPUIF_RSP_BAD_HANDLE);
 	assert_int_equal(simple(e, 1, VGPUIF_OP_MEM_FREE, d), VGPUIF_RSP_BAD_HANDLE);
 	assert_int_equal(simple(e, 0, VGPUIF_OP_MEM_FREE, d + 1),
@@ -314,19 +200,19 @@ static void test_quota(void **state)
 	uint64_t a, b;
 
 	e->vm[0].cfg.mem_quota = 100 * KiB;
-	a = alloc(e, 0, 60 * KiB);
+	a = env_alloc(e, 0, 60 * KiB);
 	r.u.mem.size = 50 * KiB;
-	assert_int_equal(run(e, 0, &r, NULL, NULL), VGPUIF_RSP_QUOTA);
-	b = alloc(e, 0, 40 * KiB);
+	assert_int_equal(env_run(e, 0, &r, NULL, NULL), VGPUIF_RSP_QUOTA);
+	b = env_alloc(e, 0, 40 * KiB);
 	assert_int_equal(simple(e, 0, VGPUIF_OP_MEM_FREE, a), VGPUIF_RSP_OKAY);
-	alloc(e, 0, 50 * KiB);
+	env_alloc(e, 0, 50 * KiB);
 	(void)b;
 	/* The other VM has no quota; the device has 1 GiB. */
 	r.u.mem.size = 2ull << 30;
-	assert_int_equal(run(e, 1, &r, NULL, NULL), VGPUIF_RSP_NO_MEMORY);
+	assert_int_equal(env_run(e, 1, &r, NULL, NULL), VGPUIF_RSP_NO_MEMORY);
 	/* A quota change takes effect on the next request. */
 	e->vm[0].cfg.mem_quota = 0;
-	alloc(e, 0, 10 * MiB);
+	env_alloc(e, 0, 10 * MiB);
 }
 
 static void big_roundtrip(struct env *e)
@@ -344,12 +230,12 @@ static void big_roundtrip(struct env *e)
 	assert_non_null(in);
 	assert_non_null(out);
 	assert_non_null(v);
-	d = alloc(e, 0, len + 100);
+	d = env_alloc(e, 0, len + 100);
 	fill_random(in, len, 7);
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_WRITE, d + 3, in, len),
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_WRITE, d + 3, in, len),
 			 VGPUIF_RSP_OKAY);
 	memset(out, 0, len);
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d + 3, out, len),
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_READ, d + 3, out, len),
 			 VGPUIF_RSP_OKAY);
 	assert_memory_equal(in, out, len);
 
@@ -359,7 +245,7 @@ static void big_roundtrip(struct env *e)
 		v[2 * n + i] = -1.0f;
 	}
 	r.u.vector_add.n = n;
-	assert_int_equal(run(e, 1, &r, &g, NULL), VGPUIF_RSP_OKAY);
+	assert_int_equal(env_run(e, 1, &r, &g, NULL), VGPUIF_RSP_OKAY);
 	for (uint32_t i = 0; i < n; i++)
 		assert_true(v[2 * n + i] == 1.5f * (float)i);
 	free(in);
@@ -404,7 +290,7 @@ static void small_adds(struct env *e, int vm)
 			v[512 + i] = 0;
 		}
 		r.u.vector_add.n = 256;
-		assert_int_equal(run(e, vm < 0 ? k % NVM : vm, &r, &g, NULL),
+		assert_int_equal(env_run(e, vm < 0 ? k % NVM : vm, &r, &g, NULL),
 				 VGPUIF_RSP_OKAY);
 		for (int i = 0; i < 256; i++)
 			assert_true(v[512 + i] == (float)(i * k) + 1.0f);
@@ -419,7 +305,7 @@ static void test_vector_add_small(void **state)
 static void test_modules(void **state)
 {
 	struct env *e = *state;
-	uint64_t m = load_module(e, 0), d = alloc(e, 0, 400);
+	uint64_t m = load_module(e, 0), d = env_alloc(e, 0, 400);
 	uint8_t p[16];
 	uint32_t out[100], v = 0xabcd1234, n = 100;
 	static char bad[] = "not a module";
@@ -432,7 +318,7 @@ static void test_modules(void **state)
 	memcpy(p + 8, &v, 4);
 	memcpy(p + 12, &n, 4);
 	assert_int_equal(launch(e, 0, m, "fill32", p, 16), VGPUIF_RSP_OKAY);
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d, out, sizeof(out)),
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_READ, d, out, sizeof(out)),
 			 VGPUIF_RSP_OKAY);
 	for (int i = 0; i < 100; i++)
 		assert_int_equal(out[i], v);
@@ -442,7 +328,7 @@ static void test_modules(void **state)
 			 VGPUIF_RSP_BAD_HANDLE);
 	assert_int_equal(launch(e, 1, m, "fill32", p, 16), VGPUIF_RSP_BAD_HANDLE);
 	assert_int_equal(launch(e, 0, m, "fill32", p, 8), VGPUIF_RSP_INVALID);
-	assert_int_equal(run(e, 0, &r, &g, NULL), VGPUIF_RSP_INVALID);
+	assert_int_equal(env_run(e, 0, &r, &g, NULL), VGPUIF_RSP_INVALID);
 	assert_int_equal(simple(e, 0, VGPUIF_OP_MODULE_UNLOAD, m), VGPUIF_RSP_OKAY);
 	assert_int_equal(simple(e, 0, VGPUIF_OP_MODULE_UNLOAD, m),
 			 VGPUIF_RSP_BAD_HANDLE);
@@ -454,18 +340,18 @@ static void check_fresh(struct env *e, int vm, uint64_t old_dptr)
 	uint8_t b[16] = { 1, 2, 3 }, c[16] = { 0 };
 	uint64_t d;
 
-	assert_int_equal(xfer(e, vm, VGPUIF_OP_MEM_READ, old_dptr, c, 4),
+	assert_int_equal(env_xfer(e, vm, VGPUIF_OP_MEM_READ, old_dptr, c, 4),
 			 VGPUIF_RSP_BAD_HANDLE);
-	d = alloc(e, vm, 16);
-	assert_int_equal(xfer(e, vm, VGPUIF_OP_MEM_WRITE, d, b, 16), VGPUIF_RSP_OKAY);
-	assert_int_equal(xfer(e, vm, VGPUIF_OP_MEM_READ, d, c, 16), VGPUIF_RSP_OKAY);
+	d = env_alloc(e, vm, 16);
+	assert_int_equal(env_xfer(e, vm, VGPUIF_OP_MEM_WRITE, d, b, 16), VGPUIF_RSP_OKAY);
+	assert_int_equal(env_xfer(e, vm, VGPUIF_OP_MEM_READ, d, c, 16), VGPUIF_RSP_OKAY);
 	assert_memory_equal(b, c, 16);
 }
 
 static void test_fault(void **state)
 {
 	struct env *e = *state;
-	uint64_t m = load_module(e, 0), d = alloc(e, 0, 64);
+	uint64_t m = load_module(e, 0), d = env_alloc(e, 0, 64);
 	int pid = exec_cuda_vm_pid(&e->vm[0]);
 	struct exec_cuda_stats st;
 
@@ -486,7 +372,7 @@ static uint64_t ms_since(uint64_t t0)
 static void test_timeout(void **state)
 {
 	struct env *e = *state;
-	uint64_t m = load_module(e, 0), d = alloc(e, 0, 64), t0;
+	uint64_t m = load_module(e, 0), d = env_alloc(e, 0, 64), t0;
 	int pid = exec_cuda_vm_pid(&e->vm[0]);
 	struct exec_cuda_stats st;
 
@@ -509,22 +395,10 @@ static void test_timeout(void **state)
 	assert_int_equal(simple(e, 0, VGPUIF_OP_SYNC, 0), VGPUIF_RSP_OKAY);
 }
 
-static int setup_short(void **state)
-{
-	struct env *e = calloc(1, sizeof(*e));
-
-	assert_non_null(e);
-	params(&e->cp);
-	e->cp.request_timeout_ms = 300;
-	assert_int_equal(start(e), 0);
-	*state = e;
-	return 0;
-}
-
 static void test_crash(void **state)
 {
 	struct env *e = *state;
-	uint64_t m = load_module(e, 1), d = alloc(e, 1, 64);
+	uint64_t m = load_module(e, 1), d = env_alloc(e, 1, 64);
 	struct exec_cuda_stats st;
 
 	assert_int_equal(launch(e, 1, m, "crash", NULL, 0), VGPUIF_RSP_ERROR);
@@ -629,7 +503,7 @@ static void test_pipeline(void **state)
 		float v[3 * VN];
 	} *q = calloc(N, sizeof(*q));
 	uint8_t *big = malloc(200 * KiB), *back = malloc(200 * KiB);
-	uint64_t d = alloc(e, 0, 200 * KiB);
+	uint64_t d = env_alloc(e, 0, 200 * KiB);
 	struct collect c = { 0 };
 	struct exec_result res;
 
@@ -752,7 +626,7 @@ static void test_pipeline_fault(void **state)
 static void copy_fail(struct env *e, uint32_t len)
 {
 	uint8_t *buf = calloc(1, len);
-	uint64_t d = alloc(e, 0, len);
+	uint64_t d = env_alloc(e, 0, len);
 	struct vgpu_back_req r = {
 		.operation = VGPUIF_OP_MEM_WRITE, .data_len = len,
 	};
@@ -761,13 +635,13 @@ static void copy_fail(struct env *e, uint32_t len)
 	assert_non_null(buf);
 	r.u.mem.dptr = d;
 	atomic_store(&g.fail, 1);
-	assert_int_equal(run(e, 0, &r, &g, NULL), VGPUIF_RSP_ERROR);
+	assert_int_equal(env_run(e, 0, &r, &g, NULL), VGPUIF_RSP_ERROR);
 	r.operation = VGPUIF_OP_MEM_READ;
-	assert_int_equal(run(e, 0, &r, &g, NULL), VGPUIF_RSP_ERROR);
+	assert_int_equal(env_run(e, 0, &r, &g, NULL), VGPUIF_RSP_ERROR);
 	atomic_store(&g.fail, 0);
 	fill_random(buf, len, 3);
 	r.operation = VGPUIF_OP_MEM_WRITE;
-	assert_int_equal(run(e, 0, &r, &g, NULL), VGPUIF_RSP_OKAY);
+	assert_int_equal(env_run(e, 0, &r, &g, NULL), VGPUIF_RSP_OKAY);
 	free(buf);
 }
 
@@ -808,8 +682,8 @@ static void test_no_program(void **state)
 	struct executor ex;
 
 	(void)state;
-	params(&cp);
-	/* params() set every field; this test changes the program. */
+	cuda_env_params(&cp, NULL);
+	/* cuda_env_params() sets every field; this test changes the program. */
 	/* cppcheck-suppress redundantAssignment */
 	cp.program = "/nonexistent/vgpu-cuda-exec";
 	assert_int_equal(exec_create(&ex, "cuda", &ep), -ENODEV);

@@ -29,76 +29,22 @@
 #include "dom0-worker/exec/cuda/exec_cuda.h"
 #include "dom0-worker/exec/cuda/exec_cuda_priv.h"
 #include "dom0-worker/log.h"
+#include "tests/unit/cuda_env.h"
 #include "vgpu/vgpuif_ops.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
 
-#define KiB (1u << 10)
-#define NVM 2
-
-/* A guest buffer behind the exec_data callback; safe from any thread. */
-struct gbuf {
-	uint8_t *p;
-	uint64_t len;
-	uint8_t op;
-	atomic_int fail;	/* copies fail with -EFAULT while set */
-};
-
-static int gbuf_copy(void *ctx, uint32_t dir, uint64_t off, void *buf,
-		     uint64_t len)
+/*
+ * Two VMs on the fake device. These cases check what the executor does,
+ * not its copies' ranges (test_exec_cuda.c does): bad copies pass.
+ */
+static struct env *guard_env(uint32_t threads, uint32_t timeout_ms)
 {
-	struct gbuf *g = ctx;
+	struct cuda_env_opts o = { .copy_threads = threads,
+				   .request_timeout_ms = timeout_ms,
+				   .nvm = 2, .bad_copies_ok = 1 };
 
-	if (!(vgpuif_op_dirs(g->op) & dir) || off > g->len || len > g->len - off)
-		return -EINVAL;
-	if (atomic_load(&g->fail))
-		return -EFAULT;
-	if (dir == VGPU_BACK_COPY_FROM_GUEST)
-		memcpy(buf, g->p + off, len);
-	else
-		memcpy(g->p + off, buf, len);
-	return 0;
-}
-
-struct env {
-	struct executor ex;
-	struct exec_vm vm[NVM];
-	struct exec_cuda_params cp;
-};
-
-static struct env *env_new(uint32_t threads, uint32_t timeout_ms)
-{
-	struct env *e = calloc(1, sizeof(*e));
-	struct exec_params ep = { .max_allocs = 100, .cuda = &e->cp };
-
-	assert_non_null(e);
-	exec_cuda_default_params(&e->cp);
-	e->cp.program = "/proc/self/exe";
-	e->cp.program_arg = "--fake-child";
-	e->cp.slot_size = 64 * KiB;
-	e->cp.nslots = 4;
-	e->cp.inline_max = 8 * KiB;
-	e->cp.copy_threads = threads;
-	e->cp.request_timeout_ms = timeout_ms;
-	e->cp.start_timeout_ms = 20000;
-	e->cp.spin_us = 20;
-	assert_int_equal(exec_create(&e->ex, "cuda", &ep), 0);
-	for (int i = 0; i < NVM; i++) {
-		e->vm[i].cfg = (struct vgpu_back_vm){
-			.domid = (uint16_t)(5 + i), .vm_id = 101 + (uint32_t)i,
-			.priority = VGPUIF_PRIO_MEDIUM,
-		};
-		assert_int_equal(e->ex.ops->vm_attach(&e->ex, &e->vm[i]), 0);
-	}
-	return e;
-}
-
-static void env_del(struct env *e)
-{
-	for (int i = 0; i < NVM; i++)
-		e->ex.ops->vm_detach(&e->ex, &e->vm[i]);
-	exec_destroy(&e->ex);
-	free(e);
+	return env_new(&o);
 }
 
 static int teardown(void **state)
@@ -107,49 +53,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int32_t run(struct env *e, int vm, const struct vgpu_back_req *req,
-		   struct gbuf *g, uint64_t *ret)
-{
-	struct gbuf none = { 0 };
-	struct exec_data d = { .copy = gbuf_copy };
-	struct exec_result res;
-
-	if (!g)
-		g = &none;
-	g->op = req->operation;
-	d.ctx = g;
-	exec_execute(&e->ex, &e->vm[vm], req, &d, &res);
-	if (ret)
-		*ret = res.ret[0];
-	return res.status;
-}
-
-static uint64_t alloc(struct env *e, int vm, uint64_t size)
-{
-	struct vgpu_back_req r = { .operation = VGPUIF_OP_MEM_ALLOC };
-	uint64_t d = 0;
-
-	r.u.mem.size = size;
-	assert_int_equal(run(e, vm, &r, NULL, &d), VGPUIF_RSP_OKAY);
-	assert_true(d != 0);
-	return d;
-}
-
-static int32_t xfer(struct env *e, int vm, uint8_t op, uint64_t dptr,
-		    void *buf, uint32_t len)
-{
-	struct vgpu_back_req r = { .operation = op, .data_len = len };
-	struct gbuf g = { .p = buf, .len = len };
-
-	r.u.mem.dptr = dptr;
-	return run(e, vm, &r, &g, NULL);
-}
-
 static int32_t sync_vm(struct env *e, int vm)
 {
 	struct vgpu_back_req r = { .operation = VGPUIF_OP_SYNC };
 
-	return run(e, vm, &r, NULL, NULL);
+	return env_run(e, vm, &r, NULL, NULL);
 }
 
 /* Loads the fake module and launches @name (no parameters). */
@@ -163,7 +71,7 @@ static int32_t launch(struct env *e, int vm, const char *name)
 	struct gbuf g = { .p = (uint8_t *)img, .len = 7 };
 	uint64_t h = 0;
 
-	assert_int_equal(run(e, vm, &r, &g, &h), VGPUIF_RSP_OKAY);
+	assert_int_equal(env_run(e, vm, &r, &g, &h), VGPUIF_RSP_OKAY);
 	memcpy(blob, name, strlen(name));
 	r = (struct vgpu_back_req){
 		.operation = VGPUIF_OP_LAUNCH,
@@ -174,7 +82,7 @@ static int32_t launch(struct env *e, int vm, const char *name)
 		.name_len = (uint16_t)strlen(name),
 	};
 	g = (struct gbuf){ .p = blob, .len = r.data_len };
-	return run(e, vm, &r, &g, NULL);
+	return env_run(e, vm, &r, &g, NULL);
 }
 
 static void fill(uint8_t *p, size_t n, unsigned int seed)
@@ -232,7 +140,7 @@ static int find(const struct collect *c, const void *tag)
  */
 static void test_failed_copy_publishes_tickets(void **state)
 {
-	struct env *e = env_new(0, 2000);
+	struct env *e = guard_env(0, 2000);
 	enum { N = 1000, LEN = 256 * KiB };
 	float v[3 * N];
 	struct vgpu_back_req add = {
@@ -241,7 +149,7 @@ static void test_failed_copy_publishes_tickets(void **state)
 	};
 	struct gbuf g = { .p = (uint8_t *)v, .len = sizeof(v) };
 	uint8_t *in = malloc(LEN), *out = malloc(LEN);
-	uint64_t d = alloc(e, 0, LEN);
+	uint64_t d = env_alloc(e, 0, LEN);
 
 	*state = e;
 	assert_non_null(in);
@@ -249,14 +157,14 @@ static void test_failed_copy_publishes_tickets(void **state)
 	/* Input (8000 bytes) copied on the caller's thread, output slotted. */
 	memset(v, 0, sizeof(v));
 	atomic_store(&g.fail, 1);
-	assert_int_equal(run(e, 0, &add, &g, NULL), VGPUIF_RSP_ERROR);
+	assert_int_equal(env_run(e, 0, &add, &g, NULL), VGPUIF_RSP_ERROR);
 	/* Enough chunks to come round every slot again, twice. */
 	for (int k = 0; k < 3; k++) {
 		fill(in, LEN, (unsigned int)k);
-		assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_WRITE, d, in, LEN),
+		assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_WRITE, d, in, LEN),
 				 VGPUIF_RSP_OKAY);
 		memset(out, 0, LEN);
-		assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d, out, LEN),
+		assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_READ, d, out, LEN),
 				 VGPUIF_RSP_OKAY);
 		assert_memory_equal(in, out, LEN);
 	}
@@ -271,14 +179,14 @@ static void test_failed_copy_publishes_tickets(void **state)
  */
 static void test_endless_kernel_is_watched(void **state)
 {
-	struct env *e = env_new(2, 300);
+	struct env *e = guard_env(2, 300);
 	uint8_t b[16] = { 1, 2, 3 }, c[16] = { 0 };
 	struct exec_cuda_stats st = { 0 };
 	uint64_t d, d2;
 	int pid;
 
 	*state = e;
-	d = alloc(e, 0, 64);
+	d = env_alloc(e, 0, 64);
 	pid = exec_cuda_vm_pid(&e->vm[0]);
 	assert_int_equal(launch(e, 0, "hang"), VGPUIF_RSP_OKAY);
 	for (int i = 0; i < 40 && !st.timeouts; i++) {
@@ -289,11 +197,11 @@ static void test_endless_kernel_is_watched(void **state)
 	assert_true(exec_cuda_vm_pid(&e->vm[0]) != pid);
 	/* Its next request, whatever it is, says what happened. */
 	assert_int_equal(sync_vm(e, 0), VGPUIF_RSP_TIMEOUT);
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d, c, 4),
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_READ, d, c, 4),
 			 VGPUIF_RSP_BAD_HANDLE);
-	d2 = alloc(e, 0, 16);
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_WRITE, d2, b, 16), VGPUIF_RSP_OKAY);
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d2, c, 16), VGPUIF_RSP_OKAY);
+	d2 = env_alloc(e, 0, 16);
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_WRITE, d2, b, 16), VGPUIF_RSP_OKAY);
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_READ, d2, c, 16), VGPUIF_RSP_OKAY);
 	assert_memory_equal(b, c, 16);
 	assert_int_equal(sync_vm(e, 0), VGPUIF_RSP_OKAY);
 	exec_cuda_get_stats(&e->ex, &st);
@@ -308,7 +216,7 @@ static void test_endless_kernel_is_watched(void **state)
  */
 static void test_copy_threads_not_held(void **state)
 {
-	struct env *e = env_new(2, 4000);
+	struct env *e = guard_env(2, 4000);
 	enum { LEN = 256 * KiB };	/* 4 chunks */
 	uint8_t *buf[3];
 	struct vgpu_back_req rq[3];
@@ -316,7 +224,7 @@ static void test_copy_threads_not_held(void **state)
 	struct exec_data dd[3];
 	struct collect c = { .ex = &e->ex };
 	struct exec_result res;
-	uint64_t d0 = alloc(e, 0, LEN), d1 = alloc(e, 1, LEN);
+	uint64_t d0 = env_alloc(e, 0, LEN), d1 = env_alloc(e, 1, LEN);
 	int i;
 
 	*state = e;
@@ -357,7 +265,7 @@ static void test_copy_threads_not_held(void **state)
  */
 static void test_no_stall_without_copy_threads(void **state)
 {
-	struct env *e = env_new(0, 4000);
+	struct env *e = guard_env(0, 4000);
 	enum { LEN = 256 * KiB };
 	uint8_t *buf = calloc(1, LEN), b[16] = { 7 }, c[16];
 	struct vgpu_back_req rd = {
@@ -368,7 +276,7 @@ static void test_no_stall_without_copy_threads(void **state)
 	struct collect col = { .ex = &e->ex };
 	struct exec_cuda_stats st;
 	struct exec_result res;
-	uint64_t d0 = alloc(e, 0, LEN), d1 = alloc(e, 1, 16);
+	uint64_t d0 = env_alloc(e, 0, LEN), d1 = env_alloc(e, 1, 16);
 
 	*state = e;
 	assert_non_null(buf);
@@ -378,9 +286,9 @@ static void test_no_stall_without_copy_threads(void **state)
 					   &res), 0);
 	for (int i = 0; i < 20; i++) {
 		b[0] = (uint8_t)i;
-		assert_int_equal(xfer(e, 1, VGPUIF_OP_MEM_WRITE, d1, b, 16),
+		assert_int_equal(env_xfer(e, 1, VGPUIF_OP_MEM_WRITE, d1, b, 16),
 				 VGPUIF_RSP_OKAY);
-		assert_int_equal(xfer(e, 1, VGPUIF_OP_MEM_READ, d1, c, 16),
+		assert_int_equal(env_xfer(e, 1, VGPUIF_OP_MEM_READ, d1, c, 16),
 				 VGPUIF_RSP_OKAY);
 		assert_memory_equal(b, c, 16);
 	}
@@ -399,22 +307,22 @@ static void test_no_stall_without_copy_threads(void **state)
  */
 static void test_no_stale_address(void **state)
 {
-	struct env *e = env_new(2, 300);
+	struct env *e = guard_env(2, 300);
 	uint8_t a[64], b[64];
 	uint64_t d1, d2, d3, d4;
 
 	*state = e;
-	d1 = alloc(e, 0, 64);
+	d1 = env_alloc(e, 0, 64);
 	fill(a, sizeof(a), 5);
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_WRITE, d1, a, 64), VGPUIF_RSP_OKAY);
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_WRITE, d1, a, 64), VGPUIF_RSP_OKAY);
 	assert_int_equal(launch(e, 0, "hang"), VGPUIF_RSP_OKAY);
 	assert_int_equal(sync_vm(e, 0), VGPUIF_RSP_TIMEOUT);
 	/* Fresh process: its first allocation is where the old one was. */
-	d2 = alloc(e, 0, 64);
+	d2 = env_alloc(e, 0, 64);
 	assert_true(d2 != d1);
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d1, b, 64),
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_READ, d1, b, 64),
 			 VGPUIF_RSP_BAD_HANDLE);
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d2, b, 64), VGPUIF_RSP_OKAY);
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_READ, d2, b, 64), VGPUIF_RSP_OKAY);
 	/* And once more, a third generation. */
 	assert_int_equal(launch(e, 0, "hang"), VGPUIF_RSP_OKAY);
 	assert_int_equal(sync_vm(e, 0), VGPUIF_RSP_TIMEOUT);
@@ -423,16 +331,16 @@ static void test_no_stale_address(void **state)
 	 * requests before CX_BACKOFF_MIN_NS has passed get ERROR; wait it out.
 	 */
 	usleep(CX_BACKOFF_MIN_NS / 1000 + 50000);
-	d3 = alloc(e, 0, 64);
+	d3 = env_alloc(e, 0, 64);
 	assert_true(d3 != d1 && d3 != d2);
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d2, b, 64),
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_READ, d2, b, 64),
 			 VGPUIF_RSP_BAD_HANDLE);
 	/* The device reconnects: still none of them. */
 	e->ex.ops->vm_detach(&e->ex, &e->vm[0]);
 	assert_int_equal(e->ex.ops->vm_attach(&e->ex, &e->vm[0]), 0);
-	d4 = alloc(e, 0, 64);
+	d4 = env_alloc(e, 0, 64);
 	assert_true(d4 != d1 && d4 != d2 && d4 != d3);
-	assert_int_equal(xfer(e, 0, VGPUIF_OP_MEM_READ, d3, b, 64),
+	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_READ, d3, b, 64),
 			 VGPUIF_RSP_BAD_HANDLE);
 }
 

@@ -32,88 +32,24 @@
 #include "dom0-worker/exec/exec.h"
 #include "dom0-worker/exec/cuda/exec_cuda.h"
 #include "dom0-worker/log.h"
+#include "tests/unit/cuda_env.h"
 #include "vgpu/vgpuif_ops.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
 
-#define KiB (1u << 10)
-#define MiB (1u << 20)
-
-struct gbuf {
-	uint8_t *p;
-	uint64_t len;
-	uint8_t op;
-	int bad;
-};
-
-static int gbuf_copy(void *ctx, uint32_t dir, uint64_t off, void *buf,
-		     uint64_t len)
-{
-	struct gbuf *g = ctx;
-
-	if (off > g->len || len > g->len - off) {
-		g->bad++;
-		return -EINVAL;
-	}
-	if (dir == VGPU_BACK_COPY_FROM_GUEST)
-		memcpy(buf, g->p + off, len);
-	else
-		memcpy(g->p + off, buf, len);
-	return 0;
-}
-
-struct env {
-	struct executor ex;
-	struct exec_vm vm;
-	struct exec_cuda_params cp;
-};
-
+/* This binary run with @child, one VM attached. */
 static struct env *start(const char *child, uint32_t timeout_ms)
 {
-	struct env *e = calloc(1, sizeof(*e));
-	struct exec_params ep = { .max_allocs = 100 };
+	struct cuda_env_opts o = { .child = child, .copy_threads = 2,
+				   .request_timeout_ms = timeout_ms, .nvm = 1 };
 
-	assert_non_null(e);
-	exec_cuda_default_params(&e->cp);
-	e->cp.program = "/proc/self/exe";
-	e->cp.program_arg = child;
-	e->cp.slot_size = 64 * KiB;
-	e->cp.nslots = 4;
-	e->cp.inline_max = 8 * KiB;
-	e->cp.copy_threads = 2;
-	e->cp.request_timeout_ms = timeout_ms;
-	e->cp.start_timeout_ms = 20000;
-	e->cp.spin_us = 20;
-	ep.cuda = &e->cp;
-	assert_int_equal(exec_create(&e->ex, "cuda", &ep), 0);
-	e->vm.cfg = (struct vgpu_back_vm){ .domid = 5, .vm_id = 101,
-					   .priority = VGPUIF_PRIO_MEDIUM };
-	assert_int_equal(e->ex.ops->vm_attach(&e->ex, &e->vm), 0);
-	return e;
-}
-
-static void stop(struct env *e)
-{
-	e->ex.ops->vm_detach(&e->ex, &e->vm);
-	exec_destroy(&e->ex);
-	free(e);
+	return env_new(&o);
 }
 
 static int32_t run(struct env *e, const struct vgpu_back_req *req,
 		   struct gbuf *g, uint64_t *ret)
 {
-	struct gbuf none = { 0 };
-	struct exec_data d = { .copy = gbuf_copy };
-	struct exec_result res;
-
-	if (!g)
-		g = &none;
-	d.ctx = g;
-	exec_execute(&e->ex, &e->vm, req, &d, &res);
-	assert_int_equal(g->bad, 0);
-	if (ret)
-		*ret = res.ret[0];
-	return res.status;
+	return env_run(e, 0, req, g, ret);
 }
 
 static int32_t load(struct env *e, const char *img, uint64_t *h)
@@ -180,7 +116,7 @@ static void test_backoff_after_timeouts(void **state)
 	assert_int_equal(st.restarts_delayed, 1);
 	/* The VM is served again once the back-off has passed. */
 	assert_int_equal(simple(e, VGPUIF_OP_NOP), VGPUIF_RSP_OKAY);
-	stop(e);
+	env_del(e);
 }
 
 /* ---- the worker's own geometry ---- */
@@ -208,7 +144,7 @@ static void test_bad_geometry(void **state)
 	(void)run(e, &r, &g, NULL);		/* inline */
 	r.operation = VGPUIF_OP_MEM_READ;
 	(void)run(e, &r, &g, NULL);
-	stop(e);
+	env_del(e);
 }
 
 /* The fake device, then the process corrupts its page's geometry. */
@@ -242,7 +178,7 @@ static void test_module_quota(void **state)
 	uint64_t m, d;
 
 	(void)state;
-	e->vm.cfg.mem_quota = 1 * MiB;
+	e->vm[0].cfg.mem_quota = 1 * MiB;
 	/* 4 MiB of __device__ arrays under a 1 MiB quota: refused. */
 	assert_int_equal(load(e, "FAKEMOD globals=4194304", &m),
 			 VGPUIF_RSP_QUOTA);
@@ -261,7 +197,7 @@ static void test_module_quota(void **state)
 		assert_int_equal(run(e, &r, NULL, NULL), VGPUIF_RSP_OKAY);
 	}
 	assert_int_equal(alloc(e, 512 * KiB, &d), VGPUIF_RSP_OKAY);
-	stop(e);
+	env_del(e);
 }
 
 /* ---- GET_INFO: what the VM may still use, not the device's free ---- */
@@ -273,17 +209,17 @@ static void test_info_free(void **state)
 	uint64_t d;
 
 	(void)state;
-	e->vm.cfg.mem_quota = 1 * MiB;
+	e->vm[0].cfg.mem_quota = 1 * MiB;
 	assert_int_equal(alloc(e, 256 * KiB, &d), VGPUIF_RSP_OKAY);
 	get_info(e, &info);
 	assert_int_equal(info.mem_used, 256 * KiB);
 	assert_int_equal(info.mem_free, 768 * KiB);
 	/* Without a quota the VM may take what the device has. */
-	e->vm.cfg.mem_quota = 0;
+	e->vm[0].cfg.mem_quota = 0;
 	get_info(e, &info);
 	assert_true(info.mem_free > 768 * KiB);
 	assert_true(info.mem_free <= info.mem_total);
-	stop(e);
+	env_del(e);
 }
 
 /* ---- the guest's text in Dom0's log ---- */
@@ -356,7 +292,7 @@ static void test_process_confined(void **state)
 
 	(void)state;
 	get_info(e, &info);	/* the process is up and has answered */
-	pid = exec_cuda_vm_pid(&e->vm);
+	pid = exec_cuda_vm_pid(&e->vm[0]);
 	assert_true(pid > 0);
 	slurp(pid, "status", buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\nSeccomp:\t2\n"));
@@ -368,7 +304,7 @@ static void test_process_confined(void **state)
 	n = slurp(pid, "environ", buf, sizeof(buf));
 	assert_false(env_has(buf, n, "VGPU_TEST_WORKER_ONLY=1"));
 	assert_true(env_has(buf, n, "CUDA_MODULE_LOADING=EAGER"));
-	stop(e);
+	env_del(e);
 }
 
 /* ---- a process its filter kills ---- */
@@ -416,7 +352,7 @@ static void test_filter_kill(void **state)
 	assert_non_null(strstr(text, "was killed by its seccomp filter"));
 	vlog_set_stream(stderr);
 	vlog_set_level(VLOG_ERROR);
-	stop(e);
+	env_del(e);
 	fclose(log);
 	free(text);
 }
