@@ -601,10 +601,19 @@ static void test_pipeline(void)
 			}
 			simbe_submit(&h.tp, &q[i]);
 		}
+		/*
+		 * Request 2, the first after the launch, always reports the
+		 * fault. 3 and 4 report it too when they were in the process
+		 * with it; when the worker's own SYNC after the launch found
+		 * the fault first (nothing else of the VM's was in the process
+		 * then), they run on the fresh context (cuda-executor.md).
+		 */
 		for (int i = 0; i < 5; i++) {
 			int32_t st = simbe_wait(&q[i], v->spin_ns);
+			int ok = st == want[i] ||
+				 (i > 2 && st == VGPUIF_RSP_OKAY);
 
-			EXPECT(st == want[i], "fault in a burst: request %d: %s, expected %s",
+			EXPECT(ok, "fault in a burst: request %d: %s, expected %s",
 			       i, h_status(st), h_status(want[i]));
 		}
 		if (!vadd_checked(v, &r, buf[0], 64))
