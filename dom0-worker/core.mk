@@ -14,7 +14,7 @@ WORKER_CORE_SRCS := $(addprefix dom0-worker/, \
 	loop/worker.c loop/worker_events.c loop/worker_report.c \
 	loop/ctlsock.c loop/vmtable.c \
 	loop/orderlog.c sched/sched.c sched/dispatch.c sched/limits.c \
-	sched/metrics.c config.c log.c) $(WORKER_EXEC_SRCS) lib/parse.c lib/percentile.c \
+	sched/metrics.c config.c exec_config.c log.c) $(WORKER_EXEC_SRCS) lib/parse.c lib/percentile.c \
 	lib/ctlsock_client.c
 # The CUDA executor's per-VM process, vgpu-cuda-exec, less its device
 # layer: its own Makefile (exec/cuda/) adds the CUDA one, cx_dev_cuda.c;

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +20,9 @@
 #include "lib/ctlsock_client.h"
 #include "loop/ctlsock.h"
 #include "exec/exec.h"
-#include "exec/cuda/cx_confine.h"
 #include "exec/cuda/exec_cuda.h"
 #include "exec/cuda/exec_cuda_ipc.h"
+#include "exec_config.h"
 #include "log.h"
 #include "transport/transport.h"
 #include "loop/worker.h"
@@ -299,39 +298,6 @@ static int resolve_mem_budget(struct worker_config *cfg, uint64_t ram)
 	}
 }
 
-/*
- * exec-user: the executors' uid and gid (0: no switch). "vgpu-exec" falls
- * back to "nobody" where it does not exist. A worker that is not root
- * cannot switch: its executors run as its own user. -1 when the user is
- * missing: main() stops only if the CUDA executor is the one that runs
- * (the CPU executor starts no processes).
- */
-static int resolve_exec_user(const struct worker_config *cfg,
-			     struct exec_cuda_params *cp)
-{
-	const char *name = cfg->exec_user;
-	struct passwd *pw;
-
-	if (!strcmp(name, "root") || geteuid() != 0)
-		return 0;
-	pw = getpwnam(name);
-	if (!pw && !strcmp(name, CONFIG_DEFAULT_EXEC_USER)) {
-		log_debug("exec-user %s does not exist: trying nobody", name);
-		pw = getpwnam("nobody");
-	}
-	if (!pw)
-		return -1;
-	cp->exec_uid = (uint32_t)pw->pw_uid;
-	cp->exec_gid = (uint32_t)pw->pw_gid;
-	return 0;
-}
-
-static int seccomp_mode(const char *s)
-{
-	return !strcmp(s, "log") ? CX_SECCOMP_LOG :
-	       !strcmp(s, "off") ? CX_SECCOMP_OFF : CX_SECCOMP_KILL;
-}
-
 /* --query: the worker's control socket as a client. */
 static int run_query(const struct worker_config *cfg, const char *cmd)
 {
@@ -385,16 +351,8 @@ int main(int argc, char **argv)
 	if (resolve_mem_budget(&cfg, host_ram()))
 		return EXIT_FAILURE;
 	exec_cuda_default_params(&cp);
-	user_missing = resolve_exec_user(&cfg, &cp);
-	cp.seccomp = seccomp_mode(cfg.exec_seccomp);
+	user_missing = exec_config_cuda_params(&cfg, &cp);
 	cp.program = cfg.cuda_exec;
-	cp.device = (int)cfg.cuda_device;
-	cp.sched = cfg.cuda_sched;
-	cp.request_timeout_ms = cfg.request_timeout_ms;
-	cp.slot_size = cfg.cuda_slot_size;
-	cp.nslots = cfg.cuda_slots;
-	cp.copy_threads = cfg.copy_threads;
-	cp.spin_us = cfg.cuda_spin_us;
 	ep = (struct exec_params){
 		.mem_budget = cfg.mem_budget,
 		.op_delay_ms = cfg.op_delay_ms,

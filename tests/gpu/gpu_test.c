@@ -11,9 +11,13 @@
  * "gpu-test: N passed, N failed". Exit status 0 only if all passed.
  *
  *   vgpu-gpu-test [--fake] [--kernels DIR] [--cuda-exec PATH]
- *                 [--turn-quota N] [TEST...]
+ *                 [--turn-quota N] [--exec-user NAME]
+ *                 [--exec-seccomp kill|log|off] [TEST...]
  *
  * --turn-quota: the worker's turn-quota (one VM on the GPU at a time).
+ * --exec-user, --exec-seccomp: the worker's keys of those names (default,
+ * as the worker's: run as root, the executors switch to vgpu-exec or
+ * nobody under a seccomp filter that kills).
  *
  * --fake runs the executor processes on the host-memory device (this
  * program started again with --fake-child): no GPU needed; kernels by the
@@ -47,6 +51,7 @@ static struct {
 	char self_dir[4096];
 	const char *cuda_exec;
 	uint32_t turn_quota;
+	const char *exec_user, *exec_seccomp;	/* NULL: the worker's defaults */
 	void *img[3];
 	uint32_t img_len[3];
 	const char *img_name[3];
@@ -114,6 +119,12 @@ static void start(struct harness *h, uint32_t timeout_ms)
 	h->cfg.request_timeout_ms = timeout_ms;
 	h->cfg.log_level = VLOG_INFO;
 	h->cfg.turn_quota = T.turn_quota;
+	if (T.exec_user)
+		snprintf(h->cfg.exec_user, sizeof(h->cfg.exec_user), "%s",
+			 T.exec_user);
+	if (T.exec_seccomp)
+		snprintf(h->cfg.exec_seccomp, sizeof(h->cfg.exec_seccomp), "%s",
+			 T.exec_seccomp);
 	if (h_start(h)) {
 		fprintf(stderr, "gpu-test: cannot start the worker with the CUDA executor\n");
 		exit(2);
@@ -807,10 +818,14 @@ int main(int argc, char **argv)
 			T.cuda_exec = argv[++argi];
 		else if (!strcmp(argv[argi], "--turn-quota") && argi + 1 < argc)
 			T.turn_quota = (uint32_t)atoi(argv[++argi]);
+		else if (!strcmp(argv[argi], "--exec-user") && argi + 1 < argc)
+			T.exec_user = argv[++argi];
+		else if (!strcmp(argv[argi], "--exec-seccomp") && argi + 1 < argc)
+			T.exec_seccomp = argv[++argi];
 		else if (argv[argi][0] != '-' && nonly < 8)
 			only[nonly++] = argv[argi];
 		else {
-			fprintf(stderr, "usage: vgpu-gpu-test [--fake] [--kernels DIR] [--cuda-exec PATH] [--turn-quota N] [TEST...]\n");
+			fprintf(stderr, "usage: vgpu-gpu-test [--fake] [--kernels DIR] [--cuda-exec PATH] [--turn-quota N] [--exec-user NAME] [--exec-seccomp kill|log|off] [TEST...]\n");
 			return 2;
 		}
 	}

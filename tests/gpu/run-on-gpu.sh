@@ -1,15 +1,18 @@
 #!/bin/sh
 # The whole GPU run of the CUDA executor, on a machine with an NVIDIA GPU
-# and CUDA (the device tool's H100: `sh tests/gpu/run-on-gpu.sh`):
+# and CUDA (`sh tests/gpu/run-on-gpu.sh`):
 #   1. what the machine is (GPU, driver, compute mode, cores);
 #   2. builds the worker, vgpu-cuda-exec, the GPU tests and the benchmarks
 #      with that machine's compiler and CUDA;
-#   3. runs the GPU tests (tests/gpu/gpu_test.c);
+#   3. runs the GPU tests (tests/gpu/gpu_test.c), once with exec-seccomp
+#      log to find calls the executors' allow-list lacks, then as the
+#      worker runs by default (seccomp kill, executors not root);
 #   4. runs the benchmarks (bench/gpu/gpu_bench.c) with their native
 #      anchors, in the same run, on the same GPU;
 #   5. prints a summary last.
 # Every log goes to $OUT (default build/gpu/out): machine.log build.log
-# test.log test-turns.log bench.log summary.txt. Exit status: the tests' (benchmarks
+# test-seccomp-log.log seccomp-logged.log test.log test-turns.log bench.log
+# summary.txt. Exit status: the tests' (benchmarks
 # report, they do not fail on timing; a wrong result fails them).
 #
 # Environment: TESTS (default: all), BENCH ("a b c" by default; "none" to
@@ -34,6 +37,12 @@ t0=$(date +%s)
 	/usr/local/cuda/bin/nvcc --version 2>&1 | tail -1
 	grep -m1 "model name" /proc/cpuinfo
 	free -g | head -2
+	echo "user: $(id)"
+	for t in nvidia-cuda-mps-control strace perf; do
+		echo "$t: $(command -v $t || echo absent)"
+	done
+	echo "seccomp actions logged: $(cat /proc/sys/kernel/seccomp/actions_logged 2>&1)"
+	dmesg >/dev/null 2>&1 && echo "kernel log: readable" || echo "kernel log: not readable"
 } >"$out/machine.log" 2>&1
 cat "$out/machine.log"
 
@@ -50,10 +59,26 @@ fi
 ls -la build/dom0-worker/vgpu-worker build/dom0-worker/vgpu-cuda-exec build/gpu/
 echo "probe: $(build/dom0-worker/vgpu-cuda-exec --probe 2>&1)"
 
+# The seccomp allow-list against this driver: the tests once with
+# exec-seccomp = log (a call outside the list is allowed and the kernel
+# logs it, audit type 1326), and the kernel's lines kept.
+echo "== tests with exec-seccomp log"
+dmesg >"$out/kmsg-before.log" 2>/dev/null
+# shellcheck disable=SC2086 # TESTS is a list of names
+timeout -k 10 240 build/gpu/vgpu-gpu-test --exec-seccomp log ${TESTS:-} \
+	>"$out/test-seccomp-log.log" 2>&1
+lrc=$?
+dmesg 2>/dev/null | diff "$out/kmsg-before.log" - | grep -E "type=1326|seccomp" \
+	>"$out/seccomp-logged.log"
+sed 's/^gpu-test:/gpu-test (seccomp log):/' "$out/test-seccomp-log.log" | grep -E "^gpu-test.*(ok|FAIL|passed)"
+echo "system calls outside the allow-list: $(grep -c . "$out/seccomp-logged.log") log lines"
+grep -oE "syscall=[0-9]+" "$out/seccomp-logged.log" | sort | uniq -c
+
 echo "== tests"
 # shellcheck disable=SC2086 # TESTS is a list of names
 timeout -k 10 240 build/gpu/vgpu-gpu-test ${TESTS:-} >"$out/test.log" 2>&1
 trc=$?
+[ "$lrc" -ne 0 ] && [ "$trc" -eq 0 ] && trc=$lrc
 grep -E "^gpu-test:" "$out/test.log"
 [ "$trc" -eq 124 ] && echo "run-on-gpu: the tests TIMED OUT"
 # The same, one VM on the GPU at a time (turn-quota), where it matters.
@@ -76,6 +101,7 @@ fi
 {
 	echo "== summary ($(($(date +%s) - t0)) s)"
 	grep -m1 -E "NVIDIA|GPU" "$out/machine.log"
+	echo "seccomp log mode: $(grep -E "^gpu-test: [0-9]+ passed" "$out/test-seccomp-log.log"), $(grep -c . "$out/seccomp-logged.log") calls logged"
 	grep -E "^gpu-test: .*(ok|FAIL)|^gpu-test: [0-9]+ passed" "$out/test.log"
 	grep -E "^gpu-test: .*(ok|FAIL)|^gpu-test: [0-9]+ passed" "$out/test-turns.log" |
 		sed 's/^gpu-test:/gpu-test (turns):/'

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "exec_config.h"
 #include "harness.h"
 
 static char program_buf[4096];
@@ -63,13 +64,8 @@ int h_start(struct harness *h)
 
 	vlog_set_level(h->cfg.log_level);
 	/* As main.c does: the config keys drive the executor. */
-	h->cp.request_timeout_ms = h->cfg.request_timeout_ms;
-	h->cp.device = (int)h->cfg.cuda_device;
-	h->cp.sched = h->cfg.cuda_sched;
-	h->cp.slot_size = h->cfg.cuda_slot_size;
-	h->cp.nslots = h->cfg.cuda_slots;
-	h->cp.copy_threads = h->cfg.copy_threads;
-	h->cp.spin_us = h->cfg.cuda_spin_us;
+	if (exec_config_cuda_params(&h->cfg, &h->cp))
+		return -ENOENT;	/* exec-user names no user */
 	err = simbe_open(&h->tp);
 	if (err)
 		return err;
