@@ -11,6 +11,10 @@
  *   vgpu-gpu-native big BYTES REPS     H2D of BYTES, kernel x = x + x in
  *        place, D2H of BYTES, sync; median time and GB/s (2 * BYTES / t);
  *        H2D and D2H alone; the empty kernel launch + sync p50.
+ *   vgpu-gpu-native inflight STREAMS DEPTH N SECONDS mapped|copied [AT]
+ *        vector adds of N floats, DEPTH in flight on each of STREAMS
+ *        streams, in mapped host memory or copied to and from the device;
+ *        adds/s and latency p50/p99 (the fair anchors: see inflight()).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -216,6 +220,135 @@ static void big(size_t bytes, int reps)
 	print_lat("empty_launch_sync", lat + 100, 900);
 }
 
+/*
+ * The fair anchors (bench/gpu/gpu_bench.c): many adds in flight, as the
+ * worker keeps them. @streams streams with @depth adds each in flight;
+ * an add's inputs and output live in its own pinned host buffer. Mapped:
+ * the kernel reads and writes that buffer through the GPU's mapping (one
+ * launch, the executor's small-add path); copied: one H2D of a|b, the
+ * kernel on device memory, one D2H of c. Each add's completion is an
+ * event; the loop polls them and refills at once. @start_at (CLOCK_REALTIME
+ * ns, 0: now) lines up the measured windows of several processes.
+ */
+struct slot {
+	float *h;
+	CUdeviceptr hd, d;	/* host buffer as the GPU sees it; device copy */
+	CUevent ev;
+	CUstream s;
+	uint64_t t;
+	unsigned int k;
+};
+
+static void slot_submit(struct slot *sl, unsigned int n, int mapped)
+{
+	size_t bytes = 4ull * n;
+
+	sl->k++;
+	sl->h[0] = (float)sl->k;
+	sl->h[2 * n] = -1.0f;
+	sl->t = now_ns();
+	if (mapped) {
+		void *args[] = { &sl->hd, 0, 0, &n };
+		CUdeviceptr b = sl->hd + bytes, c = sl->hd + 2 * bytes;
+
+		args[1] = &b;
+		args[2] = &c;
+		CK(cuLaunchKernel(fvadd, (n + 255) / 256, 1, 1, 256, 1, 1, 0, sl->s,
+				  args, NULL));
+	} else {
+		void *args[] = { &sl->d, 0, 0, &n };
+		CUdeviceptr b = sl->d + bytes, c = sl->d + 2 * bytes;
+
+		args[1] = &b;
+		args[2] = &c;
+		CK(cuMemcpyHtoDAsync(sl->d, sl->h, 2 * bytes, sl->s));
+		CK(cuLaunchKernel(fvadd, (n + 255) / 256, 1, 1, 256, 1, 1, 0, sl->s,
+				  args, NULL));
+		CK(cuMemcpyDtoHAsync(sl->h + 2 * n, c, bytes, sl->s));
+	}
+	CK(cuEventRecord(sl->ev, sl->s));
+}
+
+static void inflight(unsigned int nstreams, unsigned int depth, unsigned int n,
+		     double seconds, int mapped, uint64_t start_at)
+{
+	size_t bytes = 4ull * n, cap = 4000000, k = 0, wrong = 0;
+	unsigned int ns = nstreams * depth;
+	struct slot *sl = calloc(ns, sizeof(*sl));
+	CUstream *s = calloc(nstreams, sizeof(*s));
+	uint64_t *lat = malloc(cap * sizeof(*lat)), t0, t_end, warm_end;
+	int measuring = 0;
+
+	if (!sl || !s || !lat)
+		exit(1);
+	for (unsigned int i = 0; i < nstreams; i++)
+		CK(cuStreamCreate(&s[i], CU_STREAM_NON_BLOCKING));
+	for (unsigned int i = 0; i < ns; i++) {
+		CK(cuMemHostAlloc((void **)&sl[i].h, 3 * bytes,
+				  mapped ? CU_MEMHOSTALLOC_DEVICEMAP : 0));
+		if (mapped)
+			CK(cuMemHostGetDevicePointer(&sl[i].hd, sl[i].h, 0));
+		else
+			CK(cuMemAlloc(&sl[i].d, 3 * bytes));
+		CK(cuEventCreate(&sl[i].ev, CU_EVENT_DISABLE_TIMING));
+		sl[i].s = s[i % nstreams];
+		for (unsigned int j = 0; j < 2 * n; j++)
+			sl[i].h[j] = (float)(j % 1000);
+		sl[i].k = i * 100000u;
+	}
+	for (unsigned int i = 0; i < ns; i++)
+		slot_submit(&sl[i], n, mapped);
+	warm_end = now_ns() + 300000000ull;
+	t0 = t_end = 0;
+	for (;;) {
+		for (unsigned int i = 0; i < ns; i++) {
+			CUresult r = cuEventQuery(sl[i].ev);
+			uint64_t t;
+
+			if (r == CUDA_ERROR_NOT_READY)
+				continue;
+			CK(r);
+			t = now_ns();
+			if (sl[i].h[2 * n] != (float)sl[i].k + sl[i].h[n] ||
+			    sl[i].h[3 * n - 1] != sl[i].h[n - 1] + sl[i].h[2 * n - 1])
+				wrong++;
+			if (measuring && k < cap)
+				lat[k++] = t - sl[i].t;
+			slot_submit(&sl[i], n, mapped);
+		}
+		if (!measuring && now_ns() >= warm_end) {
+			if (start_at) {
+				struct timespec ts;
+				uint64_t rt;
+
+				clock_gettime(CLOCK_REALTIME, &ts);
+				rt = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+				if (rt < start_at)
+					continue;
+				start_at = 0;
+			}
+			measuring = 1;
+			t0 = now_ns();
+			t_end = t0 + (uint64_t)(seconds * 1e9);
+		} else if (measuring && now_ns() >= t_end) {
+			break;
+		}
+	}
+	CK(cuCtxSynchronize());
+	printf("inflight_mode=%s\ninflight_streams=%u\ninflight_depth=%u\ninflight_n=%u\n",
+	       mapped ? "mapped" : "copied", nstreams, depth, n);
+	printf("inflight_adds_per_s=%.0f\ninflight_wrong=%zu\n",
+	       (double)k / ((double)(now_ns() - t0) / 1e9), wrong);
+	print_lat("inflight", lat, k);
+	free(lat);
+	free(sl);
+	free(s);
+	if (wrong) {
+		fprintf(stderr, "native: %zu wrong vector add results\n", wrong);
+		exit(1);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "small")) {
@@ -228,6 +361,15 @@ int main(int argc, char **argv)
 		big((size_t)atoll(argv[2]), atoi(argv[3]));
 		return 0;
 	}
-	fprintf(stderr, "usage: vgpu-gpu-native small N SECONDS | big BYTES REPS\n");
+	if ((argc == 7 || argc == 8) && !strcmp(argv[1], "inflight")) {
+		setup();
+		inflight((unsigned int)atoi(argv[2]), (unsigned int)atoi(argv[3]),
+			 (unsigned int)atoi(argv[4]), atof(argv[5]),
+			 !strcmp(argv[6], "mapped"),
+			 argc == 8 ? strtoull(argv[7], NULL, 10) : 0);
+		return 0;
+	}
+	fprintf(stderr, "usage: vgpu-gpu-native small N SECONDS | big BYTES REPS |\n"
+		"       inflight STREAMS DEPTH N SECONDS mapped|copied [START_AT_NS]\n");
 	return 2;
 }

@@ -7,6 +7,9 @@
  *   faults     8 VMs; one launches a kernel that writes an illegal address
  *              (FAULT), one an endless kernel (TIMEOUT); the others stay
  *              correct and keep being served; both come back fresh
+ *   guard      the executor runs with no_new_privs, a seccomp filter and
+ *              (when this runs as root) not as root; a module's globals
+ *              and its kernels' local memory are charged to mem-quota
  * Prints "gpu-test: NAME: ok|FAIL ..." per test and, last,
  * "gpu-test: N passed, N failed". Exit status 0 only if all passed.
  *
@@ -30,6 +33,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,6 +60,8 @@ static struct {
 	uint32_t img_len[3];
 	const char *img_name[3];
 	int nimg;
+	void *big_img, *frame_img;	/* bigmod.cubin, bigframe.cubin */
+	uint32_t big_len, frame_len;
 	int failed_checks;
 	char why[512];
 } T;
@@ -761,6 +767,110 @@ static void test_faults(void)
 	h_stop(&h);
 }
 
+/* ---- guard: the executor's confinement and modules' memory ---- */
+
+/* The executor process of this test: the only child of this process. */
+static int executor_status(char *buf, size_t size)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+
+	while (d && !found && (e = readdir(d))) {
+		char path[288], line[512];
+		FILE *f;
+		int ppid = -1;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		buf[0] = '\0';
+		while (fgets(line, sizeof(line), f)) {
+			if (!strncmp(line, "PPid:", 5))
+				ppid = atoi(line + 5);
+			if (!strncmp(line, "Uid:", 4) || !strncmp(line, "NoNewPrivs:", 11) ||
+			    !strncmp(line, "Seccomp:", 8))
+				strncat(buf, line, size - strlen(buf) - 1);
+		}
+		fclose(f);
+		found = ppid == getpid();
+	}
+	if (d)
+		closedir(d);
+	return found ? 0 : -1;
+}
+
+static uint64_t mem_used(struct gvm *v)
+{
+	struct vgpuif_info info = { 0 };
+
+	EXPECT_ST(g_info(v, &info), VGPUIF_RSP_OKAY);
+	return info.mem_used;
+}
+
+/*
+ * A module of @globals bytes of __device__ memory (the GPU's: bigmod.cu),
+ * loaded with no quota, then under a quota it does not fit.
+ */
+static void module_charge(struct gvm *v, const void *img, uint32_t len,
+			  uint64_t at_least, const char *what)
+{
+	uint64_t base = mem_used(v), mod = 0, charged;
+
+	EXPECT_ST(g_load(v, img, len, &mod), VGPUIF_RSP_OKAY);
+	charged = mem_used(v) - base;
+	printf("gpu-test: guard: %s: %llu MiB charged to mem-quota\n", what,
+	       (unsigned long long)(charged >> 20));
+	EXPECT(charged >= at_least, "%s: %llu bytes charged, expected >= %llu",
+	       what, (unsigned long long)charged, (unsigned long long)at_least);
+	EXPECT_ST(g_unload(v, mod), VGPUIF_RSP_OKAY);
+	EXPECT(mem_used(v) == base, "%s: unload left %llu bytes charged", what,
+	       (unsigned long long)(mem_used(v) - base));
+	v->cfg.mem_quota = base + at_least / 2;
+	h_vm_config(v);
+	EXPECT_ST(g_load(v, img, len, &mod), VGPUIF_RSP_QUOTA);
+	v->cfg.mem_quota = 0;
+	h_vm_config(v);
+}
+
+static void test_guard(void)
+{
+	struct harness h;
+	struct gvm v;
+	char st[512];
+	float buf[3 * 256];
+	struct rng r = { 77 };
+	static const char fake_big[] = "FAKEMOD globals=268435456";
+
+	start(&h, 10000);
+	h_vm(&h, &v, 3, VGPUIF_PRIO_MEDIUM, 0);
+	EXPECT(vadd_checked(&v, &r, buf, 256), "first add");
+	if (executor_status(st, sizeof(st))) {
+		fail("no executor process found");
+	} else {
+		printf("gpu-test: guard: executor %s", st);
+		EXPECT(strstr(st, "NoNewPrivs:\t1"), "executor without no_new_privs");
+		EXPECT(strstr(st, "Seccomp:\t2"), "executor without a seccomp filter");
+		if (geteuid() == 0)
+			EXPECT(!strstr(st, "Uid:\t0\t"), "executor runs as root");
+	}
+	if (T.fake) {
+		module_charge(&v, fake_big, sizeof(fake_big) - 1, 256u * MiB,
+			      "256 MiB of globals");
+	} else {
+		module_charge(&v, T.big_img, T.big_len, 256u * MiB,
+			      "256 MiB of globals");
+		/* 16 KiB of local memory per thread, for every resident one. */
+		module_charge(&v, T.frame_img, T.frame_len, 64u * MiB,
+			      "a 16 KiB local frame");
+	}
+	EXPECT(vadd_checked(&v, &r, buf, 256), "add after the modules");
+	h_stop(&h);
+}
+
 /* ---- main ---- */
 
 static const struct {
@@ -771,6 +881,7 @@ static const struct {
 	{ "eight_vms", test_eight_vms },
 	{ "pipeline", test_pipeline },
 	{ "faults", test_faults },
+	{ "guard", test_guard },
 };
 
 static void load_images(void)
@@ -788,6 +899,15 @@ static void load_images(void)
 			exit(2);
 		}
 		T.nimg++;
+	}
+	snprintf(path, sizeof(path), "%s/bigmod.cubin", T.kdir);
+	T.big_img = h_read_file(path, &T.big_len);
+	snprintf(path, sizeof(path), "%s/bigframe.cubin", T.kdir);
+	T.frame_img = h_read_file(path, &T.frame_len);
+	if (!T.big_img || !T.frame_img) {
+		fprintf(stderr, "gpu-test: cannot read bigmod.cubin or bigframe.cubin in %s\n",
+			T.kdir);
+		exit(2);
 	}
 	/* PTX is text: cuModuleLoadData wants it NUL-terminated. */
 	T.img[0] = realloc(T.img[0], T.img_len[0] + 1);

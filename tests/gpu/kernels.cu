@@ -49,3 +49,15 @@ extern "C" __global__ void params_probe(char c, double d, int i, unsigned long l
 	out[1] = (unsigned long long)__double_as_longlong(d);
 	out[2] = (unsigned long long)(unsigned int)i;
 }
+
+// Keeps its threads busy for @us microseconds of the GPU's global timer:
+// the benchmarks' "long kernel" of a low-priority VM.
+extern "C" __global__ void spin_us(unsigned int us)
+{
+	unsigned long long t0, t;
+
+	asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t0));
+	do {
+		asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+	} while (t - t0 < 1000ull * us);
+}
