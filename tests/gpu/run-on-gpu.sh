@@ -93,7 +93,6 @@ sed 's/^gpu-test:/gpu-test (turns):/' "$out/test-turns.log" | grep -E "^gpu-test
 brc=0
 if [ "$bench" != none ]; then
 	echo "== benchmarks"
-	# shellcheck disable=SC2086 # BENCH is a list of names
 	# MPS for the fair anchors, where the driver has it (the GPU
 	# machine keeps it in /usr/local/nvidia/bin, outside PATH).
 	mps=$(PATH=$PATH:/usr/local/nvidia/bin command -v nvidia-cuda-mps-control)
