@@ -12,7 +12,7 @@
 #   5. prints a summary last.
 # Every log goes to $OUT (default build/gpu/out): machine.log build.log
 # test-seccomp-log.log seccomp-logged.log test.log test-turns.log bench.log
-# summary.txt. Exit status: the tests' (benchmarks
+# ctxcost.log summary.txt. Exit status: the tests' (benchmarks
 # report, they do not fail on timing; a wrong result fails them).
 #
 # Environment: TESTS (default: all), BENCH ("a b c" by default; "none" to
@@ -100,6 +100,10 @@ if [ "$bench" != none ]; then
 	timeout -k 10 400 build/gpu/vgpu-gpu-bench --seconds "${BENCH_SECONDS:-2}" \
 		${mps:+--mps-control "$mps"} $bench >"$out/bench.log" 2>&1
 	brc=$?
+	# What one executor's context costs, and what its limits change.
+	timeout -k 10 120 build/gpu/vgpu-gpu-ctxcost 4 >"$out/ctxcost.log" 2>&1 ||
+		brc=1
+	cat "$out/ctxcost.log"
 	grep -E "^(bench: [a-c]:|small|big|empty|device=|inflight_(mode|adds))" "$out/bench.log"
 fi
 
@@ -110,7 +114,8 @@ fi
 	grep -E "^gpu-test: .*(ok|FAIL)|^gpu-test: [0-9]+ passed" "$out/test.log"
 	grep -E "^gpu-test: .*(ok|FAIL)|^gpu-test: [0-9]+ passed" "$out/test-turns.log" |
 		sed 's/^gpu-test:/gpu-test (turns):/'
-	[ "$bench" != none ] && sed -n '/---- summary/,$p' "$out/bench.log"
+	[ "$bench" != none ] && sed -n '/---- summary/,$p' "$out/bench.log" &&
+		tr '\n' ' ' <"$out/ctxcost.log" && echo
 	echo "tests exit $trc, benchmarks exit $brc"
 } | tee "$out/summary.txt"
 [ "$trc" -eq 0 ] && [ "$brc" -eq 0 ]
