@@ -51,6 +51,7 @@ void config_defaults(struct worker_config *cfg)
 	cfg->cuda_slots = 32;
 	cfg->copy_threads = 8;
 	cfg->cuda_spin_us = 50;
+	cfg->exec_spare = 1;
 	snprintf(cfg->exec_user, sizeof(cfg->exec_user), "%s",
 		 CONFIG_DEFAULT_EXEC_USER);
 	snprintf(cfg->exec_seccomp, sizeof(cfg->exec_seccomp), "kill");
@@ -97,6 +98,7 @@ static const struct u32_key u32_keys[] = {
 	{ "cuda-slots", offsetof(struct worker_config, cuda_slots), 1, 64 },
 	{ "copy-threads", offsetof(struct worker_config, copy_threads), 0, 64 },
 	{ "cuda-spin-us", offsetof(struct worker_config, cuda_spin_us), 0, 1000000 },
+	{ "exec-spare", offsetof(struct worker_config, exec_spare), 0, 16 },
 };
 
 /* "H:M:L", three weights of 1..SCHED_WEIGHT_MAX. */

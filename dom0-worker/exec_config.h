@@ -10,10 +10,11 @@
 #include "exec/cuda/exec_cuda.h"
 
 /*
- * Fills *cp from *cfg (program, device, scheduling, watchdog, staging,
- * copy threads, exec-user, exec-seccomp). Returns -1 when exec-user names
- * a user that does not exist (cp->exec_uid is then 0): the caller decides
- * whether that matters (only the CUDA executor starts processes).
+ * Fills *cp from *cfg (device, scheduling, watchdog, staging, copy
+ * threads, exec-user, exec-seccomp, exec-spare; not the program). Returns
+ * -1 when exec-user names a user that does not exist (cp->exec_uid is
+ * then 0): the caller decides whether that matters (only the CUDA
+ * executor starts processes).
  */
 int exec_config_cuda_params(const struct worker_config *cfg,
 			    struct exec_cuda_params *cp);

@@ -71,6 +71,7 @@ static const struct option options[] = {
 	{ "cuda-spin-us", required_argument, NULL, 0 },
 	{ "exec-user", required_argument, NULL, 0 },
 	{ "exec-seccomp", required_argument, NULL, 0 },
+	{ "exec-spare", required_argument, NULL, 0 },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -138,6 +139,8 @@ static void usage(FILE *f)
 "      --exec-user NAME     user of the per-VM executor processes (default\n"
 "                           vgpu-exec, else nobody; root: no switch)\n"
 "      --exec-seccomp MODE  their seccomp filter: kill, log or off (default kill)\n"
+"      --exec-spare N       executor processes kept started for the next VMs\n"
+"                           that connect (default 1, 0..16)\n"
 "  -h, --help               this text\n"
 "Signals: TERM/INT finish queued requests and exit; HUP reopens the order\n"
 "log; USR1 prints metrics.\n");

@@ -62,6 +62,7 @@ struct env *env_new(const struct cuda_env_opts *o)
 	cuda_env_params(&e->cp, o->child);
 	e->cp.copy_threads = o->copy_threads;
 	e->cp.request_timeout_ms = o->request_timeout_ms;
+	e->cp.spare = o->spare;
 	ep.cuda = &e->cp;
 	assert_int_equal(exec_create(&e->ex, "cuda", &ep), 0);
 	for (int i = 0; i < e->nvm; i++) {

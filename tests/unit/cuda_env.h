@@ -50,6 +50,7 @@ struct cuda_env_opts {
 	/* Not set: env_run() asserts that no copy was out of range or
 	 * in a direction the operation does not have. */
 	int bad_copies_ok;
+	uint32_t spare;			/* exec-spare */
 };
 
 /*

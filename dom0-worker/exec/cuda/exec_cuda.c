@@ -152,7 +152,13 @@ static int cuda_submit(struct executor *ex, struct exec_vm *vm,
 /* Starts the channel's process (cx_spawn) with what the worker knows. */
 static struct cx_inst *start_process(struct cuda_exec *cx, struct cx_chan *ch)
 {
-	struct cx_inst *in = cx_spawn(cx, ch);
+	struct cx_inst *in = cx_take_spare(cx);
+
+	if (in)
+		log_info("vm %s: executor process %d (a spare) taken", ch->name,
+			 (int)in->pid);
+	else
+		in = cx_spawn(cx, ch);
 
 	/* A fresh process, a fresh stream: no kernel of the VM runs. */
 	ch->kernel_seq = 0;
@@ -248,6 +254,7 @@ static int cuda_reap(struct executor *ex, exec_done_fn done, void *arg)
 	now = cx_now_ns();
 	for (struct cx_chan *ch = cx->chans; ch; ch = ch->next)
 		ndone += scan_chan(cx, ch, now, done, arg);
+	cx_keep_spares(cx);
 	cx_reap_corpses(cx);
 	arm_timer(cx);
 	return ndone;
@@ -437,6 +444,8 @@ static int cuda_init(struct executor *ex)
 		 cx->device_name, (unsigned long long)(cx->mem_total >> 20),
 		 cx->program, cx->p.request_timeout_ms, cx->p.nslots,
 		 cx->p.slot_size >> 10, cx->nthreads);
+	/* The spares come up while the worker starts (exec-spare). */
+	cx_keep_spares(cx);
 	return 0;
 fail:
 	cuda_fini(ex);
@@ -454,6 +463,7 @@ static void cuda_fini(struct executor *ex)
 
 		exec_cuda_ops.vm_detach(ex, vm);
 	}
+	cx_drop_spares(cx);
 	pthread_mutex_lock(&cx->lock);
 	cx->stopping = 1;
 	pthread_cond_broadcast(&cx->cond);

@@ -52,6 +52,8 @@ struct exec_cuda_params {
 	 */
 	uint32_t exec_uid, exec_gid;
 	int seccomp;
+	/* Processes kept started with no VM, for the next connects. */
+	uint32_t spare;
 };
 
 /* The defaults; exec_params.cuda == NULL means these. */
@@ -71,6 +73,7 @@ struct exec_cuda_stats {
 	uint64_t restarts_delayed;	/* restarts that waited (back-off) */
 	uint64_t pooled_chunks;		/* chunks moved by copy threads */
 	uint64_t inline_chunks;		/* chunks moved on the caller's thread */
+	uint64_t spares_taken;		/* VMs given a spare process */
 };
 void exec_cuda_get_stats(struct executor *ex, struct exec_cuda_stats *st);
 /* The process of a VM (tests), or -1. */

@@ -65,7 +65,7 @@ struct cx_va {
 };
 
 struct cx_inst {
-	struct cx_inst *next;		/* corpse list */
+	struct cx_inst *next;		/* corpse or spare list */
 	pid_t pid;
 	int sock;			/* -1 once a corpse */
 	struct cx_ctrl *ctrl;
@@ -168,6 +168,9 @@ struct cuda_exec {
 	int tag_timer, tag_ev;		/* epoll markers: their addresses */
 	struct cx_chan *chans;
 	struct cx_inst *corpses;
+	struct cx_inst *spares;		/* exec-spare: processes with no VM yet */
+	unsigned int nspare;
+	uint64_t spare_retry_at;	/* no new spare before (one failed) */
 	/* Devices that disconnected: the addresses they had (cx_chan). */
 	struct cx_va gone_va[CX_VA_TRACK];
 	uint64_t va_seq;
@@ -200,6 +203,10 @@ void cx_chan_name(struct cx_chan *ch);
 /* Starts the channel's process; NULL (logged) if it cannot. */
 struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch);
 void cx_retire(struct cuda_exec *cx, struct cx_chan *ch);
+/* Spare processes: one for a VM (or NULL), keeping the pool, ending it. */
+struct cx_inst *cx_take_spare(struct cuda_exec *cx);
+void cx_keep_spares(struct cuda_exec *cx);
+void cx_drop_spares(struct cuda_exec *cx);
 void cx_free_inst(struct cx_inst *in);
 void cx_schedule_restart(struct cx_chan *ch, int failed);
 void cx_reap_corpses(struct cuda_exec *cx);

@@ -82,6 +82,7 @@ static const char *const seccomp_names[] = { "kill", "log", "off" };
 
 struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 {
+	const char *name = ch ? ch->name : "spare";
 	char dev[16], spin[16], allocs[16], hbase[24], uid[16], gid[16];
 	posix_spawn_file_actions_t fa;
 	const char *argv[32], *envp[CX_ENV_MAX];
@@ -155,7 +156,7 @@ struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 	argv[argc++] = "--sched";
 	argv[argc++] = cx->sched;
 	argv[argc++] = "--name";
-	argv[argc++] = ch->name;
+	argv[argc++] = name;
 	argv[argc++] = "--spin-us";
 	argv[argc++] = spin;
 	argv[argc++] = "--max-allocs";
@@ -203,10 +204,10 @@ struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 	ev = (struct epoll_event){ .events = EPOLLIN, .data.ptr = in };
 	if (epoll_ctl(cx->epfd, EPOLL_CTL_ADD, in->sock, &ev))
 		log_error("cuda executor: epoll: %s", strerror(errno));
-	log_debug("vm %s: executor process %d started", ch->name, (int)pid);
+	log_debug("vm %s: executor process %d started", name, (int)pid);
 	return in;
 fail:
-	log_error("vm %s: cannot start an executor process: %s", ch->name,
+	log_error("vm %s: cannot start an executor process: %s", name,
 		  strerror(err));
 	if (sv[0] >= 0)
 		close(sv[0]);
@@ -220,7 +221,18 @@ fail:
 	return NULL;
 }
 
-/* Ends a process: it leaves the channel and waits in the corpse list. */
+/* Ends a process: killed, it waits in the corpse list to be reaped. */
+static void retire_inst(struct cuda_exec *cx, struct cx_inst *in)
+{
+	kill(in->pid, SIGKILL);
+	epoll_ctl(cx->epfd, EPOLL_CTL_DEL, in->sock, NULL);
+	close(in->sock);
+	in->sock = -1;
+	in->next = cx->corpses;
+	cx->corpses = in;
+}
+
+/* Ends the channel's process. */
 void cx_retire(struct cuda_exec *cx, struct cx_chan *ch)
 {
 	struct cx_inst *in = ch->inst;
@@ -229,12 +241,81 @@ void cx_retire(struct cuda_exec *cx, struct cx_chan *ch)
 		return;
 	ch->inst = NULL;
 	ch->mem_used = 0;
-	kill(in->pid, SIGKILL);
-	epoll_ctl(cx->epfd, EPOLL_CTL_DEL, in->sock, NULL);
-	close(in->sock);
-	in->sock = -1;
-	in->next = cx->corpses;
-	cx->corpses = in;
+	retire_inst(cx, in);
+}
+
+/*
+ * Spare processes (exec-spare): started with no VM, confined and with
+ * their context coming up, so a VM that connects gets one at once instead
+ * of waiting for a context (about a second under load). A spare knows
+ * nothing of any VM until it is given one: its first command comes after.
+ */
+static int spare_dead(const struct cuda_exec *cx, const struct cx_inst *in,
+		      uint64_t now)
+{
+	return in->exited || atomic_load(&in->ctrl->ready) == CX_READY_FAILED ||
+	       (atomic_load(&in->ctrl->ready) != CX_READY_OK &&
+		now - in->t_spawn >= cx->p.start_timeout_ms * 1000000ull);
+}
+
+struct cx_inst *cx_take_spare(struct cuda_exec *cx)
+{
+	struct cx_inst **pp = &cx->spares, *in;
+	uint64_t now = cx_now_ns();
+
+	while ((in = *pp) && spare_dead(cx, in, now))
+		pp = &in->next;
+	if (!in)
+		return NULL;
+	*pp = in->next;
+	in->next = NULL;
+	cx->nspare--;
+	cx->st.spares_taken++;
+	/* Its start, for the VM, is now: the start-up limit and figures. */
+	in->t_spawn = now;
+	return in;
+}
+
+void cx_keep_spares(struct cuda_exec *cx)
+{
+	struct cx_inst **pp = &cx->spares, *in;
+	uint64_t now = cx_now_ns();
+
+	while ((in = *pp)) {
+		if (spare_dead(cx, in, now)) {
+			log_warn("spare executor process %d did not come up: no spare for %llu s",
+				 (int)in->pid,
+				 (unsigned long long)(CX_BACKOFF_MAX_NS / 1000000000ull));
+			*pp = in->next;
+			cx->nspare--;
+			retire_inst(cx, in);
+			/* A GPU that cannot start contexts: no spawn loop. */
+			cx->spare_retry_at = now + CX_BACKOFF_MAX_NS;
+			continue;
+		}
+		pp = &in->next;
+	}
+	while (cx->nspare < cx->p.spare && now >= cx->spare_retry_at) {
+		in = cx_spawn(cx, NULL);
+		if (!in) {
+			cx->spare_retry_at = now + CX_BACKOFF_MAX_NS;
+			break;
+		}
+		in->next = cx->spares;
+		cx->spares = in;
+		cx->nspare++;
+	}
+}
+
+void cx_drop_spares(struct cuda_exec *cx)
+{
+	while (cx->spares) {
+		struct cx_inst *in = cx->spares;
+
+		cx->spares = in->next;
+		retire_inst(cx, in);
+	}
+	cx->nspare = 0;
 }
 
 void cx_free_inst(struct cx_inst *in)
