@@ -48,9 +48,10 @@ struct knobs {
 	uint32_t prio_hold_us;
 	const char *sched;		/* CUDA context scheduling */
 	const char *sched_mode;		/* strict, weighted, aging; NULL: default */
+	uint32_t spare;			/* exec-spare; UINT32_MAX: default */
 };
 #define KNOBS_DEFAULT { .copy_threads = UINT32_MAX, .prio_hold_us = UINT32_MAX, \
-			.prio_share = UINT32_MAX }
+			.prio_share = UINT32_MAX, .spare = UINT32_MAX }
 void start(struct harness *h, const struct knobs *k);
 /* Waits until every VM's process is up: one GET_INFO each. Device free memory. */
 uint64_t warm(struct gvm *v, int n);

@@ -184,6 +184,54 @@ static void fair_anchors(uint32_t floats, struct fair *f)
 	}
 }
 
+/*
+ * Connect to first answer: @nvm VMs connect at once to a worker with
+ * @spare spare processes (given 2 s to come up); the time from each VM's
+ * CONNECT to its first GET_INFO answered by its process. Mean and max, ms.
+ */
+static void connect_time(int nvm, uint32_t spare, double *mean, double *most)
+{
+	struct knobs k = KNOBS_DEFAULT;
+	struct harness h;
+	struct gvm v[8];
+	struct vgpuif_info info;
+	uint64_t t0;
+
+	k.spare = spare;
+	start(&h, &k);
+	usleep(2000000);
+	*mean = *most = 0;
+	t0 = simbe_now_ns();
+	for (int i = 0; i < nvm; i++)
+		h_vm(&h, &v[i], (uint16_t)(20 + i), VGPUIF_PRIO_MEDIUM, 0);
+	for (int i = 0; i < nvm; i++) {
+		double ms;
+
+		if (g_info(&v[i], &info) != VGPUIF_RSP_OKAY)
+			B.wrong = 1;
+		ms = (double)(simbe_now_ns() - t0) / 1e6;
+		*mean += ms / nvm;
+		if (ms > *most)
+			*most = ms;
+	}
+	h_stop(&h);
+}
+
+static void connect_times(void)
+{
+	static const struct { int nvm; uint32_t spare; } c[] = {
+		{ 1, 0 }, { 1, 1 }, { 8, 0 }, { 8, 1 }, { 8, 8 },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		double mean, most;
+
+		connect_time(c[i].nvm, c[i].spare, &mean, &most);
+		summary("(a) connect to first answer, %d VM%s at once, exec-spare %u: mean %.0f ms, max %.0f ms (target <= 200)",
+			c[i].nvm, c[i].nvm > 1 ? "s" : "", c[i].spare, mean, most);
+	}
+}
+
 static double ratio(double a, double b)
 {
 	return b > 0 ? a / b : 0.0;
@@ -203,6 +251,7 @@ void bench_a(void)
 	};
 
 	fair_anchors(n, &f);
+	connect_times();
 	for (int m = 0; m < NMODES; m++) {
 		char mps[64] = "MPS: not run";
 

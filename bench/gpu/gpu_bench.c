@@ -108,6 +108,8 @@ void start(struct harness *h, const struct knobs *k)
 			h->cfg.prio_share = k->prio_share;
 		if (k->prio_hold_us != UINT32_MAX)
 			h->cfg.prio_hold_us = k->prio_hold_us;
+		if (k->spare != UINT32_MAX)
+			h->cfg.exec_spare = k->spare;
 		if (k->sched_mode) {
 			char err[128];
 

@@ -99,6 +99,35 @@ static void test_restart_takes_spare(void **state)
 	assert_int_equal(stats(e).spares_taken, 2);
 }
 
+/*
+ * A VM that connects when a spare is already up: the executor's poll
+ * descriptor wakes the worker's loop at once (the spare's own "ready"
+ * doorbell was consumed while it was a spare), and the next reap sees
+ * the VM's process ready.
+ */
+static void test_ready_spare_wakes_loop(void **state)
+{
+	struct cuda_env_opts o = { .copy_threads = 2, .request_timeout_ms = 2000,
+				   .nvm = 1, .spare = 1 };
+	struct env *e = env_new(&o);
+	/* Static: still valid for the teardown if an assertion fails. */
+	static struct exec_vm late = { .cfg = { .domid = 9, .vm_id = 109,
+					 .priority = VGPUIF_PRIO_MEDIUM } };
+	struct pollfd p = { .events = POLLIN };
+	uint64_t ready;
+
+	*state = e;
+	assert_int_equal(alloc_page(e), VGPUIF_RSP_OKAY);
+	idle(e, 300);	/* the replacement spare is up, its doorbell read */
+	ready = stats(e).ready;
+	assert_int_equal(e->ex.ops->vm_attach(&e->ex, &late), 0);
+	p.fd = e->ex.ops->pollfd(&e->ex);
+	assert_int_equal(poll(&p, 1, 0), 1);
+	e->ex.ops->reap(&e->ex, NULL, NULL);
+	assert_int_equal(stats(e).ready, ready + 1);
+	e->ex.ops->vm_detach(&e->ex, &late);
+}
+
 /* Spares that cannot start: no spawn loop, and the VM still gets its own. */
 static void test_failing_spares_stop(void **state)
 {
@@ -122,6 +151,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_spare_taken_and_replaced, teardown),
 		cmocka_unit_test_teardown(test_restart_takes_spare, teardown),
+		cmocka_unit_test_teardown(test_ready_spare_wakes_loop, teardown),
 		cmocka_unit_test_teardown(test_failing_spares_stop, teardown),
 	};
 

@@ -154,11 +154,20 @@ static struct cx_inst *start_process(struct cuda_exec *cx, struct cx_chan *ch)
 {
 	struct cx_inst *in = cx_take_spare(cx);
 
-	if (in)
+	if (in) {
+		uint64_t one = 1;
+
 		log_info("vm %s: executor process %d (a spare) taken", ch->name,
 			 (int)in->pid);
-	else
+		/*
+		 * Its "ready" doorbell rang while it was a spare: wake the
+		 * loop so the channel sees it now, not at the start-up limit.
+		 */
+		if (write(cx->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			log_error("cuda executor: eventfd: %s", strerror(errno));
+	} else {
 		in = cx_spawn(cx, ch);
+	}
 
 	/* A fresh process, a fresh stream: no kernel of the VM runs. */
 	ch->kernel_seq = 0;
