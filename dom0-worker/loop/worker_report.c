@@ -138,7 +138,7 @@ static void prom_worker(struct worker *w, FILE *f)
 	family(f, "vgpu_worker_dropped_total", "counter", "Requests forgotten when their VM disconnected.");
 	fprintf(f, "vgpu_worker_dropped_total %llu\n",
 		(unsigned long long)w->stats.dropped);
-	family(f, "vgpu_worker_unknown_vm_total", "counter", "Requests of a device never connected.");
+	family(f, "vgpu_worker_unknown_vm_total", "counter", "Requests of a device not connected to the worker (never, or its connect refused).");
 	fprintf(f, "vgpu_worker_unknown_vm_total %llu\n",
 		(unsigned long long)w->stats.unknown_vm);
 	family(f, "vgpu_worker_connects_refused_total", "counter", "Connects refused by the connect rate limit (connect-burst, connect-interval-ms), all devices.");
