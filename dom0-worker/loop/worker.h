@@ -59,13 +59,16 @@ struct retired_vm {
  * each connect starts an executor (for CUDA a process and a context), so
  * a device gets connect-burst at once, then one per connect-interval-ms
  * (config.h); a connect past that is refused. The WORKER_CONNECT_TRACK
- * devices that connected last are remembered.
+ * devices that connected last are remembered, each with its count of
+ * refused connects (the metrics' connect_refused; it goes when the
+ * device's entry goes to another device).
  */
 #define WORKER_CONNECT_TRACK		64
 
 struct connect_rate {
 	uint16_t domid, devid;
 	uint64_t tat;		/* GCRA: when the device's credit is full again */
+	uint64_t refused;	/* connects of the device refused so far */
 };
 
 struct worker_stats {

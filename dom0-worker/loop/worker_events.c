@@ -177,14 +177,30 @@ static int connect_allowed(struct worker *w, uint16_t domid, uint16_t devid)
 		if (!c || x->tat < c->tat)
 			c = x;
 	}
-	if (c->domid != domid || c->devid != devid || c->tat < now)
+	if (c->domid != domid || c->devid != devid || !c->tat)
 		*c = (struct connect_rate){ .domid = domid, .devid = devid,
 					    .tat = now };
+	else if (c->tat < now)
+		c->tat = now;	/* full credit; its refusals stay counted */
 	tat = c->tat;
-	if (tat - now > (uint64_t)(w->cfg.connect_burst - 1) * interval)
+	if (tat - now > (uint64_t)(w->cfg.connect_burst - 1) * interval) {
+		c->refused++;
 		return 0;
+	}
 	c->tat = tat + interval;
 	return 1;
+}
+
+uint64_t worker_connect_refused(const struct worker *w, uint16_t domid,
+				uint16_t devid)
+{
+	for (unsigned int i = 0; i < WORKER_CONNECT_TRACK; i++) {
+		const struct connect_rate *c = &w->connects[i];
+
+		if (c->tat && c->domid == domid && c->devid == devid)
+			return c->refused;
+	}
+	return 0;
 }
 
 static void on_connect(struct worker *w, const struct vgpu_back_vm *cfg)
@@ -269,7 +285,8 @@ static void on_disconnect(struct worker *w, const struct vgpu_back_vm *cfg)
 	queued = vm->sched.queued;
 	log_info("disconnect: domid=%u devid=%u vm_id=%u; dropping %u queued requests (the backend completed them)",
 		 cfg->domid, cfg->devid, vm->ex.cfg.vm_id, queued);
-	worker_print_vm_metrics(&vm->ex.cfg, &vm->metrics, "disconnected", 0, 0);
+	worker_print_vm_metrics(&vm->ex.cfg, &vm->metrics, "disconnected", 0, 0,
+				worker_connect_refused(w, cfg->domid, cfg->devid));
 	vmtable_remove(&w->vms, vm);
 	retire(w, vm);
 	worker_vm_free(w, vm);

@@ -34,10 +34,17 @@ void worker_complete(struct worker *w, const struct vgpu_back_vm *cfg,
 		     uint64_t handle, uint8_t op, const struct exec_result *res);
 /* Frees a VM taken out of the table, ending its requests unreported. */
 void worker_vm_free(struct worker *w, struct vm *vm);
+/*
+ * worker_events.c: connects of the device refused by the connect rate
+ * limit so far; 0 for a device the worker no longer remembers (worker.h).
+ */
+uint64_t worker_connect_refused(const struct worker *w, uint16_t domid,
+				uint16_t devid);
 
 /* worker_report.c: one VM's metrics line in the log. */
 void worker_print_vm_metrics(const struct vgpu_back_vm *c,
 			     const struct vm_metrics *m, const char *state,
-			     uint32_t queued, uint32_t inflight);
+			     uint32_t queued, uint32_t inflight,
+			     uint64_t connect_refused);
 
 #endif

@@ -138,9 +138,45 @@ static void prom_worker(struct worker *w, FILE *f)
 	family(f, "vgpu_worker_dropped_total", "counter", "Requests forgotten when their VM disconnected.");
 	fprintf(f, "vgpu_worker_dropped_total %llu\n",
 		(unsigned long long)w->stats.dropped);
-	family(f, "vgpu_worker_unknown_vm_total", "counter", "Requests of a device never connected.");
+	family(f, "vgpu_worker_unknown_vm_total", "counter", "Requests of a device not connected to the worker (never, or its connect refused).");
 	fprintf(f, "vgpu_worker_unknown_vm_total %llu\n",
 		(unsigned long long)w->stats.unknown_vm);
+	family(f, "vgpu_worker_connects_refused_total", "counter", "Connects refused by the connect rate limit (connect-burst, connect-interval-ms), all devices.");
+	fprintf(f, "vgpu_worker_connects_refused_total %llu\n",
+		(unsigned long long)w->stats.refused_connects);
+}
+
+static int device_after(const struct connect_rate *a,
+			const struct connect_rate *b)
+{
+	return a->domid != b->domid ? a->domid > b->domid : a->devid > b->devid;
+}
+
+/*
+ * Refused connects per device, connected or not (a refused device is
+ * not): the remembered devices with any, by domid and devid.
+ */
+static void prom_devices(struct worker *w, FILE *f)
+{
+	const struct connect_rate *d[WORKER_CONNECT_TRACK];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < WORKER_CONNECT_TRACK; i++) {
+		const struct connect_rate *c = &w->connects[i];
+		unsigned int j;
+
+		if (!c->tat || !c->refused)
+			continue;
+		/* Insertion sort: at most 64 devices. */
+		for (j = n++; j && device_after(d[j - 1], c); j--)
+			d[j] = d[j - 1];
+		d[j] = c;
+	}
+	family(f, "vgpu_device_connects_refused_total", "counter", "Connects of the device refused by the connect rate limit (the last 64 devices that connected).");
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(f, "vgpu_device_connects_refused_total{domid=\"%u\",devid=\"%u\"} %llu\n",
+			d[i]->domid, d[i]->devid,
+			(unsigned long long)d[i]->refused);
 }
 
 static void prom_levels(struct worker *w, FILE *f)
@@ -227,7 +263,7 @@ static int vms_lines(struct worker *w, FILE *f)
 
 		/* The executor's count of the VM's allocations, as GET_INFO. */
 		w->ex->ops->info(w->ex, &vm->ex, &info);
-		fprintf(f, "domid=%u devid=%u vm_id=%u pool=%s prio=%s queued=%u inflight=%u max_inflight=%u max_queued=%u rate_limit=%u mem_quota=%llu done=%llu errors=%llu busy=%llu rate_limited=%llu quota=%llu mem_used=%llu\n",
+		fprintf(f, "domid=%u devid=%u vm_id=%u pool=%s prio=%s queued=%u inflight=%u max_inflight=%u max_queued=%u rate_limit=%u mem_quota=%llu done=%llu errors=%llu busy=%llu rate_limited=%llu quota=%llu mem_used=%llu connect_refused=%llu\n",
 			c->domid, c->devid, c->vm_id, pool_name(c->pool, pb),
 			prio_name(vm->sched.prio), vm->sched.queued,
 			worker_vm_inflight(vm), worker_vm_max_inflight(w, vm),
@@ -238,7 +274,9 @@ static int vms_lines(struct worker *w, FILE *f)
 			(unsigned long long)m->by_status[metrics_status_index(VGPUIF_RSP_BUSY)],
 			(unsigned long long)m->by_status[metrics_status_index(VGPUIF_RSP_RATE_LIMITED)],
 			(unsigned long long)m->by_status[metrics_status_index(VGPUIF_RSP_QUOTA)],
-			(unsigned long long)info.mem_used);
+			(unsigned long long)info.mem_used,
+			(unsigned long long)worker_connect_refused(w, c->domid,
+								   c->devid));
 	}
 	free(list);
 	return 0;
@@ -284,6 +322,7 @@ int worker_control(struct worker *w, const char *cmd, FILE *out)
 	if (strcmp(cmd, "metrics") == 0) {
 		prom_worker(w, out);
 		prom_levels(w, out);
+		prom_devices(w, out);
 		if (prom_vms(w, out)) {
 			fprintf(out, "# error: out of memory\n");
 			return -ENOMEM;
@@ -319,14 +358,15 @@ static unsigned long long status_count(const struct vm_metrics *m, int32_t statu
 /* Fields may be added at the end of the line; scripts parse these names. */
 void worker_print_vm_metrics(const struct vgpu_back_vm *c,
 			     const struct vm_metrics *m, const char *state,
-			     uint32_t queued, uint32_t inflight)
+			     uint32_t queued, uint32_t inflight,
+			     uint64_t connect_refused)
 {
 	struct metrics_summary s;
 	char pb[2];
 
 	metrics_summarize(m, &s);
 	vlog_tagged("metrics",
-		    "vm domid=%u devid=%u vm_id=%u pool=%s prio=%s state=%s done=%llu errors=%llu rejected=%llu queued=%u samples=%llu p50_us=%llu p95_us=%llu p99_us=%llu max_us=%llu wait_mean_us=%llu service_mean_us=%llu inflight=%u busy=%llu rate_limited=%llu quota=%llu busy_us=%llu wait_p99_us=%llu service_p99_us=%llu",
+		    "vm domid=%u devid=%u vm_id=%u pool=%s prio=%s state=%s done=%llu errors=%llu rejected=%llu queued=%u samples=%llu p50_us=%llu p95_us=%llu p99_us=%llu max_us=%llu wait_mean_us=%llu service_mean_us=%llu inflight=%u busy=%llu rate_limited=%llu quota=%llu busy_us=%llu wait_p99_us=%llu service_p99_us=%llu connect_refused=%llu",
 		    c->domid, c->devid, c->vm_id, pool_name(c->pool, pb),
 		    prio_name(c->priority), state,
 		    (unsigned long long)s.done, (unsigned long long)s.errors,
@@ -341,7 +381,8 @@ void worker_print_vm_metrics(const struct vgpu_back_vm *c,
 		    status_count(m, VGPUIF_RSP_QUOTA),
 		    (unsigned long long)(m->service_sum_ns / 1000),
 		    (unsigned long long)(s.wait_p_ns[2] / 1000),
-		    (unsigned long long)(s.service_p_ns[2] / 1000));
+		    (unsigned long long)(s.service_p_ns[2] / 1000),
+		    (unsigned long long)connect_refused);
 }
 
 void worker_print_metrics(struct worker *w, const char *reason)
@@ -356,7 +397,7 @@ void worker_print_metrics(struct worker *w, const char *reason)
 	}
 	n = vmtable_list(&w->vms, list);
 	vlog_tagged("metrics",
-		    "begin reason=%s uptime_s=%llu vms=%u retired=%u queued=%u events=%llu requests=%llu completions=%llu dropped=%llu refused_completions=%llu unknown_vm=%llu",
+		    "begin reason=%s uptime_s=%llu vms=%u retired=%u queued=%u events=%llu requests=%llu completions=%llu dropped=%llu refused_completions=%llu unknown_vm=%llu refused_connects=%llu",
 		    reason, (unsigned long long)up, n, w->nretired,
 		    sched_queued(&w->sched),
 		    (unsigned long long)w->stats.events,
@@ -364,18 +405,23 @@ void worker_print_metrics(struct worker *w, const char *reason)
 		    (unsigned long long)w->stats.completions,
 		    (unsigned long long)w->stats.dropped,
 		    (unsigned long long)w->stats.refused_completions,
-		    (unsigned long long)w->stats.unknown_vm);
+		    (unsigned long long)w->stats.unknown_vm,
+		    (unsigned long long)w->stats.refused_connects);
 	for (uint32_t i = 0; i < n; i++)
 		worker_print_vm_metrics(&list[i]->ex.cfg, &list[i]->metrics,
 				 "connected", list[i]->sched.queued,
-				 worker_vm_inflight(list[i]));
+				 worker_vm_inflight(list[i]),
+				 worker_connect_refused(w, list[i]->ex.cfg.domid,
+							list[i]->ex.cfg.devid));
 	/* Oldest retired first. */
 	for (unsigned int i = 0; i < w->nretired; i++) {
 		unsigned int j = (w->retired_pos + WORKER_RETIRED_MAX -
 				  w->nretired + i) % WORKER_RETIRED_MAX;
 
 		worker_print_vm_metrics(&w->retired[j].cfg, &w->retired[j].metrics,
-				 "disconnected", 0, 0);
+				 "disconnected", 0, 0,
+				 worker_connect_refused(w, w->retired[j].cfg.domid,
+							w->retired[j].cfg.devid));
 	}
 	vlog_tagged("metrics", "end");
 	free(list);

@@ -210,8 +210,8 @@ static void test_vms_and_errors(void **state)
 	t = answer(e, "vms", &rc);
 	assert_int_equal(rc, 0);
 	assert_string_equal(t,
-		"domid=5 devid=0 vm_id=101 pool=A prio=high queued=0 inflight=0 max_inflight=1 max_queued=0 rate_limit=0 mem_quota=4096 done=3 errors=2 busy=1 rate_limited=0 quota=1 mem_used=0\n"
-		"domid=7 devid=0 vm_id=103 pool=B prio=low queued=1 inflight=1 max_inflight=0 max_queued=0 rate_limit=0 mem_quota=0 done=1 errors=0 busy=0 rate_limited=0 quota=0 mem_used=0\n");
+		"domid=5 devid=0 vm_id=101 pool=A prio=high queued=0 inflight=0 max_inflight=1 max_queued=0 rate_limit=0 mem_quota=4096 done=3 errors=2 busy=1 rate_limited=0 quota=1 mem_used=0 connect_refused=0\n"
+		"domid=7 devid=0 vm_id=103 pool=B prio=low queued=1 inflight=1 max_inflight=0 max_queued=0 rate_limit=0 mem_quota=0 done=1 errors=0 busy=0 rate_limited=0 quota=0 mem_used=0 connect_refused=0\n");
 	free(t);
 	t = answer(e, "help", &rc);
 	assert_int_equal(rc, 0);
@@ -298,7 +298,7 @@ static void test_vms_mem_used(void **state)
 	assert_int_equal(worker_flush(&e->w), 0);
 	t = answer(e, "vms", &rc);
 	assert_int_equal(rc, 0);
-	assert_non_null(strstr(t, " mem_used=8192\n"));
+	assert_non_null(strstr(t, " mem_used=8192 "));
 	free(t);
 	fr.u.mem.dptr = env_done(e, h)->c.ret[0];
 	simbe_request(&e->tp, &vm, &fr, NULL);
@@ -306,8 +306,77 @@ static void test_vms_mem_used(void **state)
 	assert_int_equal(worker_run_one(&e->w), 1);
 	assert_int_equal(worker_flush(&e->w), 0);
 	t = answer(e, "vms", &rc);
-	assert_non_null(strstr(t, " mem_used=0\n"));
+	assert_non_null(strstr(t, " mem_used=0 "));
 	free(t);
+	env_free(e);
+}
+
+/* The line of @log that starts with @prefix; fails if there is none. */
+static const char *log_line(const char *log, const char *prefix)
+{
+	const char *l = strstr(log, prefix);
+
+	assert_non_null(l);
+	return l;
+}
+
+/* Whether @field (" name=value") is on the line that starts at @line. */
+static int on_line(const char *line, const char *field)
+{
+	const char *nl = strchr(line, '\n'), *f = strstr(line, field);
+
+	return f && (!nl || f < nl);
+}
+
+/*
+ * Connects refused by the connect rate limit are counted per device, for
+ * the operator to see a reconnect storm: in the `vms` line, the
+ * Prometheus text (all devices and per device, connected or not) and the
+ * log's metrics lines; the count stays when the device's credit is full
+ * again and it connects.
+ */
+static void test_connect_refused(void **state)
+{
+	struct worker_env *e = env_new();
+	struct vgpu_back_vm a = env_vm(9, 109, 0, VGPUIF_PRIO_HIGH);
+	struct vgpu_back_vm b = env_vm(11, 111, 1, VGPUIF_PRIO_LOW);
+	const uint32_t burst = e->w.cfg.connect_burst;
+	const char *l;
+	int rc;
+	char *t;
+
+	(void)state;
+	simbe_connect(&e->tp, &b);
+	assert_int_equal(worker_read(&e->w), 1);
+	for (uint32_t i = 0; i < burst + 3; i++) {
+		simbe_connect(&e->tp, &a);
+		simbe_disconnect(&e->tp, a.domid, a.devid);
+		assert_int_equal(worker_read(&e->w), 2);
+	}
+	/* Refused now: not connected, counted. */
+	t = answer(e, "metrics", &rc);
+	assert_int_equal(rc, 0);
+	check_exposition(t);
+	assert_non_null(strstr(t, "vgpu_worker_connects_refused_total 3\n"));
+	assert_non_null(strstr(t, "vgpu_device_connects_refused_total{domid=\"9\",devid=\"0\"} 3\n"));
+	assert_null(strstr(t, "vgpu_device_connects_refused_total{domid=\"11\""));
+	free(t);
+	/* Full credit again: it connects, its refusals still counted. */
+	fake_now += (uint64_t)burst * e->w.cfg.connect_interval_ms * 1000000ull + 1;
+	simbe_connect(&e->tp, &a);
+	assert_int_equal(worker_read(&e->w), 1);
+	t = answer(e, "vms", &rc);
+	assert_int_equal(rc, 0);
+	assert_true(on_line(log_line(t, "domid=9 "), " connect_refused=3"));
+	assert_true(on_line(log_line(t, "domid=11 "), " connect_refused=0"));
+	free(t);
+	worker_print_metrics(&e->w, "test");
+	l = log_line(env_log(e), "metrics: begin reason=test");
+	assert_true(on_line(l, " refused_connects=3"));
+	l = log_line(env_log(e), "metrics: vm domid=9 devid=0 vm_id=109 pool=A prio=high state=connected");
+	assert_true(on_line(l, " connect_refused=3"));
+	l = log_line(env_log(e), "metrics: vm domid=11 ");
+	assert_true(on_line(l, " connect_refused=0"));
 	env_free(e);
 }
 
@@ -436,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_no_vm),
 		cmocka_unit_test(test_vms_and_errors),
 		cmocka_unit_test(test_vms_mem_used),
+		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_device_cpu),
 		cmocka_unit_test(test_device_name_quoted),
 		cmocka_unit_test(test_socket),
