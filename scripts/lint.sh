@@ -80,7 +80,7 @@ echo "lint: checkpatch: $nk files, $kproblems problems in $kbad files"
 # Anything else: fix it, or suppress one line with a comment saying why:
 #   /* cppcheck-suppress <id> */
 pattern='*.c'
-ufiles=$(list_files dom0-worker lib tools tests/unit tests/sim tests/fuzz tests/xen/guest)
+ufiles=$(list_files dom0-worker lib tools tests/unit tests/sim tests/fuzz tests/xen/guest bench tests/gpu)
 nu=$(printf '%s' "$ufiles" | grep -c .)
 uproblems=0
 if [ "$nu" -gt 0 ]; then

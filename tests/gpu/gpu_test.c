@@ -462,7 +462,7 @@ static void *burst_work(void *arg)
 	struct simreq q[BURST];
 	float *vb[BURST];
 	uint8_t *wbuf = malloc(MiB), *rbuf = malloc(MiB), blob[64], p[16];
-	uint32_t fillv = 0, big = 300 * 1024;
+	uint32_t fillv, big = 300 * 1024;
 
 	for (int i = 0; i < BURST; i++)
 		vb[i] = malloc(12 * 5000);
