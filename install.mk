@@ -12,7 +12,8 @@
 #                          $(DKMSSRCDIR) (for `dkms add`)
 #   make install           all three
 #   make deb               the Debian packages, into build/deb/
-#   make dkms-check        tests/install/run.sh dkms (scratch DKMS tree)
+#   make install-check     tests/install/run.sh: installs and packages into
+#                          build/, checks the result (check.sh's install layer)
 #
 # DESTDIR stages into another root; PREFIX (default /usr/local) and the
 # directories below may be overridden (debian/rules does). udev, modprobe
@@ -45,7 +46,7 @@ SUBST := sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
 	-e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
 	-e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VGPU_VERSION)|g'
 
-.PHONY: install install-host install-guest install-dkms-src deb dkms-check \
+.PHONY: install install-host install-guest install-dkms-src deb install-check \
 	build-host build-guest
 
 install: install-host install-guest install-dkms-src
@@ -129,5 +130,5 @@ deb:
 		dpkg-buildpackage -b -us -uc -j$(JOBS)
 	ls -l $(B)/deb/*.deb
 
-dkms-check:
-	$(TOP)/tests/install/run.sh dkms
+install-check: $(if $(HAVE_USERLIBS),,deps)
+	$(TOP)/tests/install/run.sh
