@@ -73,7 +73,7 @@ clean:
 	rm -rf $(TOP)/build
 
 # make install, install-host, install-guest, install-dkms-src, deb,
-# dkms-check (Documentation/install.md).
+# install-check (Documentation/install.md).
 include $(TOP)/install.mk
 
 print-%:
