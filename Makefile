@@ -38,7 +38,11 @@ unit: deps
 kunit: deps
 	$(TOP)/tests/kunit/run.sh
 
+# The lab installs our artefacts from the packages (Documentation/xen-lab.md),
+# built after everything else so that they are the newest.
 lab: all
+	$(MAKE) --no-print-directory deb >$(TOP)/build/deb.log 2>&1 || \
+		{ tail -n 30 $(TOP)/build/deb.log; exit 1; }
 	$(TOP)/tests/xen/run-all.sh
 
 check: deps
