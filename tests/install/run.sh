@@ -70,7 +70,7 @@ step_layout() {
 	# The module sources: every file of backend/, frontend/, include/.
 	(cd "$top" && for m in back front; do
 		d=$([ $m = back ] && echo backend || echo frontend)
-		for f in $d/Kbuild $d/*.c $d/*.h include/uapi/linux/*.h \
+		for f in "$d"/Kbuild "$d"/*.c "$d"/*.h include/uapi/linux/*.h \
 			include/vgpu/*.h; do
 			echo "usr/src/vgpu-$m-$version/$f"
 		done
@@ -138,8 +138,9 @@ step_systemd() {
 		"$sys"/units/*.service 2>&1)
 	rc=$?
 	echo "$out" >"$w/systemd-verify.txt"
-	[ $rc -eq 0 ] && [ -z "$out" ] ||
+	if [ $rc -ne 0 ] || [ -n "$out" ]; then
 		fail "systemd-analyze verify (exit $rc): $out"
+	fi
 }
 
 step_udev() {
@@ -199,7 +200,7 @@ step_dkms() {
 				--installtree "$mods" --no-depmod
 	} >"$d/dkms.log" 2>&1 || {
 		tail -n 15 "$d/dkms.log"
-		cat "$d/tree/$m/$version/build/make.log" 2>/dev/null | tail -n 15
+		tail -n 15 "$d/tree/$m/$version/build/make.log" 2>/dev/null
 		fail "dkms add/build/install of $m failed (log: $d/dkms.log)"
 		return 1
 	}
