@@ -106,13 +106,18 @@ install-guest: build-guest
 
 # /usr/src/vgpu-back-VERSION and vgpu-front-VERSION: each module's
 # directory, the project's headers and dkms.conf, as `dkms add` wants them.
+# The sources only: not what an in-tree `make modules` generated (*.mod.c).
+module_src = $(TOP)/$(1)/Kbuild $(wildcard $(TOP)/$(1)/*.h) \
+	$(filter-out %.mod.c,$(wildcard $(TOP)/$(1)/*.c))
 install-dkms-src:
 	for m in back front; do \
 		d=$(DESTDIR)$(DKMSSRCDIR)/vgpu-$$m-$(VGPU_VERSION); \
-		src=$$(case $$m in back) echo backend;; front) echo frontend;; esac); \
+		case $$m in \
+		back) src=backend files="$(call module_src,backend)";; \
+		front) src=frontend files="$(call module_src,frontend)";; \
+		esac; \
 		$(INSTALL) -d $$d/$$src $$d/include/uapi/linux $$d/include/vgpu && \
-		$(INSTALL) -m 0644 $(TOP)/$$src/Kbuild $(TOP)/$$src/*.c \
-			$(TOP)/$$src/*.h $$d/$$src/ && \
+		$(INSTALL) -m 0644 $$files $$d/$$src/ && \
 		$(INSTALL) -m 0644 $(TOP)/include/uapi/linux/*.h $$d/include/uapi/linux/ && \
 		$(INSTALL) -m 0644 $(TOP)/include/vgpu/*.h $$d/include/vgpu/ && \
 		$(SUBST) $(TOP)/dkms/vgpu-$$m.dkms.conf >$$d/dkms.conf && \

@@ -67,13 +67,11 @@ step_layout() {
 		if [ -f "$stage/usr/sbin/vgpu-cuda-exec" ]; then cat; else
 			grep -v vgpu-cuda-exec; fi
 	} | LC_ALL=C sort >"$w/layout.want"
-	# The module sources: every file of backend/, frontend/, include/.
+	# The module sources: every file git has in backend/ or frontend/ and
+	# include/ (nothing a build generated there).
 	(cd "$top" && for m in back front; do
 		d=$([ $m = back ] && echo backend || echo frontend)
-		for f in "$d"/Kbuild "$d"/*.c "$d"/*.h include/uapi/linux/*.h \
-			include/vgpu/*.h; do
-			echo "usr/src/vgpu-$m-$version/$f"
-		done
+		git ls-files "$d" include | sed "s|^|usr/src/vgpu-$m-$version/|"
 	done) | LC_ALL=C sort >"$w/layout.src"
 	LC_ALL=C sort -m "$w/layout.want" "$w/layout.src" >"$w/layout.all"
 	if ! diff -u "$w/layout.all" "$w/layout.got" >"$w/layout.diff"; then
