@@ -125,12 +125,14 @@ install-dkms-src:
 	done
 
 # Binary packages only (-b), built from a copy of the working tree (tracked
-# and untracked, not ignored files) under build/deb/, where they land: the
-# source tree and its parent stay clean.
+# and untracked, not ignored files; outside git: all but build/) under
+# build/deb/, where they land: the source tree and its parent stay clean.
 deb:
 	rm -rf $(B)/deb && mkdir -p $(B)/deb/vgpu-$(VGPU_VERSION)
-	cd $(TOP) && git ls-files -z -co --exclude-standard | \
-		tar --null -T - -cf - | tar -xf - -C $(B)/deb/vgpu-$(VGPU_VERSION)
+	cd $(TOP) && if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git ls-files -z -co --exclude-standard | tar --null -T - -cf -; \
+	else tar --exclude=./build -cf - .; fi | \
+		tar -xf - -C $(B)/deb/vgpu-$(VGPU_VERSION)
 	cd $(B)/deb/vgpu-$(VGPU_VERSION) && \
 		dpkg-buildpackage -b -us -uc -j$(JOBS)
 	ls -l $(B)/deb/*.deb
