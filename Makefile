@@ -9,6 +9,13 @@ KDIR ?= /usr/src/linux-headers-$(KERNEL_ABI)-amd64
 # Ordinary users can build once the packages are there; only root installs.
 DEPS := $(TOP)/scripts/install-deps.sh
 JOBS ?= $(shell nproc)
+# Building calls the dependency installer (Debian, apt, root) only when
+# what the target needs is missing: the kernel headers for the modules,
+# the SQLite and Xen libraries for the userspace programs. A prepared
+# machine, of any distribution, builds without it (and without root).
+HAVE_KDIR := $(wildcard $(KDIR)/Makefile)
+HAVE_USERLIBS := $(shell pkg-config --exists sqlite3 xenstore xencontrol \
+	2>/dev/null && echo yes)
 
 .PHONY: all deps modules userspace clean check unit kunit lab lint demo \
 	compat-check bench bench-sched fuzz print-%
@@ -18,10 +25,10 @@ all: modules userspace
 deps:
 	@$(DEPS)
 
-modules: deps
+modules: $(if $(HAVE_KDIR),,deps)
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 
-userspace: deps
+userspace: $(if $(HAVE_USERLIBS),,deps)
 	$(MAKE) -C $(TOP)/dom0-worker
 	$(MAKE) -C $(TOP)/tools
 
@@ -31,7 +38,11 @@ unit: deps
 kunit: deps
 	$(TOP)/tests/kunit/run.sh
 
+# The lab installs our artefacts from the packages (Documentation/xen-lab.md),
+# built after everything else so that they are the newest.
 lab: all
+	$(MAKE) --no-print-directory deb >$(TOP)/build/deb.log 2>&1 || \
+		{ tail -n 30 $(TOP)/build/deb.log; exit 1; }
 	$(TOP)/tests/xen/run-all.sh
 
 check: deps
@@ -64,6 +75,10 @@ clean:
 	-$(MAKE) -C $(TOP)/tools clean
 	-$(MAKE) -C $(TOP)/tests/unit clean
 	rm -rf $(TOP)/build
+
+# make install, install-host, install-guest, install-dkms-src, deb,
+# install-check (Documentation/install.md).
+include $(TOP)/install.mk
 
 print-%:
 	@echo $($*)

@@ -3,6 +3,8 @@
 #   build  make all (modules and userspace); 1 passed or 1 failed
 #   unit   make unit   -> "unit: N passed, N failed"
 #   kunit  make kunit  -> "kunit: N passed, N failed"
+#   install  tests/install/run.sh (make install-check) -> "install: N passed,
+#          N failed": make install, DKMS builds, units, packages, lintian
 #   lab    tests/xen/run-all.sh -> "lab: N passed, N failed"
 # Each layer's output streams through and is kept in build/check/LAYER.log.
 # A layer's counts come from its own last "LAYER: N passed, N failed" line;
@@ -12,14 +14,14 @@
 #   N passed, N failed
 # Exits non-zero if anything failed or nothing ran.
 #
-# Environment: CHECK_LAYERS (default "build unit kunit lab") to run a subset;
+# Environment: CHECK_LAYERS (default "build unit kunit install lab") to run a subset;
 # CHECK_TIMEOUT_<layer> (seconds) to change a layer's time limit.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 logdir=$top/build/check
 mkdir -p "$logdir" || exit 1
-layers=${CHECK_LAYERS:-build unit kunit lab}
+layers=${CHECK_LAYERS:-build unit kunit install lab}
 jobs=$(nproc)
 
 # Runs the layer's command with a time limit, its output to the terminal and
@@ -55,6 +57,10 @@ layer_kunit() {
 	run_logged kunit "${CHECK_TIMEOUT_kunit:-1800}" make -C "$top" kunit
 }
 
+layer_install() {
+	run_logged install "${CHECK_TIMEOUT_install:-900}" "$top/tests/install/run.sh"
+}
+
 layer_lab() {
 	if [ ! -x "$top/tests/xen/run-all.sh" ]; then
 		echo "lab: tests/xen/run-all.sh is missing or not executable" |
@@ -72,7 +78,7 @@ for layer in $layers; do
 	echo "check: === $layer ==="
 	t0=$(date +%s)
 	case $layer in
-	build | unit | kunit | lab) "layer_$layer"; rc=$? ;;
+	build | unit | kunit | install | lab) "layer_$layer"; rc=$? ;;
 	*) echo "check: unknown layer $layer" >"$logdir/$layer.log"; rc=1 ;;
 	esac
 	secs=$(($(date +%s) - t0))

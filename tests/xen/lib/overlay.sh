@@ -9,6 +9,13 @@
 #   dom0.cpio = dom0-base.cpio + overlay: the same for Dom0, plus domU.cpio,
 #               the block hotplug script and our Dom0 artefacts
 # Only the overlays are built per run (well under a second).
+#
+# Our artefacts come from the Debian packages in build/deb (make deb) when
+# they are there and not older than the build (lab_read_packages): Dom0
+# gets vgpu-host's files, guests vgpu-guest's and libvgpu1's, at the paths
+# the packages install them, and the modules are built by DKMS from the
+# -dkms packages, installed to updates/dkms/ as their postinst would. So a
+# packaging mistake fails the lab. Otherwise they come from the build tree.
 
 # Kernel modules every Dom0 / every guest gets (with their dependencies);
 # scenario.conf adds more with LAB_DOM0_MODULES_EXTRA / LAB_DOMU_MODULES_EXTRA.
@@ -51,20 +58,23 @@ lab_module_closure() {
 }
 
 # stage_modules STAGE "NAMES" KO...: kernel modules NAMES (+ deps) and our
-# KO files (in extra/), depmod'ed so that modprobe by name or modalias works.
+# KO files (in extra/, or updates/dkms/ where DKMS built them from the
+# packages), depmod'ed so that modprobe by name or modalias works.
 stage_modules() {
 	st=$1 names=$2
 	shift 2
 	md=$LAB_ROOT/lib/modules/$KABI
 	smd=$st/lib/modules/$KABI
-	mkdir -p "$smd/extra"
+	mkdir -p "$smd/extra" "$smd/updates/dkms"
 	for ko in "$@"; do
+		kdir=extra
+		[ -n "$ART_PKG_DIR" ] && case $ko in "$ART_PKG_DIR"/*) kdir=updates/dkms ;; esac
 		# The kernel modules ours need (modpost's record of their symbols).
 		names="$names $(modinfo -F depends "$ko" | tr , ' ')"
 		# Without debug info (a tenth of the size): the initramfs sits
 		# in guest memory twice while it unpacks, and a PV guest's
 		# 128 MiB also hold a 59 MiB kernel image.
-		strip --strip-debug -o "$smd/extra/${ko##*/}" "$ko"
+		strip --strip-debug -o "$smd/$kdir/${ko##*/}" "$ko"
 	done
 	# shellcheck disable=SC2086
 	paths=$(lab_module_closure $names) || return 1
@@ -77,17 +87,117 @@ stage_modules() {
 	depmod -b "$st" "$KABI" || return 1
 }
 
+# lab_pkg_file NAME: where the unpacked packages hold artefact NAME (printed;
+# the file may be missing, which is then a packaging mistake), or nothing
+# for an artefact no package provides (the rogue module: test code).
+lab_pkg_file() {
+	case $1 in
+	vgpu-worker | vgpu-admin) echo "$ART_PKG_DOM0/usr/sbin/$1" ;;
+	vgpu-client) echo "$ART_PKG_DOMU/usr/bin/$1" ;;
+	vgpu-back.ko | vgpu-front.ko) echo "$ART_PKG_DIR/modules/$KABI/updates/dkms/$1" ;;
+	esac
+}
+
+# lab_dkms_build SRCROOT NAME VERSION: DKMS add, build and install of module
+# NAME from SRCROOT/usr/src/NAME-VERSION against the lab's kernel headers,
+# into $ART_PKG_DIR (scratch DKMS and module trees, no depmod).
+lab_dkms_build() {
+	dk="dkms -m $2 -v $3 --sourcetree $1/usr/src --dkmstree $ART_PKG_DIR/dkms"
+	mkdir -p "$ART_PKG_DIR/dkms" "$ART_PKG_DIR/modules/$KABI"
+	$dk add && $dk build -k "$KABI" --kernelsourcedir "$LAB_KHEADERS" &&
+		$dk install -k "$KABI" --kernelsourcedir "$LAB_KHEADERS" \
+			--installtree "$ART_PKG_DIR/modules" --no-depmod
+}
+
+# lab_read_packages: decides where our artefacts come from (LAB_FROM_PACKAGES:
+# auto, the default, uses build/deb when its packages are at least as new as
+# the build's programs and modules; yes requires them; no never uses them).
+# From packages it unpacks them (once per set of packages, into
+# $LAB_WORK/pkg/HASH) and DKMS-builds the modules; sets ART_PKG_DIR,
+# ART_PKG_DOM0 and ART_PKG_DOMU (the trees copied into the images), empty
+# when the build tree's artefacts are used. 0, or 1 on a failure.
+LAB_DEB_DIR=${LAB_DEB_DIR:-$TOP/build/deb}
+LAB_KHEADERS=${LAB_KHEADERS:-/usr/src/linux-headers-$KABI}
+lab_read_packages() {
+	ART_PKG_DIR='' ART_PKG_DOM0='' ART_PKG_DOMU=''
+	mode=${LAB_FROM_PACKAGES:-auto}
+	[ "$mode" = no ] && return 0
+	changes=$(ls "$LAB_DEB_DIR"/vgpu_*.changes 2>/dev/null | head -n 1)
+	if [ -z "$changes" ]; then
+		[ "$mode" = yes ] && { lab_msg "no packages in $LAB_DEB_DIR (make deb)"; return 1; }
+		lab_msg "no packages in $LAB_DEB_DIR: our artefacts come from the build tree"
+		return 0
+	fi
+	# Packages older than the build would test old code.
+	newer=$(find "$TOP/build/dom0-worker/vgpu-worker" "$TOP/build/tools/vgpu-admin" \
+		"$TOP/build/tools/vgpu-client" "$TOP/backend/vgpu-back.ko" \
+		"$TOP/frontend/vgpu-front.ko" -newer "$changes" 2>/dev/null | head -n 1)
+	if [ -n "$newer" ] && [ "$mode" = auto ]; then
+		lab_msg "WARNING: $newer is newer than the packages in $LAB_DEB_DIR: our artefacts come from the build tree (make deb to test the packages)"
+		return 0
+	fi
+	debs=
+	for p in vgpu-host vgpu-guest libvgpu1 vgpu-back-dkms vgpu-front-dkms; do
+		d=$(ls "$LAB_DEB_DIR/${p}"_*.deb 2>/dev/null | head -n 1)
+		[ -n "$d" ] || { lab_msg "package $p missing in $LAB_DEB_DIR (make deb)"; return 1; }
+		debs="$debs $p=$d"
+	done
+	# shellcheck disable=SC2086
+	key=$(for pd in $debs; do sha256sum "${pd#*=}"; done | lab_hash)
+	ART_PKG_DIR=$LAB_WORK/pkg/$key
+	ART_PKG_DOM0=$ART_PKG_DIR/dom0 ART_PKG_DOMU=$ART_PKG_DIR/domU
+	if [ ! -f "$ART_PKG_DIR/done" ]; then
+		rm -rf "$LAB_WORK/pkg"
+		mkdir -p "$ART_PKG_DIR"
+		for pd in $debs; do
+			case ${pd%%=*} in
+			vgpu-host) dest=$ART_PKG_DOM0 ;;
+			vgpu-guest | libvgpu1) dest=$ART_PKG_DOMU ;;
+			*) dest=$ART_PKG_DIR/src ;;
+			esac
+			dpkg-deb -x "${pd#*=}" "$dest" || return 1
+		done
+		# Manual pages and docs stay out of the images.
+		rm -rf "$ART_PKG_DOM0/usr/share/doc" "$ART_PKG_DOM0/usr/share/man" \
+			"$ART_PKG_DOMU/usr/share/doc" "$ART_PKG_DOMU/usr/share/man"
+		for m in vgpu-back vgpu-front; do
+			src=$(ls -d "$ART_PKG_DIR/src/usr/src/$m"-* 2>/dev/null | head -n 1)
+			[ -n "$src" ] || { lab_msg "no /usr/src/$m-VERSION in $m-dkms"; return 1; }
+			lab_dkms_build "$ART_PKG_DIR/src" "$m" "${src##*/"$m"-}" \
+				>"$ART_PKG_DIR/dkms-$m.log" 2>&1 || {
+				tail -n 20 "$ART_PKG_DIR/dkms-$m.log" >&2
+				lab_msg "DKMS could not build $m from $m-dkms"
+				return 1
+			}
+		done
+		touch "$ART_PKG_DIR/done"
+	fi
+	lab_msg "our artefacts come from the packages in $LAB_DEB_DIR (modules built by DKMS)"
+}
+
 # lab_read_artefacts: sets ART_DOM0_KO ART_DOM0_BIN ART_DOMU_KO ART_DOMU_BIN
-# (absolute paths) and ART_FOUND/ART_MISSING (names) from tests/xen/artefacts.
+# (absolute paths; programs as NAME@PATH) and ART_FOUND/ART_MISSING (names)
+# from tests/xen/artefacts, or from the packages for what they provide
+# (lab_read_packages); programs from the packages are ART_DOM0_PKGBIN and
+# ART_DOMU_PKGBIN instead (already in the package trees).
 lab_read_artefacts() {
 	ART_DOM0_KO='' ART_DOM0_BIN='' ART_DOMU_KO='' ART_DOMU_BIN=''
+	ART_DOM0_PKGBIN='' ART_DOMU_PKGBIN=''
 	ART_FOUND='' ART_MISSING=
+	lab_read_packages || lab_die "the lab cannot install from the packages"
 	while read -r side name cands; do
 		case $side in '' | '#'*) continue ;; esac
 		hit=
-		for c in $cands; do
-			[ -f "$TOP/$c" ] && { hit=$TOP/$c; break; }
-		done
+		pkgf=
+		[ -n "$ART_PKG_DIR" ] && pkgf=$(lab_pkg_file "$name")
+		if [ -n "$pkgf" ]; then
+			[ -f "$pkgf" ] && hit=$pkgf
+			[ -z "$hit" ] && lab_msg "WARNING: the packages lack $name (${pkgf#"$ART_PKG_DIR"/})"
+		else
+			for c in $cands; do
+				[ -f "$TOP/$c" ] && { hit=$TOP/$c; break; }
+			done
+		fi
 		if [ -z "$hit" ]; then
 			ART_MISSING="$ART_MISSING $name"
 			continue
@@ -100,12 +210,14 @@ lab_read_artefacts() {
 				lab_msg "WARNING: $hit is built for '$vm', the lab boots $KABI (insmod will fail)"
 			;;
 		esac
-		case $side:$name in
-		dom0:*.ko | both:*.ko) ART_DOM0_KO="$ART_DOM0_KO $hit" ;;
+		case $side:$name:$pkgf in
+		dom0:*.ko:* | both:*.ko:*) ART_DOM0_KO="$ART_DOM0_KO $hit" ;;
+		dom0:*:?* | both:*:?*) ART_DOM0_PKGBIN="$ART_DOM0_PKGBIN $hit" ;;
 		dom0:* | both:*) ART_DOM0_BIN="$ART_DOM0_BIN $name@$hit" ;;
 		esac
-		case $side:$name in
-		domU:*.ko | both:*.ko) ART_DOMU_KO="$ART_DOMU_KO $hit" ;;
+		case $side:$name:$pkgf in
+		domU:*.ko:* | both:*.ko:*) ART_DOMU_KO="$ART_DOMU_KO $hit" ;;
+		domU:*:?* | both:*:?*) ART_DOMU_PKGBIN="$ART_DOMU_PKGBIN $hit" ;;
 		domU:* | both:*) ART_DOMU_BIN="$ART_DOMU_BIN $name@$hit" ;;
 		esac
 	done <"$LAB_DIR/artefacts"
@@ -145,6 +257,17 @@ stage_bins() { # STAGE [NAME@]FILE...
 	done
 }
 
+# stage_package STAGE TREE PROGRAM...: the unpacked packages' files (TREE;
+# none when empty) at their paths, with the shared libraries the PROGRAMs
+# need.
+stage_package() {
+	st=$1 tree=$2
+	shift 2
+	[ -n "$tree" ] || return 0
+	cp -a "$tree/." "$st/" || return 1
+	[ $# -eq 0 ] || stage_libs "$st" "$@"
+}
+
 # lab_write_env FILE: the variables /init and the scenario scripts see.
 lab_write_env() {
 	{
@@ -176,6 +299,8 @@ build_overlays() {
 	lab_write_env "$st/lab/env"
 	cp -a "$sdir" "$st/lab/scenario"
 	# shellcheck disable=SC2086
+	stage_package "$st" "$ART_PKG_DOMU" $ART_DOMU_PKGBIN || return 1
+	# shellcheck disable=SC2086
 	stage_modules "$st" "$LAB_DOMU_MODULES ${LAB_DOMU_MODULES_EXTRA:-}" $ART_DOMU_KO ||
 		return 1
 	# shellcheck disable=SC2086
@@ -194,6 +319,8 @@ build_overlays() {
 	lab_write_env "$st/lab/env"
 	cp -a "$sdir" "$st/lab/scenario"
 	mv "$out/domU.cpio" "$st/lab/domU.cpio"
+	# shellcheck disable=SC2086
+	stage_package "$st" "$ART_PKG_DOM0" $ART_DOM0_PKGBIN || return 1
 	# shellcheck disable=SC2086
 	stage_modules "$st" "$LAB_DOM0_MODULES ${LAB_DOM0_MODULES_EXTRA:-}" $ART_DOM0_KO ||
 		return 1
