@@ -9,7 +9,8 @@
  *              correct and keep being served; both come back fresh
  *   guard      the executor runs with no_new_privs, a seccomp filter and
  *              (when this runs as root) not as root; a module's globals
- *              and its kernels' local memory are charged to mem-quota
+ *              and its kernels' local memory are charged to mem-quota; an
+ *              address from before a restart is refused in the next process
  * Prints "gpu-test: NAME: ok|FAIL ..." per test and, last,
  * "gpu-test: N passed, N failed". Exit status 0 only if all passed.
  *
@@ -35,6 +36,7 @@
 #endif
 #include <dirent.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,9 +121,11 @@ static void fill_bytes(struct rng *r, void *p, size_t n)
 		b[i] = (uint8_t)rnd(r);
 }
 
-static void start(struct harness *h, uint32_t timeout_ms)
+/* The worker with @spare spare executor processes (exec-spare). */
+static void start_spare(struct harness *h, uint32_t timeout_ms, uint32_t spare)
 {
 	h_defaults(h, T.fake, T.cuda_exec, T.self_dir);
+	h->cfg.exec_spare = spare;
 	h->cfg.request_timeout_ms = timeout_ms;
 	h->cfg.log_level = VLOG_INFO;
 	h->cfg.turn_quota = T.turn_quota;
@@ -135,6 +139,11 @@ static void start(struct harness *h, uint32_t timeout_ms)
 		fprintf(stderr, "gpu-test: cannot start the worker with the CUDA executor\n");
 		exit(2);
 	}
+}
+
+static void start(struct harness *h, uint32_t timeout_ms)
+{
+	start_spare(h, timeout_ms, 1);
 }
 
 /* One vector add of n random elements, checked. 1 if right. */
@@ -769,7 +778,10 @@ static void test_faults(void)
 
 /* ---- guard: the executor's confinement and modules' memory ---- */
 
-/* The executor process of this test: the only child of this process. */
+/*
+ * The executor process of this test (the only child of this process: no
+ * spares): its pid, and its status lines Uid, NoNewPrivs, Seccomp in @buf.
+ */
 static int executor_status(char *buf, size_t size)
 {
 	DIR *d = opendir("/proc");
@@ -796,11 +808,12 @@ static int executor_status(char *buf, size_t size)
 				strncat(buf, line, size - strlen(buf) - 1);
 		}
 		fclose(f);
-		found = ppid == getpid();
+		if (ppid == getpid())
+			found = atoi(e->d_name);
 	}
 	if (d)
 		closedir(d);
-	return found ? 0 : -1;
+	return found ? found : -1;
 }
 
 static uint64_t mem_used(struct gvm *v)
@@ -843,12 +856,15 @@ static void test_guard(void)
 	char st[512];
 	float buf[3 * 256];
 	struct rng r = { 77 };
+	uint64_t old = 0, fresh = 0;
+	int pid;
 	static const char fake_big[] = "FAKEMOD globals=268435456";
 
-	start(&h, 10000);
+	start_spare(&h, 10000, 0);
 	h_vm(&h, &v, 3, VGPUIF_PRIO_MEDIUM, 0);
 	EXPECT(vadd_checked(&v, &r, buf, 256), "first add");
-	if (executor_status(st, sizeof(st))) {
+	pid = executor_status(st, sizeof(st));
+	if (pid < 0) {
 		fail("no executor process found");
 	} else {
 		printf("gpu-test: guard: executor %s", st);
@@ -868,6 +884,21 @@ static void test_guard(void)
 			      "a 16 KiB local frame");
 	}
 	EXPECT(vadd_checked(&v, &r, buf, 256), "add after the modules");
+
+	/* An address from before a restart names nothing in the next process. */
+	EXPECT_ST(g_alloc(&v, MiB, &old), VGPUIF_RSP_OKAY);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		for (int i = 0; i < 100 && executor_status(st, sizeof(st)) == pid; i++)
+			usleep(10000);
+		g_sync(&v);	/* ERROR: the process went; a fresh one starts */
+		EXPECT_ST(g_alloc(&v, MiB, &fresh), VGPUIF_RSP_OKAY);
+		EXPECT(fresh != old, "the fresh process handed out the old address %#llx",
+		       (unsigned long long)old);
+		EXPECT_ST(g_read(&v, old, buf, 64), VGPUIF_RSP_BAD_HANDLE);
+		printf("gpu-test: guard: after a restart: old address %#llx refused, new %#llx\n",
+		       (unsigned long long)old, (unsigned long long)fresh);
+	}
 	h_stop(&h);
 }
 
