@@ -73,12 +73,14 @@ struct u32_key {
 	const char *key;
 	size_t offset;
 	uint32_t min, max;
+	const char *obsolete;	/* a key still read but ignored: why */
 };
 
 static const struct u32_key u32_keys[] = {
 	{ "op-delay-ms", offsetof(struct worker_config, op_delay_ms), 0, 60000 },
 	{ "stats-interval", offsetof(struct worker_config, stats_interval), 0, 86400 },
-	{ "max-queued", offsetof(struct worker_config, obsolete_max_queued), 1, 65536 },
+	{ "max-queued", offsetof(struct worker_config, obsolete_max_queued), 1, 65536,
+	  "the backend's max-queued key bounds a VM's queue" },
 	{ "queue-max", offsetof(struct worker_config, max_queued_all), 1, 1u << 20 },
 	{ "batch", offsetof(struct worker_config, batch), 1, 1024 },
 	{ "metrics-window", offsetof(struct worker_config, metrics_window), 1, 1u << 20 },
@@ -260,9 +262,8 @@ int config_set(struct worker_config *cfg, const char *key, const char *value,
 			return -1;
 		}
 		*(uint32_t *)((char *)cfg + k->offset) = (uint32_t)v;
-		if (k->offset == offsetof(struct worker_config,
-					  obsolete_max_queued))
-			log_warn("max-queued is obsolete and ignored: the backend's max-queued key bounds a VM's queue");
+		if (k->obsolete)
+			log_warn("%s is obsolete and ignored: %s", key, k->obsolete);
 		return 0;
 	}
 	snprintf(err, errlen, "unknown key '%s'", key);
