@@ -19,8 +19,10 @@ set -u
 LAB_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$LAB_DIR/../.." && pwd)
 . "$TOP/versions.env"
+. "$TOP/scripts/debian-kernel.sh"
 . "$LAB_DIR/lib/prepare.sh"
 . "$LAB_DIR/lib/overlay.sh"
+. "$LAB_DIR/lib/kernels.sh"
 
 # Host-side step timeouts (seconds), each counted from the previous step.
 LAB_T_XEN=${LAB_T_XEN:-60}      # QEMU start -> Xen banner
@@ -65,9 +67,16 @@ check_guests() {
 		for kv in $rest; do
 			echo "$kv" | grep -qE '^[A-Za-z0-9_.-]+=[A-Za-z0-9_.,:/+@%=-]*$' ||
 				{ CHECK_ERR="guests:$ln: '$kv' is not KEY=VALUE (value: letters, digits, _.,:/+@%=-)"; return 1; }
-			case $kv in memory=*)
+			case $kv in
+			memory=*)
 				mem=${kv#memory=}
 				case $mem in '' | *[!0-9]*) CHECK_ERR="guests:$ln: memory must be MiB"; return 1 ;; esac
+				;;
+			kernel=*)
+				case " $LAB_GUEST_KERNELS_OK " in
+				*" ${kv#kernel=} "*) ;;
+				*) CHECK_ERR="guests:$ln: kernel must be one of: $LAB_GUEST_KERNELS_OK"; return 1 ;;
+				esac
 				;;
 			esac
 		done
@@ -194,7 +203,8 @@ run_scenario() {
 	ls -1dt "$LAB_WORK/runs/$name"-2* 2>/dev/null | tail -n +$((LAB_KEEP_RUNS + 1)) |
 		while read -r o; do rm -rf "$o"; done
 
-	if ! build_overlays "$sdir" "$out" >"$out/build.log" 2>&1; then
+	if ! { lab_prepare_kernels "$sdir" && build_overlays "$sdir" "$out" &&
+		build_kernel_overlays "$sdir" "$out"; } >"$out/build.log" 2>&1; then
 		echo "lab: $name FAIL: building the images failed:"
 		tail -n 20 "$out/build.log" | sed 's/^/  | /'
 		record FAIL

@@ -152,8 +152,15 @@ lab__write_cfg() {
 		echo "name = \"$_n\""
 		echo "uuid = \"$(cat "$_d/uuid")\""
 		echo "type = \"$_t\""
-		echo "kernel = \"$LAB_KERNEL\""
-		echo "ramdisk = \"$LAB_RAMDISK\""
+		# Key kernel=NAME: that kernel and its image (lib/kernels.sh).
+		_kn=$(lab_key "$_n" kernel)
+		if [ -n "$_kn" ]; then
+			echo "kernel = \"/lab/vmlinux-$_kn\""
+			echo "ramdisk = \"/lab/domU-$_kn.cpio\""
+		else
+			echo "kernel = \"$LAB_KERNEL\""
+			echo "ramdisk = \"$LAB_RAMDISK\""
+		fi
 		echo "extra = \"$_x\""
 		if [ "$_t" = pvh ]; then _m=$LAB_PVH_MEMORY; else _m=$LAB_GUEST_MEMORY; fi
 		echo "memory = $(lab_key "$_n" memory "$_m")"
