@@ -1,7 +1,8 @@
 # shellcheck shell=sh
-# Host side of the Xen lab: guests on a kernel other than the pinned one.
-# Sourced by tests/xen/lab.sh after lib/overlay.sh (needs TOP, LAB_WORK,
-# versions.env and scripts/debian-kernel.sh loaded).
+# Host side of the Xen lab: guests on a kernel other than the pinned one,
+# and HVM guests' device model. Sourced by tests/xen/lab.sh after
+# lib/overlay.sh (needs TOP, LAB_WORK, versions.env and
+# scripts/debian-kernel.sh loaded).
 #
 # A guest whose guests-file line has kernel=NAME (5.10 or 6.12, see
 # scripts/debian-kernel.sh) boots Debian's kernel NAME: its vmlinux and an
@@ -9,6 +10,14 @@
 # domU.cpio's, with that kernel's modules and a vgpu-front.ko built for it),
 # reach Dom0 as /lab/vmlinux-NAME and /lab/domU-NAME.cpio in one more cpio
 # archive appended to dom0.cpio. lab-dom0.sh boots the guest with them.
+#
+# A scenario with a guest of type hvm gets, in the same appended archive,
+# what `xl create` needs for it: QEMU's Xen device model
+# (/usr/libexec/xen-qemu-system-i386, from qemu-system-xen, with its shared
+# libraries), hvmloader, SeaBIOS, the option ROM QEMU boots a kernel with
+# and its keymap (from the host's qemu-system-data), and the pinned
+# kernel's bzImage as /lab/vmlinuz (QEMU loads a bzImage, not a vmlinux).
+# Other scenarios' Dom0 images stay without them (about 30 MB).
 #
 # Caches, outside the clone: the kernels in scripts/debian-kernel.sh's
 # cache; the frontend built for each in $LAB_WORK/guest-kmod/ABI-KEY/, KEY
@@ -64,15 +73,46 @@ lab_prepare_kernels() {
 	done
 }
 
-# build_kernel_overlays SCENARIO_DIR OUT: appends /lab/vmlinux-NAME and
-# /lab/domU-NAME.cpio for every kernel NAME its guests name to OUT/dom0.cpio.
+# lab_scenario_hvm SCENARIO_DIR: 0 if a guest of its guests file is hvm.
+lab_scenario_hvm() {
+	awk '$1 !~ /^#/ && $2 == "hvm" { f = 1 } END { exit !f }' "$1/guests"
+}
+
+# stage_hvm STAGE: the device model and firmware of HVM guests.
+stage_hvm() {
+	st=$1
+	dm=/usr/libexec/xen-qemu-system-i386
+	hl=/usr/lib/xen-$XEN_SERIES/boot/hvmloader
+	for f in "$dm" "$hl" /usr/share/seabios/bios-256k.bin "/boot/vmlinuz-$KABI"; do
+		[ -f "$LAB_ROOT$f" ] || { lab_msg "no $f in the lab's packages"; return 1; }
+	done
+	for f in /usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin \
+		/usr/share/qemu/keymaps/en-us; do
+		[ -f "$f" ] || { lab_msg "no $f on the host (qemu-system-data: make deps)"; return 1; }
+	done
+	mkdir -p "$st${dm%/*}" "$st${hl%/*}" "$st/usr/share/seabios" \
+		"$st/usr/share/qemu/keymaps" "$st/lab"
+	cp "$LAB_ROOT$dm" "$st$dm"
+	stage_libs "$st" "$LAB_ROOT$dm"
+	cp "$LAB_ROOT$hl" "$st$hl"
+	cp "$LAB_ROOT/usr/share/seabios/bios-256k.bin" "$st/usr/share/seabios/"
+	cp /usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin "$st/usr/share/qemu/"
+	cp /usr/share/qemu/keymaps/en-us "$st/usr/share/qemu/keymaps/"
+	cp "$LAB_ROOT/boot/vmlinuz-$KABI" "$st/lab/vmlinuz"
+}
+
+# build_kernel_overlays SCENARIO_DIR OUT: appends to OUT/dom0.cpio
+# /lab/vmlinux-NAME and /lab/domU-NAME.cpio for every kernel NAME its guests
+# name, and stage_hvm's files if it has an HVM guest.
 build_kernel_overlays() {
 	sdir=$1 out=$2
 	kns=$(lab_scenario_kernels "$sdir")
-	[ -n "$kns" ] || return 0
+	hvm=0
+	lab_scenario_hvm "$sdir" && hvm=1
+	[ -n "$kns" ] || [ $hvm = 1 ] || return 0
 	guestbins=
 	for b in "$LAB_GUEST_BIN"/*; do [ -f "$b" ] && [ -x "$b" ] && guestbins="$guestbins $b"; done
-	# Our modules other than the frontend are built for the pinned kernel.
+	# Our programs; our modules but the frontend are for the pinned kernel.
 	progs=
 	for b in $ART_DOMU_BIN; do progs="$progs $b"; done
 	d0=$out/stage-kernels
@@ -102,6 +142,9 @@ build_kernel_overlays() {
 			rm -rf "$st" "$out/domU-$kn-overlay.cpio"
 		) || return 1
 	done
+	if [ $hvm = 1 ]; then
+		stage_hvm "$d0" || return 1
+	fi
 	lab_cpio "$d0" "$out/kernels.cpio"
 	cat "$out/kernels.cpio" >>"$out/dom0.cpio"
 	rm -rf "$d0" "$out/kernels.cpio"

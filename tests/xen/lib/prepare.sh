@@ -23,7 +23,7 @@ LAB_WORK=${LAB_WORK:-/var/tmp/vgpu-lab}
 KABI=$KERNEL_ABI-amd64
 # Bump to force a new resolution and extraction when the package list or
 # the extraction steps change.
-LAB_PREP_REV=2
+LAB_PREP_REV=3
 
 lab_msg() { echo "lab: $*" >&2; }
 lab_die() { echo "lab: ERROR: $*" >&2; exit 2; }
@@ -32,11 +32,13 @@ lab_hash() { sha256sum | cut -c1-16; }
 
 # The packages the lab boots: Xen, its tools and their libxen*/yajl runtime
 # libraries (resolved from the archive's dependencies), the pinned kernel,
-# busybox, and SQLite's library for vgpu-admin's database (its libxenstore
-# and libxenctrl come with xl's).
+# busybox, SQLite's library for vgpu-admin's database (its libxenstore
+# and libxenctrl come with xl's), and HVM guests' device model (QEMU) and
+# BIOS (SeaBIOS), staged only for scenarios with HVM guests (lib/kernels.sh).
 lab_packages() {
 	echo "xen-hypervisor-$XEN_SERIES-amd64 xen-utils-$XEN_SERIES" \
 		"xen-utils-common xenstore-utils busybox-static libsqlite3-0" \
+		"qemu-system-xen seabios" \
 		"linux-image-$KABI=$KERNEL_VERSION"
 	apt-cache depends --recurse --no-recommends --no-suggests \
 		--no-conflicts --no-breaks --no-replaces --no-enhances \
