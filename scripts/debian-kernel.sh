@@ -28,7 +28,8 @@ dk_die() {
 }
 
 # dk_kernel NAME: sets DK_ABI DK_VERSION DK_KBUILD for a kernel versions.env
-# names (5.10: bullseye's, 6.12: bookworm-backports', 6.1: the pinned one).
+# names (5.10: bullseye's, 6.12: bookworm-backports'; the pinned 6.1 is the
+# host's, from make deps).
 dk_kernel() {
 	case $1 in
 	5.10)
@@ -39,11 +40,7 @@ dk_kernel() {
 		DK_ABI=$BACKPORTS_KERNEL_ABI DK_VERSION=$BACKPORTS_KERNEL_VERSION
 		DK_KBUILD=linux-kbuild-$BACKPORTS_KERNEL_ABI
 		;;
-	6.1)
-		DK_ABI=$KERNEL_ABI DK_VERSION=$KERNEL_VERSION
-		DK_KBUILD=linux-kbuild-$KERNEL_SRC_SERIES
-		;;
-	*) dk_die "no kernel '$1' in versions.env (5.10, 6.1 or 6.12)" ;;
+	*) dk_die "no kernel '$1' in versions.env (5.10 or 6.12)" ;;
 	esac
 }
 
@@ -65,8 +62,6 @@ dk__update() {
 	cat >"$a/sources.list" <<EOF
 deb [signed-by=$k] $VGPU_DEBIAN_MIRROR bullseye main
 deb [signed-by=$k] $VGPU_DEBIAN_SECURITY bullseye-security main
-deb [signed-by=$k] $VGPU_DEBIAN_MIRROR bookworm main
-deb [signed-by=$k] $VGPU_DEBIAN_SECURITY bookworm-security main
 deb [signed-by=$k] $VGPU_DEBIAN_MIRROR bookworm-backports main
 EOF
 	# apt drops privileges to _apt for downloads.
@@ -74,6 +69,13 @@ EOF
 	dk_msg "apt-get update ($a)"
 	dk__apt apt-get update -qq >"$a/update.log" 2>&1 ||
 		dk_die "apt-get update failed: $(tail -n 3 "$a/update.log")"
+}
+
+# dk__deb PKG=VERSION: the cached .deb of that version, if any (apt names
+# it PKG_VERSION_ARCH.deb, with the epoch's colon as %3a).
+dk__deb() {
+	find "$VGPU_KERNEL_CACHE/debs" -maxdepth 1 \
+		-name "${1%%=*}_$(echo "${1#*=}" | sed 's/:/%3a/')_*.deb" | head -n 1
 }
 
 # dk_fetch PKG=VERSION...: prints the .deb paths (one a line), downloading
@@ -84,7 +86,7 @@ dk_fetch() {
 	id _apt >/dev/null 2>&1 && chown _apt "$d" 2>/dev/null
 	need=
 	for pv in "$@"; do
-		f=$(ls "$d/${pv%%=*}_$(echo "${pv#*=}" | sed 's/:/%3a/')_"*.deb 2>/dev/null | head -n 1)
+		f=$(dk__deb "$pv")
 		if [ -n "$f" ]; then echo "$f"; else need="$need $pv"; fi
 	done
 	[ -z "$need" ] && return 0
@@ -98,22 +100,16 @@ dk_fetch() {
 			dk_die "apt-get download$need failed: $(tail -n 3 "$d/.apt.log")"
 	fi
 	for pv in $need; do
-		f=$(ls "$d/${pv%%=*}_$(echo "${pv#*=}" | sed 's/:/%3a/')_"*.deb 2>/dev/null | head -n 1)
+		f=$(dk__deb "$pv")
 		[ -n "$f" ] || dk_die "apt-get download did not produce ${pv%%=*} ${pv#*=}"
 		echo "$f"
 	done
 }
 
 # dk_headers NAME: sets DK_KDIR, a tree to build modules against (make -C
-# DK_KDIR M=... CC=gcc), unpacked from the kernel's headers packages. The
-# 6.1 pinned kernel's are installed on the host (make deps) and used as is.
+# DK_KDIR M=... CC=gcc), unpacked from the kernel's headers packages.
 dk_headers() {
 	dk_kernel "$1"
-	if [ "$1" = 6.1 ]; then
-		DK_KDIR=/usr/src/linux-headers-$DK_ABI-amd64
-		[ -f "$DK_KDIR/Makefile" ] || dk_die "$DK_KDIR missing (make deps)"
-		return 0
-	fi
 	h=$VGPU_KERNEL_CACHE/$DK_ABI-amd64/headers
 	DK_KDIR=$h/usr/src/linux-headers-$DK_ABI-amd64
 	[ -f "$h/.done" ] && return 0
@@ -137,6 +133,7 @@ dk_headers() {
 dk_image() {
 	dk_kernel "$1"
 	i=$VGPU_KERNEL_CACHE/$DK_ABI-amd64/image
+	# shellcheck disable=SC2034 # for the caller
 	DK_ROOT=$i/root DK_VMLINUX=$i/vmlinux
 	[ -f "$i/.done" ] && return 0
 	deb=$(dk_fetch "linux-image-$DK_ABI-amd64=$DK_VERSION") || exit 2

@@ -122,6 +122,7 @@ build_kernel_overlays() {
 		(
 			dk_image "$kn" && lab_guest_frontend "$kn" || exit 1
 			# overlay.sh's staging, with this kernel's tree.
+			# shellcheck disable=SC2034 # read by stage_modules
 			LAB_ROOT=$DK_ROOT KABI=$DK_ABI-amd64
 			st=$out/stage-domU-$kn
 			rm -rf "$st"
