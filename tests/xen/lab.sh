@@ -30,10 +30,10 @@ LAB_T_DOM0=${LAB_T_DOM0:-120}   # Xen banner -> Dom0 /init
 LAB_T_TOOLS=${LAB_T_TOOLS:-90}  # Dom0 /init -> xenstored/xenconsoled up
 LAB_T_END=${LAB_T_END:-120}     # scenario done -> logs dumped (+ finish wait)
 LAB_KEEP_RUNS=${LAB_KEEP_RUNS:-5}
-# QEMU: TCG only (KVM cannot run Xen here); +svm,+npt lets Xen run PVH guests.
+# QEMU: TCG only (KVM cannot run Xen here); +svm,+npt lets Xen run PVH and HVM guests.
 LAB_QEMU_ACCEL=${LAB_QEMU_ACCEL:-tcg,thread=multi}
 LAB_QEMU_CPU=${LAB_QEMU_CPU:-qemu64,+svm,+npt}
-# CPUs: Dom0 and the PV guests share pCPUs 0-1; each PVH guest gets a pCPU
+# CPUs: Dom0 and the PV guests share pCPUs 0-1; each PVH/HVM guest gets a pCPU
 # of its own (up to LAB_QEMU_SMP_MAX in all; then PVH guests share): QEMU's
 # nested SVM corrupts PVH guests (triple faults, page-fault storms) when Xen
 # switches other vCPUs onto their pCPU. LAB_QEMU_SMP overrides the count.
