@@ -418,7 +418,7 @@ static struct xenbus_driver vgpu_front_driver = {
 	.remove = vgpu_front_remove,
 	.resume = vgpu_front_resume,
 	.otherend_changed = vgpu_front_backend_changed,
-	.not_essential = true,
+	VGPU_XENBUS_NOT_ESSENTIAL
 };
 
 static int __init vgpu_front_init(void)

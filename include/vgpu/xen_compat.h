@@ -3,13 +3,16 @@
  * The kernel APIs vgpu uses that differ between kernels. Keep every version
  * test here so the drivers read as one kernel.
  *
- * Built and tested: Debian's 6.1 (versions.env; `make` builds against it
- * and the Xen lab boots it). Built only: bookworm-backports 6.12
- * (scripts/compat-check.sh). The branches below for kernels before 5.19
- * have never been built. XCP-ng's 4.19 Dom0 cannot build the modules: it
- * lacks XArray (4.20), <linux/minmax.h> (5.10), pin_user_pages_fast()
- * (5.6) and the will_handle argument of xenbus_watch_pathfmt() (5.11; only
- * the XSA-349 stable fixes brought it to older kernels).
+ * What the tests prove (Documentation/kernels.md): both modules build for
+ * Debian 12's 6.1 (versions.env; `make`) and the 6.12 of bookworm-backports
+ * (`make compat-check`), the frontend also for Debian 11's 5.10
+ * (compat-check); the Xen lab runs the backend on 6.1 and guests on 5.10,
+ * 6.1 and 6.12. The frontend's branches for kernels before 5.19 are built
+ * on 5.10; the backend's (vgpu_bind_lateeoi() before 5.13) never are: the
+ * backend does not build on 5.10. Kernels older than 5.10 are untested.
+ * XCP-ng 8.3's 4.19 Dom0 kernel cannot build the modules (no XArray,
+ * <linux/minmax.h>, pin_user_pages_fast(), nor the will_handle argument of
+ * xenbus_watch_pathfmt()), and nothing here tries to.
  */
 #ifndef __VGPU_XEN_COMPAT_H__
 #define __VGPU_XEN_COMPAT_H__
@@ -39,6 +42,27 @@ static int wrapper(struct xenbus_device *xbdev)				\
 	fn(xbdev);							\
 	return 0;							\
 }
+#endif
+
+/*
+ * INVALID_GRANT_REF came with xenbus_setup_ring() in 5.19. Before it,
+ * drivers used 0 (a reserved entry); ours only compares its own variables
+ * with it, and gnttab never hands out ~0U either.
+ */
+#ifndef INVALID_GRANT_REF
+#define INVALID_GRANT_REF ((grant_ref_t)~0U)
+#endif
+
+/*
+ * xenbus_driver.not_essential (5.12): loading the module does not wait for
+ * its devices to connect. Before 5.12 every frontend is essential, so
+ * loading vgpu-front waits (up to 300 s, "XENBUS: Waiting for devices to
+ * initialise") until each vgpu device is connected; nothing can change that.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 12, 0)
+#define VGPU_XENBUS_NOT_ESSENTIAL .not_essential = true,
+#else
+#define VGPU_XENBUS_NOT_ESSENTIAL
 #endif
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)

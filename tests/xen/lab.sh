@@ -1,6 +1,6 @@
 #!/bin/sh
 # The Xen lab harness: for each scenario, boots Xen + a busybox Dom0 under
-# QEMU (TCG), lets the scenario's dom0.sh create its guests (PV/PVH, each
+# QEMU (TCG), lets the scenario's dom0.sh create its guests (PV/PVH/HVM, each
 # running the scenario's domU.sh), and judges the run from the console
 # markers. Exit status 0 only if every scenario passed.
 #
@@ -19,8 +19,10 @@ set -u
 LAB_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$LAB_DIR/../.." && pwd)
 . "$TOP/versions.env"
+. "$TOP/scripts/debian-kernel.sh"
 . "$LAB_DIR/lib/prepare.sh"
 . "$LAB_DIR/lib/overlay.sh"
+. "$LAB_DIR/lib/kernels.sh"
 
 # Host-side step timeouts (seconds), each counted from the previous step.
 LAB_T_XEN=${LAB_T_XEN:-60}      # QEMU start -> Xen banner
@@ -28,10 +30,10 @@ LAB_T_DOM0=${LAB_T_DOM0:-120}   # Xen banner -> Dom0 /init
 LAB_T_TOOLS=${LAB_T_TOOLS:-90}  # Dom0 /init -> xenstored/xenconsoled up
 LAB_T_END=${LAB_T_END:-120}     # scenario done -> logs dumped (+ finish wait)
 LAB_KEEP_RUNS=${LAB_KEEP_RUNS:-5}
-# QEMU: TCG only (KVM cannot run Xen here); +svm,+npt lets Xen run PVH guests.
+# QEMU: TCG only (KVM cannot run Xen here); +svm,+npt lets Xen run PVH and HVM guests.
 LAB_QEMU_ACCEL=${LAB_QEMU_ACCEL:-tcg,thread=multi}
 LAB_QEMU_CPU=${LAB_QEMU_CPU:-qemu64,+svm,+npt}
-# CPUs: Dom0 and the PV guests share pCPUs 0-1; each PVH guest gets a pCPU
+# CPUs: Dom0 and the PV guests share pCPUs 0-1; each PVH/HVM guest gets a pCPU
 # of its own (up to LAB_QEMU_SMP_MAX in all; then PVH guests share): QEMU's
 # nested SVM corrupts PVH guests (triple faults, page-fault storms) when Xen
 # switches other vCPUs onto their pCPU. LAB_QEMU_SMP overrides the count.
@@ -40,6 +42,8 @@ LAB_QEMU_SMP_MAX=${LAB_QEMU_SMP_MAX:-6}
 LAB_QEMU=${LAB_QEMU:-qemu-system-x86_64}
 LAB_QEMU_EXTRA=${LAB_QEMU_EXTRA:-}
 LAB_SCENARIOS=$LAB_DIR/scenarios
+# An HVM guest's memory unless its memory= key says (lab-dom0.sh: the same).
+LAB_HVM_MEMORY=256
 LAB_GUEST_BIN=$TOP/build/lab-guest
 
 VERBOSE=0 KEEP=0 PREPARE_ONLY=0 LAB_USER_ENV=
@@ -60,20 +64,29 @@ check_guests() {
 		echo "$n" | grep -qE '^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$' ||
 			{ CHECK_ERR="guests:$ln: bad guest name '$n'"; return 1; }
 		case " $GUEST_NAMES " in *" $n "*) CHECK_ERR="guests:$ln: guest '$n' twice"; return 1 ;; esac
-		case $t in pv | pvh) ;; *) CHECK_ERR="guests:$ln: type '$t' is not pv or pvh"; return 1 ;; esac
-		if [ "$t" = pvh ]; then mem=$LAB_PVH_MEMORY; else mem=$LAB_GUEST_MEMORY; fi
+		case $t in pv | pvh | hvm) ;; *) CHECK_ERR="guests:$ln: type '$t' is not pv, pvh or hvm"; return 1 ;; esac
+		case $t in pvh) mem=$LAB_PVH_MEMORY ;; hvm) mem=$LAB_HVM_MEMORY ;; *) mem=$LAB_GUEST_MEMORY ;; esac
 		for kv in $rest; do
 			echo "$kv" | grep -qE '^[A-Za-z0-9_.-]+=[A-Za-z0-9_.,:/+@%=-]*$' ||
 				{ CHECK_ERR="guests:$ln: '$kv' is not KEY=VALUE (value: letters, digits, _.,:/+@%=-)"; return 1; }
-			case $kv in memory=*)
+			case $kv in
+			memory=*)
 				mem=${kv#memory=}
 				case $mem in '' | *[!0-9]*) CHECK_ERR="guests:$ln: memory must be MiB"; return 1 ;; esac
+				;;
+			kernel=*)
+				[ "$t" = hvm ] && { CHECK_ERR="guests:$ln: an hvm guest boots the pinned kernel (no kernel=)"; return 1; }
+				case " $LAB_GUEST_KERNELS_OK " in
+				*" ${kv#kernel=} "*) ;;
+				*) CHECK_ERR="guests:$ln: kernel must be one of: $LAB_GUEST_KERNELS_OK"; return 1 ;;
+				esac
 				;;
 			esac
 		done
 		[ ${#rest} -le 700 ] || { CHECK_ERR="guests:$ln: keys too long for the kernel command line"; return 1; }
 		GUEST_NAMES="$GUEST_NAMES $n"
-		[ "$t" = pvh ] && GUEST_NPVH=$((GUEST_NPVH + 1))
+		# HVM guests run under nested SVM like PVH ones: a pCPU each.
+		[ "$t" != pv ] && GUEST_NPVH=$((GUEST_NPVH + 1))
 		GUEST_MEM_TOTAL=$((GUEST_MEM_TOTAL + mem + 16))
 	done <"$1/guests"
 	[ -n "$GUEST_NAMES" ] || { CHECK_ERR="guests file lists no guest"; return 1; }
@@ -194,7 +207,8 @@ run_scenario() {
 	ls -1dt "$LAB_WORK/runs/$name"-2* 2>/dev/null | tail -n +$((LAB_KEEP_RUNS + 1)) |
 		while read -r o; do rm -rf "$o"; done
 
-	if ! build_overlays "$sdir" "$out" >"$out/build.log" 2>&1; then
+	if ! { lab_prepare_kernels "$sdir" && build_overlays "$sdir" "$out" &&
+		build_kernel_overlays "$sdir" "$out"; } >"$out/build.log" 2>&1; then
 		echo "lab: $name FAIL: building the images failed:"
 		tail -n 20 "$out/build.log" | sed 's/^/  | /'
 		record FAIL

@@ -1,6 +1,7 @@
 # shellcheck shell=sh disable=SC2034
 # Host side of the Xen lab: the package cache and the cached base images.
-# Sourced by tests/xen/lab.sh (needs TOP and versions.env loaded).
+# Sourced by tests/xen/lab.sh (needs TOP, versions.env and
+# scripts/debian-kernel.sh loaded).
 #
 # Caches (all outside the clone):
 #   $LAB_CACHE/debs/          .debs from `apt-get download`, named by version
@@ -8,7 +9,8 @@
 #                             file names (so the package versions):
 #     root/                   every .deb unpacked with dpkg -x, modules depmod'ed
 #     xen.elf                 the hypervisor, gunzipped (QEMU -kernel boots it)
-#     vmlinux                 uncompressed kernel (Dom0 and every domU)
+#     vmlinux                 uncompressed kernel (Dom0 and every domU but
+#                             those on another kernel: lib/kernels.sh)
 #     base-BKEY/              BKEY also hashes this file, so editing the image
 #       dom0-base.cpio        recipe rebuilds the images and nothing else
 #       domU-base.cpio
@@ -21,7 +23,7 @@ LAB_WORK=${LAB_WORK:-/var/tmp/vgpu-lab}
 KABI=$KERNEL_ABI-amd64
 # Bump to force a new resolution and extraction when the package list or
 # the extraction steps change.
-LAB_PREP_REV=2
+LAB_PREP_REV=3
 
 lab_msg() { echo "lab: $*" >&2; }
 lab_die() { echo "lab: ERROR: $*" >&2; exit 2; }
@@ -30,11 +32,13 @@ lab_hash() { sha256sum | cut -c1-16; }
 
 # The packages the lab boots: Xen, its tools and their libxen*/yajl runtime
 # libraries (resolved from the archive's dependencies), the pinned kernel,
-# busybox, and SQLite's library for vgpu-admin's database (its libxenstore
-# and libxenctrl come with xl's).
+# busybox, SQLite's library for vgpu-admin's database (its libxenstore
+# and libxenctrl come with xl's), and HVM guests' device model (QEMU) and
+# BIOS (SeaBIOS), staged only for scenarios with HVM guests (lib/kernels.sh).
 lab_packages() {
 	echo "xen-hypervisor-$XEN_SERIES-amd64 xen-utils-$XEN_SERIES" \
 		"xen-utils-common xenstore-utils busybox-static libsqlite3-0" \
+		"qemu-system-xen seabios" \
 		"linux-image-$KABI=$KERNEL_VERSION"
 	apt-cache depends --recurse --no-recommends --no-suggests \
 		--no-conflicts --no-breaks --no-replaces --no-enhances \
@@ -89,29 +93,8 @@ lab_fetch_debs() {
 	echo "$files"
 }
 
-# Same algorithm as the kernel's scripts/extract-vmlinux, specialised with
-# the bzImage setup header: the compressed payload sits at
-# (setup_sects + 1) * 512 + payload_offset and is payload_length long; the
-# Debian kernel compresses it with XZ (4 trailing bytes hold the size).
-lab_extract_vmlinux() {
-	bz=$1 out=$2
-	rd() { od -An -t "u$2" -j "$1" -N "$2" "$bz" | tr -d ' '; }
-	ss=$(rd 497 1)
-	[ "$ss" = 0 ] && ss=4
-	po=$(rd 584 4)
-	pl=$(rd 588 4)
-	start=$(((ss + 1) * 512 + po))
-	magic=$(od -An -t x1 -j "$start" -N 6 "$bz" | tr -d ' ')
-	case $magic in
-	fd377a585a00) dec="xz -dc --single-stream" ;;
-	1f8b*) dec="gzip -dc" ;;
-	28b52ffd*) dec="zstd -dcq" ;;
-	*) lab_die "$bz: unknown kernel payload compression (magic $magic)" ;;
-	esac
-	tail -c +$((start + 1)) "$bz" | head -c "$pl" | $dec >"$out" 2>/dev/null || true
-	[ "$(od -An -c -N 4 "$out" | tr -d ' ')" = '177ELF' ] ||
-		lab_die "could not extract an ELF vmlinux from $bz"
-}
+# The uncompressed kernel out of a bzImage (scripts/debian-kernel.sh).
+lab_extract_vmlinux() { dk_extract_vmlinux "$@"; }
 
 # stage_libs STAGE FILE...: copies the shared libraries FILE needs (ldd) into
 # STAGE at the paths the dynamic loader will look for them. Libraries from

@@ -676,7 +676,7 @@ static struct xenbus_driver rogue_driver = {
 	.probe = rogue_probe,
 	.remove = rogue_remove,
 	.otherend_changed = rogue_backend_changed,
-	.not_essential = true,
+	VGPU_XENBUS_NOT_ESSENTIAL
 };
 
 static int __init rogue_init(void)

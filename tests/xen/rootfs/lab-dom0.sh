@@ -13,6 +13,7 @@ LAB_CREATE_TIMEOUT=${LAB_CREATE_TIMEOUT:-120}
 LAB_GUEST_TIMEOUT=${LAB_GUEST_TIMEOUT:-180}
 LAB_GUEST_MEMORY=${LAB_GUEST_MEMORY:-128}
 LAB_PVH_MEMORY=${LAB_PVH_MEMORY:-128}
+LAB_HVM_MEMORY=256
 LAB_GUEST_LOGLEVEL=${LAB_GUEST_LOGLEVEL:-4}
 LAB_KERNEL=${LAB_KERNEL:-/lab/vmlinux}
 LAB_RAMDISK=${LAB_RAMDISK:-/lab/domU.cpio}
@@ -37,8 +38,8 @@ lab__load_guests() {
 		mkdir -p "$LAB_GUESTS_DIR/$_n"
 		echo "$_t" >"$LAB_GUESTS_DIR/$_n/type"
 		# pCPUs (see LAB_QEMU_SMP in lab.sh): PV guests share 0-1 with Dom0,
-		# PVH guests get 2, 3, ... round-robin.
-		if [ "$_t" = pvh ] && [ $_np -gt 0 ]; then
+		# PVH and HVM guests get 2, 3, ... round-robin.
+		if [ "$_t" != pv ] && [ $_np -gt 0 ]; then
 			echo $((2 + _k % _np)) >"$LAB_GUESTS_DIR/$_n/cpus"
 			_k=$((_k + 1))
 		else
@@ -58,7 +59,7 @@ lab__load_guests() {
 # lab_guests: the guest names, in guests-file order, space separated.
 lab_guests() { tr '\n' ' ' <"$LAB_RUN/guest-list"; }
 
-# lab_guest_type NAME: pv or pvh.
+# lab_guest_type NAME: pv, pvh or hvm.
 lab_guest_type() { cat "$(lab__gdir "$1")/type"; }
 
 # lab_key NAME KEY [DEFAULT]: the guest's KEY from the guests file (or set
@@ -152,10 +153,27 @@ lab__write_cfg() {
 		echo "name = \"$_n\""
 		echo "uuid = \"$(cat "$_d/uuid")\""
 		echo "type = \"$_t\""
-		echo "kernel = \"$LAB_KERNEL\""
-		echo "ramdisk = \"$LAB_RAMDISK\""
+		# Key kernel=NAME: that kernel and its image (lib/kernels.sh).
+		_kn=$(lab_key "$_n" kernel)
+		if [ "$_t" = hvm ]; then
+			# QEMU boots the bzImage (lib/kernels.sh stages it and
+			# the device model); no display, PV console only.
+			echo 'kernel = "/lab/vmlinuz"'
+			echo "ramdisk = \"$LAB_RAMDISK\""
+			echo 'device_model_version = "qemu-xen"'
+			echo 'vga = "none"'
+			echo 'vnc = 0'
+			echo 'sdl = 0'
+			echo 'nographic = 1'
+		elif [ -n "$_kn" ]; then
+			echo "kernel = \"/lab/vmlinux-$_kn\""
+			echo "ramdisk = \"/lab/domU-$_kn.cpio\""
+		else
+			echo "kernel = \"$LAB_KERNEL\""
+			echo "ramdisk = \"$LAB_RAMDISK\""
+		fi
 		echo "extra = \"$_x\""
-		if [ "$_t" = pvh ]; then _m=$LAB_PVH_MEMORY; else _m=$LAB_GUEST_MEMORY; fi
+		case $_t in pvh) _m=$LAB_PVH_MEMORY ;; hvm) _m=$LAB_HVM_MEMORY ;; *) _m=$LAB_GUEST_MEMORY ;; esac
 		echo "memory = $(lab_key "$_n" memory "$_m")"
 		echo "vcpus = $(lab_key "$_n" vcpus 1)"
 		echo "cpus = \"$(cat "$_d/cpus")\""

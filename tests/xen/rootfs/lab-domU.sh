@@ -3,7 +3,7 @@
 # by every scenario's domU.sh. It defines, from the kernel command line that
 # Dom0's lab_create_guest passed (xl extra=):
 #   LAB_NAME    the guest's name (column 1 of the guests file)
-#   LAB_TYPE    pv or pvh
+#   LAB_TYPE    pv, pvh or hvm
 #   LAB_KEY_k   one variable per guest key (k with non-alphanumerics as _),
 #               e.g. pool=A -> LAB_KEY_pool=A, vm-id=7 -> LAB_KEY_vm_id=7
 #   LAB_KEYS    the KEY=VALUE pairs, space separated
