@@ -8,7 +8,8 @@
 #     and readable by the guest; the frontend one owned by the guest and
 #     readable by gpudd; backend-id is gpudd's domid.
 #  3. gpudd's backend and worker connect both (state 4); the guests run
-#     checked vector adds (domU.sh).
+#     checked vector adds (domU.sh). `vgpu-admin doctor` in Dom0 sees
+#     vgpu-back at work in gpudd through the devices' states.
 #  4. `vgpu-admin vm set g1 priority low` + `apply g1`: gpudd's backend
 #     directory says low; gpudd's worker logs the change (it checks).
 #  5. gpudd SIGKILLs its worker and starts a new one, which gets a CONNECT
@@ -67,6 +68,18 @@ for g in g1 g2; do
 		"$(lab_xs_read "/local/domain/$dd/backend/vgpu/$(lab_domid "$g")/0/state")" 4
 done
 dom0_no_backend "with both guests connected"
+# doctor in Dom0: vgpu-back judged by the devices' states in gpudd's tree,
+# the worker (in gpudd) not checked; the IOMMU fails: a driver domain
+# needs the GPU passed through, and the lab's QEMU has no IOMMU.
+out=$(vgpu-admin doctor 2>&1)
+rc=$?
+echo "$out" | sed 's/^/doctor| /'
+lab_expect_eq "doctor's failed checks" "$(echo "$out" | awk '$1 == "FAIL" { printf "%s ", $2 }')" "iommu "
+lab_expect_eq "doctor's exit status" "$rc" 1
+lab_check "doctor: vgpu-back in gpudd took both devices" \
+	sh -c "echo \"\$1\" | grep -q '^ok   backend   vgpu-back in the driver domains took all 2 attached devices'" - "$out"
+lab_check "doctor: the worker in gpudd is not checked from Dom0" \
+	sh -c "echo \"\$1\" | grep -q '^--   worker    not checked: the worker runs in the driver domain'" - "$out"
 
 # 4. A live priority change, seen by gpudd's worker.
 vgpu_admin vm set g1 priority low
@@ -85,7 +98,7 @@ vgpu_ack gpudd restart
 vgpu_wait_phase gpudd restarted 90 || lab_fail "gpudd's new worker did not connect both devices"
 for g in g1 g2; do vgpu_ack "$g" again; done
 for g in g1 g2; do
-	vgpu_wait_phase "$g" done 120 || lab_fail "$g's requests did not work after the worker restart"
+	vgpu_wait_phase "$g" "done" 120 || lab_fail "$g's requests did not work after the worker restart"
 done
 
 # 6. The end.

@@ -83,7 +83,7 @@ vgpu_guest() {
 	info=$(lab_timeout 30 vgpu-client info 2>&1) || lab_fail "vgpu-client info failed: $info"
 	fprio=$(lab_key final-priority "$(lab_key priority)")
 	lab_expect_eq "GET_INFO priority after the change" "$(echo "$info" | sed -n 's/^priority=//p')" "$fprio"
-	vgpu_phase done
+	vgpu_phase "done"
 	vgpu_wait_ack end 120
 	lab_pass "served by the driver domain (domid $beid); priority $fprio; requests right across a worker restart"
 }
