@@ -15,6 +15,7 @@
 #  5. gpudd SIGKILLs its worker and starts a new one, which gets a CONNECT
 #     for both devices; the guests, not rebooted, run requests again.
 #  6. All along: vgpu-back never loaded in Dom0.
+# Dom0's vgpu-admin is the static build of the XCP-ng route.
 # shellcheck disable=SC1091
 . /lab/vgpu-lab.sh
 
@@ -39,6 +40,9 @@ lab_guest_setup() { # NAME DOMID
 perms() { xenstore-ls -p "${1%/*}" | sed -n "s/^${1##*/} = .*(\(.*\))\$/\1/p"; }
 
 dom0_no_backend "at boot"
+# The static vgpu-admin of the XCP-ng route (ld.so --verify: 1 = static).
+/lib64/ld-linux-x86-64.so.2 --verify "$(command -v vgpu-admin)"
+lab_expect_eq "Dom0's vgpu-admin is statically linked (ld.so --verify)" "$?" 1
 
 # 1. The database and the domains.
 vgpu_register g1 g2
