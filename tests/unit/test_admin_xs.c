@@ -187,6 +187,31 @@ static void test_backend_in_driver_domain(void **state)
 	assert_key(FE5 "/backend-id", "7");
 }
 
+/*
+ * A guest that runs before its driver domain: the watcher's pass reports
+ * the missing backend and writes nothing; the pass after the driver
+ * domain appears (its own @introduceDomain) attaches the guest there.
+ */
+static void test_watch_guest_before_driver_domain(void **state)
+{
+	struct admin_env *e = *state;
+
+	web1_running(e);
+	assert_int_equal(adm(e, "vm set web1 backend gpudrv"), 0);
+	assert_int_equal(adm(e, "watch --once"), ADMIN_E_NOTFOUND);
+	assert_non_null(strstr(e->err, "backend domain gpudrv of VM web1 is not running"));
+	assert_no_device(5, 0);
+
+	assert_int_equal(fake_xen_add_domain(7, "gpudrv", UDRV), 0);
+	assert_int_equal(adm(e, "watch --once"), ADMIN_OK);
+	assert_key(FE5 "/backend", "/local/domain/7/backend/vgpu/5/0");
+	assert_key(FE5 "/backend-id", "7");
+	assert_key("/local/domain/7/backend/vgpu/5/0/priority", "high");
+	/* Idempotent: the next pass leaves the device alone. */
+	assert_int_equal(adm(e, "watch --once"), ADMIN_OK);
+	assert_int_equal(fake_xs_count("/local/domain/0/backend"), 0);
+}
+
 static void test_xen_unavailable(void **state)
 {
 	struct admin_env *e = *state;
@@ -356,6 +381,7 @@ int main(void)
 		T(test_attach_by_domid_and_uuid),
 		T(test_attach_errors),
 		T(test_backend_in_driver_domain),
+		T(test_watch_guest_before_driver_domain),
 		T(test_xen_unavailable),
 		T(test_failed_write_leaves_nothing),
 		T(test_domain_vanishes),
