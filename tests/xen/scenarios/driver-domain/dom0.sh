@@ -14,7 +14,11 @@
 #     directory says low; gpudd's worker logs the change (it checks).
 #  5. gpudd SIGKILLs its worker and starts a new one, which gets a CONNECT
 #     for both devices; the guests, not rebooted, run requests again.
-#  6. All along: vgpu-back never loaded in Dom0.
+#  6. gpudd destroyed and created again (new domid): `vgpu-admin watch`
+#     re-attaches g1 and g2 to it; the guests, not rebooted, reload
+#     vgpu-front (it reads its backend's path when it probes) and their
+#     requests work again.
+#  7. All along: vgpu-back never loaded in Dom0.
 # Dom0's vgpu-admin is the static build of the XCP-ng route.
 # shellcheck disable=SC1091
 . /lab/vgpu-lab.sh
@@ -105,11 +109,36 @@ for g in g1 g2; do
 	vgpu_wait_phase "$g" "done" 120 || lab_fail "$g's requests did not work after the worker restart"
 done
 
-# 6. The end.
-dom0_no_backend "after the worker restart"
+# 6. gpudd destroyed and created again (a new domid): the watcher's pass
+# (--once here: the pass its @introduceDomain triggers) replaces the
+# guests' devices, whose backend directories went with the old domain.
+old=$dd
+lab_destroy_guest gpudd
+lab_set_key gpudd second 1
+lab_recreate_guest gpudd
+dd=$(lab_domid gpudd)
+lab_step "gpudd created again: domid $old -> $dd"
+vgpu_wait_phase gpudd ready 120 || lab_fail "gpudd, created again, did not come up"
+out=$(vgpu-admin watch --once 2>&1) || lab_fail "vgpu-admin watch --once: $out"
+echo "$out" | sed 's/^/watch| /'
+for g in g1 g2; do
+	id=$(lab_domid "$g")
+	lab_check "the watcher re-attached $g to gpudd's new domid" \
+		sh -c "echo \"\$1\" | grep -q '^re-attached $g: domain $id device 0, backend domain $dd '" - "$out"
+	lab_expect_eq "$g: backend-id after gpudd's restart" \
+		"$(lab_xs_read "/local/domain/$id/device/vgpu/0/backend-id")" "$dd"
+	lab_xs_write "/local/domain/$dd/vgpu-$g" "$id"
+done
+for g in g1 g2; do vgpu_ack "$g" again2; done
+for g in g1 g2; do
+	vgpu_wait_phase "$g" done2 120 || lab_fail "$g's requests did not work after gpudd's restart"
+done
+
+# 7. The end.
+dom0_no_backend "after gpudd's restart"
 for g in g1 g2; do vgpu_ack "$g" end; done
 lab_wait_guests 120 g1 g2 || lab_error "not every vgpu guest passed"
 vgpu_ack gpudd end
 lab_wait_guests 60 gpudd || lab_error "the driver domain did not pass"
 dom0_no_backend "at the end"
-lab_pass "guests served by the driver domain gpudd (domid $dd): attach, live priority, worker restart; vgpu-back never in Dom0"
+lab_pass "guests served by the driver domain gpudd (domid $old, then $dd): attach, live priority, worker restart, driver domain restart; vgpu-back never in Dom0"

@@ -3,12 +3,16 @@
 #  gpudd (role=driver-domain): loads vgpu-back, starts vgpu-worker (CPU
 #    executor), tells Dom0 (phase ready); then on Dom0's word checks that
 #    its worker saw g1's new priority (prio-seen), SIGKILLs its worker and
-#    starts a new one that gets a CONNECT for both devices (restarted), and
-#    at the end stops it with the backend's gauges at 0.
+#    starts a new one that gets a CONNECT for both devices (restarted).
+#    Dom0 then destroys it (xl destroy, as a crash) and creates it again
+#    (key second=1): up again, its new worker connects both guests, and at
+#    the end it stops the worker with the backend's gauges at 0.
 #  g1, g2: a device whose backend is gpudd, not Dom0: GET_INFO shows the
 #    database's values, checked vector adds are right (ready); after the
 #    worker restart, with no reboot and no module reload, requests work
-#    again and g1 reads its new priority (done).
+#    again and g1 reads its new priority (done); after gpudd's restart and
+#    the watcher's re-attach, a reload of vgpu-front (no reboot) connects
+#    the device to the new gpudd (done2).
 # shellcheck disable=SC1091
 . /lab/vgpu-lab.sh
 
@@ -21,6 +25,16 @@ driver_domain() {
 	vgpu_backend_up /lab/files/vgpu-back.ko
 	vgpu_worker_start
 	vgpu_phase ready
+	if [ "$(lab_key second 0)" = 1 ]; then
+		# Created again after the guests were attached to the first one.
+		vgpu_wait_ack end 240
+		for g in g1 g2; do
+			gid=$(lab_xs_read "/local/domain/$LAB_DOMID/vgpu-$g")
+			lab_check "the worker connected $g (domid $gid)" dd_connects_since 0 "$gid"
+		done
+		dd_end "created again: served g1 and g2"
+		return
+	fi
 
 	vgpu_wait_ack prio 300
 	id=$(lab_xs_read "/local/domain/$LAB_DOMID/vgpu-g1")
@@ -47,15 +61,20 @@ driver_domain() {
 		echo "LAB-CHECK ok: the new worker connected $g (domid $gid)"
 	done
 	vgpu_phase restarted
-
+	# Dom0 destroys this domain next (and creates it again); an "end"
+	# here would come from a scenario without that step.
 	vgpu_wait_ack end 240
+	dd_end "vgpu-back and vgpu-worker in a driver domain served g1 and g2"
+}
+
+dd_end() { # MSG: the backend at rest, the worker stopped
 	for k in outstanding grefs_held indirect_pages; do
 		lab_expect_eq "backend gauge $k at the end" "$(vgpu_stat $k)" 0
 	done
 	lab_expect_eq "backend ring errors" "$(vgpu_stat ring_errors)" 0
 	vgpu_worker_stop
 	vgpu_worker_log | grep -v 'metrics: ' | tail -n 30
-	lab_pass "vgpu-back and vgpu-worker in a driver domain served g1 and g2"
+	lab_pass "$1"
 }
 
 vgpu_guest() {
@@ -84,8 +103,23 @@ vgpu_guest() {
 	fprio=$(lab_key final-priority "$(lab_key priority)")
 	lab_expect_eq "GET_INFO priority after the change" "$(echo "$info" | sed -n 's/^priority=//p')" "$fprio"
 	vgpu_phase "done"
+
+	# gpudd destroyed and created again, the device re-attached by the
+	# watcher: the frontend read its backend's path when it probed, so it
+	# probes again (module reload) to read the new one.
+	vgpu_wait_ack again2 300
+	lab_check "rmmod vgpu-front" rmmod vgpu-front
+	lab_check "modprobe vgpu-front" modprobe vgpu-front
+	vgpu_wait_device 60
+	beid2=$(lab_xs_read device/vgpu/0/backend-id)
+	lab_check "a new backend domain ($beid -> $beid2)" [ "$beid2" != "$beid" ]
+	vgpu_client_expect "nop after gpudd's restart" 30 "nop ok" nop
+	vgpu_client_expect "vector add after gpudd's restart" 60 "vecadd n=4096 ok" vecadd 4096 --seed 5
+	info=$(lab_timeout 30 vgpu-client info 2>&1) || lab_fail "vgpu-client info failed: $info"
+	lab_expect_eq "GET_INFO priority after gpudd's restart" "$(echo "$info" | sed -n 's/^priority=//p')" "$fprio"
+	vgpu_phase done2
 	vgpu_wait_ack end 120
-	lab_pass "served by the driver domain (domid $beid); priority $fprio; requests right across a worker restart"
+	lab_pass "served by the driver domain (domid $beid, then $beid2); priority $fprio; requests right across a worker restart and a driver domain restart"
 }
 
 case $(lab_key role guest) in
