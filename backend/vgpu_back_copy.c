@@ -2,10 +2,10 @@
 /*
  * vgpu-back: VGPU_BACK_IOC_COPY, data movement by grant copy.
  *
- * Dom0 never maps a guest's data pages: the grant references of a request's
- * buffer are kept in the request (vgpu_back_req.c) and every byte moves by
- * GNTTABOP_copy between a guest grant and a pinned page of the worker, as
- * gntdev's IOCTL_GNTDEV_GRANT_COPY does.
+ * The backend domain never maps a guest's data pages: the grant references
+ * of a request's buffer are kept in the request (vgpu_back_req.c) and every
+ * byte moves by GNTTABOP_copy between a guest grant and a pinned page of the
+ * worker, as gntdev's IOCTL_GNTDEV_GRANT_COPY does.
  */
 #define pr_fmt(fmt) "vgpu-back: " fmt
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vgpu-back: the Dom0 backend of vgpu. Module setup and its parameter.
+ * vgpu-back: the backend of vgpu, in Dom0 or in a GPU driver domain (it
+ * needs no Dom0 privilege: grants, event channels and its own xenstore
+ * directories). Module setup and its parameter.
  *
  * The module's state is one struct vgpu_back_host, defined here and handed
  * to the xenbus driver and to /dev/vgpu-back when they are registered; the
@@ -85,6 +87,6 @@ static void __exit vgpu_back_exit(void)
 }
 module_exit(vgpu_back_exit);
 
-MODULE_DESCRIPTION("vgpu backend: GPU requests of Xen guests for a Dom0 worker");
+MODULE_DESCRIPTION("vgpu backend: GPU requests of Xen guests for a userspace worker");
 MODULE_LICENSE("GPL");
 MODULE_ALIAS("xen-backend:vgpu");

@@ -7,7 +7,7 @@
  * The ring is consumed by dev->ring_work on host->wq, never in the interrupt
  * handler, which only marks an EOI as owed and queues the work. The EOI
  * (xen_irq_lateeoi) is sent only once the ring is drained, so a guest that
- * keeps notifying cannot storm Dom0 (XSA-332).
+ * keeps notifying cannot storm the backend domain (XSA-332).
  *
  * vgpu_back_xenbus.c maps the ring and calls the vgpu_back_ring_*() steps
  * here under dev->state_mutex; impossible indices are passed back to it by

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the worker can really hold (Documentation/worker.md, "Memory
- * budget"): the worker shares Dom0's memory with the kernel, the
- * toolstack and the device models, so a per-VM promise it cannot back
- * is no bound. One guest that fills a budget larger than Dom0 gets the
- * worker killed by the OOM killer, and every VM with it.
+ * budget"): the worker shares its domain's memory (Dom0's, with the
+ * toolstack and the device models, or a GPU driver domain's) with the
+ * kernel, so a per-VM promise it cannot back is no bound. One guest that
+ * fills a budget larger than that domain gets the worker killed by the
+ * OOM killer, and every VM with it.
  *
  *  - The worker's share of host RAM: EXEC_BUDGET_HOST_PCT of it.
  *  - The CPU executor's mem-budget (its VMs' "device" memory is the

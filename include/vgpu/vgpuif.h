@@ -2,8 +2,11 @@
 /*
  * vgpuif.h
  *
- * Wire protocol between a vgpu frontend (guest) and the vgpu backend (Dom0):
+ * Wire protocol between a vgpu frontend (guest) and the vgpu backend (in
+ * Dom0 or in a GPU driver domain, a domU the GPU is passed through to):
  * the shared ring, the requests and responses on it, and the xenstore keys.
+ * Nothing here depends on which domain B runs the backend: the frontend
+ * grants its pages to, and binds its event channel for, backend-id.
  *
  * Written in the style of Xen's io/blkif.h and io/displif.h: this header is
  * the specification. Every structure has the same size and layout on 32- and
@@ -47,15 +50,24 @@
  * frontend (the toolstack creates backend-id, backend and state):
  *
  *   backend            string  path of the backend directory
- *   backend-id         uint    domid of the backend (0)
+ *   backend-id         uint    domid B of the backend domain (0 for
+ *                              Dom0, a driver domain's domid otherwise)
  *   state              uint    XenbusState
  *   ring-ref           uint    grant reference of the one shared ring page
  *   event-channel      uint    unbound port the frontend allocated
  *   protocol-version   uint    VGPUIF_PROTOCOL_VERSION the frontend speaks
  *
- * Backend directory /local/domain/0/backend/vgpu/<domid>/<N>, written by the
- * toolstack (vgpu-admin), read by the backend; the guest may read but never
- * write it:
+ * Backend directory /local/domain/<B>/backend/vgpu/<domid>/<N>, written by
+ * the toolstack (vgpu-admin, in Dom0), read by the backend; the guest may
+ * read but never write it.
+ *
+ * Permissions (as libxl gives any PV device): the frontend directory and its
+ * keys are owned by <domid>, readable by B; the backend directory and its
+ * keys are owned by B, readable by <domid>. Xenstore's owner may write, so
+ * a backend in a driver domain writes its own state and features; nothing
+ * else in a driver domain's tree is needed.
+ *
+ * Keys of the backend directory:
  *
  *   frontend           string  path of the frontend directory
  *   frontend-id        uint    domid of the guest
@@ -89,7 +101,9 @@
  * the next scheduling decision, without reconnecting. A bad value is refused
  * (logged); the device keeps its last good value.
  *
- * Example tree for domain 5 with one device:
+ * Example tree for domain 5 with one device, its backend in Dom0 (with a
+ * driver domain of domid 3: /local/domain/3/backend/vgpu/5/0/..., and
+ * backend-id = "3"):
  *
  *   /local/domain/0/backend/vgpu/5/0/frontend = "/local/domain/5/device/vgpu/0"
  *   /local/domain/0/backend/vgpu/5/0/frontend-id = "5"

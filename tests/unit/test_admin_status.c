@@ -5,7 +5,8 @@
  * control socket served by the worker's own ctlsock.c with canned answers,
  * and against none; doctor
  * on the fake Xen with and without an IOMMU, a device of another protocol
- * version, and a missing database.
+ * version, a missing database, and every backend in a GPU driver domain
+ * (vgpu-back judged from its devices' states, the worker not checked).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -265,6 +266,47 @@ static void test_doctor(void **state)
 	assert_non_null(strstr(e->out, "FAIL xenstore "));
 }
 
+/*
+ * Every backend in a driver domain: vgpu-back and the worker are not in
+ * Dom0, so doctor neither asks /sys/module nor fails the worker's socket;
+ * a device the driver domain's vgpu-back never took (state Initialising)
+ * fails the backend check, naming the domain.
+ */
+static void test_doctor_driver_domain(void **state)
+{
+	struct admin_env *e = *state;
+	char sock[160];
+
+	adm_vm(e, "web1", U1, 101);
+	assert_int_equal(adm(e, "vm set web1 backend gpudd"), 0);
+	assert_int_equal(fake_xen_add_domain(7, "gpudd", U2), 0);
+	assert_int_equal(fake_xen_add_domain(5, "web1", U1), 0);
+	snprintf(sock, sizeof(sock), "%s/none.sock", e->dir);
+	assert_int_equal(adm_sock(e, sock, "doctor"), ADMIN_OK);
+	assert_non_null(strstr(e->out, "--   backend   not checked: vgpu-back runs in the driver domains, and no device is attached there yet"));
+	assert_non_null(strstr(e->out, "--   worker    not checked: the worker runs in the driver domain"));
+	assert_null(strstr(e->out, "FAIL"));
+
+	assert_int_equal(adm(e, "attach web1"), 0);
+	assert_int_equal(adm_sock(e, sock, "doctor"), ADMIN_E_CHECK);
+	assert_non_null(strstr(e->out, "FAIL backend   1 of 1 devices in driver domains are still Initialising: vgpu-back in gpudd (domid 7) has not taken them"));
+	assert_non_null(strstr(e->out, "     fix: load vgpu-back in that driver domain"));
+	assert_null(strstr(e->out, "FAIL worker"));
+
+	/* vgpu-back there took it (InitWait, then Connected). */
+	assert_int_equal(fake_xs_write("/local/domain/7/backend/vgpu/5/0/state", "4"), 0);
+	assert_int_equal(adm_sock(e, sock, "doctor"), ADMIN_OK);
+	assert_non_null(strstr(e->out, "ok   backend   vgpu-back in the driver domains took all 1 attached devices"));
+
+	/* One VM back in Dom0: Dom0's module is checked again, and the worker. */
+	adm_vm(e, "web2", "0b7c9b2e-1111-2222-3333-444455556668", 102);
+	adm_sock(e, sock, "doctor");
+	assert_non_null(strstr(e->out, access("/sys/module/vgpu_back", F_OK) ?
+			       "FAIL backend   vgpu-back is not loaded" : "ok   backend   vgpu-back is loaded"));
+	assert_non_null(strstr(e->out, "ok   backend   vgpu-back in the driver domains took all 1 attached devices"));
+	assert_non_null(strstr(e->out, "FAIL worker    the control socket does not answer"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +316,7 @@ int main(void)
 		T(test_top),
 		T(test_inventory),
 		T(test_doctor),
+		T(test_doctor_driver_domain),
 #undef T
 	};
 

@@ -187,6 +187,79 @@ static void test_backend_in_driver_domain(void **state)
 	assert_key(FE5 "/backend-id", "7");
 }
 
+/*
+ * A guest that runs before its driver domain: the watcher's pass reports
+ * the missing backend and writes nothing; the pass after the driver
+ * domain appears (its own @introduceDomain) attaches the guest there.
+ */
+static void test_watch_guest_before_driver_domain(void **state)
+{
+	struct admin_env *e = *state;
+
+	web1_running(e);
+	assert_int_equal(adm(e, "vm set web1 backend gpudrv"), 0);
+	assert_int_equal(adm(e, "watch --once"), ADMIN_E_NOTFOUND);
+	assert_non_null(strstr(e->err, "backend domain gpudrv of VM web1 is not running"));
+	assert_no_device(5, 0);
+
+	assert_int_equal(fake_xen_add_domain(7, "gpudrv", UDRV), 0);
+	assert_int_equal(adm(e, "watch --once"), ADMIN_OK);
+	assert_key(FE5 "/backend", "/local/domain/7/backend/vgpu/5/0");
+	assert_key(FE5 "/backend-id", "7");
+	assert_key("/local/domain/7/backend/vgpu/5/0/priority", "high");
+	/* Idempotent: the next pass leaves the device alone. */
+	assert_int_equal(adm(e, "watch --once"), ADMIN_OK);
+	assert_int_equal(fake_xs_count("/local/domain/0/backend"), 0);
+}
+
+/*
+ * The driver domain destroyed and started again with a new domid: its tree
+ * took the guest's backend directory with it, the guest's frontend
+ * directory still names it. The watcher's pass replaces the device, for
+ * the new domid, in one transaction; a device it finds complete it leaves
+ * alone. A frontend directory the guest wrote itself (a hostile backend
+ * path) is replaced the same way: the paths come from domids only.
+ */
+static void test_watch_driver_domain_restarted(void **state)
+{
+	struct admin_env *e = *state;
+	const char *be9 = "/local/domain/9/backend/vgpu/5/0";
+	char path[128];
+
+	web1_running(e);
+	assert_int_equal(adm(e, "vm set web1 backend gpudrv"), 0);
+	assert_int_equal(fake_xen_add_domain(7, "gpudrv", UDRV), 0);
+	assert_int_equal(adm(e, "watch --once"), ADMIN_OK);
+	assert_key(FE5 "/backend-id", "7");
+
+	fake_xen_remove_domain(7);
+	assert_int_equal(fake_xen_add_domain(9, "gpudrv", UDRV), 0);
+	assert_int_equal(adm(e, "attach web1"), ADMIN_E_CONFLICT);	/* the CLI stays strict */
+	assert_int_equal(adm(e, "watch --once"), ADMIN_OK);
+	assert_non_null(strstr(e->out, "re-attached web1: domain 5 device 0, backend domain 9"));
+	assert_key(FE5 "/backend", be9);
+	assert_key(FE5 "/backend-id", "9");
+	snprintf(path, sizeof(path), "%s/priority", be9);
+	assert_key(path, "high");
+	assert_perms(FE5, 5, 9);
+	assert_perms(be9, 9, 5);
+	assert_int_equal(adm(e, "watch --once"), ADMIN_OK);
+	assert_null(strstr(e->out, "attached"));
+
+	/* web1 again, as domain 6, writes its own device before it is attached. */
+	fake_xen_remove_domain(5);
+	assert_int_equal(fake_xen_add_domain(6, "web1", U1), 0);
+	assert_int_equal(fake_xs_write("/local/domain/6/device/vgpu/0/backend",
+				       "/local/domain/0/backend/vgpu/7/0"), 0);
+	assert_int_equal(fake_xs_write("/local/domain/6/device/vgpu/0/extra", "x"), 0);
+	assert_int_equal(adm(e, "watch --once"), ADMIN_OK);
+	assert_non_null(strstr(e->out, "re-attached web1: domain 6 device 0, backend domain 9"));
+	assert_key("/local/domain/6/device/vgpu/0/backend", "/local/domain/9/backend/vgpu/6/0");
+	assert_null(fake_xs_read("/local/domain/6/device/vgpu/0/extra"));
+	assert_int_equal(fake_xs_count("/local/domain/9/backend/vgpu/5"), 0);	/* 5 is gone */
+	assert_int_equal(fake_xs_count("/local/domain/0/backend"), 0);
+}
+
 static void test_xen_unavailable(void **state)
 {
 	struct admin_env *e = *state;
@@ -356,6 +429,8 @@ int main(void)
 		T(test_attach_by_domid_and_uuid),
 		T(test_attach_errors),
 		T(test_backend_in_driver_domain),
+		T(test_watch_guest_before_driver_domain),
+		T(test_watch_driver_domain_restarted),
 		T(test_xen_unavailable),
 		T(test_failed_write_leaves_nothing),
 		T(test_domain_vanishes),

@@ -113,6 +113,12 @@ void json_vm_fields(FILE *f, const struct vm_conf *c);
 struct vm_conf;
 int admin_attach_vm(struct admin *a, const struct vm_conf *c, uint32_t domid,
 		    uint32_t be, uint32_t devid);
+/*
+ * The same for a domain whose frontend devices are left from a backend
+ * domain that went away (xsa_reattach); prints the outcome. The watcher's.
+ */
+int admin_reattach_vm(struct admin *a, const struct vm_conf *c, uint32_t domid,
+		      uint32_t be, uint32_t devid);
 
 int cmd_init(struct admin *a, int argc, char **argv);
 int cmd_pool(struct admin *a, int argc, char **argv);

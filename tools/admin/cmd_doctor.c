@@ -5,6 +5,12 @@
  * backend module, the worker on its control socket and the GPU it sees
  * (its `device` answer), the database and its schema, and the protocol
  * version of every attached device.
+ *
+ * With a GPU driver domain, vgpu-back and the worker run there, out of
+ * Dom0's sight: Dom0 sees vgpu-back at work only through the state its
+ * devices reach in xenstore, and the worker's control socket not at all.
+ * Those checks then look at the driver domains' devices instead of
+ * /sys/module, and report the worker as not checked.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -110,15 +116,103 @@ static void check_xen(struct doctor *d)
 			"Xen reports no IOMMU: fine while every backend is Dom0; a GPU driver domain will need it");
 }
 
+/* Every registered VM has its backend in a driver domain. */
+static int all_in_driver_domains(const struct doctor *d)
+{
+	return d->n_vms && d->driver_domains == (int)d->n_vms;
+}
+
+struct dd_devices {
+	unsigned int total, waiting;	/* devices; those still Initialising */
+	char where[96];			/* "NAME (domid B)" of a waiting one */
+};
+
+/*
+ * The devices of the backend directories of domain @be (not Dom0): a
+ * device vgpu-back has taken is past Initialising (it wrote InitWait on
+ * probe); one still at Initialising was never probed there.
+ */
+static void count_dd_devices(struct xs_handle *xs, const char *be, struct dd_devices *dd)
+{
+	unsigned int nd, nv;
+	char path[128], **doms;
+
+	snprintf(path, sizeof(path), "/local/domain/%s/backend/vgpu", be);
+	doms = xs_directory(xs, XBT_NULL, path, &nd);
+	for (unsigned int i = 0; doms && i < nd; i++) {
+		char **devs;
+
+		snprintf(path, sizeof(path), "/local/domain/%s/backend/vgpu/%s", be, doms[i]);
+		devs = xs_directory(xs, XBT_NULL, path, &nv);
+		for (unsigned int k = 0; devs && k < nv; k++) {
+			char p[192], *state, *name;
+			uint64_t v;
+
+			snprintf(p, sizeof(p), "%s/%s/state", path, devs[k]);
+			state = xs_read(xs, XBT_NULL, p, NULL);
+			if (!state)
+				continue;
+			dd->total++;
+			if (parse_u64(state, &v) || v <= 1) {
+				dd->waiting++;
+				snprintf(p, sizeof(p), "/local/domain/%s/name", be);
+				name = xs_read(xs, XBT_NULL, p, NULL);
+				snprintf(dd->where, sizeof(dd->where), "%s (domid %s)",
+					 name ? name : "?", be);
+				free(name);
+			}
+			free(state);
+		}
+		free(devs);
+	}
+	free(doms);
+}
+
+/* vgpu-back in the driver domains, from their devices' states. */
+static void check_driver_domain_backends(struct doctor *d)
+{
+	struct dd_devices dd = { 0, 0, "" };
+	unsigned int nb;
+	char **bes;
+
+	if (!d->a->xs) {
+		verdict(d, "backend", NOT_CHECKED,
+			"not checked: vgpu-back runs in the driver domains and xenstore does not answer");
+		return;
+	}
+	bes = xs_directory(d->a->xs, XBT_NULL, "/local/domain", &nb);
+	for (unsigned int b = 0; bes && b < nb; b++)
+		if (strcmp(bes[b], "0") != 0)
+			count_dd_devices(d->a->xs, bes[b], &dd);
+	free(bes);
+	if (!dd.total)
+		verdict(d, "backend", NOT_CHECKED,
+			"not checked: vgpu-back runs in the driver domains, and no device is attached there yet");
+	else if (dd.waiting)
+		verdict(d, "backend",
+			"load vgpu-back in that driver domain (modprobe vgpu-back there) and read its kernel log (Documentation/xcp-ng.md)",
+			"%u of %u devices in driver domains are still Initialising: vgpu-back in %s has not taken them",
+			dd.waiting, dd.total, dd.where);
+	else
+		verdict(d, "backend", NULL,
+			"vgpu-back in the driver domains took all %u attached devices", dd.total);
+}
+
 static void check_backend(struct doctor *d)
 {
 	struct stat st;
 
+	if (all_in_driver_domains(d)) {
+		check_driver_domain_backends(d);
+		return;
+	}
 	if (stat(BACKEND_MODULE_DIR, &st) == 0)
 		verdict(d, "backend", NULL, "vgpu-back is loaded");
 	else
 		verdict(d, "backend", "modprobe vgpu-back (Documentation/backend.md)",
 			"vgpu-back is not loaded (%s)", BACKEND_MODULE_DIR);
+	if (d->driver_domains)
+		check_driver_domain_backends(d);
 }
 
 static const char GPU_FIX[] =
@@ -160,7 +254,11 @@ static void check_worker(struct doctor *d)
 	snprintf(fix, sizeof(fix),
 		 "start vgpu-worker (Documentation/worker.md), or give vgpu-admin --worker-socket PATH (now %s)",
 		 d->a->worker_socket);
-	if (err)
+	if (err && all_in_driver_domains(d))
+		verdict(d, "worker", NOT_CHECKED,
+			"not checked: the worker runs in the driver domain, its control socket %s is not in Dom0 (forward it: Documentation/xcp-ng.md)",
+			d->a->worker_socket);
+	else if (err)
 		verdict(d, "worker", fix, "the control socket does not answer: %s", strerror(-err));
 	else if (!strstr(answer, "vms"))
 		verdict(d, "worker", "upgrade vgpu-worker to this release",

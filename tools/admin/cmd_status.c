@@ -185,7 +185,7 @@ static int status_once(struct admin *a)
 	if (err) {
 		free(vms);
 		return admin_fail(a, ADMIN_E_WORKER,
-				  "cannot reach the worker at %s (%s): is vgpu-worker running? (systemctl status vgpu-worker; --worker-socket PATH)",
+				  "cannot reach the worker at %s (%s): is vgpu-worker running? (systemctl status vgpu-worker; --worker-socket PATH; a worker in a GPU driver domain: forward its socket, Documentation/xcp-ng.md)",
 				  a->worker_socket, strerror(-err));
 	}
 	s.rows = calloc(MAX_ROWS, sizeof(*s.rows));

@@ -2,7 +2,9 @@
 /*
  * vgpu-admin watch: the daemon that makes attach automatic under any
  * toolstack (xl, XAPI). On @introduceDomain it attaches each running
- * domain whose UUID is registered and that has no device yet; on
+ * domain whose UUID is registered and that has no device yet (or only
+ * devices whose backend directory is gone, as after a driver domain's
+ * restart: those it replaces); on
  * @releaseDomain it removes the backend directories of domains that are
  * gone. Each event triggers one full pass over the domains, so an event
  * lost or merged (xenstored coalesces them) costs nothing, and the pass at
@@ -69,8 +71,15 @@ static int reconcile(struct admin *a)
 			continue;
 		if (!r)
 			r = target_backend(a, &c, &be);
+		/*
+		 * Devices without our backend directory: left by a backend
+		 * domain that is gone (a driver domain started again has a
+		 * new domid), or written by the guest itself; replaced.
+		 */
 		if (!r && !xsa_attached(a->xs, d->domid, be))
-			r = admin_attach_vm(a, &c, d->domid, be, c.devid);
+			r = xsa_has_frontend(a->xs, d->domid) ?
+			    admin_reattach_vm(a, &c, d->domid, be, c.devid) :
+			    admin_attach_vm(a, &c, d->domid, be, c.devid);
 		if (r && !rc)
 			rc = r;
 	}

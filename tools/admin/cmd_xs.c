@@ -36,6 +36,22 @@ int admin_attach_vm(struct admin *a, const struct vm_conf *c, uint32_t domid,
 	}
 }
 
+int admin_reattach_vm(struct admin *a, const struct vm_conf *c, uint32_t domid,
+		      uint32_t be, uint32_t devid)
+{
+	int err = xsa_reattach(a->xs, c, domid, be, devid);
+
+	if (err == 0) {
+		fprintf(a->out, "re-attached %s: domain %" PRIu32 " device %" PRIu32
+			", backend domain %" PRIu32 " (its devices named a backend that is gone; the guest reloads vgpu-front to reconnect)\n",
+			c->name, domid, devid, be);
+		return ADMIN_OK;
+	}
+	if (err == -EEXIST)
+		return ADMIN_OK;	/* attached meanwhile */
+	return admin_attach_vm(a, c, domid, be, devid);	/* its message */
+}
+
 int cmd_attach(struct admin *a, int argc, char **argv)
 {
 	static const char use[] = "vgpu-admin attach DOMAIN [--devid N]   (DOMAIN: VM name, UUID or domid)";

@@ -159,6 +159,67 @@ int xsa_attach(struct xs_handle *xs, const struct vm_conf *c, uint32_t domid,
 	return transact(xs, attach_body, &a);
 }
 
+/*
+ * Removes, in @t, every backend directory of @domid (under any backend
+ * domain: the paths come from domids, never from the guest's frontend
+ * directory) and the domain's frontend devices.
+ */
+static int remove_devices(struct xs_handle *xs, xs_transaction_t t, uint32_t domid)
+{
+	char fe[XS_PATH_MAX], be[XS_PATH_MAX];
+	unsigned int nb;
+	char **bes = xs_directory(xs, t, "/local/domain", &nb);
+	int err = 0;
+
+	if (!bes)
+		return errno ? -errno : -EIO;
+	for (unsigned int b = 0; !err && b < nb; b++) {
+		uint64_t id;
+
+		if (parse_u64(bes[b], &id) || id > UINT32_MAX)
+			continue;
+		snprintf(be, sizeof(be), "/local/domain/%" PRIu64 "/backend/vgpu/%" PRIu32,
+			 id, domid);
+		if (exists(xs, t, be) && !xs_rm(xs, t, be))
+			err = errno ? -errno : -EIO;
+	}
+	free(bes);
+	snprintf(fe, sizeof(fe), "/local/domain/%" PRIu32 "/device/vgpu", domid);
+	if (!err && exists(xs, t, fe) && !xs_rm(xs, t, fe))
+		err = errno ? -errno : -EIO;
+	return err;
+}
+
+static int reattach_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+	const struct attach_args *a = arg;
+	char be[XS_PATH_MAX];
+	int err;
+
+	snprintf(be, sizeof(be), "/local/domain/%" PRIu32 "/backend/vgpu/%" PRIu32 "/%" PRIu32,
+		 a->be, a->domid, a->devid);
+	if (exists(xs, t, be))
+		return -EEXIST;
+	err = remove_devices(xs, t, a->domid);
+	return err ? err : attach_body(xs, t, arg);
+}
+
+int xsa_reattach(struct xs_handle *xs, const struct vm_conf *c, uint32_t domid,
+		 uint32_t be_domid, uint32_t devid)
+{
+	struct attach_args a = { c, domid, be_domid, devid };
+
+	return transact(xs, reattach_body, &a);
+}
+
+int xsa_has_frontend(struct xs_handle *xs, uint32_t domid)
+{
+	char fe[XS_PATH_MAX];
+
+	snprintf(fe, sizeof(fe), "/local/domain/%" PRIu32 "/device/vgpu", domid);
+	return exists(xs, XBT_NULL, fe);
+}
+
 struct detach_args {
 	uint32_t domid, be;
 };

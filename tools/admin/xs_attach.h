@@ -34,6 +34,20 @@ int xsa_attach(struct xs_handle *xs, const struct vm_conf *c, uint32_t domid,
 	       uint32_t be_domid, uint32_t devid);
 
 /*
+ * A domain whose devices name a backend that is gone (a driver domain that
+ * was destroyed and started again, with a new domid, took their backend
+ * directories with it): removes every backend directory of @domid and its
+ * frontend devices and writes device @devid afresh for backend @be_domid,
+ * in one transaction. 0; -EEXIST if @be_domid has that backend directory
+ * already; -ENOENT or -errno as xsa_attach. Nothing changes unless 0.
+ */
+int xsa_reattach(struct xs_handle *xs, const struct vm_conf *c, uint32_t domid,
+		 uint32_t be_domid, uint32_t devid);
+
+/* 1 if the domain has frontend devices (/local/domain/D/device/vgpu). */
+int xsa_has_frontend(struct xs_handle *xs, uint32_t domid);
+
+/*
  * Removes the domain's frontend devices (/local/domain/D/device/vgpu) and
  * its backend directory /local/domain/B/backend/vgpu/D. 0, -ENOENT if
  * neither was there, or -errno.

@@ -31,8 +31,9 @@ vgpu_watch_for() {
 # `vgpu-admin attach` (or the watcher, `vgpu-admin watch`) writes the
 # xenstore directories from the database.
 
-# Guests-file keys that become `vgpu-admin vm add` options when present.
-VGPU_LIMIT_KEYS="max-inflight max-queued rate-limit rate-burst mem-quota"
+# Guests-file keys that become `vgpu-admin vm add` options when present
+# (backend: the domain that serves the device, a driver domain's name).
+VGPU_LIMIT_KEYS="max-inflight max-queued rate-limit rate-burst mem-quota backend"
 
 # vgpu_admin ARGS...: vgpu-admin ARGS, its output on the console with an
 # "admin| " prefix; a non-zero exit fails the scenario.
@@ -83,9 +84,15 @@ vgpu_guest_setup() {
 # vgpu_backend_dir NAME: the guest's vgpu backend directory (device 0).
 vgpu_backend_dir() { echo "/local/domain/0/backend/vgpu/$(lab_domid "$1")/0"; }
 
-# vgpu_backend_up: loads vgpu-back and mounts debugfs for its counters.
+# vgpu_backend_up [KO]: loads vgpu-back (modprobe, or insmod KO: a driver
+# domain gets the module as a scenario file) and mounts debugfs for its
+# counters.
 vgpu_backend_up() {
-	lab_check "modprobe vgpu-back" modprobe vgpu-back
+	if [ -n "${1:-}" ]; then
+		lab_check "insmod $1" insmod "$1"
+	else
+		lab_check "modprobe vgpu-back" modprobe vgpu-back
+	fi
 	grep -q ' /sys/kernel/debug ' /proc/mounts ||
 		mount -t debugfs none /sys/kernel/debug
 	lab_check "vgpu-back counters in debugfs" test -r "$VGPU_DBG/stats"
