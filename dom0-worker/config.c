@@ -73,14 +73,19 @@ struct u32_key {
 	const char *key;
 	size_t offset;
 	uint32_t min, max;
-	const char *obsolete;	/* a key still read but ignored: why */
+};
+
+/* Keys still read (an old file keeps working) but ignored: why. */
+static const struct {
+	const char *key, *why;
+} obsolete_keys[] = {
+	{ "max-queued", "the backend's max-queued key bounds a VM's queue" },
 };
 
 static const struct u32_key u32_keys[] = {
 	{ "op-delay-ms", offsetof(struct worker_config, op_delay_ms), 0, 60000 },
 	{ "stats-interval", offsetof(struct worker_config, stats_interval), 0, 86400 },
-	{ "max-queued", offsetof(struct worker_config, obsolete_max_queued), 1, 65536,
-	  "the backend's max-queued key bounds a VM's queue" },
+	{ "max-queued", offsetof(struct worker_config, obsolete_max_queued), 1, 65536 },
 	{ "queue-max", offsetof(struct worker_config, max_queued_all), 1, 1u << 20 },
 	{ "batch", offsetof(struct worker_config, batch), 1, 1024 },
 	{ "metrics-window", offsetof(struct worker_config, metrics_window), 1, 1u << 20 },
@@ -262,8 +267,10 @@ int config_set(struct worker_config *cfg, const char *key, const char *value,
 			return -1;
 		}
 		*(uint32_t *)((char *)cfg + k->offset) = (uint32_t)v;
-		if (k->obsolete)
-			log_warn("%s is obsolete and ignored: %s", key, k->obsolete);
+		for (size_t j = 0; j < sizeof(obsolete_keys) / sizeof(obsolete_keys[0]); j++)
+			if (!strcmp(key, obsolete_keys[j].key))
+				log_warn("%s is obsolete and ignored: %s", key,
+					 obsolete_keys[j].why);
 		return 0;
 	}
 	snprintf(err, errlen, "unknown key '%s'", key);
