@@ -112,7 +112,8 @@ build_kernel_overlays() {
 	[ -n "$kns" ] || [ $hvm = 1 ] || return 0
 	guestbins=
 	for b in "$LAB_GUEST_BIN"/*; do [ -f "$b" ] && [ -x "$b" ] && guestbins="$guestbins $b"; done
-	# Our programs; our modules but the frontend are for the pinned kernel.
+	# Our programs not in the packages; our modules but the frontend are
+	# for the pinned kernel.
 	progs=
 	for b in $ART_DOMU_BIN; do progs="$progs $b"; done
 	d0=$out/stage-kernels
@@ -131,6 +132,10 @@ build_kernel_overlays() {
 			cp "$LAB_DIR/rootfs/lab-common.sh" "$LAB_DIR/rootfs/lab-domU.sh" "$st/lab/"
 			lab_write_env "$st/lab/env"
 			cp -a "$sdir" "$st/lab/scenario"
+			# The guest package's programs (vgpu-client) and files; its
+			# DKMS module is for the pinned kernel, not this one.
+			# shellcheck disable=SC2086
+			stage_package "$st" "$ART_PKG_DOMU" $ART_DOMU_PKGBIN || exit 1
 			# shellcheck disable=SC2086
 			stage_modules "$st" "$LAB_DOMU_MODULES ${LAB_DOMU_MODULES_EXTRA:-}" \
 				"$LAB_KMOD_FRONT" || exit 1
