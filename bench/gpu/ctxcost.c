@@ -23,16 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CK(x)								\
-	do {								\
-		CUresult r_ = (x);					\
-		if (r_ != CUDA_SUCCESS) {				\
-			const char *s_ = "?";				\
-			cuGetErrorName(r_, &s_);			\
-			fprintf(stderr, "ctxcost: %s: %s\n", #x, s_);	\
-			exit(1);					\
-		}							\
-	} while (0)
+#include "cuda_check.h"
 
 static const char empty_ptx[] =
 	".version 7.0\n.target sm_75\n.address_size 64\n"

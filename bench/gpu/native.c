@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cuda_check.h"
 #include "lib/percentile.h"
 
 /* The same kernel as the executor's built-in vector add. */
@@ -41,17 +42,6 @@ static const char vadd_ptx[] =
 	"cvta.to.global.u64 %rd9, %rd3;\nadd.s64 %rd10, %rd9, %rd5;\nst.global.f32 [%rd10], %f3;\n"
 	"DONE:\nret;\n}\n"
 	".visible .entry empty()\n{\nret;\n}\n";
-
-#define CK(x)								\
-	do {								\
-		CUresult r_ = (x);					\
-		if (r_ != CUDA_SUCCESS) {				\
-			const char *s_ = "?";				\
-			cuGetErrorName(r_, &s_);			\
-			fprintf(stderr, "native: %s: %s\n", #x, s_);	\
-			exit(1);					\
-		}							\
-	} while (0)
 
 static CUstream st;
 static CUfunction fvadd, fempty;

@@ -110,12 +110,9 @@ build_kernel_overlays() {
 	hvm=0
 	lab_scenario_hvm "$sdir" && hvm=1
 	[ -n "$kns" ] || [ $hvm = 1 ] || return 0
+	# stage_domu reads guestbins.
 	guestbins=
 	for b in "$LAB_GUEST_BIN"/*; do [ -f "$b" ] && [ -x "$b" ] && guestbins="$guestbins $b"; done
-	# Our programs not in the packages; our modules but the frontend are
-	# for the pinned kernel.
-	progs=
-	for b in $ART_DOMU_BIN; do progs="$progs $b"; done
 	d0=$out/stage-kernels
 	rm -rf "$d0"
 	mkdir -p "$d0/lab"
@@ -126,22 +123,9 @@ build_kernel_overlays() {
 			# shellcheck disable=SC2034 # read by stage_modules
 			LAB_ROOT=$DK_ROOT KABI=$DK_ABI-amd64
 			st=$out/stage-domU-$kn
-			rm -rf "$st"
-			mkdir -p "$st/lab"
-			cp "$LAB_DIR/rootfs/domU-init" "$st/init"
-			cp "$LAB_DIR/rootfs/lab-common.sh" "$LAB_DIR/rootfs/lab-domU.sh" "$st/lab/"
-			lab_write_env "$st/lab/env"
-			cp -a "$sdir" "$st/lab/scenario"
-			# The guest package's programs (vgpu-client) and files; its
-			# DKMS module is for the pinned kernel, not this one.
-			# shellcheck disable=SC2086
-			stage_package "$st" "$ART_PKG_DOMU" $ART_DOMU_PKGBIN || exit 1
-			# shellcheck disable=SC2086
-			stage_modules "$st" "$LAB_DOMU_MODULES ${LAB_DOMU_MODULES_EXTRA:-}" \
-				"$LAB_KMOD_FRONT" || exit 1
-			# shellcheck disable=SC2086
-			stage_bins "$st" $guestbins $progs
-			stage_files "$st" "${LAB_DOMU_FILES:-}" || exit 1
+			# The guest package's DKMS module is for the pinned kernel,
+			# not this one: the frontend is this kernel's own build.
+			stage_domu "$st" "$sdir" "$LAB_KMOD_FRONT" || exit 1
 			lab_cpio "$st" "$out/domU-$kn-overlay.cpio"
 			cat "$LAB_DOMU_BASE" "$out/domU-$kn-overlay.cpio" >"$d0/lab/domU-$kn.cpio"
 			cp "$DK_VMLINUX" "$d0/lab/vmlinux-$kn"

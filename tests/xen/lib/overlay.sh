@@ -284,6 +284,29 @@ lab_write_env() {
 	} >"$1"
 }
 
+# stage_domu STAGE SCENARIO_DIR [KO...]: a guest's overlay in STAGE (made
+# anew): its /init, the lab's scripts and environment, the scenario, the
+# guest package's files, the kernel modules of LAB_ROOT for KABI with the
+# KOs, the lab's guest programs ($guestbins), ours and the scenario's files.
+stage_domu() {
+	st=$1 sd=$2
+	shift 2
+	rm -rf "$st"
+	mkdir -p "$st/lab"
+	cp "$LAB_DIR/rootfs/domU-init" "$st/init"
+	cp "$LAB_DIR/rootfs/lab-common.sh" "$LAB_DIR/rootfs/lab-domU.sh" "$st/lab/"
+	lab_write_env "$st/lab/env"
+	cp -a "$sd" "$st/lab/scenario"
+	# shellcheck disable=SC2086
+	stage_package "$st" "$ART_PKG_DOMU" $ART_DOMU_PKGBIN || return 1
+	# shellcheck disable=SC2086
+	stage_modules "$st" "$LAB_DOMU_MODULES ${LAB_DOMU_MODULES_EXTRA:-}" "$@" ||
+		return 1
+	# shellcheck disable=SC2086
+	stage_bins "$st" $guestbins $ART_DOMU_BIN
+	stage_files "$st" "${LAB_DOMU_FILES:-}"
+}
+
 # build_overlays SCENARIO_DIR OUT: writes OUT/domU.cpio and OUT/dom0.cpio.
 build_overlays() {
 	sdir=$1 out=$2
@@ -292,20 +315,8 @@ build_overlays() {
 
 	# -- guest
 	st=$out/stage-domU
-	rm -rf "$st"
-	mkdir -p "$st/lab"
-	cp "$LAB_DIR/rootfs/domU-init" "$st/init"
-	cp "$LAB_DIR/rootfs/lab-common.sh" "$LAB_DIR/rootfs/lab-domU.sh" "$st/lab/"
-	lab_write_env "$st/lab/env"
-	cp -a "$sdir" "$st/lab/scenario"
 	# shellcheck disable=SC2086
-	stage_package "$st" "$ART_PKG_DOMU" $ART_DOMU_PKGBIN || return 1
-	# shellcheck disable=SC2086
-	stage_modules "$st" "$LAB_DOMU_MODULES ${LAB_DOMU_MODULES_EXTRA:-}" $ART_DOMU_KO ||
-		return 1
-	# shellcheck disable=SC2086
-	stage_bins "$st" $guestbins $ART_DOMU_BIN
-	stage_files "$st" "${LAB_DOMU_FILES:-}" || return 1
+	stage_domu "$st" "$sdir" $ART_DOMU_KO || return 1
 	lab_cpio "$st" "$out/domU-overlay.cpio"
 	cat "$LAB_DOMU_BASE" "$out/domU-overlay.cpio" >"$out/domU.cpio"
 
