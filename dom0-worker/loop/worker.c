@@ -130,6 +130,7 @@ static int copy_cb(void *ctx, uint32_t direction, uint64_t offset, void *buf,
 {
 	struct copy_ctx *c = ctx;
 
+	atomic_fetch_add_explicit(&c->tp->copies, 1, memory_order_relaxed);
 	return c->tp->ops->copy(c->tp, c->handle, offset, buf, len, direction);
 }
 
@@ -347,6 +348,7 @@ int worker_run(struct worker *w, struct worker_ctl *ctl)
 			ts.tv_nsec = (long)(left % 1000000000ull);
 			tsp = &ts;
 		}
+		w->stats.polls++;
 		r = ppoll(pfd, 3, tsp, ctl->wait_mask);
 		if (r < 0 && errno != EINTR) {
 			err = -errno;

@@ -79,6 +79,14 @@ struct worker_stats {
 	uint64_t refused_completions;	/* the backend did not know the handle */
 	uint64_t unknown_vm;		/* requests of no connected VM */
 	uint64_t refused_connects;	/* over the connect rate limit */
+	/*
+	 * The loop's system calls towards the backend, to weigh the cost of
+	 * a request's trip (copies are counted in struct transport: the copy
+	 * threads make them).
+	 */
+	uint64_t polls;			/* ppoll() calls of the loop */
+	uint64_t event_reads;		/* read_events() calls */
+	uint64_t completion_writes;	/* write_completions() calls */
 };
 
 struct ctlsock;

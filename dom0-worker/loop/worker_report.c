@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "log.h"
 #include "worker.h"
@@ -390,14 +391,17 @@ void worker_print_metrics(struct worker *w, const char *reason)
 	struct vm **list = calloc(w->vms.count ? w->vms.count : 1, sizeof(*list));
 	uint64_t up = (worker_now(w) - w->start_ns) / 1000000000ull;
 	uint32_t n;
+	/* Context switches of the whole worker, its copy threads included. */
+	struct rusage ru = { 0 };
 
+	getrusage(RUSAGE_SELF, &ru);
 	if (!list) {
 		log_error("metrics: out of memory");
 		return;
 	}
 	n = vmtable_list(&w->vms, list);
 	vlog_tagged("metrics",
-		    "begin reason=%s uptime_s=%llu vms=%u retired=%u queued=%u events=%llu requests=%llu completions=%llu dropped=%llu refused_completions=%llu unknown_vm=%llu refused_connects=%llu",
+		    "begin reason=%s uptime_s=%llu vms=%u retired=%u queued=%u events=%llu requests=%llu completions=%llu dropped=%llu refused_completions=%llu unknown_vm=%llu refused_connects=%llu polls=%llu event_reads=%llu completion_writes=%llu copies=%llu csw_voluntary=%ld csw_involuntary=%ld",
 		    reason, (unsigned long long)up, n, w->nretired,
 		    sched_queued(&w->sched),
 		    (unsigned long long)w->stats.events,
@@ -406,7 +410,12 @@ void worker_print_metrics(struct worker *w, const char *reason)
 		    (unsigned long long)w->stats.dropped,
 		    (unsigned long long)w->stats.refused_completions,
 		    (unsigned long long)w->stats.unknown_vm,
-		    (unsigned long long)w->stats.refused_connects);
+		    (unsigned long long)w->stats.refused_connects,
+		    (unsigned long long)w->stats.polls,
+		    (unsigned long long)w->stats.event_reads,
+		    (unsigned long long)w->stats.completion_writes,
+		    (unsigned long long)atomic_load(&w->tp->copies),
+		    ru.ru_nvcsw, ru.ru_nivcsw);
 	for (uint32_t i = 0; i < n; i++)
 		worker_print_vm_metrics(&list[i]->ex.cfg, &list[i]->metrics,
 				 "connected", list[i]->sched.queued,

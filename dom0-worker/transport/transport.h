@@ -8,6 +8,7 @@
 #ifndef VGPU_WORKER_TRANSPORT_H
 #define VGPU_WORKER_TRANSPORT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <uapi/linux/vgpu_back.h>
@@ -45,6 +46,7 @@ struct transport {
 	const struct transport_ops *ops;
 	void *priv;
 	int fd;
+	atomic_ullong copies;	/* copy() calls, from any thread */
 };
 
 /*

@@ -108,5 +108,6 @@ int transport_dev_open(struct transport *t, const char *path)
 	t->ops = &dev_ops;
 	t->priv = NULL;
 	t->fd = fd;
+	atomic_init(&t->copies, 0);
 	return 0;
 }

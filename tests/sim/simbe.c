@@ -439,6 +439,7 @@ int simbe_open(struct transport *t)
 	t->ops = &sim_ops;
 	t->priv = m;
 	t->fd = fd;
+	atomic_init(&t->copies, 0);
 	return 0;
 }
 

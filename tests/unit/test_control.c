@@ -373,6 +373,10 @@ static void test_connect_refused(void **state)
 	worker_print_metrics(&e->w, "test");
 	l = log_line(env_log(e), "metrics: begin reason=test");
 	assert_true(on_line(l, " refused_connects=3"));
+	/* The loop's calls towards the backend are counted: it read events. */
+	assert_null(strstr(l, " event_reads=0 "));
+	assert_non_null(strstr(l, " event_reads="));
+	assert_non_null(strstr(l, " csw_voluntary="));
 	l = log_line(env_log(e), "metrics: vm domid=9 devid=0 vm_id=109 pool=A prio=high state=connected");
 	assert_true(on_line(l, " connect_refused=3"));
 	l = log_line(env_log(e), "metrics: vm domid=11 ");
