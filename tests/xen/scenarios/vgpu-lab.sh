@@ -81,6 +81,17 @@ vgpu_guest_setup() {
 	lab_step "guest $1 vgpu attached by vgpu-admin domid=$2 t=$(lab_uptime)"
 }
 
+# vgpu_lab_up: the usual start of a scenario: vgpu-back, a CPU worker with
+# its defaults, every guest registered, then created and attached the
+# explicit way (vgpu_guest_setup as the lab_create_guest hook).
+vgpu_lab_up() {
+	lab_guest_setup() { vgpu_guest_setup "$@"; }
+	vgpu_backend_up
+	vgpu_worker_start
+	vgpu_register
+	lab_create_guests
+}
+
 # vgpu_backend_dir NAME: the guest's vgpu backend directory (device 0).
 vgpu_backend_dir() { echo "/local/domain/0/backend/vgpu/$(lab_domid "$1")/0"; }
 

@@ -7,12 +7,7 @@
 # shellcheck disable=SC1091
 . /lab/vgpu-lab.sh
 
-lab_guest_setup() { vgpu_guest_setup "$@"; }
-
-vgpu_backend_up
-vgpu_worker_start
-vgpu_register
-lab_create_guests
+vgpu_lab_up
 . /lab/split-basic-dom0.sh
 # basic-domU.sh waits for the next phase of split-pair; there is none here.
 for g in $(lab_guests); do vgpu_ack "$g" faults; done

@@ -6,12 +6,7 @@
 # shellcheck disable=SC1091
 . /lab/vgpu-lab.sh
 
-lab_guest_setup() { vgpu_guest_setup "$@"; }
-
-vgpu_backend_up
-vgpu_worker_start
-vgpu_register
-lab_create_guests
+vgpu_lab_up
 lab_check "the device model of hvm1 runs" \
 	sh -c "ps | grep -v grep | grep -q 'xen-qemu-system-i386.*-xen-domid $(lab_domid hvm1) '"
 # The device model's log, for a guest that never gets to its checks.

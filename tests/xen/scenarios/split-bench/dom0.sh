@@ -6,12 +6,7 @@
 # shellcheck disable=SC1091
 . /lab/vgpu-lab.sh
 
-lab_guest_setup() { vgpu_guest_setup "$@"; }
-
-vgpu_backend_up
-vgpu_worker_start
-vgpu_register
-lab_create_guests
+vgpu_lab_up
 lab_wait_guests || lab_error "not every guest passed"
 m=$(vgpu_worker_metrics | sed 's/^.*metrics: /metrics: /')
 echo "$m"

@@ -9,12 +9,7 @@
 # shellcheck disable=SC1091
 . /lab/vgpu-lab.sh
 
-lab_guest_setup() { vgpu_guest_setup "$@"; }
-
-vgpu_backend_up
-vgpu_worker_start
-vgpu_register
-lab_create_guests
+vgpu_lab_up
 . ./basic-dom0.sh
 . ./faults-dom0.sh
 # shellcheck disable=SC2046 # guest names have no spaces
