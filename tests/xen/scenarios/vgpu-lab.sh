@@ -47,6 +47,7 @@ vgpu_admin() {
 # vgpu_register [NAME...]: creates the database (first call), the pools the
 # guests name, and each guest (default: all) as a VM: name, UUID, pool,
 # priority, vm-id and the limits of VGPU_LIMIT_KEYS it has.
+# shellcheck disable=SC2120 # the scenarios pass names; vgpu_lab_up none
 vgpu_register() {
 	_vr_t0=$(lab_uptime)
 	if [ ! -f "$VGPU_RUN/admin-pools" ]; then
@@ -84,7 +85,9 @@ vgpu_guest_setup() {
 # vgpu_lab_up: the usual start of a scenario: vgpu-back, a CPU worker with
 # its defaults, every guest registered, then created and attached the
 # explicit way (vgpu_guest_setup as the lab_create_guest hook).
+# shellcheck disable=SC2119 # each with its defaults, not this one's args
 vgpu_lab_up() {
+	# shellcheck disable=SC2317 # called by lab_create_guest, the hook
 	lab_guest_setup() { vgpu_guest_setup "$@"; }
 	vgpu_backend_up
 	vgpu_worker_start
