@@ -101,6 +101,7 @@ vgpu_backend_dir() { echo "/local/domain/0/backend/vgpu/$(lab_domid "$1")/0"; }
 # vgpu_backend_up [KO]: loads vgpu-back (modprobe, or insmod KO: a driver
 # domain gets the module as a scenario file) and mounts debugfs for its
 # counters.
+# shellcheck disable=SC2120 # a driver domain passes the module
 vgpu_backend_up() {
 	if [ -n "${1:-}" ]; then
 		lab_check "insmod $1" insmod "$1"
@@ -121,6 +122,7 @@ vgpu_dev_stat() { vgpu_stat "$2" "dev-$(lab_domid "$1")-0"; }
 # vgpu_worker_start [OPTIONS]: starts vgpu-worker (CPU executor, order log)
 # in the background, appending to $VGPU_WORKER_LOG; waits until it holds
 # /dev/vgpu-back (worker_open 1).
+# shellcheck disable=SC2120 # scenarios pass options; vgpu_lab_up none
 vgpu_worker_start() {
 	echo "=== worker start t=$(lab_uptime): $*" >>"$VGPU_WORKER_LOG"
 	vgpu-worker --executor cpu --order-log "$VGPU_ORDER_LOG" "$@" \
