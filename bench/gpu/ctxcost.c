@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #endif
 #include <cuda.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +100,8 @@ static void spawn(struct holder *h, const char *self, const struct conf *c)
 	snprintf(a[0], sizeof(a[0]), "%zu", c->stack);
 	snprintf(a[1], sizeof(a[1]), "%zu", c->fifo);
 	snprintf(a[2], sizeof(a[2]), "%zu", c->heap);
-	if (pipe(in) || pipe(out))
+	/* Close-on-exec: a later holder must not keep this one's stdin open. */
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
 		exit(1);
 	h->pid = fork();
 	if (h->pid < 0)
