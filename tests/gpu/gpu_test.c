@@ -121,11 +121,12 @@ static void fill_bytes(struct rng *r, void *p, size_t n)
 		b[i] = (uint8_t)rnd(r);
 }
 
-/* The worker with @spare spare executor processes (exec-spare). */
-static void start_spare(struct harness *h, uint32_t timeout_ms, uint32_t spare)
+/* The worker with @spare spare executor processes (exec-spare; <0: its default). */
+static void start_spare(struct harness *h, uint32_t timeout_ms, int spare)
 {
 	h_defaults(h, T.fake, T.cuda_exec, T.self_dir);
-	h->cfg.exec_spare = spare;
+	if (spare >= 0)
+		h->cfg.exec_spare = (uint32_t)spare;
 	h->cfg.request_timeout_ms = timeout_ms;
 	h->cfg.log_level = VLOG_INFO;
 	h->cfg.turn_quota = T.turn_quota;
@@ -143,7 +144,7 @@ static void start_spare(struct harness *h, uint32_t timeout_ms, uint32_t spare)
 
 static void start(struct harness *h, uint32_t timeout_ms)
 {
-	start_spare(h, timeout_ms, 1);
+	start_spare(h, timeout_ms, -1);
 }
 
 /* One vector add of n random elements, checked. 1 if right. */

@@ -253,8 +253,10 @@ void cx_retire(struct cuda_exec *cx, struct cx_chan *ch)
 static int spare_dead(const struct cuda_exec *cx, const struct cx_inst *in,
 		      uint64_t now)
 {
-	return in->exited || atomic_load(&in->ctrl->ready) == CX_READY_FAILED ||
-	       (atomic_load(&in->ctrl->ready) != CX_READY_OK &&
+	uint32_t ready = atomic_load(&in->ctrl->ready);
+
+	return in->exited || ready == CX_READY_FAILED ||
+	       (ready != CX_READY_OK &&
 		now - in->t_spawn >= cx->p.start_timeout_ms * 1000000ull);
 }
 
@@ -283,7 +285,7 @@ void cx_keep_spares(struct cuda_exec *cx)
 
 	while ((in = *pp)) {
 		if (spare_dead(cx, in, now)) {
-			log_warn("spare executor process %d did not come up: no spare for %llu s",
+			log_warn("spare executor process %d failed to start or ended: no spare for %llu s",
 				 (int)in->pid,
 				 (unsigned long long)(CX_BACKOFF_MAX_NS / 1000000000ull));
 			*pp = in->next;
