@@ -94,5 +94,7 @@ double us(uint64_t ns);
 void bench_a(void);
 void bench_b(void);
 void bench_c(void);
+/* (c), what the GPU offers without vgpu: bench_priority.c. */
+void bench_c_native(void);
 
 #endif

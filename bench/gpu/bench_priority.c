@@ -11,6 +11,14 @@
  * Each VM has its own process and CUDA context; contexts are time-sliced
  * by the GPU, so a kernel already running for a low VM is not preempted
  * by the scheduler's order: case (ii) measures that.
+ *
+ * Then what the GPU itself offers (vgpu-gpu-prio, no worker): the same
+ * high tenant and 7 low tenants of 2 ms kernels as separate processes,
+ * in one process on streams of the greatest and least priority, and
+ * under MPS plain, with the low clients at CUDA_MPS_CLIENT_PRIORITY=1,
+ * and with them limited by CUDA_MPS_ACTIVE_THREAD_PERCENTAGE; each for
+ * kernels of 2 blocks per SM and of every thread slot, against the high
+ * tenant alone (alone under MPS for the MPS cases).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -18,8 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench.h"
+#include "mps.h"
 
 struct lat_cfg {
 	const char *name;
@@ -91,4 +101,101 @@ void bench_c(void)
 			!lc->load ? " (the anchor)" : "", res.adds_per_s[1],
 			lc->spin_us ? "kernels" : "adds");
 	}
+}
+
+struct prio_anchor {
+	double p50, p99, low;	/* us, us, low kernels/s */
+};
+
+/*
+ * vgpu-gpu-prio: @nlow low processes (@low_env before each) and the high
+ * process, or, when @streams, both in one process. Windows aligned 4 s
+ * ahead, past every context's start.
+ */
+static struct prio_anchor prio_run(int nlow, const char *shape, int streams,
+				   const char *low_env)
+{
+	char prog[4300], cmd[8800], out[4096];
+	struct prio_anchor a = { 0, 0, 0 };
+	FILE *p[8] = { NULL };
+	struct timespec ts;
+	unsigned long long at;
+
+	snprintf(prog, sizeof(prog), "%s/vgpu-gpu-prio", B.self_dir);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	at = (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec +
+	     4000000000ull;
+	if (streams) {
+		snprintf(cmd, sizeof(cmd), "%s streams %.1f %llu 2000 %s 4 %d", prog, B.secs,
+			 at, shape, nlow);
+		p[0] = popen(cmd, "r");
+	} else {
+		for (int i = 1; i <= nlow && i < 8; i++) {
+			/* @low_env: "VAR=value" for the shell, or "". */
+			snprintf(cmd, sizeof(cmd), "%s %s low %.1f %llu 2000 %s 4", low_env,
+				 prog, B.secs, at, shape);
+			p[i] = popen(cmd, "r");
+		}
+		snprintf(cmd, sizeof(cmd), "%s high %.1f %llu", prog, B.secs, at);
+		p[0] = popen(cmd, "r");
+	}
+	for (int i = 0; i < 8; i++) {
+		size_t got = 0;
+
+		if (!p[i])
+			continue;
+		got = fread(out, 1, sizeof(out) - 1, p[i]);
+		if (pclose(p[i]))
+			B.wrong = 1;
+		out[got] = '\0';
+		if (i == 0) {
+			a.p50 = nget(out, "prio_p50_us");
+			a.p99 = nget(out, "prio_p99_us");
+		}
+		a.low += nget(out, "low_kernels_per_s");
+	}
+	return a;
+}
+
+static void prio_line(const char *shape, const char *name, struct prio_anchor a,
+		      struct prio_anchor alone)
+{
+	printf("bench: c: native, low %s: %s: high p50 %.1f us p99 %.1f us; low %.0f kernels/s\n",
+	       shape, name, a.p50, a.p99, a.low);
+	summary("(c) native anchor, 7 low tenants of 2 ms kernels (%s): %s: high p99 %.1f us = %.2fx alone (%.1f us); low %.0f kernels/s",
+		shape, name, a.p99, alone.p99 > 0 ? a.p99 / alone.p99 : 0.0, alone.p99, a.low);
+}
+
+void bench_c_native(void)
+{
+	static const char *const shapes[] = { "half", "full" };
+	struct prio_anchor alone, alone_mps;
+	struct mps mps;
+	int have_mps;
+
+	if (B.fake)
+		return;
+	alone = prio_run(0, "half", 0, "");
+	printf("bench: c: native, high alone: p50 %.1f us p99 %.1f us\n", alone.p50, alone.p99);
+	for (int s = 0; s < 2; s++) {
+		prio_line(shapes[s], "7 processes (contexts time-sliced)",
+			  prio_run(7, shapes[s], 0, ""), alone);
+		prio_line(shapes[s], "1 process, stream priorities",
+			  prio_run(7, shapes[s], 1, ""), alone);
+	}
+	have_mps = !mps_start(&mps, B.mps_control);
+	if (!have_mps)
+		return;
+	alone_mps = prio_run(0, "half", 0, "");
+	printf("bench: c: native, high alone under MPS: p50 %.1f us p99 %.1f us\n",
+	       alone_mps.p50, alone_mps.p99);
+	for (int s = 0; s < 2; s++) {
+		prio_line(shapes[s], "MPS", prio_run(7, shapes[s], 0, ""), alone_mps);
+		prio_line(shapes[s], "MPS, low clients CUDA_MPS_CLIENT_PRIORITY=1",
+			  prio_run(7, shapes[s], 0, "CUDA_MPS_CLIENT_PRIORITY=1"), alone_mps);
+		prio_line(shapes[s], "MPS, low clients CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=12",
+			  prio_run(7, shapes[s], 0, "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=12"),
+			  alone_mps);
+	}
+	mps_stop(&mps);
 }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "mps.h"
 
 enum { MAPPED, COPIED, NMODES };
 static const char *const mode_name[NMODES] = { "mapped", "copied" };
@@ -103,58 +104,10 @@ static struct anchor run_processes(int n, uint32_t floats, const char *mode)
 	return sum;
 }
 
-/*
- * A private MPS control daemon (its own pipe and log directories, so it
- * meets no other user of the GPU): the processes started while it runs
- * inherit CUDA_MPS_PIPE_DIRECTORY and join it. Stopped with "quit".
- */
-static char mps_dir[64];
-
-static int mps_start(void)
-{
-	char pipe_dir[96], log_dir[96], cmd[4300];
-
-	if (B.fake || !B.mps_control || !B.mps_control[0])
-		return -1;
-	snprintf(mps_dir, sizeof(mps_dir), "/tmp/vgpu-bench-mps-XXXXXX");
-	if (!mkdtemp(mps_dir))
-		return -1;
-	snprintf(pipe_dir, sizeof(pipe_dir), "%s/pipe", mps_dir);
-	snprintf(log_dir, sizeof(log_dir), "%s/log", mps_dir);
-	if (mkdir(pipe_dir, 0700) || mkdir(log_dir, 0700))
-		return -1;
-	setenv("CUDA_MPS_PIPE_DIRECTORY", pipe_dir, 1);
-	setenv("CUDA_MPS_LOG_DIRECTORY", log_dir, 1);
-	snprintf(cmd, sizeof(cmd), "%s -d", B.mps_control);
-	if (system(cmd)) {
-		fprintf(stderr, "bench: %s -d failed\n", B.mps_control);
-		unsetenv("CUDA_MPS_PIPE_DIRECTORY");
-		unsetenv("CUDA_MPS_LOG_DIRECTORY");
-		return -1;
-	}
-	return 0;
-}
-
-static void mps_stop(void)
-{
-	char cmd[4400];
-
-	snprintf(cmd, sizeof(cmd), "echo quit | %s", B.mps_control);
-	if (system(cmd))
-		fprintf(stderr, "bench: MPS quit failed\n");
-	/* The server leaves after its clients; give it time before CUDA is used again. */
-	sleep(2);
-	unsetenv("CUDA_MPS_PIPE_DIRECTORY");
-	unsetenv("CUDA_MPS_LOG_DIRECTORY");
-	snprintf(cmd, sizeof(cmd), "cat %s/log/control.log 2>/dev/null | tail -3; rm -rf %s",
-		 mps_dir, mps_dir);
-	if (system(cmd))
-		fprintf(stderr, "bench: cleaning %s failed\n", mps_dir);
-}
-
 static void fair_anchors(uint32_t floats, struct fair *f)
 {
 	char args[128], out[4096];
+	struct mps mps;
 
 	memset(f, 0, sizeof(*f));
 	if (B.fake)
@@ -173,14 +126,14 @@ static void fair_anchors(uint32_t floats, struct fair *f)
 		       mode_name[m], f->one[m].adds, f->procs[m].adds,
 		       f->procs[m].p50, f->procs[m].p99, f->lat[m].p50, f->lat[m].p99);
 	}
-	if (!mps_start()) {
+	if (!B.fake && !mps_start(&mps, B.mps_control)) {
 		f->have_mps = 1;
 		for (int m = 0; m < NMODES; m++) {
 			f->mps[m] = run_processes(8, floats, mode_name[m]);
 			printf("bench: a: anchor %s: 8 processes x16 under MPS %.0f adds/s (p50 %.1f us p99 %.1f us)\n",
 			       mode_name[m], f->mps[m].adds, f->mps[m].p50, f->mps[m].p99);
 		}
-		mps_stop();
+		mps_stop(&mps);
 	}
 }
 

@@ -375,8 +375,10 @@ int main(int argc, char **argv)
 		bench_a();
 	if (want_b)
 		bench_b();
-	if (want_c)
+	if (want_c) {
 		bench_c();
+		bench_c_native();
+	}
 	printf("bench: ---- summary%s ----\n", B.fake ? " (FAKE device: not GPU figures)" : "");
 	for (int i = 0; i < B.nsummary; i++)
 		printf("bench: %s\n", B.summary[i]);

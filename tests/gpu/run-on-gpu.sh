@@ -101,7 +101,7 @@ if [ "$bench" != none ]; then
 		${mps:+--mps-control "$mps"} $bench >"$out/bench.log" 2>&1
 	brc=$?
 	# What one executor's context costs, and what its limits change.
-	timeout -k 10 120 build/gpu/vgpu-gpu-ctxcost 4 >"$out/ctxcost.log" 2>&1 ||
+	timeout -k 10 180 build/gpu/vgpu-gpu-ctxcost 4 ${mps:+"$mps"} >"$out/ctxcost.log" 2>&1 ||
 		brc=1
 	cat "$out/ctxcost.log"
 	grep -E "^(bench: [a-c]:|small|big|empty|device=|inflight_(mode|adds))" "$out/bench.log"
