@@ -105,6 +105,7 @@ static const struct u32_key u32_keys[] = {
 	{ "cuda-slots", offsetof(struct worker_config, cuda_slots), 1, 64 },
 	{ "copy-threads", offsetof(struct worker_config, copy_threads), 0, 64 },
 	{ "cuda-spin-us", offsetof(struct worker_config, cuda_spin_us), 0, 1000000 },
+	{ "cuda-stack-bytes", offsetof(struct worker_config, cuda_stack_bytes), 0, 1u << 20 },
 	{ "exec-spare", offsetof(struct worker_config, exec_spare), 0, 16 },
 };
 

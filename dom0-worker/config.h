@@ -77,6 +77,7 @@ struct worker_config {
 	uint32_t cuda_slots;		/* cuda-slots: staging chunks per VM */
 	uint32_t copy_threads;		/* copy-threads: helper threads for big copies */
 	uint32_t cuda_spin_us;		/* cuda-spin-us: executor spins before sleeping */
+	uint32_t cuda_stack_bytes;	/* cuda-stack-bytes: per-thread stack; 0: driver's */
 	uint32_t exec_spare;		/* exec-spare: executor processes kept ready */
 	char exec_user[64];		/* exec-user: the executors' user, "root": stay */
 	char exec_seccomp[8];		/* exec-seccomp: kill, log, off */

@@ -50,6 +50,7 @@ int exec_config_cuda_params(const struct worker_config *cfg,
 	cp->nslots = cfg->cuda_slots;
 	cp->copy_threads = cfg->copy_threads;
 	cp->spin_us = cfg->cuda_spin_us;
+	cp->stack_bytes = cfg->cuda_stack_bytes;
 	cp->spare = cfg->exec_spare;
 	return resolve_exec_user(cfg, cp);
 }

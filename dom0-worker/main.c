@@ -69,6 +69,7 @@ static const struct option options[] = {
 	{ "cuda-slots", required_argument, NULL, 0 },
 	{ "copy-threads", required_argument, NULL, 0 },
 	{ "cuda-spin-us", required_argument, NULL, 0 },
+	{ "cuda-stack-bytes", required_argument, NULL, 0 },
 	{ "exec-user", required_argument, NULL, 0 },
 	{ "exec-seccomp", required_argument, NULL, 0 },
 	{ "exec-spare", required_argument, NULL, 0 },
@@ -136,6 +137,9 @@ static void usage(FILE *f)
 "      --cuda-slots N       staging chunks per VM (default 32)\n"
 "      --copy-threads N     helper threads for large copies (default 8)\n"
 "      --cuda-spin-us N     executor spins N us before sleeping (default 50)\n"
+"      --cuda-stack-bytes N per-thread stack of each VM's context; kernels\n"
+"                           that need more still get it (default 0: the\n"
+"                           driver's, 1 KiB)\n"
 "      --exec-user NAME     user of the per-VM executor processes (default\n"
 "                           vgpu-exec, else nobody; root: no switch)\n"
 "      --exec-seccomp MODE  their seccomp filter: kill, log or off (default kill)\n"

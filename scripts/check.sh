@@ -5,6 +5,8 @@
 #   kunit  make kunit  -> "kunit: N passed, N failed"
 #   install  tests/install/run.sh (make install-check) -> "install: N passed,
 #          N failed": make install, DKMS builds, units, packages, lintian
+#   gpu-fake  tests/gpu/run-fake.sh -> "gpu-fake: N passed, N failed": the
+#          GPU tests and benchmarks on the fake CUDA device
 #   lab    tests/xen/run-all.sh -> "lab: N passed, N failed"
 # Each layer's output streams through and is kept in build/check/LAYER.log.
 # A layer's counts come from its own last "LAYER: N passed, N failed" line;
@@ -14,14 +16,14 @@
 #   N passed, N failed
 # Exits non-zero if anything failed or nothing ran.
 #
-# Environment: CHECK_LAYERS (default "build unit kunit install lab") to run a subset;
+# Environment: CHECK_LAYERS (default "build unit kunit install gpu-fake lab") to run a subset;
 # CHECK_TIMEOUT_<layer> (seconds) to change a layer's time limit.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 logdir=$top/build/check
 mkdir -p "$logdir" || exit 1
-layers=${CHECK_LAYERS:-build unit kunit install lab}
+layers=${CHECK_LAYERS:-build unit kunit install gpu-fake lab}
 jobs=$(nproc)
 
 # Runs the layer's command with a time limit, its output to the terminal and
@@ -61,6 +63,10 @@ layer_install() {
 	run_logged install "${CHECK_TIMEOUT_install:-900}" "$top/tests/install/run.sh"
 }
 
+layer_gpu_fake() {
+	run_logged gpu-fake "${CHECK_TIMEOUT_gpu_fake:-900}" "$top/tests/gpu/run-fake.sh"
+}
+
 layer_lab() {
 	if [ ! -x "$top/tests/xen/run-all.sh" ]; then
 		echo "lab: tests/xen/run-all.sh is missing or not executable" |
@@ -79,6 +85,7 @@ for layer in $layers; do
 	t0=$(date +%s)
 	case $layer in
 	build | unit | kunit | install | lab) "layer_$layer"; rc=$? ;;
+	gpu-fake) layer_gpu_fake; rc=$? ;;
 	*) echo "check: unknown layer $layer" >"$logdir/$layer.log"; rc=1 ;;
 	esac
 	secs=$(($(date +%s) - t0))

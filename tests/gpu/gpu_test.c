@@ -903,6 +903,49 @@ static void test_guard(void)
 	h_stop(&h);
 }
 
+/*
+ * A context with a 256-byte stack (cuda-stack-bytes) still runs a kernel
+ * whose frame is 16 KiB: the driver grows the stack for it.
+ */
+static void test_small_stack(void)
+{
+	struct harness h;
+	struct gvm v;
+	struct rng r = { 78 };
+	float buf[3 * 256];
+	uint64_t mod = 0, out = 0;
+	int32_t res[128], i8192 = 8192;
+	uint8_t p[12];	/* (int *out, int i): pointer at 0, int at 8 */
+
+	h_defaults(&h, T.fake, T.cuda_exec, T.self_dir);
+	h.cfg.exec_spare = 0;
+	h.cfg.cuda_stack_bytes = 256;
+	h.cfg.turn_quota = T.turn_quota;
+	if (h_start(&h)) {
+		fail("the worker does not start with cuda-stack-bytes 256");
+		return;
+	}
+	h_vm(&h, &v, 4, VGPUIF_PRIO_MEDIUM, 0);
+	EXPECT(vadd_checked(&v, &r, buf, 256), "add with a 256-byte stack");
+	if (!T.fake) {
+		EXPECT_ST(g_load(&v, T.frame_img, T.frame_len, &mod), VGPUIF_RSP_OKAY);
+		EXPECT_ST(g_alloc(&v, sizeof(res), &out), VGPUIF_RSP_OKAY);
+		memset(res, 0x7f, sizeof(res));
+		EXPECT_ST(g_write(&v, out, res, sizeof(res)), VGPUIF_RSP_OKAY);
+		memcpy(p, &out, 8);
+		/* 6 * 8192 = 0 mod 16384: the kernel reads back what it wrote, 0. */
+		memcpy(p + 8, &i8192, 4);
+		EXPECT_ST(g_launch(&v, mod, "big_frame", 1, 128, p, sizeof(p)),
+			  VGPUIF_RSP_OKAY);
+		EXPECT_ST(g_sync(&v), VGPUIF_RSP_OKAY);
+		EXPECT_ST(g_read(&v, out, res, sizeof(res)), VGPUIF_RSP_OKAY);
+		for (int i = 0; i < 128; i++)
+			EXPECT(res[i] == 0, "big_frame thread %d wrote %#x", i, (unsigned)res[i]);
+		printf("gpu-test: small_stack: a 16 KiB frame ran in a context of 256-byte stacks\n");
+	}
+	h_stop(&h);
+}
+
 /* ---- main ---- */
 
 static const struct {
@@ -914,6 +957,7 @@ static const struct {
 	{ "pipeline", test_pipeline },
 	{ "faults", test_faults },
 	{ "guard", test_guard },
+	{ "small_stack", test_small_stack },
 };
 
 static void load_images(void)

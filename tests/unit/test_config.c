@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "dom0-worker/config.h"
+#include "dom0-worker/exec_config.h"
 #include "lib/parse.h"
 
 static int parse(struct worker_config *cfg, const char *text, char *err,
@@ -280,6 +281,25 @@ static void test_sched_keys(void **state)
 	assert_string_equal(cfg.control_socket, "");
 }
 
+static void test_cuda_stack_bytes(void **state)
+{
+	struct worker_config cfg;
+	struct exec_cuda_params cp;
+	char err[256];
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(cfg.cuda_stack_bytes, 0);
+	assert_int_equal(config_set(&cfg, "cuda-stack-bytes", "256", err, sizeof(err)), 0);
+	assert_int_equal(cfg.cuda_stack_bytes, 256);
+	assert_int_equal(config_set(&cfg, "cuda-stack-bytes", "2000000", err, sizeof(err)), -1);
+	assert_int_equal(cfg.cuda_stack_bytes, 256);
+	memset(&cp, 0, sizeof(cp));
+	snprintf(cfg.exec_user, sizeof(cfg.exec_user), "root");
+	assert_int_equal(exec_config_cuda_params(&cfg, &cp), 0);
+	assert_int_equal(cp.stack_bytes, 256);
+}
+
 static void test_load_file(void **state)
 {
 	char path[] = "/tmp/vgpu-config-XXXXXX";
@@ -324,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_path_too_long),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_sched_keys),
+		cmocka_unit_test(test_cuda_stack_bytes),
 		cmocka_unit_test(test_obsolete_max_queued_warns),
 	};
 

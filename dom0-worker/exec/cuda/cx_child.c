@@ -180,6 +180,7 @@ static int parse_args(int argc, char **argv, struct cx_opts *o)
 		{ "sched", required_argument, NULL, 'S' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "spin-us", required_argument, NULL, 'p' },
+		{ "stack-bytes", required_argument, NULL, 'k' },
 		{ "max-allocs", required_argument, NULL, 'a' },
 		{ "max-modules", required_argument, NULL, 'M' },
 		{ "handle-base", required_argument, NULL, 'H' },
@@ -232,6 +233,7 @@ static int parse_args(int argc, char **argv, struct cx_opts *o)
 		case 'm': o->shm_fd = (int)v; break;
 		case 'd': o->device = (int)v; break;
 		case 'p': o->spin_us = (uint32_t)v; break;
+		case 'k': o->stack_bytes = (uint32_t)v; break;
 		case 'a': o->max_allocs = (uint32_t)v; break;
 		case 'M': o->max_modules = (uint32_t)v; break;
 		case 'u': o->conf.uid = (uint32_t)v; break;
@@ -304,7 +306,7 @@ int cx_child_main(const struct cx_dev_ops *dev, int argc, char **argv)
 
 	cx.dev = dev;
 	if (parse_args(argc, argv, &cx.o)) {
-		fprintf(stderr, "usage: vgpu-cuda-exec --sock-fd N --shm-fd N [--device N] [--sched auto|spin|yield|block] [--name S] [--spin-us N] [--max-allocs N] [--max-modules N] [--handle-base N] [--uid N --gid N] [--seccomp kill|log|off] | --probe [--device N]\n");
+		fprintf(stderr, "usage: vgpu-cuda-exec --sock-fd N --shm-fd N [--device N] [--sched auto|spin|yield|block] [--name S] [--spin-us N] [--stack-bytes N] [--max-allocs N] [--max-modules N] [--handle-base N] [--uid N --gid N] [--seccomp kill|log|off] | --probe [--device N]\n");
 		return CX_EXIT_USAGE;
 	}
 	if (cx.o.probe)

@@ -30,6 +30,7 @@ struct cx_opts {
 	const char *sched;	/* auto, spin, yield, block */
 	const char *name;	/* for log lines: "domid/devid" */
 	uint32_t spin_us;	/* spin before sleeping, idle and in waits */
+	uint32_t stack_bytes;	/* CU_LIMIT_STACK_SIZE; 0: the driver's */
 	uint32_t max_allocs;
 	uint32_t max_modules;
 	uint64_t handle_base;	/* first module handle (unique per process) */

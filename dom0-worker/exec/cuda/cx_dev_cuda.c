@@ -212,6 +212,17 @@ static int cuda_init(const struct cx_opts *o, struct cx_ctrl *ctrl,
 	err = open_ctx(o);
 	if (err)
 		return err;
+	/*
+	 * The stack is reserved for every thread the GPU can hold, so it is
+	 * most of a context's memory; the driver still grows it for a kernel
+	 * whose frame needs more. Refused: the driver's default stays.
+	 */
+	if (o->stack_bytes) {
+		r = cuCtxSetLimit(CU_LIMIT_STACK_SIZE, o->stack_bytes);
+		if (r != CUDA_SUCCESS)
+			cx_log("stack of %u bytes refused (%s): the driver's default stays",
+			       o->stack_bytes, errname(r));
+	}
 	r = cuCtxGetStreamPriorityRange(&least, &greatest);
 	if (r != CUDA_SUCCESS)
 		return (int)r;

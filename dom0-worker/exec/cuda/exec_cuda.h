@@ -44,6 +44,7 @@ struct exec_cuda_params {
 	uint32_t copy_threads;		/* helper threads for large copies */
 	uint32_t inline_max;		/* copies up to this many bytes stay inline */
 	uint32_t spin_us;		/* the process spins this long before sleeping */
+	uint32_t stack_bytes;		/* context's per-thread stack; 0: driver's */
 	/*
 	 * Confinement of the processes (cx_confine.h): the user they switch
 	 * to once their device is open (uid 0: they stay the worker's), and

@@ -83,7 +83,7 @@ static const char *const seccomp_names[] = { "kill", "log", "off" };
 struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 {
 	const char *name = ch ? ch->name : "spare";
-	char dev[16], spin[16], allocs[16], hbase[24], uid[16], gid[16];
+	char dev[16], spin[16], stack[16], allocs[16], hbase[24], uid[16], gid[16];
 	posix_spawn_file_actions_t fa;
 	const char *argv[32], *envp[CX_ENV_MAX];
 	struct cx_inst *in;
@@ -137,6 +137,7 @@ struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 
 	snprintf(dev, sizeof(dev), "%d", cx->p.device);
 	snprintf(spin, sizeof(spin), "%u", cx->p.spin_us);
+	snprintf(stack, sizeof(stack), "%u", cx->p.stack_bytes);
 	snprintf(allocs, sizeof(allocs), "%u", cx->max_allocs);
 	/*
 	 * Module handles of a fresh process never repeat a lost one's: a
@@ -159,6 +160,8 @@ struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 	argv[argc++] = name;
 	argv[argc++] = "--spin-us";
 	argv[argc++] = spin;
+	argv[argc++] = "--stack-bytes";
+	argv[argc++] = stack;
 	argv[argc++] = "--max-allocs";
 	argv[argc++] = allocs;
 	argv[argc++] = "--handle-base";

@@ -1,0 +1,41 @@
+#!/bin/sh
+# `make check`'s gpu-fake layer: the GPU tests and the GPU benchmarks on
+# the fake CUDA device (tests/sim/cx_dev_fake.c, host memory, no GPU), so
+# their code paths and every result check run where no GPU is. The
+# benchmarks' figures mean nothing here; a wrong result fails them.
+# Prints "gpu-fake: N passed, N failed": each GPU test, plus one for the
+# benchmarks.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+jobs=$(nproc)
+p=0 f=0
+
+if ! { make -s -j"$jobs" -C dom0-worker && make -s -j"$jobs" -C tests/gpu &&
+	make -s -j"$jobs" -C bench/gpu; }; then
+	echo "gpu-fake: 0 passed, 1 failed"
+	exit 1
+fi
+timeout -k 10 300 build/gpu/vgpu-gpu-test --fake >build/gpu/fake-test.log 2>&1
+rc=$?
+grep -E "^gpu-test: " build/gpu/fake-test.log
+line=$(grep -E "^gpu-test: [0-9]+ passed, [0-9]+ failed$" build/gpu/fake-test.log | tail -1)
+if [ -n "$line" ]; then
+	p=$(echo "$line" | sed -E 's/^gpu-test: ([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
+fi
+if [ -z "$line" ] || { [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; }; then
+	echo "gpu-fake: the GPU tests exited $rc (build/gpu/fake-test.log)"
+	f=$((f + 1))
+fi
+if timeout -k 10 300 build/gpu/vgpu-gpu-bench --fake --seconds 0.2 \
+	>build/gpu/fake-bench.log 2>&1; then
+	echo "gpu-fake: benchmarks on the fake device: ok"
+	p=$((p + 1))
+else
+	tail -5 build/gpu/fake-bench.log
+	echo "gpu-fake: benchmarks on the fake device: FAIL (build/gpu/fake-bench.log)"
+	f=$((f + 1))
+fi
+echo "gpu-fake: $p passed, $f failed"
+[ "$f" -eq 0 ]
