@@ -51,6 +51,7 @@ void config_defaults(struct worker_config *cfg)
 	cfg->cuda_slots = 32;
 	cfg->copy_threads = 8;
 	cfg->cuda_spin_us = 50;
+	cfg->exec_mps_lower_percent = 100;
 	cfg->exec_spare = 1;
 	snprintf(cfg->exec_user, sizeof(cfg->exec_user), "%s",
 		 CONFIG_DEFAULT_EXEC_USER);
@@ -106,6 +107,7 @@ static const struct u32_key u32_keys[] = {
 	{ "copy-threads", offsetof(struct worker_config, copy_threads), 0, 64 },
 	{ "cuda-spin-us", offsetof(struct worker_config, cuda_spin_us), 0, 1000000 },
 	{ "cuda-stack-bytes", offsetof(struct worker_config, cuda_stack_bytes), 0, 1u << 20 },
+	{ "exec-mps-lower-percent", offsetof(struct worker_config, exec_mps_lower_percent), 1, 100 },
 	{ "exec-spare", offsetof(struct worker_config, exec_spare), 0, 16 },
 };
 
@@ -178,6 +180,9 @@ int config_set(struct worker_config *cfg, const char *key, const char *value,
 	}
 	if (strcmp(key, "order-log") == 0)
 		return set_path(cfg->order_log, sizeof(cfg->order_log), value,
+				key, err, errlen);
+	if (strcmp(key, "exec-mps-pipe") == 0)
+		return set_path(cfg->exec_mps_pipe, sizeof(cfg->exec_mps_pipe), value,
 				key, err, errlen);
 	if (strcmp(key, "executor") == 0) {
 		if (strcmp(value, "cpu") && strcmp(value, "cuda") &&

@@ -78,6 +78,8 @@ struct worker_config {
 	uint32_t copy_threads;		/* copy-threads: helper threads for big copies */
 	uint32_t cuda_spin_us;		/* cuda-spin-us: executor spins before sleeping */
 	uint32_t cuda_stack_bytes;	/* cuda-stack-bytes: per-thread stack; 0: driver's */
+	char exec_mps_pipe[CONFIG_PATH_MAX];	/* exec-mps-pipe: MPS tier; "" = off */
+	uint32_t exec_mps_lower_percent;	/* exec-mps-lower-percent (1..100) */
 	uint32_t exec_spare;		/* exec-spare: executor processes kept ready */
 	char exec_user[64];		/* exec-user: the executors' user, "root": stay */
 	char exec_seccomp[8];		/* exec-seccomp: kill, log, off */

@@ -51,6 +51,8 @@ int exec_config_cuda_params(const struct worker_config *cfg,
 	cp->copy_threads = cfg->copy_threads;
 	cp->spin_us = cfg->cuda_spin_us;
 	cp->stack_bytes = cfg->cuda_stack_bytes;
+	cp->mps_pipe = cfg->exec_mps_pipe;
+	cp->mps_lower_percent = cfg->exec_mps_lower_percent;
 	cp->spare = cfg->exec_spare;
 	return resolve_exec_user(cfg, cp);
 }

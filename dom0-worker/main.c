@@ -70,6 +70,8 @@ static const struct option options[] = {
 	{ "copy-threads", required_argument, NULL, 0 },
 	{ "cuda-spin-us", required_argument, NULL, 0 },
 	{ "cuda-stack-bytes", required_argument, NULL, 0 },
+	{ "exec-mps-pipe", required_argument, NULL, 0 },
+	{ "exec-mps-lower-percent", required_argument, NULL, 0 },
 	{ "exec-user", required_argument, NULL, 0 },
 	{ "exec-seccomp", required_argument, NULL, 0 },
 	{ "exec-spare", required_argument, NULL, 0 },
@@ -140,6 +142,11 @@ static void usage(FILE *f)
 "      --cuda-stack-bytes N per-thread stack of each VM's context; kernels\n"
 "                           that need more still get it (default 0: the\n"
 "                           driver's, 1 KiB)\n"
+"      --exec-mps-pipe DIR  the executor processes join the MPS server of the\n"
+"                           control daemon whose pipe directory is DIR (default\n"
+"                           none: a context per VM, time-sliced)\n"
+"      --exec-mps-lower-percent N  with MPS: medium and low VMs' processes\n"
+"                           may use N%% of the SMs (default 100)\n"
 "      --exec-user NAME     user of the per-VM executor processes (default\n"
 "                           vgpu-exec, else nobody; root: no switch)\n"
 "      --exec-seccomp MODE  their seccomp filter: kill, log or off (default kill)\n"

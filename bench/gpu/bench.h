@@ -49,6 +49,8 @@ struct knobs {
 	const char *sched;		/* CUDA context scheduling */
 	const char *sched_mode;		/* strict, weighted, aging; NULL: default */
 	uint32_t spare;			/* exec-spare; UINT32_MAX: default */
+	const char *mps_pipe;		/* exec-mps-pipe; NULL: none */
+	uint32_t mps_pct;		/* exec-mps-lower-percent; 0: default */
 };
 #define KNOBS_DEFAULT { .copy_threads = UINT32_MAX, .prio_hold_us = UINT32_MAX, \
 			.prio_share = UINT32_MAX, .spare = UINT32_MAX }

@@ -40,23 +40,34 @@ struct lat_cfg {
 	uint32_t spin_us;	/* their kernels' length */
 };
 
-void bench_c(void)
+static const struct lat_cfg cfgs_ctx[] = {
+	{ "unloaded", "strict", 0, 0, 0, 0 },
+	{ "strict, low adds n=64K", "strict", 0, 1, 65536, 0 },
+	{ "weighted, low adds n=64K", "weighted", 0, 1, 65536, 0 },
+	{ "aging, low adds n=64K", "aging", 0, 1, 65536, 0 },
+	{ "FIFO, low adds n=64K", "strict", 1, 1, 65536, 0 },
+	{ "strict, low 2 ms kernels", "strict", 0, 1, 0, 2000 },
+	{ "weighted, low 2 ms kernels", "weighted", 0, 1, 0, 2000 },
+	{ "aging, low 2 ms kernels", "aging", 0, 1, 0, 2000 },
+	{ "FIFO, low 2 ms kernels", "strict", 1, 1, 0, 2000 },
+};
+
+/* The MPS tier: lower VMs' processes limited to 12% of the SMs. */
+static const struct lat_cfg cfgs_mps[] = {
+	{ "MPS tier, unloaded", "strict", 0, 0, 0, 0 },
+	{ "MPS tier, weighted, low adds n=64K", "weighted", 0, 1, 65536, 0 },
+	{ "MPS tier, aging, low adds n=64K", "aging", 0, 1, 65536, 0 },
+	{ "MPS tier, weighted, low 2 ms kernels", "weighted", 0, 1, 0, 2000 },
+	{ "MPS tier, aging, low 2 ms kernels", "aging", 0, 1, 0, 2000 },
+	{ "MPS tier, FIFO, low 2 ms kernels", "strict", 1, 1, 0, 2000 },
+};
+
+static void run_cfgs(const struct lat_cfg *cfgs, size_t ncfg, const char *mps_pipe)
 {
 	const uint32_t n = 1024;
-	static const struct lat_cfg cfgs[] = {
-		{ "unloaded", "strict", 0, 0, 0, 0 },
-		{ "strict, low adds n=64K", "strict", 0, 1, 65536, 0 },
-		{ "weighted, low adds n=64K", "weighted", 0, 1, 65536, 0 },
-		{ "aging, low adds n=64K", "aging", 0, 1, 65536, 0 },
-		{ "FIFO, low adds n=64K", "strict", 1, 1, 65536, 0 },
-		{ "strict, low 2 ms kernels", "strict", 0, 1, 0, 2000 },
-		{ "weighted, low 2 ms kernels", "weighted", 0, 1, 0, 2000 },
-		{ "aging, low 2 ms kernels", "aging", 0, 1, 0, 2000 },
-		{ "FIFO, low 2 ms kernels", "strict", 1, 1, 0, 2000 },
-	};
 	double unloaded_p99 = 0;
 
-	for (size_t c = 0; c < sizeof(cfgs) / sizeof(cfgs[0]); c++) {
+	for (size_t c = 0; c < ncfg; c++) {
 		const struct lat_cfg *lc = &cfgs[c];
 		struct knobs k = KNOBS_DEFAULT;
 		struct harness h;
@@ -67,6 +78,8 @@ void bench_c(void)
 		struct gvm v[8];
 
 		k.sched_mode = lc->mode;
+		k.mps_pipe = mps_pipe;
+		k.mps_pct = 12;
 		start(&h, &k);
 		memset(a, 0, sizeof(a));
 		h_vm(&h, &a[0].v, 1, lc->fifo ? VGPUIF_PRIO_MEDIUM : VGPUIF_PRIO_HIGH, 0);
@@ -101,6 +114,17 @@ void bench_c(void)
 			!lc->load ? " (the anchor)" : "", res.adds_per_s[1],
 			lc->spin_us ? "kernels" : "adds");
 	}
+}
+
+void bench_c(void)
+{
+	struct mps mps;
+
+	run_cfgs(cfgs_ctx, sizeof(cfgs_ctx) / sizeof(cfgs_ctx[0]), NULL);
+	if (B.fake || mps_start(&mps, B.mps_control))
+		return;
+	run_cfgs(cfgs_mps, sizeof(cfgs_mps) / sizeof(cfgs_mps[0]), mps.pipe);
+	mps_stop(&mps);
 }
 
 struct prio_anchor {

@@ -199,25 +199,33 @@ void bench_a(void)
 	struct knobs k = KNOBS_DEFAULT;
 	struct fair f;
 	uint64_t free_mem[2] = { 0 };
-	static const struct { int nvm, depth; } cfgs[] = {
-		{ 1, 1 }, { 8, 1 }, { 8, 4 }, { 8, 16 },
+	/* Last, with MPS: the same 8 x 16 with the executors as MPS clients. */
+	static const struct { int nvm, depth, mps; } cfgs[] = {
+		{ 1, 1, 0 }, { 8, 1, 0 }, { 8, 4, 0 }, { 8, 16, 0 }, { 8, 16, 1 },
 	};
+	struct mps mps;
 
 	fair_anchors(n, &f);
 	connect_times();
 	for (int m = 0; m < NMODES; m++) {
-		char mps[64] = "MPS: not run";
+		char mps_txt[64] = "MPS: not run";
 
 		if (f.have_mps)
-			snprintf(mps, sizeof(mps), "MPS 8 x 16: %.0f adds/s",
+			snprintf(mps_txt, sizeof(mps_txt), "MPS 8 x 16: %.0f adds/s",
 				 f.mps[m].adds);
 		summary("(a) anchor, %s: 1 process 8 streams x 16: %.0f adds/s; 8 processes x 16: %.0f adds/s; %s; one at a time: p50 %.1f us",
-			mode_name[m], f.one[m].adds, f.procs[m].adds, mps,
+			mode_name[m], f.one[m].adds, f.procs[m].adds, mps_txt,
 			f.lat[m].p50);
 	}
 	for (size_t cfg = 0; cfg < sizeof(cfgs) / sizeof(cfgs[0]); cfg++) {
 		int nvm = cfgs[cfg].nvm, depth = cfgs[cfg].depth;
 
+		k.mps_pipe = NULL;
+		if (cfgs[cfg].mps) {
+			if (B.fake || !f.have_mps || mps_start(&mps, B.mps_control))
+				continue;
+			k.mps_pipe = mps.pipe;
+		}
 		start(&h, &k);
 		memset(a, 0, sizeof(a));
 		for (int i = 0; i < nvm; i++) {
@@ -249,10 +257,16 @@ void bench_a(void)
 				((double)free_mem[0] - (double)free_mem[1]) / 7.0 / MiB);
 		}
 		h_stop(&h);
-		printf("bench: a: %d VM(s), depth %d: %.0f adds/s, latency p50 %.1f us p99 %.1f us\n",
-		       nvm, depth, res.adds_per_s[0], us(res.lat[0].p50),
-		       us(res.lat[0].p99));
-		if (cfg == 0) {
+		if (k.mps_pipe)
+			mps_stop(&mps);
+		printf("bench: a: %d VM(s), depth %d%s: %.0f adds/s, latency p50 %.1f us p99 %.1f us\n",
+		       nvm, depth, k.mps_pipe ? ", MPS clients" : "", res.adds_per_s[0],
+		       us(res.lat[0].p50), us(res.lat[0].p99));
+		if (k.mps_pipe) {
+			summary("(a) 8 VMs x 16 in flight, executors as MPS clients (exec-mps-pipe): %.0f adds/s, p99 %.0f us; vs MPS 8 processes %.2f (target >= 1.0)",
+				res.adds_per_s[0], us(res.lat[0].p99),
+				ratio(res.adds_per_s[0], f.mps[MAPPED].adds));
+		} else if (cfg == 0) {
 			summary("(a) 1 VM, one add at a time: p50 %.1f us p99 %.1f us vs native one at a time, mapped p50 %.1f us: ratio %.2f (target <= 1.15); copied p50 %.1f us",
 				us(res.lat[0].p50), us(res.lat[0].p99), f.lat[MAPPED].p50,
 				ratio(us(res.lat[0].p50), f.lat[MAPPED].p50),

@@ -110,6 +110,11 @@ void start(struct harness *h, const struct knobs *k)
 			h->cfg.prio_hold_us = k->prio_hold_us;
 		if (k->spare != UINT32_MAX)
 			h->cfg.exec_spare = k->spare;
+		if (k->mps_pipe)
+			snprintf(h->cfg.exec_mps_pipe, sizeof(h->cfg.exec_mps_pipe), "%s",
+				 k->mps_pipe);
+		if (k->mps_pct)
+			h->cfg.exec_mps_lower_percent = k->mps_pct;
 		if (k->sched_mode) {
 			char err[128];
 

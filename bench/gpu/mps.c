@@ -20,6 +20,7 @@ int mps_start(struct mps *m, const char *control)
 	if (!mkdtemp(m->dir))
 		return -1;
 	snprintf(pipe_dir, sizeof(pipe_dir), "%s/pipe", m->dir);
+	snprintf(m->pipe, sizeof(m->pipe), "%s", pipe_dir);
 	snprintf(log_dir, sizeof(log_dir), "%s/log", m->dir);
 	if (mkdir(pipe_dir, 0700) || mkdir(log_dir, 0700))
 		return -1;

@@ -12,6 +12,7 @@
 struct mps {
 	const char *control;	/* nvidia-cuda-mps-control */
 	char dir[64];
+	char pipe[96];		/* its pipe directory, once started */
 };
 
 /* 0 when the daemon runs and the environment points at it; else -1. */

@@ -946,6 +946,113 @@ static void test_small_stack(void)
 	h_stop(&h);
 }
 
+/*
+ * The executor processes (children of this process): how many carry
+ * CUDA_MPS_PIPE_DIRECTORY=@pipe in their environment, and how many of
+ * those also carry CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=@pct.
+ */
+static void mps_clients(const char *pipe, unsigned int pct, int *joined, int *limited)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char want_pipe[4200], want_pct[64];
+
+	snprintf(want_pipe, sizeof(want_pipe), "CUDA_MPS_PIPE_DIRECTORY=%s", pipe);
+	snprintf(want_pct, sizeof(want_pct), "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=%u", pct);
+	*joined = *limited = 0;
+	while (d && (e = readdir(d))) {
+		char path[288], line[512], env[8192];
+		int ppid = -1, has_pipe = 0, has_pct = 0;
+		size_t n;
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "PPid:", 5))
+				ppid = atoi(line + 5);
+		fclose(f);
+		if (ppid != getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/environ", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		n = fread(env, 1, sizeof(env) - 1, f);
+		fclose(f);
+		env[n] = '\0';
+		for (size_t i = 0; i < n; i += strlen(env + i) + 1) {
+			has_pipe |= !strcmp(env + i, want_pipe);
+			has_pct |= !strcmp(env + i, want_pct);
+		}
+		*joined += has_pipe;
+		*limited += has_pipe && has_pct;
+	}
+	if (d)
+		closedir(d);
+}
+
+/*
+ * The MPS tier (exec-mps-pipe): every process joins the server, those of
+ * medium and low VMs with their share of the SMs; a high VM does not take
+ * a (limited) spare. On the GPU it needs an MPS control daemon, whose pipe
+ * directory run-on-gpu.sh gives in VGPU_TEST_MPS_PIPE; on the fake device
+ * the environment is checked and the rest runs as without MPS.
+ */
+static void test_mps_tier(void)
+{
+	const char *pipe = getenv("VGPU_TEST_MPS_PIPE");
+	struct harness h;
+	struct gvm hi, lo;
+	struct rng r = { 79 };
+	float buf[3 * 4096];
+	int joined = 0, limited = 0;
+
+	if (!pipe && !T.fake) {
+		printf("gpu-test: mps_tier: skipped: no MPS daemon (VGPU_TEST_MPS_PIPE unset)\n");
+		return;
+	}
+	h_defaults(&h, T.fake, T.cuda_exec, T.self_dir);
+	h.cfg.exec_spare = 1;
+	h.cfg.turn_quota = T.turn_quota;
+	snprintf(h.cfg.exec_mps_pipe, sizeof(h.cfg.exec_mps_pipe), "%s",
+		 pipe ? pipe : "/nonexistent/vgpu-test-mps");
+	h.cfg.exec_mps_lower_percent = 25;
+	if (h_start(&h)) {
+		fail("the worker does not start with exec-mps-pipe");
+		return;
+	}
+	/* The spare is up before the high VM connects: it must not take it. */
+	for (int i = 0; i < 300 && joined < 1; i++) {
+		mps_clients(h.cfg.exec_mps_pipe, 25, &joined, &limited);
+		usleep(10000);
+	}
+	usleep(T.fake ? 100000 : 2000000);
+	h_vm(&h, &hi, 6, VGPUIF_PRIO_HIGH, 0);
+	EXPECT(vadd_checked(&hi, &r, buf, 4096), "high VM's first add");
+	h_vm(&h, &lo, 5, VGPUIF_PRIO_LOW, 0);
+	joined = limited = 0;
+	for (int i = 0; i < 20; i++) {
+		EXPECT(vadd_checked(&lo, &r, buf, 4096), "low VM's add %d", i);
+		EXPECT(vadd_checked(&hi, &r, buf, 4096), "high VM's add %d", i);
+	}
+	/* The spare the low VM took, the one started after it, the high VM's. */
+	for (int i = 0; i < 200 && joined < 3; i++) {
+		mps_clients(h.cfg.exec_mps_pipe, 25, &joined, &limited);
+		usleep(10000);
+	}
+	printf("gpu-test: mps_tier: %d processes joined MPS, %d of them limited to 25%% of the SMs\n",
+	       joined, limited);
+	EXPECT(joined == 3, "%d executor processes joined MPS, expected 3", joined);
+	EXPECT(limited == 2, "%d processes limited, expected 2 (the low VM's and the spare)",
+	       limited);
+	h_stop(&h);
+}
+
 /* ---- main ---- */
 
 static const struct {
@@ -958,6 +1065,7 @@ static const struct {
 	{ "faults", test_faults },
 	{ "guard", test_guard },
 	{ "small_stack", test_small_stack },
+	{ "mps_tier", test_mps_tier },
 };
 
 static void load_images(void)

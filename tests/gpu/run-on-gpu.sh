@@ -11,7 +11,8 @@
 #      anchors, in the same run, on the same GPU;
 #   5. prints a summary last.
 # Every log goes to $OUT (default build/gpu/out): machine.log build.log
-# test-seccomp-log.log seccomp-logged.log test.log test-turns.log bench.log
+# test-seccomp-log.log seccomp-logged.log test.log test-turns.log
+# test-mps.log bench.log
 # ctxcost.log summary.txt. Exit status: the tests' (benchmarks
 # report, they do not fail on timing; a wrong result fails them).
 #
@@ -90,12 +91,28 @@ t2rc=$?
 sed 's/^gpu-test:/gpu-test (turns):/' "$out/test-turns.log" | grep -E "^gpu-test"
 [ "$t2rc" -ne 0 ] && trc=$t2rc
 
+# The MPS tier (exec-mps-pipe) against a private MPS control daemon, where
+# the driver has one (the GPU machine keeps it in /usr/local/nvidia/bin).
+mps=$(PATH=$PATH:/usr/local/nvidia/bin command -v nvidia-cuda-mps-control)
+if [ -n "$mps" ] && mpsdir=$(mktemp -d /tmp/vgpu-test-mps-XXXXXX); then
+	mkdir -p "$mpsdir/pipe" "$mpsdir/log"
+	if CUDA_MPS_PIPE_DIRECTORY=$mpsdir/pipe CUDA_MPS_LOG_DIRECTORY=$mpsdir/log "$mps" -d; then
+		VGPU_TEST_MPS_PIPE=$mpsdir/pipe timeout -k 10 120 build/gpu/vgpu-gpu-test \
+			mps_tier >"$out/test-mps.log" 2>&1
+		t3rc=$?
+		echo quit | CUDA_MPS_PIPE_DIRECTORY=$mpsdir/pipe "$mps"
+		sleep 2
+		sed 's/^gpu-test:/gpu-test (MPS):/' "$out/test-mps.log" | grep -E "^gpu-test"
+		tail -5 "$mpsdir/log/control.log" >>"$out/test-mps.log" 2>/dev/null
+		[ "$t3rc" -ne 0 ] && trc=$t3rc
+	fi
+	rm -rf "$mpsdir"
+fi
+
 brc=0
 if [ "$bench" != none ]; then
 	echo "== benchmarks"
-	# MPS for the fair anchors, where the driver has it (the GPU
-	# machine keeps it in /usr/local/nvidia/bin, outside PATH).
-	mps=$(PATH=$PATH:/usr/local/nvidia/bin command -v nvidia-cuda-mps-control)
+	# MPS for the fair anchors and the MPS tier's figures ($mps, above).
 	# shellcheck disable=SC2086 # BENCH is a list of names
 	timeout -k 10 400 build/gpu/vgpu-gpu-bench --seconds "${BENCH_SECONDS:-2}" \
 		${mps:+--mps-control "$mps"} $bench >"$out/bench.log" 2>&1
@@ -114,6 +131,8 @@ fi
 	grep -E "^gpu-test: .*(ok|FAIL)|^gpu-test: [0-9]+ passed" "$out/test.log"
 	grep -E "^gpu-test: .*(ok|FAIL)|^gpu-test: [0-9]+ passed" "$out/test-turns.log" |
 		sed 's/^gpu-test:/gpu-test (turns):/'
+	grep -E "^gpu-test: .*(ok|FAIL|skipped|joined)|^gpu-test: [0-9]+ passed" "$out/test-mps.log" 2>/dev/null |
+		sed 's/^gpu-test:/gpu-test (MPS):/'
 	[ "$bench" != none ] && sed -n '/---- summary/,$p' "$out/bench.log" &&
 		tr '\n' ' ' <"$out/ctxcost.log" && echo
 	echo "tests exit $trc, benchmarks exit $brc"

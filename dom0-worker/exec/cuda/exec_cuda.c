@@ -152,7 +152,7 @@ static int cuda_submit(struct executor *ex, struct exec_vm *vm,
 /* Starts the channel's process (cx_spawn) with what the worker knows. */
 static struct cx_inst *start_process(struct cuda_exec *cx, struct cx_chan *ch)
 {
-	struct cx_inst *in = cx_take_spare(cx);
+	struct cx_inst *in = cx_take_spare(cx, ch->vm->cfg.priority);
 
 	if (in) {
 		uint64_t one = 1;

@@ -46,6 +46,13 @@ struct exec_cuda_params {
 	uint32_t spin_us;		/* the process spins this long before sleeping */
 	uint32_t stack_bytes;		/* context's per-thread stack; 0: driver's */
 	/*
+	 * The MPS tier (cuda-executor.md): the processes are clients of the
+	 * MPS server of this pipe directory (NULL or "": none), those of
+	 * medium and low VMs limited to this share of the SMs (100: none).
+	 */
+	const char *mps_pipe;
+	uint32_t mps_lower_percent;
+	/*
 	 * Confinement of the processes (cx_confine.h): the user they switch
 	 * to once their device is open (uid 0: they stay the worker's), and
 	 * what their seccomp filter does with a call it does not allow

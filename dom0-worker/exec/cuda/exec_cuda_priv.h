@@ -203,8 +203,13 @@ void cx_chan_name(struct cx_chan *ch);
 /* Starts the channel's process; NULL (logged) if it cannot. */
 struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch);
 void cx_retire(struct cuda_exec *cx, struct cx_chan *ch);
-/* Spare processes: one for a VM (or NULL), keeping the pool, ending it. */
-struct cx_inst *cx_take_spare(struct cuda_exec *cx);
+/* Spare processes: one for a VM of priority @prio (or NULL), keeping the pool, ending it. */
+struct cx_inst *cx_take_spare(struct cuda_exec *cx, int prio);
+/* The processes are MPS clients (exec-mps-pipe). */
+static inline int cx_mps(const struct cuda_exec *cx)
+{
+	return cx->p.mps_pipe && cx->p.mps_pipe[0];
+}
 void cx_keep_spares(struct cuda_exec *cx);
 void cx_drop_spares(struct cuda_exec *cx);
 void cx_free_inst(struct cx_inst *in);

@@ -58,12 +58,36 @@ static const char *const env_passed[] = {
 	"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
 };
 #define CX_ENV_MAX	(sizeof(env_fixed) / sizeof(env_fixed[0]) + \
-			 sizeof(env_passed) / sizeof(env_passed[0]) + 1)
+			 sizeof(env_passed) / sizeof(env_passed[0]) + 3)
 
-static void clean_env(const char **envp)
+/*
+ * The MPS tier: which server to join and, for a process that is not a
+ * high VM's (a spare is taken by medium and low VMs only), its share of
+ * the SMs, so that it leaves room for the high VMs' kernels.
+ */
+static int mps_env(const struct cuda_exec *cx, const struct cx_chan *ch,
+		   char *pipe, size_t plen, char *pct, size_t clen)
+{
+	int lower = !ch || ch->vm->cfg.priority != VGPUIF_PRIO_HIGH;
+
+	if (!cx_mps(cx))
+		return 0;
+	snprintf(pipe, plen, "CUDA_MPS_PIPE_DIRECTORY=%s", cx->p.mps_pipe);
+	if (!lower || cx->p.mps_lower_percent >= 100)
+		return 1;
+	snprintf(pct, clen, "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=%u",
+		 cx->p.mps_lower_percent ? cx->p.mps_lower_percent : 1);
+	return 2;
+}
+
+static void clean_env(const char **envp, const char *mps_pipe, const char *mps_pct)
 {
 	size_t n = 0;
 
+	if (mps_pipe)
+		envp[n++] = mps_pipe;
+	if (mps_pct)
+		envp[n++] = mps_pct;
 	for (size_t i = 0; i < sizeof(env_fixed) / sizeof(env_fixed[0]); i++)
 		envp[n++] = env_fixed[i];
 	for (size_t i = 0; i < sizeof(env_passed) / sizeof(env_passed[0]); i++) {
@@ -84,6 +108,8 @@ struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 {
 	const char *name = ch ? ch->name : "spare";
 	char dev[16], spin[16], stack[16], allocs[16], hbase[24], uid[16], gid[16];
+	char mps_pipe[PATH_MAX + 32], mps_pct[48];
+	int nmps;
 	posix_spawn_file_actions_t fa;
 	const char *argv[32], *envp[CX_ENV_MAX];
 	struct cx_inst *in;
@@ -178,7 +204,8 @@ struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 		argv[argc++] = gid;
 	}
 	argv[argc] = NULL;
-	clean_env(envp);
+	nmps = mps_env(cx, ch, mps_pipe, sizeof(mps_pipe), mps_pct, sizeof(mps_pct));
+	clean_env(envp, nmps >= 1 ? mps_pipe : NULL, nmps >= 2 ? mps_pct : NULL);
 
 	in->t_spawn = cx_now_ns();
 	/*
@@ -263,11 +290,14 @@ static int spare_dead(const struct cuda_exec *cx, const struct cx_inst *in,
 		now - in->t_spawn >= cx->p.start_timeout_ms * 1000000ull);
 }
 
-struct cx_inst *cx_take_spare(struct cuda_exec *cx)
+struct cx_inst *cx_take_spare(struct cuda_exec *cx, int prio)
 {
 	struct cx_inst **pp = &cx->spares, *in;
 	uint64_t now = cx_now_ns();
 
+	/* In the MPS tier spares are limited: not for a high VM. */
+	if (prio == VGPUIF_PRIO_HIGH && cx_mps(cx) && cx->p.mps_lower_percent < 100)
+		return NULL;
 	while ((in = *pp) && spare_dead(cx, in, now))
 		pp = &in->next;
 	if (!in)
