@@ -5,6 +5,11 @@
 #   kunit  make kunit  -> "kunit: N passed, N failed"
 #   install  tests/install/run.sh (make install-check) -> "install: N passed,
 #          N failed": make install, DKMS builds, units, packages, lintian
+#   stub   tests/qemu-stub/run.sh (the vgpu-stub QEMU device) -> "stub: N
+#          passed, N failed", only when qemu-vgpu-stub/build.sh has the QEMU
+#          build of the current sources cached; otherwise the layer prints
+#          "stub: skipped: cache cold, run make stub-check" and counts
+#          neither as passed nor as failed (the cold build is minutes)
 #   lab    tests/xen/run-all.sh -> "lab: N passed, N failed"
 # Each layer's output streams through and is kept in build/check/LAYER.log.
 # A layer's counts come from its own last "LAYER: N passed, N failed" line;
@@ -14,14 +19,14 @@
 #   N passed, N failed
 # Exits non-zero if anything failed or nothing ran.
 #
-# Environment: CHECK_LAYERS (default "build unit kunit install lab") to run a subset;
+# Environment: CHECK_LAYERS (default "build unit kunit install stub lab") to run a subset;
 # CHECK_TIMEOUT_<layer> (seconds) to change a layer's time limit.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 logdir=$top/build/check
 mkdir -p "$logdir" || exit 1
-layers=${CHECK_LAYERS:-build unit kunit install lab}
+layers=${CHECK_LAYERS:-build unit kunit install stub lab}
 jobs=$(nproc)
 
 # Runs the layer's command with a time limit, its output to the terminal and
@@ -61,6 +66,15 @@ layer_install() {
 	run_logged install "${CHECK_TIMEOUT_install:-900}" "$top/tests/install/run.sh"
 }
 
+layer_stub() {
+	if ! "$top/qemu-vgpu-stub/build.sh" --is-warm; then
+		echo "stub: skipped: cache cold, run make stub-check" |
+			tee "$logdir/stub.log"
+		return 0
+	fi
+	run_logged stub "${CHECK_TIMEOUT_stub:-900}" "$top/tests/qemu-stub/run.sh"
+}
+
 layer_lab() {
 	if [ ! -x "$top/tests/xen/run-all.sh" ]; then
 		echo "lab: tests/xen/run-all.sh is missing or not executable" |
@@ -78,7 +92,7 @@ for layer in $layers; do
 	echo "check: === $layer ==="
 	t0=$(date +%s)
 	case $layer in
-	build | unit | kunit | install | lab) "layer_$layer"; rc=$? ;;
+	build | unit | kunit | install | stub | lab) "layer_$layer"; rc=$? ;;
 	*) echo "check: unknown layer $layer" >"$logdir/$layer.log"; rc=1 ;;
 	esac
 	secs=$(($(date +%s) - t0))
@@ -86,7 +100,11 @@ for layer in $layers; do
 	line=$(grep -E "^$layer: [0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?\$" \
 		"$logdir/$layer.log" 2>/dev/null | tail -n 1)
 	note=""
-	if [ -z "$line" ]; then
+	skipped=$(grep -E "^$layer: skipped: " "$logdir/$layer.log" 2>/dev/null | tail -n 1)
+	if [ -n "$skipped" ] && [ "$rc" -eq 0 ]; then
+		p=0 f=0
+		note=" (${skipped#"$layer: "})"
+	elif [ -z "$line" ]; then
 		p=0 f=1
 		note=" (no summary line; exit status $rc)"
 	else
