@@ -47,6 +47,7 @@ die() {
 # script (which holds the configure options and the meson/Kconfig lines).
 stub_files="qemu-vgpu-stub/vgpu-stub.c qemu-vgpu-stub/vgpu-stub.mak
 qemu-vgpu-stub/build.sh tests/qemu-stub/vgpu-stub-test.c"
+# shellcheck disable=SC2086 # one argument per file
 stub_hash=$(cd "$top" && cat $stub_files | sha256sum | cut -c1-16)
 # The upstream version inside the Debian one: 1:7.2+dfsg-7+deb12u18 -> the
 # directory name keeps the whole Debian version (its patches matter).
