@@ -70,7 +70,7 @@ EOF
 chmod 0755 "$rootfs/init"
 (cd "$rootfs" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.gz"
 
-log=$work/boot.log
+log=$work/guest-console.log
 echo "boot: $out/bin/qemu-system-x86_64 -device vgpu-stub,$props (TCG)"
 t0=$(date +%s)
 rc=0

@@ -87,6 +87,10 @@ static void test_pci_config(void)
     g_assert_cmphex(qpci_config_readw(s.dev, PCI_CLASS_DEVICE), ==,
                     STUB_CLASS);
     g_assert_cmphex(qpci_config_readb(s.dev, PCI_REVISION_ID), ==, 1);
+    /* QEMU's defaults, which the device keeps. */
+    g_assert_cmphex(qpci_config_readw(s.dev, PCI_SUBSYSTEM_VENDOR_ID), ==,
+                    0x1af4);
+    g_assert_cmphex(qpci_config_readw(s.dev, PCI_SUBSYSTEM_ID), ==, 0x1100);
     g_assert_cmphex(qpci_config_readb(s.dev, PCI_INTERRUPT_PIN), ==, 0);
     /* BAR0: 32-bit memory, not prefetchable, 4 KiB; no BAR1. */
     g_assert_cmphex(qpci_config_readl(s.dev, PCI_BASE_ADDRESS_0) & 0xf, ==, 0);
