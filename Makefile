@@ -18,7 +18,7 @@ HAVE_USERLIBS := $(shell pkg-config --exists sqlite3 xenstore xencontrol \
 	2>/dev/null && echo yes)
 
 .PHONY: all deps modules userspace clean check unit kunit lab lint demo \
-	compat-check bench bench-sched fuzz print-%
+	compat-check bench bench-sched fuzz stub-check print-%
 
 all: modules userspace
 
@@ -68,6 +68,14 @@ bench-sched:
 # part of check.
 fuzz: deps
 	$(MAKE) -C $(TOP)/tests/fuzz run
+
+# QEMU with the vgpu-stub device (qemu-vgpu-stub/, Documentation/qemu-stub.md):
+# builds it into /var/cache/vgpu-stub when its sources changed (cold: minutes),
+# then runs its qtest cases, the guest reader's tests and a TCG guest boot.
+# `make check` runs it as its stub layer.
+stub-check:
+	$(TOP)/qemu-vgpu-stub/build.sh
+	$(TOP)/tests/qemu-stub/run.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean

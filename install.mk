@@ -5,7 +5,7 @@
 #   make install-host      Dom0 / driver domain: vgpu-worker (and
 #                          vgpu-cuda-exec where built), vgpu-admin, systemd
 #                          units, udev rule, modprobe.d file, man pages
-#   make install-guest     guest: vgpu-client, libvgpu (shared and static,
+#   make install-guest     guest: vgpu-client, vgpu-pci-id, libvgpu (shared and static,
 #                          headers, pkg-config file), udev rule, modprobe.d
 #                          file, man pages
 #   make install-dkms-src  both modules' sources with their dkms.conf under
@@ -88,7 +88,7 @@ install-guest: build-guest
 		$(DESTDIR)$(INCLUDEDIR)/vgpu/uapi/linux \
 		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODPROBEDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
-	$(INSTALL) -m 0755 $(TOOLS_O)/vgpu-client $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0755 $(TOOLS_O)/vgpu-client $(TOOLS_O)/vgpu-pci-id $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0644 $(TOOLS_O)/libvgpu.so.1 $(DESTDIR)$(LIBDIR)/libvgpu.so.1
 	ln -sf libvgpu.so.1 $(DESTDIR)$(LIBDIR)/libvgpu.so
 	$(INSTALL) -m 0644 $(TOOLS_O)/libvgpu.a $(DESTDIR)$(LIBDIR)/
@@ -101,7 +101,8 @@ install-guest: build-guest
 	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/libvgpu.pc
 	$(INSTALL) -m 0644 $(TOP)/udev/60-vgpu.rules $(DESTDIR)$(UDEVRULESDIR)/
 	$(INSTALL) -m 0644 $(TOP)/modprobe/vgpu-front.conf $(DESTDIR)$(MODPROBEDIR)/
-	$(INSTALL) -m 0644 $(TOP)/tools/vgpu-client.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 $(TOP)/tools/vgpu-client.1 $(TOP)/tools/vgpu-pci-id.1 \
+		$(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 $(TOP)/tools/libvgpu.3 $(DESTDIR)$(MANDIR)/man3/
 
 # /usr/src/vgpu-back-VERSION and vgpu-front-VERSION: each module's

@@ -131,5 +131,6 @@ int cmd_status(struct admin *a, int argc, char **argv);
 int cmd_top(struct admin *a, int argc, char **argv);
 int cmd_inventory(struct admin *a, int argc, char **argv);
 int cmd_doctor(struct admin *a, int argc, char **argv);
+int cmd_qemu_args(struct admin *a, int argc, char **argv);
 
 #endif

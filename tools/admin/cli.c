@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ "top", cmd_top, "top [--interval S]: status, refreshed like top(1)" },
 	{ "inventory", cmd_inventory, "inventory --json: pools, VMs and their state, the worker" },
 	{ "doctor", cmd_doctor, "doctor: check the host, print the fix for each problem" },
+	{ "qemu-args", cmd_qemu_args, "qemu-args NAME|UUID: -device vgpu-stub,... for plain QEMU" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
