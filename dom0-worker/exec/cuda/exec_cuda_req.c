@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -319,6 +320,15 @@ static void on_response(struct cuda_exec *cx, struct cx_chan *ch,
 		else if (!r->inl && !cx->nthreads && r->n_out &&
 			 r->out_len <= cx->p.inline_max && cx_copy_inline(cx, r, 1))
 			r->res.status = VGPUIF_RSP_ERROR;
+	} else if (gpu_health_device_error(rsp.cu_error)) {
+		/* The device failed, not the VM: every VM ends so. */
+		char why[96];
+
+		atomic_store(&r->cancel, 1);
+		r->res.status = VGPUIF_RSP_DEVICE_LOST;
+		snprintf(why, sizeof(why), "vm %s: %s got device error %d",
+			 ch->name, vgpuif_op_name(r->req.operation), rsp.cu_error);
+		cx_gpu_suspect(cx, rsp.cu_error, why);
 	} else {
 		/* Chunks it will never take or give: the tasks stop. */
 		atomic_store(&r->cancel, 1);
@@ -381,6 +391,8 @@ int cx_report(struct cuda_exec *cx, struct cx_chan *ch, exec_done_fn done,
 		}
 		ch->nreq--;
 		cx->inflight--;
+		if (r->res.status == VGPUIF_RSP_DEVICE_LOST)
+			cx->st.device_lost++;
 		if (!r->inl && r->inst && r->seq)
 			slotted_gone(ch, r);
 		if (done)
