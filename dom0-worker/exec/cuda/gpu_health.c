@@ -120,7 +120,7 @@ int gpu_health_exec_failed(struct gpu_health *h, uint64_t now, uint32_t key,
 	    (h->nrecent < GPU_HEALTH_TRACK && 2u * h->nrecent < population))
 		return 0;
 	snprintf(why, sizeof(why),
-		 "executor processes of %u VMs failed within %llu ms",
+		 "executor processes of %u VMs (spares as one) failed within %llu ms",
 		 h->nrecent,
 		 (unsigned long long)(GPU_HEALTH_WINDOW_NS / 1000000ull));
 	return gpu_health_lost(h, now, cu_error, why);
