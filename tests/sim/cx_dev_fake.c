@@ -81,16 +81,16 @@ static void lost_path(char *buf, size_t len, int pid)
 void cx_fake_gpu_lost(int lost)
 {
 	char path[64];
-	FILE *f;
+	FILE *mark;
 
 	lost_path(path, sizeof(path), (int)getpid());
 	if (!lost) {
 		unlink(path);
 		return;
 	}
-	f = fopen(path, "w");
-	if (f)
-		fclose(f);
+	mark = fopen(path, "w");
+	if (mark)
+		fclose(mark);
 }
 
 /* The process side: is the device lost now? */
