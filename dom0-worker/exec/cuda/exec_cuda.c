@@ -656,25 +656,7 @@ void exec_cuda_get_stats(struct executor *ex, struct exec_cuda_stats *st)
 
 static void cuda_health(struct executor *ex, struct exec_health *out)
 {
-	struct cuda_exec *cx = cxe(ex);
-	const struct gpu_health *h = &cx->health;
-
-	out->state = gpu_state_name(h->state);
-	out->since_ns = h->since_ns;
-	out->losses = h->losses;
-	out->probes = h->probes;
-	out->probes_failed = h->probes_failed;
-	out->last_error = h->last_error;
-	snprintf(out->last_why, sizeof(out->last_why), "%s", h->last_why);
-	out->spawns = cx->st.spawns;
-	out->restarts = cx->st.restarts;
-	out->start_failures = cx->st.start_failures;
-	out->faults = cx->st.faults;
-	out->timeouts = cx->st.timeouts;
-	out->lost = cx->st.lost;
-	out->restarts_delayed = cx->st.restarts_delayed;
-	out->spares_taken = cx->st.spares_taken;
-	out->device_lost = cx->st.device_lost;
+	cx_gpu_health(cxe(ex), out);
 }
 
 int exec_cuda_vm_pid(const struct exec_vm *vm)

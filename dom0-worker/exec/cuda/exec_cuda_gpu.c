@@ -146,10 +146,17 @@ static void recovered(struct cuda_exec *cx, uint64_t now)
 		 (unsigned long long)cx->health.probes);
 	cx->probe = NULL;
 	cx->gpu_down = 0;
-	/* It is a process with a context and no VM: a spare. */
-	in->next = cx->spares;
-	cx->spares = in;
-	cx->nspare++;
+	/*
+	 * It is a process with a context and no VM: a spare, which the
+	 * first VM takes now; with no VM and no spares wanted, it goes.
+	 */
+	if (!cx->chans && !cx->p.spare) {
+		cx_retire_inst(cx, in);
+	} else {
+		in->next = cx->spares;
+		cx->spares = in;
+		cx->nspare++;
+	}
 	cx->spare_retry_at = 0;
 	for (struct cx_chan *ch = cx->chans; ch; ch = ch->next) {
 		ch->restart_at = 0;
@@ -202,4 +209,26 @@ void cx_gpu_step(struct cuda_exec *cx, uint64_t now)
 		log_info("cuda executor: probing the GPU (probe %llu): process %d",
 			 (unsigned long long)cx->health.probes,
 			 (int)cx->probe->pid);
+}
+
+void cx_gpu_health(const struct cuda_exec *cx, struct exec_health *out)
+{
+	const struct gpu_health *h = &cx->health;
+
+	out->state = gpu_state_name(h->state);
+	out->since_ns = h->since_ns;
+	out->losses = h->losses;
+	out->probes = h->probes;
+	out->probes_failed = h->probes_failed;
+	out->last_error = h->last_error;
+	snprintf(out->last_why, sizeof(out->last_why), "%s", h->last_why);
+	out->spawns = cx->st.spawns;
+	out->restarts = cx->st.restarts;
+	out->start_failures = cx->st.start_failures;
+	out->faults = cx->st.faults;
+	out->timeouts = cx->st.timeouts;
+	out->lost = cx->st.lost;
+	out->restarts_delayed = cx->st.restarts_delayed;
+	out->spares_taken = cx->st.spares_taken;
+	out->device_lost = cx->st.device_lost;
 }

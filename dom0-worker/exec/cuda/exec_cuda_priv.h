@@ -265,6 +265,8 @@ int cx_gpu_apply(struct cuda_exec *cx);
 void cx_gpu_step(struct cuda_exec *cx, uint64_t now);
 /* Wakes the worker's loop for a reap. */
 void cx_wake(struct cuda_exec *cx);
+/* The health op: the GPU's state and the executor's counters. */
+void cx_gpu_health(const struct cuda_exec *cx, struct exec_health *out);
 
 /* exec_cuda_req.c: the requests. */
 void cx_try_post(struct cuda_exec *cx, struct cx_chan *ch);
