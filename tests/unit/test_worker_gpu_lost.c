@@ -59,6 +59,7 @@ struct env {
 	unsigned int n, ndone;
 	unsigned int inflight[NVM];
 	unsigned int ok, ok_after, lost, other;
+	unsigned int extra;	/* requests outside a[] (a NOP) */
 	int32_t other_status;
 	int recovered;		/* OKAY counted in ok_after from now */
 };
@@ -262,7 +263,7 @@ static void drain(struct env *e)
 	for (int i = 0; i < 10000 && e->ndone < e->n; i++)
 		turn(e, 0);
 	assert_int_equal(e->ndone, e->n);
-	assert_int_equal(simbe_nr_completions(&e->we->tp), e->n);
+	assert_int_equal(simbe_nr_completions(&e->we->tp), e->n + e->extra);
 	assert_int_equal(e->we->w.running, 0);
 }
 
@@ -277,6 +278,16 @@ static void test_loss_mid_load(void **state)
 	expect_control(e, "metrics", "vgpu_gpu_up 0\n");
 	/* Probes find no device and back off; the load gets DEVICE_LOST. */
 	load_until(e, probes_failed, "failed probes");
+	/* A NOP too: the GPU is gone, whatever the request. */
+	{
+		uint64_t nop = env_nop(e->we, &e->vm[0], 999);
+
+		e->extra++;
+		for (int i = 0; i < 1000 && !simbe_completion_of(&e->we->tp, nop); i++)
+			turn(e, 0);
+		assert_int_equal(env_done(e->we, nop)->c.status,
+				 VGPUIF_RSP_DEVICE_LOST);
+	}
 	h = health(e);
 	assert_int_equal(h.last_error, 100);	/* CUDA_ERROR_NO_DEVICE */
 	assert_non_null(strstr(h.last_why, "probe"));
@@ -298,7 +309,7 @@ static void test_loss_mid_load(void **state)
 	assert_int_equal(h.losses, 1);
 	assert_true(h.probes >= 3);
 	assert_int_equal(h.probes, h.probes_failed + 1);
-	assert_int_equal(h.device_lost, e->lost);
+	assert_int_equal(h.device_lost, e->lost + e->extra);	/* + the NOP */
 	assert_int_equal(h.faults, 0);
 	expect_control(e, "gpu", "executor=cuda state=ok ");
 	expect_control(e, "metrics", "vgpu_gpu_up 1\n");

@@ -91,8 +91,11 @@ static int cuda_submit(struct executor *ex, struct exec_vm *vm,
 		res->status = VGPUIF_RSP_ERROR;
 		return 1;
 	}
-	/* Nothing to wait for: done at once, unless others are ahead of it. */
-	if (req->operation == VGPUIF_OP_NOP && !ch->head)
+	/*
+	 * Nothing to wait for: done at once, unless others are ahead of it
+	 * or the GPU is lost (then it ends as every request does, below).
+	 */
+	if (req->operation == VGPUIF_OP_NOP && !ch->head && !cx_gpu_apply(cx))
 		return 1;
 	r = calloc(1, sizeof(*r));
 	if (!r) {
