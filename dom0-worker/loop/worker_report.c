@@ -3,7 +3,8 @@
  * What the control socket answers (worker_control(), protocol in
  * Documentation/scheduler.md): the worker's metrics as Prometheus text
  * exposition format 0.0.4, one line per VM, one line about the executor's
- * device; and the metrics lines of
+ * device, one about its GPU's health and counters (`gpu`); and the
+ * metrics lines of
  * the log (worker_print_metrics()). Reads the worker's state, never
  * changes it.
  */
