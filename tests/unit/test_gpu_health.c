@@ -143,10 +143,37 @@ static void test_probe_backoff_and_recovery(void **state)
 	assert_true(gpu_health_ok(&h));
 	assert_int_equal(h.since_ns, t + MS);
 	assert_int_equal(gpu_health_next_ns(&h), UINT64_MAX);
-	/* The next loss starts its back-off over: a probe at once. */
-	gpu_health_lost(&h, t + 2 * MS, 999, "again");
+	/* A loss long after the recovery starts the back-off over: at once. */
+	t += MS + GPU_HEALTH_STABLE_NS;
+	gpu_health_lost(&h, t, 999, "again");
 	assert_int_equal(h.losses, 2);
-	assert_int_equal(gpu_health_probe_due(&h, t + 2 * MS), 1);
+	assert_int_equal(gpu_health_probe_due(&h, t), 1);
+}
+
+/* A GPU that fails again as soon as it is back: no restart loop. */
+static void test_relapse_backs_off(void **state)
+{
+	struct gpu_health h;
+	uint64_t t = T0;
+
+	(void)state;
+	gpu_health_init(&h, T0);
+	for (uint32_t i = 0; i < 14; i++) {
+		uint64_t want = i ? GPU_HEALTH_PROBE_MIN_NS << (i - 1 < 10 ? i - 1 : 10) : 0;
+
+		if (want > GPU_HEALTH_PROBE_MAX_NS)
+			want = GPU_HEALTH_PROBE_MAX_NS;
+		assert_int_equal(gpu_health_lost(&h, t, 999, "relapse"), 1);
+		assert_int_equal(gpu_health_next_ns(&h), t + want);
+		t += want;
+		assert_int_equal(gpu_health_probe_due(&h, t), 1);
+		gpu_health_probe_done(&h, t, 1, 0, NULL);	/* back ... */
+		t += MS;					/* ... and lost at once */
+	}
+	/* Stable for long enough: the next loss is probed at once. */
+	t += GPU_HEALTH_STABLE_NS;
+	gpu_health_lost(&h, t, 999, "later");
+	assert_int_equal(gpu_health_next_ns(&h), t);
 }
 
 static void test_recovery_forgets_evidence(void **state)
@@ -178,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_spread_window),
 		cmocka_unit_test(test_probe_backoff_and_recovery),
 		cmocka_unit_test(test_recovery_forgets_evidence),
+		cmocka_unit_test(test_relapse_backs_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

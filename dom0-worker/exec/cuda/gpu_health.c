@@ -75,8 +75,13 @@ int gpu_health_lost(struct gpu_health *h, uint64_t now, int32_t cu_error,
 	h->state = GPU_LOST;
 	h->since_ns = now;
 	h->losses++;
-	h->probe_failures = 0;
-	h->next_probe_ns = now;
+	if (h->recovered_ns && now - h->recovered_ns < GPU_HEALTH_STABLE_NS)
+		h->relapses++;
+	else
+		h->relapses = 0;
+	/* Lost again soon after it came back: the back-off goes on. */
+	h->probe_failures = h->relapses;
+	h->next_probe_ns = now + probe_delay(h->probe_failures);
 	h->nrecent = 0;
 	set_why(h, cu_error, why);
 	return 1;
@@ -143,8 +148,10 @@ void gpu_health_probe_done(struct gpu_health *h, uint64_t now, int ok,
 	if (ok) {
 		h->state = GPU_OK;
 		h->since_ns = now;
-		h->probe_failures = 0;
+		h->recovered_ns = now;
 		h->nrecent = 0;
+		/* Kept: a loss soon after goes on from here (relapses). */
+		h->probe_failures = 0;
 		return;
 	}
 	h->probes_failed++;

@@ -22,6 +22,10 @@
  *   PROBING -> LOST  it failed: the next probe waits twice as long, from
  *                    0 (the first probe is at once) and GPU_HEALTH_PROBE_MIN_NS
  *                    up to GPU_HEALTH_PROBE_MAX_NS.
+ * A loss within GPU_HEALTH_STABLE_NS of the last recovery goes on with
+ * the back-off where it stopped (its first probe is not at once): a GPU
+ * that fails again as soon as the VMs use it does not restart them all
+ * in a loop.
  * While not OK the executor answers every request with
  * VGPUIF_RSP_DEVICE_LOST and starts no process but the probe.
  */
@@ -34,6 +38,7 @@
 #define GPU_HEALTH_SPREAD_MIN	2
 #define GPU_HEALTH_PROBE_MIN_NS	(250 * 1000000ull)
 #define GPU_HEALTH_PROBE_MAX_NS	(30 * 1000000000ull)
+#define GPU_HEALTH_STABLE_NS	(60 * 1000000000ull)
 /* Distinct failed processes remembered within the window. */
 #define GPU_HEALTH_TRACK	64
 /* The key of every spare (and probe) process. */
@@ -45,7 +50,9 @@ struct gpu_health {
 	enum gpu_state state;
 	uint64_t since_ns;		/* OK since, or not OK since (the loss) */
 	uint64_t next_probe_ns;		/* LOST: the next probe is due then */
-	uint32_t probe_failures;	/* since the loss */
+	uint32_t probe_failures;	/* the back-off's count */
+	uint32_t relapses;		/* losses soon after a recovery, in a row */
+	uint64_t recovered_ns;		/* the last recovery; 0: none */
 	uint64_t probes;		/* probes started, all losses */
 	uint64_t probes_failed;
 	uint64_t losses;		/* OK -> LOST */
