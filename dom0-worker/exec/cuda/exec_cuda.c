@@ -235,9 +235,11 @@ static int scan_chan(struct cuda_exec *cx, struct cx_chan *ch, uint64_t now,
 			return n + cx_report(cx, ch, done, arg);
 		if (ch->lost_seen)
 			cx_end_process(cx, ch, VGPUIF_RSP_FAULT, 1);
-		else if (in->exited)
-			cx_on_lost(cx, ch);
-		else if (ch->nsent && cx->p.request_timeout_ms &&
+		else if (in->exited) {
+			/* Judged once settled: others may follow (a lost GPU). */
+			if (now - in->exited_ns >= CX_EXIT_SETTLE_NS)
+				cx_on_lost(cx, ch);
+		} else if (ch->nsent && cx->p.request_timeout_ms &&
 			 now > ch->head_since &&
 			 now - ch->head_since >= cx->p.request_timeout_ms * 1000000ull)
 			cx_on_timeout(cx, ch);
@@ -279,8 +281,11 @@ static int cuda_reap(struct executor *ex, exec_done_fn done, void *arg)
 
 			if (r > 0)
 				continue;
-			if (r == 0 || (errno != EAGAIN && errno != EINTR))
+			if ((r == 0 || (errno != EAGAIN && errno != EINTR)) &&
+			    !in->exited) {
 				in->exited = 1;
+				in->exited_ns = cx_now_ns();
+			}
 			break;
 		}
 	}

@@ -48,6 +48,12 @@
  * for later: the worker's loop comes back every CX_SYNC_POLL_NS.
  */
 #define CX_SYNC_POLL_NS		(200 * 1000ull)
+/*
+ * A process found dead unasked is judged this long after: when the GPU
+ * takes every context, the others' deaths come in meanwhile and all are
+ * one loss (exec_cuda_gpu.c), not VMs failing one by one.
+ */
+#define CX_EXIT_SETTLE_NS	(200 * 1000000ull)
 /* Slotted requests of a VM in the process at once (overlapping copies). */
 #define CX_SLOTTED_MAX		2
 
@@ -76,6 +82,7 @@ struct cx_inst {
 	size_t shm_size;
 	int state;
 	int exited;			/* its socket hung up */
+	uint64_t exited_ns;		/* when that was seen */
 	int reaped;
 	uint32_t seq;			/* last command posted */
 	uint32_t next_ticket;

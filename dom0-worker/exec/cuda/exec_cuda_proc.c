@@ -497,6 +497,8 @@ void cx_arm_timer(struct cuda_exec *cx)
 			/* A lost GPU: no restart before it is back. */
 			if (gpu_ok)
 				t = ch->restart_at;
+		} else if (in->exited && in->state == IS_READY) {
+			t = in->exited_ns + CX_EXIT_SETTLE_NS;
 		} else if (in->state == IS_STARTING)
 			t = in->t_spawn + cx->p.start_timeout_ms * 1000000ull;
 		else if (ch->nsent && cx->p.request_timeout_ms)

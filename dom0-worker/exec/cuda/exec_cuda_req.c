@@ -190,7 +190,8 @@ static void watch_kernel(struct cuda_exec *cx, struct cx_chan *ch)
  */
 void cx_try_post(struct cuda_exec *cx, struct cx_chan *ch)
 {
-	if (!ch->inst || ch->inst->state != IS_READY)
+	/* Not to a process found dead (its end is being settled). */
+	if (!ch->inst || ch->inst->state != IS_READY || ch->inst->exited)
 		return;
 	for (struct cx_req *r = ch->head; r; r = r->next) {
 		if (r->state != RQ_WAIT)
