@@ -110,7 +110,7 @@ static void usage(FILE *f)
 "                           rate-limit, one second's worth)\n"
 "      --control-socket PATH  metrics and VM list for vgpu-admin (default\n"
 "                           " CONFIG_DEFAULT_CONTROL "; empty: none)\n"
-"  -q, --query CMD          send CMD (device, help, metrics, vms) to a\n"
+"  -q, --query CMD          send CMD (device, gpu, help, metrics, vms) to a\n"
 "                           running worker's control socket, print the\n"
 "                           answer, exit\n"
 "      --max-running N      requests running at once on the CUDA executor,\n"

@@ -138,6 +138,13 @@ int vgpu_front_status_to_errno(s32 status)
 		return -EFAULT;
 	case VGPUIF_RSP_NOT_FOUND:
 		return -ESRCH;
+	/*
+	 * Not ENODEV (this device was unplugged: close the file) nor EAGAIN
+	 * (the VM's own rate limit): the device and the worker are there,
+	 * the GPU behind them is not, for now - a drive without its medium.
+	 */
+	case VGPUIF_RSP_DEVICE_LOST:
+		return -ENOMEDIUM;
 	case VGPUIF_RSP_ERROR:
 	default:
 		return -EIO;

@@ -169,6 +169,7 @@ static const struct err_text err_texts[] = {
 	{ EBUSY, "EBUSY", "over the VM's in-flight request limit; retry when one completes" },
 	{ ETIMEDOUT, "ETIMEDOUT", "the request ran past the host's limit; the VM's GPU context was reset and its allocations and modules are gone" },
 	{ EHOSTDOWN, "EHOSTDOWN", "the host's worker is not running or exited; retry later" },
+	{ ENOMEDIUM, "ENOMEDIUM", "the host's GPU is lost or being probed to come back (not this program's fault); the VM's allocations and modules are gone; retry later" },
 	{ ESHUTDOWN, "ESHUTDOWN", "the backend disconnected while the request was in flight" },
 	{ ENOTCONN, "ENOTCONN", "the device is not connected to its backend (yet)" },
 	{ ENODEV, "ENODEV", "the device was removed (hot-unplugged); close the file" },

@@ -198,6 +198,22 @@ int exec_copy(const struct exec_data *data, uint32_t direction,
 	return 0;
 }
 
+void exec_health(struct executor *ex, struct exec_health *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->state = "ok";
+	if (ex->ops->health)
+		ex->ops->health(ex, out);
+	if (out->since_ns) {
+		struct timespec ts;
+		uint64_t now;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		out->age_ns = now > out->since_ns ? now - out->since_ns : 0;
+	}
+}
+
 void exec_reply_info(struct executor *ex, const struct exec_vm *vm,
 		     const struct exec_data *data, struct exec_result *res)
 {

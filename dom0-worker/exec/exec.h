@@ -84,6 +84,34 @@ static inline uint64_t exec_visible_free(uint64_t quota, uint64_t used,
 	return left < free_b ? left : free_b;
 }
 
+/*
+ * The executor's device as a whole and the executor's own counters
+ * (exec_health()). An executor without a device of its own (the CPU
+ * executor) is always "ok" and counts nothing here.
+ */
+struct exec_health {
+	const char *state;	/* "ok", "lost", "probing" */
+	uint64_t since_ns;	/* CLOCK_MONOTONIC: ok since, or not ok since;
+				   0: always ok (no device of its own) */
+	uint64_t age_ns;	/* in that state for this long (exec_health()) */
+	uint64_t losses;	/* times the device was found lost */
+	uint64_t probes;	/* probes started, all losses */
+	uint64_t probes_failed;
+	int32_t last_error;	/* device error of the last loss or failed
+				   probe (CUresult), 0: none known */
+	char last_why[96];	/* what it was, "" if never */
+	/* Executor processes (CUDA): started, and why they ended. */
+	uint64_t spawns;	/* started, spares and probes included */
+	uint64_t restarts;	/* started for a VM that had one before */
+	uint64_t start_failures;	/* did not come up */
+	uint64_t faults;	/* requests answered VGPUIF_RSP_FAULT */
+	uint64_t timeouts;	/* watchdog kills */
+	uint64_t lost;		/* processes that ended unasked */
+	uint64_t restarts_delayed;	/* restarts that waited (back-off) */
+	uint64_t spares_taken;	/* VMs given a spare process */
+	uint64_t device_lost;	/* requests answered VGPUIF_RSP_DEVICE_LOST */
+};
+
 struct executor;
 
 /* How reap reports a request that finished after submit returned 0. */
@@ -129,6 +157,8 @@ struct exec_ops {
 	 * many finished.
 	 */
 	int (*reap)(struct executor *ex, exec_done_fn done, void *arg);
+	/* Fills *out past what exec_health() set; NULL: always ok. */
+	void (*health)(struct executor *ex, struct exec_health *out);
 };
 
 struct executor {
@@ -173,6 +203,9 @@ int exec_submit(struct executor *ex, struct exec_vm *vm,
 void exec_execute(struct executor *ex, struct exec_vm *vm,
 		  const struct vgpu_back_req *req, const struct exec_data *data,
 		  struct exec_result *res);
+
+/* The device's health and the executor's counters (struct exec_health). */
+void exec_health(struct executor *ex, struct exec_health *out);
 
 /* Copies in pieces of EXEC_COPY_CHUNK. 0 or -errno. */
 int exec_copy(const struct exec_data *data, uint32_t direction,

@@ -3,7 +3,8 @@
  * What the control socket answers (worker_control(), protocol in
  * Documentation/scheduler.md): the worker's metrics as Prometheus text
  * exposition format 0.0.4, one line per VM, one line about the executor's
- * device; and the metrics lines of
+ * device, one about its GPU's health and counters (`gpu`); and the
+ * metrics lines of
  * the log (worker_print_metrics()). Reads the worker's state, never
  * changes it.
  */
@@ -145,6 +146,63 @@ static void prom_worker(struct worker *w, FILE *f)
 	family(f, "vgpu_worker_connects_refused_total", "counter", "Connects refused by the connect rate limit (connect-burst, connect-interval-ms), all devices.");
 	fprintf(f, "vgpu_worker_connects_refused_total %llu\n",
 		(unsigned long long)w->stats.refused_connects);
+}
+
+/*
+ * The executor's device as a whole and the executor's own counters
+ * (exec_health(); Documentation/cuda-executor.md, "GPU lost").
+ */
+static void prom_gpu(struct worker *w, FILE *f)
+{
+	static const char *const states[] = { "ok", "lost", "probing" };
+	struct exec_health hl;
+	const struct {
+		const char *name, *help;
+		uint64_t v;
+	} c[] = {
+		{ "vgpu_gpu_losses_total", "Times the GPU was found lost (device-level errors, executors of several VMs failing together).", 0 },
+		{ "vgpu_gpu_probes_total", "Probes of a lost GPU (a fresh executor process opening it).", 0 },
+		{ "vgpu_gpu_probes_failed_total", "Probes that found no GPU or no context.", 0 },
+		{ "vgpu_executor_processes_started_total", "Executor processes started (spares and probes included).", 0 },
+		{ "vgpu_executor_restarts_total", "Executor processes started for a VM that had one before.", 0 },
+		{ "vgpu_executor_start_failures_total", "Executor processes that did not come up.", 0 },
+		{ "vgpu_executor_faults_total", "Requests answered fault (a VM's kernel faulted; its context was reset).", 0 },
+		{ "vgpu_executor_timeouts_total", "Executor processes killed by the watchdog (a request or kernel past request-timeout-ms).", 0 },
+		{ "vgpu_executor_processes_lost_total", "Executor processes that ended unasked (crash, killed).", 0 },
+		{ "vgpu_executor_restarts_delayed_total", "Restarts that waited out a back-off.", 0 },
+		{ "vgpu_executor_spares_taken_total", "VMs given a spare executor process (exec-spare).", 0 },
+		{ "vgpu_executor_device_lost_total", "Requests answered device_lost (the GPU lost or being probed).", 0 },
+	};
+	uint64_t v[sizeof(c) / sizeof(c[0])];
+
+	exec_health(w->ex, &hl);
+	v[0] = hl.losses;
+	v[1] = hl.probes;
+	v[2] = hl.probes_failed;
+	v[3] = hl.spawns;
+	v[4] = hl.restarts;
+	v[5] = hl.start_failures;
+	v[6] = hl.faults;
+	v[7] = hl.timeouts;
+	v[8] = hl.lost;
+	v[9] = hl.restarts_delayed;
+	v[10] = hl.spares_taken;
+	v[11] = hl.device_lost;
+	family(f, "vgpu_gpu_up", "gauge", "1 while the executor's GPU serves, 0 while it is lost or being probed (requests get device_lost).");
+	fprintf(f, "vgpu_gpu_up %d\n", strcmp(hl.state, "ok") == 0);
+	family(f, "vgpu_gpu_state", "gauge", "The GPU's state: 1 for the current one of ok, lost, probing.");
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		fprintf(f, "vgpu_gpu_state{state=\"%s\"} %d\n", states[i],
+			strcmp(hl.state, states[i]) == 0);
+	family(f, "vgpu_gpu_state_seconds", "gauge", "Seconds since the GPU was last found lost or back (or since the worker started).");
+	fprintf(f, "vgpu_gpu_state_seconds ");
+	seconds(f, hl.age_ns);
+	family(f, "vgpu_gpu_last_error", "gauge", "Device error (CUresult) of the last loss or failed probe; 0: none known.");
+	fprintf(f, "vgpu_gpu_last_error %d\n", hl.last_error);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		family(f, c[i].name, "counter", c[i].help);
+		fprintf(f, "%s %llu\n", c[i].name, (unsigned long long)v[i]);
+	}
 }
 
 static int device_after(const struct connect_rate *a,
@@ -318,10 +376,33 @@ static void device_line(struct worker *w, FILE *f)
 		(unsigned long long)ei.mem_free);
 }
 
+/* The `gpu` line: key=value words; last_why quoted as the device name. */
+static void gpu_line(struct worker *w, FILE *f)
+{
+	struct exec_health hl;
+
+	exec_health(w->ex, &hl);
+	fprintf(f, "executor=%s state=%s since_s=%llu losses=%llu probes=%llu probes_failed=%llu last_error=%d spawns=%llu restarts=%llu start_failures=%llu faults=%llu timeouts=%llu lost=%llu restarts_delayed=%llu spares_taken=%llu device_lost=%llu last_why=",
+		w->ex->ops->name, hl.state,
+		(unsigned long long)(hl.age_ns / 1000000000ull),
+		(unsigned long long)hl.losses, (unsigned long long)hl.probes,
+		(unsigned long long)hl.probes_failed, hl.last_error,
+		(unsigned long long)hl.spawns, (unsigned long long)hl.restarts,
+		(unsigned long long)hl.start_failures,
+		(unsigned long long)hl.faults, (unsigned long long)hl.timeouts,
+		(unsigned long long)hl.lost,
+		(unsigned long long)hl.restarts_delayed,
+		(unsigned long long)hl.spares_taken,
+		(unsigned long long)hl.device_lost);
+	quoted(f, hl.last_why, sizeof(hl.last_why));
+	fputc('\n', f);
+}
+
 int worker_control(struct worker *w, const char *cmd, FILE *out)
 {
 	if (strcmp(cmd, "metrics") == 0) {
 		prom_worker(w, out);
+		prom_gpu(w, out);
 		prom_levels(w, out);
 		prom_devices(w, out);
 		if (prom_vms(w, out)) {
@@ -341,8 +422,12 @@ int worker_control(struct worker *w, const char *cmd, FILE *out)
 		device_line(w, out);
 		return 0;
 	}
+	if (strcmp(cmd, "gpu") == 0) {
+		gpu_line(w, out);
+		return 0;
+	}
 	if (strcmp(cmd, "help") == 0) {
-		fprintf(out, "device\nhelp\nmetrics\nvms\n");
+		fprintf(out, "device\ngpu\nhelp\nmetrics\nvms\n");
 		return 0;
 	}
 	fprintf(out, "error: unknown command '%.64s' (try help)\n", cmd);
@@ -416,6 +501,27 @@ void worker_print_metrics(struct worker *w, const char *reason)
 		    (unsigned long long)w->stats.completion_writes,
 		    (unsigned long long)atomic_load(&w->tp->copies),
 		    ru.ru_nvcsw, ru.ru_nivcsw);
+	{
+		struct exec_health hl;
+
+		exec_health(w->ex, &hl);
+		vlog_tagged("metrics",
+			    "gpu state=%s since_s=%llu losses=%llu probes=%llu probes_failed=%llu last_error=%d spawns=%llu restarts=%llu start_failures=%llu faults=%llu timeouts=%llu lost=%llu restarts_delayed=%llu spares_taken=%llu device_lost=%llu",
+			    hl.state,
+			    (unsigned long long)(hl.age_ns / 1000000000ull),
+			    (unsigned long long)hl.losses,
+			    (unsigned long long)hl.probes,
+			    (unsigned long long)hl.probes_failed, hl.last_error,
+			    (unsigned long long)hl.spawns,
+			    (unsigned long long)hl.restarts,
+			    (unsigned long long)hl.start_failures,
+			    (unsigned long long)hl.faults,
+			    (unsigned long long)hl.timeouts,
+			    (unsigned long long)hl.lost,
+			    (unsigned long long)hl.restarts_delayed,
+			    (unsigned long long)hl.spares_taken,
+			    (unsigned long long)hl.device_lost);
+	}
 	for (uint32_t i = 0; i < n; i++)
 		worker_print_vm_metrics(&list[i]->ex.cfg, &list[i]->metrics,
 				 "connected", list[i]->sched.queued,

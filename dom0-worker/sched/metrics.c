@@ -12,7 +12,7 @@
 static const char *const status_names[METRICS_NR_STATUS] = {
 	"okay", "error", "invalid", "not_supported", "no_memory", "quota",
 	"bad_handle", "range", "no_worker", "timeout", "rate_limited", "busy",
-	"fault", "not_found", "other",
+	"fault", "not_found", "device_lost", "other",
 };
 
 unsigned int metrics_status_index(int32_t status)

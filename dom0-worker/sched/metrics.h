@@ -13,8 +13,8 @@
 
 #include <stdint.h>
 
-/* Statuses 0 (OKAY) .. -13 (NOT_FOUND) by -status; the last: any other. */
-#define METRICS_NR_STATUS	15
+/* Statuses 0 (OKAY) .. -14 (DEVICE_LOST) by -status; the last: any other. */
+#define METRICS_NR_STATUS	16
 
 struct vm_metrics {
 	uint64_t done;		/* completions written for the VM */

@@ -373,6 +373,13 @@ struct vgpuif_response {
  * VGPUIF_RSP_FAULT         the kernel faulted on the GPU (illegal address,
  *                          trap); the VM's context was reset (EFAULT).
  * VGPUIF_RSP_NOT_FOUND     no function of that name in the module (ESRCH).
+ * VGPUIF_RSP_DEVICE_LOST   the host's GPU is unavailable (fell off the bus,
+ *                          reset, driver failure) or is being probed to
+ *                          come back; the request did not run, or did not
+ *                          finish; the VM's allocations and modules are
+ *                          gone. Not the VM's doing: retry later, on the
+ *                          same device, once the host serves again
+ *                          (ENOMEDIUM).
  */
 #define VGPUIF_RSP_OKAY			0
 #define VGPUIF_RSP_ERROR		(-1)
@@ -388,6 +395,9 @@ struct vgpuif_response {
 #define VGPUIF_RSP_BUSY			(-11)
 #define VGPUIF_RSP_FAULT		(-12)
 #define VGPUIF_RSP_NOT_FOUND		(-13)
+#define VGPUIF_RSP_DEVICE_LOST		(-14)
+/* The lowest status defined: a worker's status below it is not one. */
+#define VGPUIF_RSP_LAST			VGPUIF_RSP_DEVICE_LOST
 
 /*
  * Written by the worker at offset 0 of a GET_INFO buffer, 112 bytes:

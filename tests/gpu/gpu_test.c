@@ -11,14 +11,20 @@
  *              (when this runs as root) not as root; a module's globals
  *              and its kernels' local memory are charged to mem-quota; an
  *              address from before a restart is refused in the next process
+ *   gpu_lost   8 VMs under load; the whole GPU is lost (fake: the device's
+ *              injection; real GPU: every executor process killed at once)
+ *              and comes back: requests get DEVICE_LOST, none hangs, no
+ *              wrong result, the VMs are served again, nothing reconnected
  * Prints "gpu-test: NAME: ok|FAIL ..." per test and, last,
  * "gpu-test: N passed, N failed". Exit status 0 only if all passed.
  *
- *   vgpu-gpu-test [--fake] [--kernels DIR] [--cuda-exec PATH]
+ *   vgpu-gpu-test [--fake] [--lost-by-kill] [--kernels DIR] [--cuda-exec PATH]
  *                 [--turn-quota N] [--exec-user NAME]
  *                 [--exec-seccomp kill|log|off] [TEST...]
  *
  * --turn-quota: the worker's turn-quota (one VM on the GPU at a time).
+ * --lost-by-kill: gpu_lost kills the executor processes, as it does on a
+ * real GPU, also with --fake (where it injects a device loss otherwise).
  * --exec-user, --exec-seccomp: the worker's keys of those names (default,
  * as the worker's: run as root, the executors switch to vgpu-exec or
  * nobody under a seccomp filter that kills).
@@ -53,6 +59,7 @@ extern const struct cx_dev_ops cx_fake_ops;
 
 static struct {
 	int fake;
+	int lost_by_kill;	/* gpu_lost: kill the executors, also on the fake */
 	char kdir[4096];
 	char self_dir[4096];
 	const char *cuda_exec;
@@ -1053,6 +1060,198 @@ static void test_mps_tier(void)
 	h_stop(&h);
 }
 
+/* ---- gpu_lost: the whole GPU lost mid-load, then back ---- */
+
+void cx_fake_gpu_lost(int lost);
+
+struct lost_job {
+	struct gvm v;
+	pthread_t thr;
+	_Atomic int *stop;
+	_Atomic int *phase;	/* 0 before the loss, 1 lost, 2 may be back */
+	uint64_t ok[3], lost, other, wrong;
+	int32_t other_status;
+	uint64_t t_first_lost, t_first_back;
+};
+
+/* Small vector adds until stopped; every status and result counted. */
+static void *lost_work(void *arg)
+{
+	struct lost_job *j = arg;
+	struct rng r = { 0x51ed2700ull ^ j->v.cfg.domid };
+	static _Thread_local float buf[3 * 1024];
+
+	while (!atomic_load(j->stop)) {
+		int ph = atomic_load(j->phase);
+		uint32_t n = 1 + rnd(&r) % 1024;
+		int32_t st;
+
+		for (uint32_t i = 0; i < 2 * n; i++)
+			buf[i] = (float)(rnd(&r) % 1000);
+		for (uint32_t i = 0; i < n; i++)
+			buf[2 * n + i] = -7.0f;
+		st = g_vadd(&j->v, buf, n);
+		if (st == VGPUIF_RSP_OKAY) {
+			for (uint32_t i = 0; i < n; i++)
+				if (buf[2 * n + i] != buf[i] + buf[n + i]) {
+					j->wrong++;
+					break;
+				}
+			j->ok[ph]++;
+			if (ph == 2 && !j->t_first_back)
+				j->t_first_back = now_ns();
+		} else if (st == VGPUIF_RSP_DEVICE_LOST) {
+			j->lost++;
+			if (!j->t_first_lost)
+				j->t_first_lost = now_ns();
+		} else {
+			j->other++;
+			j->other_status = st;
+		}
+	}
+	return NULL;
+}
+
+/* SIGKILLs every child of this process (the executor processes). */
+static int kill_executors(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[288], buf[512], *p;
+		FILE *f;
+		int ppid = 0;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (p && sscanf(p, ") %*c %d", &ppid) == 1 && ppid == getpid() &&
+		    kill(atoi(e->d_name), SIGKILL) == 0)
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Waits up to @ms for @cond over the jobs; 1 if it held. */
+static int wait_jobs(struct lost_job *j, int (*cond)(struct lost_job *j),
+		     uint32_t ms)
+{
+	for (uint32_t t = 0; t < ms; t += 10) {
+		if (cond(j))
+			return 1;
+		usleep(10000);
+	}
+	return cond(j);
+}
+
+static int any_lost(struct lost_job *j)
+{
+	for (int i = 0; i < NVM; i++)
+		if (j[i].lost)
+			return 1;
+	return 0;
+}
+
+static int all_back(struct lost_job *j)
+{
+	for (int i = 0; i < NVM; i++)
+		if (j[i].ok[2] < 20)
+			return 0;
+	return 1;
+}
+
+/*
+ * The GPU lost under 8 VMs' load, as a device (not a VM) failing: on the
+ * fake device by its injection (every operation fails with
+ * CUDA_ERROR_UNKNOWN, a new process finds no device, for about a second:
+ * the probes fail and back off); on a real GPU, which cannot be made to
+ * fail, by killing every executor process at once, as a driver reset
+ * would. Either way through the same worker code: the loss is found,
+ * requests get DEVICE_LOST (never a wrong result, none hangs), probes
+ * find the GPU back and the same VMs, nothing reconnected, are served.
+ */
+static void test_gpu_lost(void)
+{
+	struct harness h;
+	struct lost_job j[NVM];
+	_Atomic int stop = 0, phase = 0;
+	uint64_t t_loss, ok[3] = { 0 }, lost = 0, other = 0, wrong = 0;
+	uint64_t t_lost = UINT64_MAX, t_back = UINT64_MAX;
+	struct exec_health hl;
+	int killed = 0;
+
+	start_spare(&h, 10000, 1);
+	memset(j, 0, sizeof(j));
+	for (int i = 0; i < NVM; i++) {
+		h_vm(&h, &j[i].v, (uint16_t)(40 + i), VGPUIF_PRIO_MEDIUM, 0);
+		j[i].stop = &stop;
+		j[i].phase = &phase;
+		pthread_create(&j[i].thr, NULL, lost_work, &j[i]);
+	}
+	usleep(300000);	/* the load is going */
+	atomic_store(&phase, 1);
+	t_loss = now_ns();
+	if (T.fake && !T.lost_by_kill)
+		cx_fake_gpu_lost(1);
+	else
+		killed = kill_executors();
+	if (!wait_jobs(j, any_lost, 10000))
+		fail("no request got device_lost within 10 s of the loss");
+	if (T.fake && !T.lost_by_kill) {
+		usleep(1000000);	/* probes fail meanwhile */
+		cx_fake_gpu_lost(0);
+	}
+	atomic_store(&phase, 2);
+	if (!wait_jobs(j, all_back, 30000))
+		fail("not every VM was served again within 30 s");
+	atomic_store(&stop, 1);
+	for (int i = 0; i < NVM; i++) {
+		pthread_join(j[i].thr, NULL);
+		for (int k = 0; k < 3; k++)
+			ok[k] += j[i].ok[k];
+		lost += j[i].lost;
+		other += j[i].other;
+		wrong += j[i].wrong;
+		if (j[i].t_first_lost && j[i].t_first_lost < t_lost)
+			t_lost = j[i].t_first_lost;
+		if (j[i].t_first_back && j[i].t_first_back < t_back)
+			t_back = j[i].t_first_back;
+		if (j[i].other && !killed)
+			fail("vm %u: %llu request(s) got %s, not device_lost",
+			     j[i].v.cfg.domid, (unsigned long long)j[i].other,
+			     h_status(j[i].other_status));
+	}
+	exec_health(&h.ex, &hl);
+	printf("gpu-test: gpu_lost: %s; requests ok %llu before, %llu during, %llu after; device_lost %llu (the first %.1f ms after the loss), other statuses %llu, wrong results %llu; served again %.1f ms after the loss\n",
+	       killed ? "every executor process killed" : "fake device lost for 1 s",
+	       (unsigned long long)ok[0], (unsigned long long)ok[1],
+	       (unsigned long long)ok[2], (unsigned long long)lost,
+	       t_lost == UINT64_MAX ? -1.0 : (double)(t_lost - t_loss) / 1e6,
+	       (unsigned long long)other, (unsigned long long)wrong,
+	       t_back == UINT64_MAX ? -1.0 : (double)(t_back - t_loss) / 1e6);
+	printf("gpu-test: gpu_lost: %d processes killed; gpu state %s, losses %llu, probes %llu (%llu failed), last error %d (%s); executor processes started %llu, lost %llu, device_lost answers %llu\n",
+	       killed, hl.state, (unsigned long long)hl.losses,
+	       (unsigned long long)hl.probes, (unsigned long long)hl.probes_failed,
+	       hl.last_error, hl.last_why, (unsigned long long)hl.spawns,
+	       (unsigned long long)hl.lost, (unsigned long long)hl.device_lost);
+	EXPECT(!wrong, "%llu wrong results", (unsigned long long)wrong);
+	EXPECT(lost > 0, "no device_lost seen");
+	EXPECT(hl.losses == 1, "%llu losses, expected 1", (unsigned long long)hl.losses);
+	EXPECT(!strcmp(hl.state, "ok"), "gpu state %s at the end", hl.state);
+	EXPECT(killed || hl.probes_failed >= 1, "no probe failed while the fake was lost");
+	EXPECT(!T.fake || killed || !other, "statuses other than device_lost");
+	h_stop(&h);
+}
+
 /* ---- main ---- */
 
 static const struct {
@@ -1066,6 +1265,7 @@ static const struct {
 	{ "guard", test_guard },
 	{ "small_stack", test_small_stack },
 	{ "mps_tier", test_mps_tier },
+	{ "gpu_lost", test_gpu_lost },
 };
 
 static void load_images(void)
@@ -1116,6 +1316,8 @@ int main(int argc, char **argv)
 	for (; argi < argc; argi++) {
 		if (!strcmp(argv[argi], "--fake"))
 			T.fake = 1;
+		else if (!strcmp(argv[argi], "--lost-by-kill"))
+			T.lost_by_kill = 1;
 		else if (!strcmp(argv[argi], "--kernels") && argi + 1 < argc)
 			snprintf(T.kdir, sizeof(T.kdir), "%s", argv[++argi]);
 		else if (!strcmp(argv[argi], "--cuda-exec") && argi + 1 < argc)
@@ -1129,7 +1331,7 @@ int main(int argc, char **argv)
 		else if (argv[argi][0] != '-' && nonly < 8)
 			only[nonly++] = argv[argi];
 		else {
-			fprintf(stderr, "usage: vgpu-gpu-test [--fake] [--kernels DIR] [--cuda-exec PATH] [--turn-quota N] [--exec-user NAME] [--exec-seccomp kill|log|off] [TEST...]\n");
+			fprintf(stderr, "usage: vgpu-gpu-test [--fake] [--lost-by-kill] [--kernels DIR] [--cuda-exec PATH] [--turn-quota N] [--exec-user NAME] [--exec-seccomp kill|log|off] [TEST...]\n");
 			return 2;
 		}
 	}

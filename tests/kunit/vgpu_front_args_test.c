@@ -354,8 +354,9 @@ static void vgpu_front_status_errno(struct kunit *test)
 		{ VGPUIF_RSP_BUSY, -EBUSY },
 		{ VGPUIF_RSP_FAULT, -EFAULT },
 		{ VGPUIF_RSP_NOT_FOUND, -ESRCH },
+		{ VGPUIF_RSP_DEVICE_LOST, -ENOMEDIUM },
 		/* Whatever else a backend sends is a failure, never success. */
-		{ VGPUIF_RSP_NOT_FOUND - 1, -EIO },
+		{ VGPUIF_RSP_LAST - 1, -EIO },
 		{ 1, -EIO },
 		{ 4, -EIO },
 		{ S32_MAX, -EIO },

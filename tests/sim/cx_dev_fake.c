@@ -19,7 +19,15 @@
  *      crash()        the process dies at once (SIGKILL)
  *      sleep_ms(u32)  the next wait takes that long
  *    other names: not found;
- *  - the device has FAKE_MEM bytes; bigger allocations get NO_MEMORY.
+ *  - the device has FAKE_MEM bytes; bigger allocations get NO_MEMORY;
+ *  - the whole device can be lost, as a GPU that falls off the bus is
+ *    (the worker's "GPU lost" handling): while the file FAKE_LOST_FMT of
+ *    the test that started the process (its parent) exists, every
+ *    operation fails with CUDA_ERROR_UNKNOWN and loses the context, and
+ *    a process starting (or --probe) finds no device
+ *    (CUDA_ERROR_NO_DEVICE). The test sets and clears it with
+ *    cx_fake_gpu_lost(). A file, not an environment variable: the worker
+ *    gives its executor processes an environment of its own.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -41,6 +49,10 @@
 #define FAKE_VA_ALIGN	(64ull << 10)
 #define FAKE_HDR	256u	/* before each block; CUDA aligns to 256 */
 #define FAKE_RESERVED	8
+#define FAKE_ERR_UNKNOWN	999	/* CUDA_ERROR_UNKNOWN: device gone */
+#define FAKE_ERR_NO_DEVICE	100	/* CUDA_ERROR_NO_DEVICE */
+#define FAKE_LOST_FMT	"/tmp/vgpu-fake-gpu-lost.%d"
+void cx_fake_gpu_lost(int lost);
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
@@ -60,9 +72,50 @@ struct fake_hdr {
 	uint64_t span;		/* of the mapping */
 };
 
+static void lost_path(char *buf, size_t len, int pid)
+{
+	snprintf(buf, len, FAKE_LOST_FMT, pid);
+}
+
+/* The test side: the device of every process this one starts is lost or not. */
+void cx_fake_gpu_lost(int lost)
+{
+	char path[64];
+	FILE *mark;
+
+	lost_path(path, sizeof(path), (int)getpid());
+	if (!lost) {
+		unlink(path);
+		return;
+	}
+	mark = fopen(path, "w");
+	if (mark)
+		fclose(mark);
+}
+
+/* The process side: is the device lost now? */
+static int gone(void)
+{
+	char path[64];
+
+	lost_path(path, sizeof(path), (int)getppid());
+	return access(path, F_OK) == 0;
+}
+
+/* An operation on a lost device: the context goes with it. */
+static int32_t lost_op(void)
+{
+	cx_dev_error(FAKE_ERR_UNKNOWN, 1);
+	return VGPUIF_RSP_ERROR;
+}
+
 static int fake_probe(const struct cx_opts *o, FILE *out)
 {
 	(void)o;
+	if (gone()) {
+		cx_log("CUDA start-up: CUDA_ERROR_NO_DEVICE (fake)");
+		return CX_EXIT_INIT;
+	}
 	fprintf(out, "ok\t%llu\t%llu\tFake GPU\n", FAKE_MEM, FAKE_MEM);
 	return fflush(out) ? CX_EXIT_INIT : CX_EXIT_OK;
 }
@@ -73,6 +126,8 @@ static int fake_init(const struct cx_opts *o, struct cx_ctrl *ctrl,
 	(void)o;
 	(void)staging;
 	(void)len;
+	if (gone())
+		return FAKE_ERR_NO_DEVICE;
 	snprintf(ctrl->device_name, sizeof(ctrl->device_name), "Fake GPU");
 	ctrl->mem_total = FAKE_MEM;
 	ctrl->stream_prio[0] = -5;
@@ -103,6 +158,8 @@ static int32_t fake_mem_alloc(uint64_t size, uint64_t *dptr)
 	struct fake_hdr *h = MAP_FAILED;
 	int r;
 
+	if (gone())
+		return lost_op();
 	if (size > FAKE_MEM - f.used)
 		return VGPUIF_RSP_NO_MEMORY;
 	if (!f.va_next)
@@ -155,6 +212,8 @@ static int32_t fake_reserve_va(uint64_t lo, uint64_t hi)
 
 static int32_t fake_mem_info(uint64_t *free_b, uint64_t *total_b)
 {
+	if (gone())
+		return lost_op();
 	*free_b = FAKE_MEM - f.used;
 	*total_b = FAKE_MEM;
 	return VGPUIF_RSP_OKAY;
@@ -163,6 +222,8 @@ static int32_t fake_mem_info(uint64_t *free_b, uint64_t *total_b)
 /* What the "stream" owes: a kernel's fault, hang or delay shows here. */
 static int32_t settle(void)
 {
+	if (gone())
+		return lost_op();
 	if (f.hang)
 		for (;;)
 			pause();
@@ -230,6 +291,8 @@ static int32_t fake_module_load(const void *image, size_t len, void **mod,
 	struct fake_mod *m;
 	uint64_t n = g ? strtoull(g + 8, NULL, 10) : 0;
 
+	if (gone())
+		return lost_op();
 	if (len < 7 || memcmp(image, "FAKEMOD", 7)) {
 		cx_dev_error(200, 0);	/* CUDA_ERROR_INVALID_IMAGE */
 		return VGPUIF_RSP_INVALID;
@@ -261,7 +324,7 @@ static int32_t fake_launch(void *mod, const char *name,
 			   const struct vgpuif_launch_args *l,
 			   const void *params, size_t params_len)
 {
-	int32_t s = f.fault ? settle() : VGPUIF_RSP_OKAY;
+	int32_t s = f.fault || gone() ? settle() : VGPUIF_RSP_OKAY;
 
 	(void)mod;
 	(void)l;

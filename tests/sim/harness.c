@@ -273,7 +273,7 @@ const char *h_status(int32_t st)
 	static const char *const names[] = {
 		"ok", "error", "invalid", "not_supported", "no_memory", "quota",
 		"bad_handle", "range", "no_worker", "timeout", "rate_limited",
-		"busy", "fault", "not_found",
+		"busy", "fault", "not_found", "device_lost",
 	};
 
 	if (st <= 0 && -st < (int32_t)(sizeof(names) / sizeof(names[0])))

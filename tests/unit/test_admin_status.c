@@ -46,6 +46,8 @@ static const char metrics_answer[] =
 static const char cpu_device[] =
 	"executor=cpu name=\"cpu\" gpu=0 mem_total=1073741824 mem_free=1073741824\n";
 static const char *device_answer = cpu_device;
+/* What it answers to `gpu`: NULL, unknown (a worker of an older release). */
+static const char *gpu_answer;
 
 struct fake_worker {
 	struct ctlsock cs;
@@ -63,6 +65,8 @@ static int answer(void *arg, const char *cmd, FILE *out)
 		fputs(metrics_answer, out);
 	else if (strcmp(cmd, "device") == 0 && device_answer)
 		fputs(device_answer, out);
+	else if (strcmp(cmd, "gpu") == 0 && gpu_answer)
+		fputs(gpu_answer, out);
 	else if (strcmp(cmd, "help") == 0)
 		fputs("device\nhelp\nmetrics\nvms\n", out);
 	else
@@ -103,6 +107,12 @@ static int adm_sock(struct admin_env *e, const char *sock, const char *args)
 	return adm(e, cmd);
 }
 
+static void expect_start(const char *out, const char *want)
+{
+	if (strncmp(out, want, strlen(want)))
+		fail_msg("output starts\n%.*s\nnot\n%s", (int)strlen(want), out, want);
+}
+
 static void test_status(void **state)
 {
 	struct admin_env *e = *state;
@@ -126,6 +136,21 @@ static void test_status(void **state)
 			       "\"errors\":2,\"busy\":1,\"rate_limited\":1,\"quota\":0,\"wait_seconds\":"
 			       "{\"p50\":0.000250000,\"p95\":0.001500000,\"p99\":0.012000000}}"));
 	assert_true(e->out[0] == '[');
+	/* An older worker (no `gpu`): no GPU line, the table first. */
+	assert_int_equal(adm_sock(e, w.path, "status"), ADMIN_OK);
+	assert_true(strncmp(e->out, "NAME ", 5) == 0);
+	/* A CUDA worker whose GPU is lost: said first, with its counters. */
+	gpu_answer = "executor=cuda state=probing since_s=12 losses=1 probes=3 probes_failed=2 last_error=100 spawns=9 restarts=2 start_failures=1 faults=4 timeouts=1 lost=0 restarts_delayed=0 spares_taken=3 device_lost=17 last_why=\"probe: found no GPU or no context\"\n";
+	assert_int_equal(adm_sock(e, w.path, "status"), ADMIN_OK);
+	expect_start(e->out, "GPU: LOST, probing for 12 s (guests get ENOMEDIUM until it is back): probe: found no GPU or no context, device error 100; probes 3 (2 failed)\n"
+			     "executors: 9 started, 2 restarts, 1 start failures, 4 faults, 1 timeouts, 0 lost, 3 spares taken, 17 device_lost answers\n\nNAME ");
+	gpu_answer = "executor=cuda state=ok since_s=5 losses=1 probes=3 probes_failed=2 last_error=100 spawns=9 restarts=2 start_failures=1 faults=4 timeouts=1 lost=0 restarts_delayed=0 spares_taken=3 device_lost=17 last_why=\"\"\n";
+	assert_int_equal(adm_sock(e, w.path, "status"), ADMIN_OK);
+	expect_start(e->out, "GPU: ok for 5 s; lost 1 time(s); probes 3 (2 failed)\nexecutors: ");
+	/* --json: the VMs alone, as before. */
+	assert_int_equal(adm_sock(e, w.path, "status --json"), ADMIN_OK);
+	assert_true(e->out[0] == '[');
+	gpu_answer = NULL;
 	worker_stop(&w);
 }
 

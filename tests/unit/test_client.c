@@ -77,6 +77,7 @@ static int status_errno(int32_t st)
 	case VGPUIF_RSP_BUSY: return EBUSY;
 	case VGPUIF_RSP_FAULT: return EFAULT;
 	case VGPUIF_RSP_NOT_FOUND: return ESRCH;
+	case VGPUIF_RSP_DEVICE_LOST: return ENOMEDIUM;
 	default: return EIO;
 	}
 }
@@ -479,6 +480,7 @@ static void test_library(void **state)
 
 	assert_string_equal(vgpu_errname(-EHOSTDOWN), "EHOSTDOWN");
 	assert_string_equal(vgpu_errname(EDQUOT), "EDQUOT");
+	assert_string_equal(vgpu_errname(-ENOMEDIUM), "ENOMEDIUM");
 	assert_string_equal(vgpu_strerror(-EHOSTDOWN),
 			    "the host's worker is not running or exited; retry later");
 	assert_string_equal(vgpu_strerror(EBUSY),

@@ -3,7 +3,8 @@
  * vgpu-admin status: per-VM live figures from the worker's control socket
  * (`vms` for the counters, `metrics` for the wait percentiles), named from
  * the database; registered VMs the worker does not know are listed as not
- * connected.
+ * connected. Above the table, the GPU's state and the executor's counters
+ * (`gpu`; a worker that does not know it is left out).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -113,6 +114,50 @@ static void parse_metric(struct status *s, const char *line)
 					s->rows[i].wait[k] = strtod(v + 1, NULL);
 }
 
+/* The worker's `gpu` line, as one line above the table. */
+static void print_gpu(struct admin *a, char *line)
+{
+	static const char *const keys[] = {
+		"losses", "probes", "probes_failed", "spawns", "restarts",
+		"start_failures", "faults", "timeouts", "lost", "spares_taken",
+		"device_lost",
+	};
+	uint64_t v[sizeof(keys) / sizeof(keys[0])] = { 0 }, since = 0, err = 0;
+	char state[16] = "", exec[16] = "", why[96] = "", *save = NULL, *tok;
+	const char *q = strstr(line, " last_why=\"");
+
+	if (q) {
+		/* Quoted, escaped by the worker: shown as it is, to the quote. */
+		size_t n = strcspn(q + 11, "\"\n");
+
+		snprintf(why, sizeof(why), "%.*s", (int)(n < sizeof(why) ? n : sizeof(why) - 1),
+			 q + 11);
+		line[q - line] = '\0';
+	}
+	for (tok = strtok_r(line, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		text(tok, "executor", exec, sizeof(exec));
+		text(tok, "state", state, sizeof(state));
+		num(tok, "since_s", &since);
+		num(tok, "last_error", &err);
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			num(tok, keys[i], &v[i]);
+	}
+	if (!state[0] || strcmp(exec, "cuda"))
+		return;		/* no GPU of its own: nothing to say */
+	if (!strcmp(state, "ok"))
+		fprintf(a->out, "GPU: ok for %" PRIu64 " s; lost %" PRIu64 " time(s)",
+			since, v[0]);
+	else
+		fprintf(a->out, "GPU: %s for %" PRIu64 " s (guests get ENOMEDIUM until it is back): %s, device error %" PRIu64,
+			!strcmp(state, "probing") ? "LOST, probing" : "LOST", since,
+			why[0] ? why : "?", err);
+	fprintf(a->out, "; probes %" PRIu64 " (%" PRIu64 " failed)\n", v[1], v[2]);
+	fprintf(a->out, "executors: %" PRIu64 " started, %" PRIu64 " restarts, %" PRIu64
+		" start failures, %" PRIu64 " faults, %" PRIu64 " timeouts, %" PRIu64
+		" lost, %" PRIu64 " spares taken, %" PRIu64 " device_lost answers\n\n",
+		v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]);
+}
+
 static void print_row(struct status *s, const struct row *r, int connected)
 {
 	FILE *f = s->a->out;
@@ -176,7 +221,7 @@ static void match_vm(void *arg, const struct vm_conf *c)
 static int status_once(struct admin *a)
 {
 	struct status s = { a, NULL, 0, 0 };
-	char *vms = NULL, *metrics = NULL, *line, *save = NULL;
+	char *vms = NULL, *metrics = NULL, *gpu = NULL, *line, *save = NULL;
 	int rc, err;
 
 	err = ctlsock_query(a->worker_socket, "vms", &vms);
@@ -200,6 +245,11 @@ static int status_once(struct admin *a)
 			snprintf(s.rows[s.n++].name, sizeof(s.rows[0].name), "-");
 	for (line = strtok_r(metrics, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		parse_metric(&s, line);
+	/* The GPU above the table; --json stays the list of VMs. */
+	if (!a->json && ctlsock_query(a->worker_socket, "gpu", &gpu) == 0 &&
+	    strncmp(gpu, "executor=", 9) == 0)
+		print_gpu(a, gpu);
+	free(gpu);
 	if (a->json)
 		fputc('[', a->out);
 	rc = db_vm_each(a->db, match_vm, &s, a->err);
@@ -222,7 +272,7 @@ int cmd_status(struct admin *a, int argc, char **argv)
 	int npos, rc;
 
 	if (argc > 1 && admin_is_help(argv[1])) {
-		fprintf(a->out, "usage: %s\nPer VM: the worker's live figures (queue depth, in flight, completions,\nerrors, refusals by limit, wait percentiles), named from the database.\n",
+		fprintf(a->out, "usage: %s\nThe GPU's state (ok, lost, probing) and the executor's counters; then per\nVM: the worker's live figures (queue depth, in flight, completions,\nerrors, refusals by limit, wait percentiles), named from the database.\n--json: the VMs only.\n",
 			use);
 		return ADMIN_OK;
 	}

@@ -114,7 +114,16 @@ static int32_t st(CUresult r)
 	switch ((int)r) {
 	case CUDA_ERROR_CONTEXT_IS_DESTROYED:
 	case CUDA_ERROR_INVALID_CONTEXT:
+	/*
+	 * The device's own failures (the worker's gpu_health.c lists them):
+	 * the process ends, the worker judges the GPU lost and probes it.
+	 */
 	case CUDA_ERROR_UNKNOWN:
+	case CUDA_ERROR_DEINITIALIZED:
+	case CUDA_ERROR_DEVICE_UNAVAILABLE:
+	case CUDA_ERROR_NO_DEVICE:
+	case CUDA_ERROR_INVALID_DEVICE:
+	case CUDA_ERROR_SYSTEM_NOT_READY:
 		cx_dev_error((int)r, 1);
 		return VGPUIF_RSP_ERROR;
 	default:

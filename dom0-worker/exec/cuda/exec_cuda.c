@@ -91,8 +91,11 @@ static int cuda_submit(struct executor *ex, struct exec_vm *vm,
 		res->status = VGPUIF_RSP_ERROR;
 		return 1;
 	}
-	/* Nothing to wait for: done at once, unless others are ahead of it. */
-	if (req->operation == VGPUIF_OP_NOP && !ch->head)
+	/*
+	 * Nothing to wait for: done at once, unless others are ahead of it
+	 * or the GPU is lost (then it ends as every request does, below).
+	 */
+	if (req->operation == VGPUIF_OP_NOP && !ch->head && !cx_gpu_apply(cx))
 		return 1;
 	r = calloc(1, sizeof(*r));
 	if (!r) {
@@ -134,17 +137,25 @@ static int cuda_submit(struct executor *ex, struct exec_vm *vm,
 	ch->tail = r;
 	ch->nreq++;
 	cx->inflight++;
-	cx_try_post(cx, ch);
+	/* A lost GPU: every request ends so, NOP too (GPU gone, retry later). */
+	if (cx_gpu_apply(cx))
+		cx_finish_now(r, VGPUIF_RSP_DEVICE_LOST);
+	else
+		cx_try_post(cx, ch);
 	/* Finished already (a failed copy) and first in line: report now. */
 	if (ch->head == r && r->state == RQ_DONE &&
 	    atomic_load(&r->tasks_left) == 0) {
 		*res = r->res;
+		if (res->status == VGPUIF_RSP_DEVICE_LOST)
+			cx->st.device_lost++;
 		ch->head = ch->tail = NULL;
 		ch->nreq--;
 		cx->inflight--;
 		free(r);
 		return 1;
 	}
+	if (r->state == RQ_DONE)
+		cx_wake(cx);	/* reported behind the VM's others, at a reap */
 	arm_timer(cx);
 	return 0;
 }
@@ -190,10 +201,18 @@ static int scan_chan(struct cuda_exec *cx, struct cx_chan *ch, uint64_t now,
 	struct cx_inst *in = ch->inst;
 	int n = 0;
 
+	if (cx_gpu_apply(cx)) {
+		/* A lost GPU: no process; what comes ends at once. */
+		cx_fail_waiting(ch, VGPUIF_RSP_DEVICE_LOST);
+		return cx_report(cx, ch, done, arg);
+	}
 	if (!in && now >= ch->restart_at) {
+		if (ch->had_process)
+			cx->st.restarts++;
 		ch->inst = in = start_process(cx, ch);
 		if (!in)
 			cx_schedule_restart(ch, 1);
+		ch->had_process = 1;
 	}
 	if (in && in->state == IS_STARTING) {
 		uint32_t ready = atomic_load(&in->ctrl->ready);
@@ -205,21 +224,28 @@ static int scan_chan(struct cuda_exec *cx, struct cx_chan *ch, uint64_t now,
 		else if (in->exited)
 			cx_on_start_failed(cx, ch, "it exited");
 		else if (now > in->t_spawn &&
-			 now - in->t_spawn >= cx->p.start_timeout_ms * 1000000ull)
+			 now - in->t_spawn >= cx->p.start_timeout_ms * 1000000ull) {
+			cx_gpu_evidence(cx, ch, 0, now);
 			cx_on_start_failed(cx, ch, "start-up timed out");
+		}
 	} else if (in) {
 		n += cx_report(cx, ch, done, arg);
+		/* An answer said the device failed: every VM ends so. */
+		if (cx_gpu_apply(cx))
+			return n + cx_report(cx, ch, done, arg);
 		if (ch->lost_seen)
 			cx_end_process(cx, ch, VGPUIF_RSP_FAULT, 1);
-		else if (in->exited)
-			cx_on_lost(cx, ch);
-		else if (ch->nsent && cx->p.request_timeout_ms &&
+		else if (in->exited) {
+			/* Judged once settled: others may follow (a lost GPU). */
+			if (now - in->exited_ns >= CX_EXIT_SETTLE_NS)
+				cx_on_lost(cx, ch);
+		} else if (ch->nsent && cx->p.request_timeout_ms &&
 			 now > ch->head_since &&
 			 now - ch->head_since >= cx->p.request_timeout_ms * 1000000ull)
 			cx_on_timeout(cx, ch);
 	} else {
 		/* Waiting out a back-off: the VM gets errors, not a hang. */
-		cx_fail_waiting(ch);
+		cx_fail_waiting(ch, VGPUIF_RSP_ERROR);
 	}
 	for (struct cx_req *r = ch->head; r; r = r->next)
 		if (r->sync_copies && r->sync_next < r->sync_total)
@@ -255,14 +281,25 @@ static int cuda_reap(struct executor *ex, exec_done_fn done, void *arg)
 
 			if (r > 0)
 				continue;
-			if (r == 0 || (errno != EAGAIN && errno != EINTR))
+			if ((r == 0 || (errno != EAGAIN && errno != EINTR)) &&
+			    !in->exited) {
 				in->exited = 1;
+				in->exited_ns = cx_now_ns();
+			}
 			break;
 		}
 	}
 	now = cx_now_ns();
+	/* The GPU first: a loss ends every VM's requests alike. */
+	cx_gpu_count_failures(cx, now);
+	cx_gpu_apply(cx);
+	cx_gpu_step(cx, now);
 	for (struct cx_chan *ch = cx->chans; ch; ch = ch->next)
 		ndone += scan_chan(cx, ch, now, done, arg);
+	/* A loss found on the way ended those scanned before it too. */
+	if (!gpu_health_ok(&cx->health))
+		for (struct cx_chan *ch = cx->chans; ch; ch = ch->next)
+			ndone += cx_report(cx, ch, done, arg);
 	cx_keep_spares(cx);
 	cx_reap_corpses(cx);
 	arm_timer(cx);
@@ -383,6 +420,7 @@ static int cuda_init(struct executor *ex)
 		return -ENOMEM;
 	ex->priv = cx;
 	cx->epfd = cx->timerfd = cx->evfd = -1;
+	gpu_health_init(&cx->health, cx_now_ns());
 	pthread_mutex_init(&cx->lock, NULL);
 	pthread_cond_init(&cx->cond, NULL);
 	if (ex->params.cuda)
@@ -472,6 +510,9 @@ static void cuda_fini(struct executor *ex)
 
 		exec_cuda_ops.vm_detach(ex, vm);
 	}
+	if (cx->probe)
+		cx_retire_inst(cx, cx->probe);
+	cx->probe = NULL;
 	cx_drop_spares(cx);
 	pthread_mutex_lock(&cx->lock);
 	cx->stopping = 1;
@@ -539,10 +580,16 @@ static int cuda_vm_attach(struct executor *ex, struct exec_vm *vm)
 	vm->priv = ch;
 	ch->next = cx->chans;
 	cx->chans = ch;
-	/* Start its process now: a context takes a while to come up. */
-	ch->inst = start_process(cx, ch);
-	if (!ch->inst)
-		cx_schedule_restart(ch, 1);
+	/*
+	 * Start its process now: a context takes a while to come up. Not
+	 * while the GPU is lost: then it starts once the GPU is back.
+	 */
+	if (gpu_health_ok(&cx->health)) {
+		ch->inst = start_process(cx, ch);
+		if (!ch->inst)
+			cx_schedule_restart(ch, 1);
+		ch->had_process = 1;
+	}
 	arm_timer(cx);
 	return 0;
 }
@@ -615,6 +662,11 @@ void exec_cuda_get_stats(struct executor *ex, struct exec_cuda_stats *st)
 	st->pooled_chunks = __atomic_load_n(&cx->st.pooled_chunks, __ATOMIC_RELAXED);
 }
 
+static void cuda_health(struct executor *ex, struct exec_health *out)
+{
+	cx_gpu_health(cxe(ex), out);
+}
+
 int exec_cuda_vm_pid(const struct exec_vm *vm)
 {
 	const struct cx_chan *ch = vm->priv;
@@ -632,4 +684,5 @@ const struct exec_ops exec_cuda_ops = {
 	.submit = cuda_submit,
 	.pollfd = cuda_pollfd,
 	.reap = cuda_reap,
+	.health = cuda_health,
 };

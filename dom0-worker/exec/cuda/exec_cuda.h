@@ -82,6 +82,9 @@ struct exec_cuda_stats {
 	uint64_t pooled_chunks;		/* chunks moved by copy threads */
 	uint64_t inline_chunks;		/* chunks moved on the caller's thread */
 	uint64_t spares_taken;		/* VMs given a spare process */
+	uint64_t restarts;		/* processes started for a VM that had one */
+	uint64_t start_failures;	/* processes that did not come up */
+	uint64_t device_lost;		/* requests answered DEVICE_LOST */
 };
 void exec_cuda_get_stats(struct executor *ex, struct exec_cuda_stats *st);
 /* The process of a VM (tests), or -1. */

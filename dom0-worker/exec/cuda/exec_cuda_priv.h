@@ -19,6 +19,8 @@
  *   exec_cuda_proc.c  processes: spawn, end, restart, watchdog timer
  *   exec_cuda_req.c   requests: post to a process, take its answers
  *   exec_cuda_copy.c  copies: the copy threads and chunk copies
+ *   exec_cuda_gpu.c   the GPU as a whole: loss, probes, recovery
+ *                     (gpu_health.h holds its state machine)
  */
 #ifndef VGPU_WORKER_EXEC_CUDA_PRIV_H
 #define VGPU_WORKER_EXEC_CUDA_PRIV_H
@@ -29,6 +31,7 @@
 
 #include "exec_cuda.h"
 #include "exec_cuda_ipc.h"
+#include "gpu_health.h"
 
 #define CX_PROGRAM		"vgpu-cuda-exec"
 #define CX_BACKOFF_MIN_NS	(100 * 1000000ull)
@@ -45,6 +48,12 @@
  * for later: the worker's loop comes back every CX_SYNC_POLL_NS.
  */
 #define CX_SYNC_POLL_NS		(200 * 1000ull)
+/*
+ * A process found dead unasked is judged this long after: when the GPU
+ * takes every context, the others' deaths come in meanwhile and all are
+ * one loss (exec_cuda_gpu.c), not VMs failing one by one.
+ */
+#define CX_EXIT_SETTLE_NS	(200 * 1000000ull)
 /* Slotted requests of a VM in the process at once (overlapping copies). */
 #define CX_SLOTTED_MAX		2
 
@@ -73,11 +82,13 @@ struct cx_inst {
 	size_t shm_size;
 	int state;
 	int exited;			/* its socket hung up */
+	uint64_t exited_ns;		/* when that was seen */
 	int reaped;
 	uint32_t seq;			/* last command posted */
 	uint32_t next_ticket;
 	uint64_t t_spawn;
 	int users;			/* slotted requests whose copy tasks use it */
+	int counted;			/* its failure went to the GPU's health */
 };
 
 struct cx_chan {
@@ -98,6 +109,7 @@ struct cx_chan {
 	uint64_t mem_used;
 	uint64_t restart_at;		/* when inst is NULL */
 	uint32_t failures;		/* in a row, for the back-off */
+	int had_process;		/* a start now is a restart */
 	/*
 	 * The last LAUNCH posted whose kernel may still run, 0 if none: the
 	 * VM's stream is not known idle until a command after it that waits
@@ -176,6 +188,18 @@ struct cuda_exec {
 	uint64_t va_seq;
 	unsigned int inflight;
 	struct exec_cuda_stats st;
+	/*
+	 * The GPU as a whole (exec_cuda_gpu.c): its state; the probe process
+	 * while probing; a device error an answer reported, for the next
+	 * cx_gpu_apply(); whether the requests and processes of the current
+	 * loss have been ended.
+	 */
+	struct gpu_health health;
+	struct cx_inst *probe;
+	int gpu_pending;
+	int32_t gpu_pending_err;
+	char gpu_pending_why[96];
+	int gpu_down;
 
 	pthread_mutex_t lock;		/* the task queue */
 	pthread_cond_t cond;
@@ -213,11 +237,13 @@ static inline int cx_mps(const struct cuda_exec *cx)
 void cx_keep_spares(struct cuda_exec *cx);
 void cx_drop_spares(struct cuda_exec *cx);
 void cx_free_inst(struct cx_inst *in);
+/* Kills a process that is no channel's, to the corpse list. */
+void cx_retire_inst(struct cuda_exec *cx, struct cx_inst *in);
 void cx_schedule_restart(struct cx_chan *ch, int failed);
 void cx_reap_corpses(struct cuda_exec *cx);
 void cx_end_process(struct cuda_exec *cx, struct cx_chan *ch, int32_t status,
 		    int failed);
-void cx_fail_waiting(struct cx_chan *ch);
+void cx_fail_waiting(struct cx_chan *ch, int32_t status);
 void cx_on_timeout(struct cuda_exec *cx, struct cx_chan *ch);
 void cx_on_lost(struct cuda_exec *cx, struct cx_chan *ch);
 void cx_on_start_failed(struct cuda_exec *cx, struct cx_chan *ch,
@@ -225,6 +251,34 @@ void cx_on_start_failed(struct cuda_exec *cx, struct cx_chan *ch,
 void cx_on_ready(struct cuda_exec *cx, struct cx_chan *ch);
 /* Sets the timer to the next start-up, request or restart deadline. */
 void cx_arm_timer(struct cuda_exec *cx);
+
+/*
+ * exec_cuda_gpu.c: the GPU as a whole. The calls that may end every VM's
+ * requests (cx_gpu_apply, cx_gpu_step) run only where the caller reports
+ * the channels' finished requests afterwards.
+ */
+/* An answer carried device error @cu_error: the GPU is lost (applied later). */
+void cx_gpu_suspect(struct cuda_exec *cx, int32_t cu_error, const char *why);
+/*
+ * Counts the processes found dead or failed since (all of them before
+ * any is handled: a GPU that takes every context at once is seen as one
+ * loss, not as VMs failing one by one).
+ */
+void cx_gpu_count_failures(struct cuda_exec *cx, uint64_t now);
+/* Evidence: the process of @ch (NULL: a spare) failed with @cu_error. */
+void cx_gpu_evidence(struct cuda_exec *cx, const struct cx_chan *ch,
+		     int32_t cu_error, uint64_t now);
+/*
+ * Applies a suspected loss; on a loss, ends every request with
+ * VGPUIF_RSP_DEVICE_LOST and every process. 1 while the GPU is not ok.
+ */
+int cx_gpu_apply(struct cuda_exec *cx);
+/* Starts a probe when due, takes its result; recovery restarts the VMs. */
+void cx_gpu_step(struct cuda_exec *cx, uint64_t now);
+/* Wakes the worker's loop for a reap. */
+void cx_wake(struct cuda_exec *cx);
+/* The health op: the GPU's state and the executor's counters. */
+void cx_gpu_health(const struct cuda_exec *cx, struct exec_health *out);
 
 /* exec_cuda_req.c: the requests. */
 void cx_try_post(struct cuda_exec *cx, struct cx_chan *ch);

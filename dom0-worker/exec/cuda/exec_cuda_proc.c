@@ -252,7 +252,7 @@ fail:
 }
 
 /* Ends a process: killed, it waits in the corpse list to be reaped. */
-static void retire_inst(struct cuda_exec *cx, struct cx_inst *in)
+void cx_retire_inst(struct cuda_exec *cx, struct cx_inst *in)
 {
 	kill(in->pid, SIGKILL);
 	epoll_ctl(cx->epfd, EPOLL_CTL_DEL, in->sock, NULL);
@@ -271,7 +271,7 @@ void cx_retire(struct cuda_exec *cx, struct cx_chan *ch)
 		return;
 	ch->inst = NULL;
 	ch->mem_used = 0;
-	retire_inst(cx, in);
+	cx_retire_inst(cx, in);
 }
 
 /*
@@ -316,6 +316,9 @@ void cx_keep_spares(struct cuda_exec *cx)
 	struct cx_inst **pp = &cx->spares, *in;
 	uint64_t now = cx_now_ns();
 
+	/* A lost GPU: no spares but the probe (exec_cuda_gpu.c). */
+	if (!gpu_health_ok(&cx->health))
+		return;
 	while ((in = *pp)) {
 		if (spare_dead(cx, in, now)) {
 			log_warn("spare executor process %d failed to start or ended: no spare for %llu s",
@@ -323,7 +326,7 @@ void cx_keep_spares(struct cuda_exec *cx)
 				 (unsigned long long)(CX_BACKOFF_MAX_NS / 1000000000ull));
 			*pp = in->next;
 			cx->nspare--;
-			retire_inst(cx, in);
+			cx_retire_inst(cx, in);
 			/* A GPU that cannot start contexts: no spawn loop. */
 			cx->spare_retry_at = now + CX_BACKOFF_MAX_NS;
 			continue;
@@ -348,7 +351,7 @@ void cx_drop_spares(struct cuda_exec *cx)
 		struct cx_inst *in = cx->spares;
 
 		cx->spares = in->next;
-		retire_inst(cx, in);
+		cx_retire_inst(cx, in);
 	}
 	cx->nspare = 0;
 }
@@ -445,12 +448,12 @@ void cx_end_process(struct cuda_exec *cx, struct cx_chan *ch,
 	count_delay(cx, ch);
 }
 
-/* Waiting requests fail: no process will take them soon. */
-void cx_fail_waiting(struct cx_chan *ch)
+/* Waiting requests fail with @status: no process will take them soon. */
+void cx_fail_waiting(struct cx_chan *ch, int32_t status)
 {
 	for (struct cx_req *r = ch->head; r; r = r->next)
 		if (r->state == RQ_WAIT)
-			cx_finish_now(r, VGPUIF_RSP_ERROR);
+			cx_finish_now(r, status);
 }
 
 void cx_on_timeout(struct cuda_exec *cx, struct cx_chan *ch)
@@ -482,7 +485,8 @@ void cx_on_start_failed(struct cuda_exec *cx, struct cx_chan *ch,
 {
 	log_error("vm %s: executor process %d did not start: %s", ch->name,
 		  (int)ch->inst->pid, why);
-	cx_fail_waiting(ch);
+	cx->st.start_failures++;
+	cx_fail_waiting(ch, VGPUIF_RSP_ERROR);
 	cx_retire(cx, ch);
 	cx_schedule_restart(ch, 1);
 	count_delay(cx, ch);
@@ -508,16 +512,27 @@ void cx_on_ready(struct cuda_exec *cx, struct cx_chan *ch)
 
 void cx_arm_timer(struct cuda_exec *cx)
 {
-	uint64_t next = UINT64_MAX;
+	uint64_t next = gpu_health_next_ns(&cx->health);
+	int gpu_ok = gpu_health_ok(&cx->health);
 	struct itimerspec its = { 0 };
 
+	if (cx->probe) {
+		uint64_t t = cx->probe->t_spawn + cx->p.start_timeout_ms * 1000000ull;
+
+		if (t < next)
+			next = t;
+	}
 	for (struct cx_chan *ch = cx->chans; ch; ch = ch->next) {
 		struct cx_inst *in = ch->inst;
 		uint64_t t = UINT64_MAX;
 
-		if (!in)
-			t = ch->restart_at;
-		else if (in->state == IS_STARTING)
+		if (!in) {
+			/* A lost GPU: no restart before it is back. */
+			if (gpu_ok)
+				t = ch->restart_at;
+		} else if (in->exited && in->state == IS_READY) {
+			t = in->exited_ns + CX_EXIT_SETTLE_NS;
+		} else if (in->state == IS_STARTING)
 			t = in->t_spawn + cx->p.start_timeout_ms * 1000000ull;
 		else if (ch->nsent && cx->p.request_timeout_ms)
 			t = ch->head_since + cx->p.request_timeout_ms * 1000000ull;

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -189,7 +190,8 @@ static void watch_kernel(struct cuda_exec *cx, struct cx_chan *ch)
  */
 void cx_try_post(struct cuda_exec *cx, struct cx_chan *ch)
 {
-	if (!ch->inst || ch->inst->state != IS_READY)
+	/* Not to a process found dead (its end is being settled). */
+	if (!ch->inst || ch->inst->state != IS_READY || ch->inst->exited)
 		return;
 	for (struct cx_req *r = ch->head; r; r = r->next) {
 		if (r->state != RQ_WAIT)
@@ -319,6 +321,15 @@ static void on_response(struct cuda_exec *cx, struct cx_chan *ch,
 		else if (!r->inl && !cx->nthreads && r->n_out &&
 			 r->out_len <= cx->p.inline_max && cx_copy_inline(cx, r, 1))
 			r->res.status = VGPUIF_RSP_ERROR;
+	} else if (gpu_health_device_error(rsp.cu_error)) {
+		/* The device failed, not the VM: every VM ends so. */
+		char why[96];
+
+		atomic_store(&r->cancel, 1);
+		r->res.status = VGPUIF_RSP_DEVICE_LOST;
+		snprintf(why, sizeof(why), "vm %s: %s got device error %d",
+			 ch->name, vgpuif_op_name(r->req.operation), rsp.cu_error);
+		cx_gpu_suspect(cx, rsp.cu_error, why);
 	} else {
 		/* Chunks it will never take or give: the tasks stop. */
 		atomic_store(&r->cancel, 1);
@@ -381,6 +392,8 @@ int cx_report(struct cuda_exec *cx, struct cx_chan *ch, exec_done_fn done,
 		}
 		ch->nreq--;
 		cx->inflight--;
+		if (r->res.status == VGPUIF_RSP_DEVICE_LOST)
+			cx->st.device_lost++;
 		if (!r->inl && r->inst && r->seq)
 			slotted_gone(ch, r);
 		if (done)

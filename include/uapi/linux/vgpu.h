@@ -23,6 +23,9 @@
  *   ETIMEDOUT  the request ran past the host's limit; the VM's GPU context
  *              was reset and its allocations and modules are gone
  *   EHOSTDOWN  the host's worker is not running or exited; retry later
+ *   ENOMEDIUM  the host's GPU is lost (reset, off the bus, driver failure)
+ *              or being probed to come back; the VM's allocations and
+ *              modules are gone; retry later on the same file
  *   ESHUTDOWN  the backend disconnected while the request was in flight
  *   ENOTCONN   the device is not connected to its backend (yet)
  *   ENODEV     the device was removed (hot-unplugged); close the file

@@ -28,7 +28,7 @@
 /* Data pages granted (read-write) to the backend for the module's life. */
 #define ROGUE_NR_DATA		8
 /* Statuses VGPUIF_RSP_OKAY (0) .. VGPUIF_RSP_NOT_FOUND (-13). */
-#define ROGUE_NR_STATUS		14
+#define ROGUE_NR_STATUS		15
 /* A bit per status, for the statuses a request may get back. */
 #define ST(x)			BIT(-(VGPUIF_RSP_##x))
 #define ST_ANY			GENMASK(ROGUE_NR_STATUS - 1, 0)

@@ -49,7 +49,7 @@ static struct dentry *rogue_dbg;
 static const char *const rogue_status_names[ROGUE_NR_STATUS + 1] = {
 	"OKAY", "ERROR", "INVALID", "NOT_SUPPORTED", "NO_MEMORY", "QUOTA",
 	"BAD_HANDLE", "RANGE", "NO_WORKER", "TIMEOUT", "RATE_LIMITED",
-	"BUSY", "FAULT", "NOT_FOUND", "other",
+	"BUSY", "FAULT", "NOT_FOUND", "DEVICE_LOST", "other",
 };
 
 static irqreturn_t rogue_interrupt(int irq, void *data)
