@@ -275,6 +275,37 @@ static void retire(struct worker *w, struct vm *vm)
 	w->retired_pos = (w->retired_pos + 1) % WORKER_RETIRED_MAX;
 }
 
+/*
+ * Forgets the final metrics of disconnected VMs (the control socket's
+ * "forget"): every one with @all, else those of domid @domid and, when
+ * @devid >= 0, that device. The others keep their order, oldest first at
+ * the ring's start. How many went, or -ENOMEM (nothing changed).
+ */
+int worker_forget(struct worker *w, int all, uint16_t domid, int devid)
+{
+	unsigned int keep = 0, n = w->nretired;
+	unsigned int first = (w->retired_pos + WORKER_RETIRED_MAX - n) %
+			     WORKER_RETIRED_MAX;
+	struct retired_vm *kept = calloc(WORKER_RETIRED_MAX, sizeof(*kept));
+
+	if (!kept)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		struct retired_vm *r = &w->retired[(first + i) % WORKER_RETIRED_MAX];
+
+		if (all || (r->cfg.domid == domid &&
+			    (devid < 0 || r->cfg.devid == devid)))
+			metrics_fini(&r->metrics);
+		else
+			kept[keep++] = *r;	/* takes the sample buffer */
+	}
+	free(w->retired);
+	w->retired = kept;
+	w->nretired = keep;
+	w->retired_pos = keep % WORKER_RETIRED_MAX;
+	return (int)(n - keep);
+}
+
 static void on_disconnect(struct worker *w, const struct vgpu_back_vm *cfg)
 {
 	struct vm *vm = vmtable_find(&w->vms, cfg->domid, cfg->devid);
