@@ -215,7 +215,7 @@ static void test_vms_and_errors(void **state)
 	free(t);
 	t = answer(e, "help", &rc);
 	assert_int_equal(rc, 0);
-	assert_string_equal(t, "device\nhelp\nmetrics\nvms\n");
+	assert_string_equal(t, "device\nforget all|DOMID[/DEVID]\nhelp\nmetrics\nvms\n");
 	free(t);
 	t = answer(e, "reboot", &rc);
 	assert_int_equal(rc, -EINVAL);
