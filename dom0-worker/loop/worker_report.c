@@ -117,6 +117,16 @@ static void common(FILE *f, const char *pfx, size_t n,
 		fprintf(f, "%s{%s} ", name, labels[i]);
 		seconds(f, m[i]->service_sum_ns);
 	}
+	/* Wait plus service of each request: not the sum of the two p99s. */
+	snprintf(name, sizeof(name), "%s_latency_seconds", pfx);
+	family(f, name, "summary", "Time from admission to finish (wait and service), over the last metrics-window requests that ran; quantiles to the microsecond.");
+	for (size_t i = 0; i < n; i++) {
+		const uint64_t p_ns[3] = { s[i].p50_us * 1000, s[i].p95_us * 1000,
+					   s[i].p99_us * 1000 };
+
+		summary(f, name, labels[i], p_ns,
+			m[i]->wait_sum_ns + m[i]->service_sum_ns, m[i]->samples);
+	}
 }
 
 static void prom_worker(struct worker *w, FILE *f)

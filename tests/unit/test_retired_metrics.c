@@ -87,6 +87,9 @@ static void test_disconnected_kept(void **state)
 	assert_non_null(strstr(t, "vgpu_vm_connected{" VM7 "} 1\n"));
 	assert_non_null(strstr(t, "vgpu_vm_queue_depth{" VM5 "} 0\n"));
 	assert_non_null(strstr(t, "vgpu_vm_service_seconds_count{" VM5 "} 3\n"));
+	assert_non_null(strstr(t, "vgpu_vm_latency_seconds_count{" VM5 "} 3\n"));
+	assert_non_null(strstr(t, "vgpu_vm_latency_seconds{" VM5 ",quantile=\"0.99\"} "));
+	assert_non_null(strstr(t, "# TYPE vgpu_level_latency_seconds summary\n"));
 	assert_non_null(strstr(t, "vgpu_worker_disconnected_vms 1\n"));
 	assert_non_null(strstr(t, "# TYPE vgpu_vm_connected gauge\n"));
 	/* Still "connected" VMs only in vgpu_worker_vms. */
