@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# prom_check.py FILE: checks that FILE is a Prometheus text exposition
+# prom_check.py FILE [--names JSON]: checks that FILE is a Prometheus text exposition
 # (format 0.0.4) with a real parser, prometheus_client's
 # text_string_to_metric_families (Debian: python3-prometheus-client,
 # installed by scripts/install-deps.sh), plus what Prometheus itself
@@ -7,6 +7,8 @@
 # with no TYPE, one series twice, a family's TYPE twice or after its
 # samples. Prints "prom_check: N families, M samples: OK" and exits 0, or
 # the first problem and exits 1 (2: the parser is not installed).
+# --names JSON: also every vgpu_* name in JSON (the Grafana dashboard) must
+# be a metric of FILE, so the dashboard is built from names that exist.
 # Run by tests/unit/test_exporter_scrape.c; usable by hand on a scrape:
 #   curl -s 127.0.0.1:9464/metrics > m.txt && tests/unit/prom_check.py m.txt
 import re
@@ -61,11 +63,25 @@ def main(path):
                 fail("series %s%s twice" % (s.name, s.labels))
             series.add(key)
             nsamples += 1
-    print("prom_check: %d families, %d samples: OK" % (len(families), nsamples))
+    return {s[0] for s in series} | {f.name for f in families}, len(families), nsamples
+
+
+def check_names(path, names):
+    with open(path, encoding="utf-8") as f:
+        wanted = set(re.findall(r"\bvgpu_[a-z0-9_]*[a-z0-9]", f.read()))
+    missing = sorted(wanted - names)
+    if missing:
+        fail("%s names metrics the exposition lacks: %s" % (path, " ".join(missing)))
+    return len(wanted)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        print("usage: prom_check.py FILE")
+    args = sys.argv[1:]
+    if len(args) not in (1, 3) or (len(args) == 3 and args[1] != "--names"):
+        print("usage: prom_check.py FILE [--names JSON]")
         sys.exit(2)
-    main(sys.argv[1])
+    names, nfam, nsamples = main(args[0])
+    extra = ""
+    if len(args) == 3:
+        extra = ", %d names of %s found" % (check_names(args[2], names), args[2].split("/")[-1])
+    print("prom_check: %d families, %d samples%s: OK" % (nfam, nsamples, extra))

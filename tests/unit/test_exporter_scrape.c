@@ -6,8 +6,11 @@
  * listener on 127.0.0.1 serving from another thread as main.c does; this
  * thread scrapes GET /metrics over TCP and hands the body to a real
  * Prometheus text parser (tests/unit/prom_check.py: prometheus_client's
- * parser and the checks Prometheus makes at ingestion). The parser must
- * also refuse a broken exposition, so the check can fail.
+ * parser and the checks Prometheus makes at ingestion), which also checks
+ * that every metric the Grafana dashboard (Documentation/grafana-vgpu.json)
+ * names is in the scrape. vgpu-back's sysfs files are in a temporary tree,
+ * every one the exporter knows. The parser must also refuse a broken
+ * exposition, so the check can fail.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -30,6 +33,7 @@
 #include <cmocka.h>
 
 #include "dom0-worker/loop/ctlsock.h"
+#include "exporter/backend_stats.h"
 #include "exporter/http.h"
 #include "exporter/render.h"
 #include "lib/ctlsock_client.h"
@@ -38,8 +42,8 @@
 /* Debian's python3, where python3-prometheus-client puts the parser. */
 #define PY "/usr/bin/python3"
 
-/* The checker beside this test's source: TOP/build/unit/test_... -> TOP. */
-static void checker(char *path, size_t size)
+/* The repository: TOP/build/unit/test_... -> TOP. */
+static void top_dir(char *path, size_t size)
 {
 	char exe[400];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -50,7 +54,7 @@ static void checker(char *path, size_t size)
 	b = strstr(exe, "/build/unit/");
 	assert_non_null(b);
 	*b = '\0';
-	snprintf(path, size, "%s/tests/unit/prom_check.py", exe);
+	snprintf(path, size, "%s", exe);
 }
 
 struct world {
@@ -156,18 +160,23 @@ static char *http_get(uint16_t port, const char *path)
 	return buf;
 }
 
-/* Runs the parser on @text; its exit status, its line in @out. */
-static int parse(const char *text, char *out, size_t size)
+/*
+ * Runs the parser on @text (with @names: a file whose vgpu_* names must be
+ * in it); its exit status, its line in @out.
+ */
+static int parse(const char *text, const char *names, char *out, size_t size)
 {
-	char file[] = "/tmp/vgpu-scrapeXXXXXX", cmd[1024], script[512];
+	char file[] = "/tmp/vgpu-scrapeXXXXXX", cmd[1400], top[400];
 	int fd = mkstemp(file), status;
 	FILE *p;
 
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
-	checker(script, sizeof(script));
-	snprintf(cmd, sizeof(cmd), PY " %s %s 2>&1", script, file);
+	top_dir(top, sizeof(top));
+	snprintf(cmd, sizeof(cmd), PY " %s/tests/unit/prom_check.py %s%s%s%s 2>&1",
+		 top, file, names ? " --names " : "", names ? top : "",
+		 names ? names : "");
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	out[0] = '\0';
@@ -179,11 +188,38 @@ static int parse(const char *text, char *out, size_t size)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Every file vgpu-back shows, module and device vgpu-5-0, under @root. */
+static void fake_sysfs(const char *root)
+{
+	char path[512];
+
+	for (unsigned int i = 0; i < bstat_count; i++) {
+		const struct bstat_name *b = &bstat_names[i];
+		FILE *f;
+
+		for (int dev = 0; dev < 2; dev++) {
+			if (!(dev ? b->device : b->module))
+				continue;
+			snprintf(path, sizeof(path), "mkdir -p %s/%s", root,
+				 dev ? "bus/xen-backend/devices/vgpu-5-0/statistics" :
+				       "module/vgpu_back/statistics");
+			assert_int_equal(system(path), 0);
+			snprintf(path, sizeof(path), "%s/%s/%s", root,
+				 dev ? "bus/xen-backend/devices/vgpu-5-0/statistics" :
+				       "module/vgpu_back/statistics", b->file);
+			f = fopen(path, "w");
+			assert_non_null(f);
+			fprintf(f, "%u\n", i + 1);
+			fclose(f);
+		}
+	}
+}
+
 static void test_scrape_parses(void **state)
 {
 	const struct worker_env_opts o = { .log_level = VLOG_ERROR };
 	struct world x = { 0 };
-	char err[128], verdict[256], *t, *body;
+	char err[128], verdict[512], sysfs[64], *t, *body;
 	uint16_t port;
 
 	(void)state;
@@ -193,8 +229,10 @@ static void test_scrape_parses(void **state)
 	assert_non_null(mkdtemp(x.dir));
 	snprintf(x.sock, sizeof(x.sock), "%s/worker.sock", x.dir);
 	assert_int_equal(ctlsock_open(&x.cs, x.sock), 0);
+	snprintf(sysfs, sizeof(sysfs), "%s/sys", x.dir);
+	fake_sysfs(sysfs);
 	x.cfg = (struct render_cfg){ .control_socket = x.sock,
-				     .sysfs = "/nonexistent", .cache_ms = 0 };
+				     .sysfs = sysfs, .cache_ms = 0 };
 	x.lfd = http_listen("127.0.0.1:0", err, sizeof(err));
 	assert_true(x.lfd >= 0);
 	port = local_port(x.lfd);
@@ -206,6 +244,14 @@ static void test_scrape_parses(void **state)
 	body = strstr(t, "\r\n\r\n");
 	assert_non_null(body);
 	body += 4;
+	/* VGPU_SCRAPE_OUT=FILE keeps the body for a look. */
+	if (getenv("VGPU_SCRAPE_OUT")) {
+		FILE *f = fopen(getenv("VGPU_SCRAPE_OUT"), "w");
+
+		assert_non_null(f);
+		fputs(body, f);
+		fclose(f);
+	}
 	/* One series per guest, the disconnected one with connected 0. */
 	assert_non_null(strstr(body, "vgpu_worker_up 1\n"));
 	assert_non_null(strstr(body, "vgpu_vm_completed_total{domid=\"5\",devid=\"0\",vm_id=\"101\",pool=\"A\",prio=\"high\"} 4\n"));
@@ -213,21 +259,23 @@ static void test_scrape_parses(void **state)
 	assert_non_null(strstr(body, "vgpu_vm_completed_total{domid=\"9\",devid=\"0\",vm_id=\"109\",pool=\"A\",prio=\"medium\"} 4\n"));
 	assert_non_null(strstr(body, "vgpu_vm_connected{domid=\"9\",devid=\"0\",vm_id=\"109\",pool=\"A\",prio=\"medium\"} 0\n"));
 	assert_non_null(strstr(body, "vgpu_vm_connected{domid=\"5\",devid=\"0\",vm_id=\"101\",pool=\"A\",prio=\"high\"} 1\n"));
-	assert_non_null(strstr(body, "vgpu_backend_up 0\n"));
-	assert_int_equal(parse(body, verdict, sizeof(verdict)), 0);
-	assert_non_null(strstr(verdict, ": OK"));
+	assert_non_null(strstr(body, "vgpu_backend_up 1\n"));
+	assert_non_null(strstr(body, "vgpu_backend_device_requests_total{domid=\"5\",devid=\"0\"} 1\n"));
+	assert_int_equal(parse(body, "/Documentation/grafana-vgpu.json", verdict,
+			       sizeof(verdict)), 0);
+	assert_non_null(strstr(verdict, "names of grafana-vgpu.json found: OK"));
 	/* The check can fail: a series twice, a sample with no TYPE, junk. */
 	{
 		char *dup, *at = strstr(body, "vgpu_worker_up 1\n");
 
 		assert_true(asprintf(&dup, "%.*svgpu_worker_up 1\n%s",
 				     (int)(at - body), body, at) > 0);
-		assert_int_equal(parse(dup, verdict, sizeof(verdict)), 1);
+		assert_int_equal(parse(dup, NULL, verdict, sizeof(verdict)), 1);
 		assert_non_null(strstr(verdict, "twice"));
 		free(dup);
 	}
-	assert_int_equal(parse("# TYPE a gauge\na{x=\"1\" 1\n", verdict, sizeof(verdict)), 1);
-	assert_int_equal(parse("b 1\n", verdict, sizeof(verdict)), 1);
+	assert_int_equal(parse("# TYPE a gauge\na{x=\"1\" 1\n", NULL, verdict, sizeof(verdict)), 1);
+	assert_int_equal(parse("b 1\n", NULL, verdict, sizeof(verdict)), 1);
 	free(t);
 
 	/* Forgotten: the VM's series leave the scrape. */
@@ -250,7 +298,8 @@ static void test_scrape_parses(void **state)
 	pthread_join(x.ctl_th, NULL);
 	close(x.lfd);
 	ctlsock_close(&x.cs);
-	rmdir(x.dir);
+	snprintf(sysfs, sizeof(sysfs), "rm -rf '%s'", x.dir);
+	assert_int_equal(system(sysfs), 0);
 	render_state_fini(&x.st);
 	env_free(x.e);
 }
