@@ -2,7 +2,8 @@
 /*
  * The worker's event loop (see worker.h): set-up, the loop, and running
  * requests on the executor. Events and completions are worker_events.c's,
- * metrics lines and the control socket's answers worker_report.c's.
+ * metrics lines and the control socket's answers worker_report.c's, but
+ * for "forget" (it changes state), which is dispatched here.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

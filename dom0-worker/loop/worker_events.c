@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The worker's side of the transport (see worker.h): events in - VMs that
- * connect, change and go, requests admitted (sched/limits.h) and queued -
- * and completions out, in batches.
+ * connect, change and go (their final metrics kept, until forgotten),
+ * requests admitted (sched/limits.h) and queued - and completions out, in
+ * batches.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
