@@ -32,6 +32,8 @@ lab_expect_eq "backend ring errors" "$(vgpu_stat ring_errors)" 0
 sysmod=/sys/module/vgpu_back/statistics
 lab_expect_eq "files in $sysmod" "$(find "$sysmod" -type f | wc -l)" 18
 exporter_log=$VGPU_RUN/exporter.log
+# The lab's Dom0 init leaves the loopback interface down.
+ip link set lo up || lab_fail "cannot bring lo up for the exporter"
 vgpu-exporter >"$exporter_log" 2>&1 &
 exporter_pid=$!
 lab_wait_for 10 "vgpu-exporter to answer" \
