@@ -30,6 +30,7 @@ modules: $(if $(HAVE_KDIR),,deps)
 
 userspace: $(if $(HAVE_USERLIBS),,deps)
 	$(MAKE) -C $(TOP)/dom0-worker
+	$(MAKE) -C $(TOP)/exporter
 	$(MAKE) -C $(TOP)/tools
 
 unit: deps

@@ -3,7 +3,8 @@
 # they install with the ordinary build rules, then copy.
 #
 #   make install-host      Dom0 / driver domain: vgpu-worker (and
-#                          vgpu-cuda-exec where built), vgpu-admin, systemd
+#                          vgpu-cuda-exec where built), vgpu-admin,
+#                          vgpu-exporter, systemd
 #                          units, udev rule, modprobe.d file, man pages
 #   make install-guest     guest: vgpu-client, vgpu-pci-id, libvgpu (shared and static,
 #                          headers, pkg-config file), udev rule, modprobe.d
@@ -53,6 +54,7 @@ install: install-host install-guest install-dkms-src
 
 build-host: $(if $(HAVE_USERLIBS),,deps)
 	$(MAKE) -C $(TOP)/dom0-worker
+	$(MAKE) -C $(TOP)/exporter
 	$(MAKE) -C $(TOP)/tools
 
 # The guest parts need neither SQLite nor the Xen libraries.
@@ -65,21 +67,23 @@ install-host: build-host
 		$(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions
 	$(INSTALL) -m 0755 $(WORKER_O)/vgpu-worker $(TOOLS_O)/vgpu-admin \
-		$(DESTDIR)$(SBINDIR)/
+		$(B)/exporter/vgpu-exporter $(DESTDIR)$(SBINDIR)/
 	# vgpu-worker looks for vgpu-cuda-exec beside itself; built only
 	# where CUDA's cuda.h is found.
 	if [ -f $(WORKER_O)/vgpu-cuda-exec ]; then \
 		$(INSTALL) -m 0755 $(WORKER_O)/vgpu-cuda-exec $(DESTDIR)$(SBINDIR)/ && \
 		$(INSTALL) -m 0644 $(TOP)/dom0-worker/exec/cuda/vgpu-cuda-exec.8 $(DESTDIR)$(MANDIR)/man8/; \
 	fi
-	for u in vgpu-worker.service vgpu-admin-watch.service; do \
+	for u in vgpu-worker.service vgpu-admin-watch.service \
+		vgpu-exporter.service; do \
 		$(SUBST) $(TOP)/systemd/$$u.in >$(DESTDIR)$(UNITDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
 	$(INSTALL) -m 0644 $(TOP)/udev/60-vgpu-back.rules $(DESTDIR)$(UDEVRULESDIR)/
 	$(INSTALL) -m 0644 $(TOP)/modprobe/vgpu-back.conf $(DESTDIR)$(MODPROBEDIR)/
 	$(INSTALL) -m 0644 $(TOP)/dom0-worker/vgpu-worker.8 \
-		$(TOP)/tools/admin/vgpu-admin.8 $(DESTDIR)$(MANDIR)/man8/
+		$(TOP)/tools/admin/vgpu-admin.8 $(TOP)/exporter/vgpu-exporter.8 \
+		$(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 0644 $(TOP)/tools/admin/vgpu-admin.bash-completion \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/vgpu-admin
 

@@ -16,7 +16,7 @@
  *   vgpu_back_copy.c      grant copy between a request's buffer and the worker
  *   vgpu_back_req.c       the request object: alloc, indirect refs, the
  *                         handle table and the worker's queue, put
- *   vgpu_back_stats.c     counters and debugfs
+ *   vgpu_back_stats.c     counters, sysfs and debugfs
  *   vgpu_back_validate.c  Xen-free checks and the configuration (KUnit)
  *   vgpu_ring_check.c     Xen-free ring index checks (KUnit)
  *
@@ -186,6 +186,7 @@ struct vgpu_back_device {
 
 	char irq_name[32];
 	struct dentry *dbg;
+	bool sysfs;			/* its statistics group exists */
 	struct vgpu_back_stats stats;
 };
 
@@ -293,5 +294,9 @@ void vgpu_back_debugfs_init(struct vgpu_back_host *host);
 void vgpu_back_debugfs_exit(struct vgpu_back_host *host);
 void vgpu_back_debugfs_add_device(struct vgpu_back_device *dev);
 void vgpu_back_debugfs_remove_device(struct vgpu_back_device *dev);
+void vgpu_back_sysfs_init(struct vgpu_back_host *host);
+void vgpu_back_sysfs_exit(void);
+void vgpu_back_sysfs_add_device(struct vgpu_back_device *dev);
+void vgpu_back_sysfs_remove_device(struct vgpu_back_device *dev);
 
 #endif /* VGPU_BACK_H */

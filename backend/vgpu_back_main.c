@@ -46,6 +46,7 @@ static int __init vgpu_back_init(void)
 	if (!host->wq)
 		return -ENOMEM;
 	vgpu_back_debugfs_init(host);
+	vgpu_back_sysfs_init(host);
 
 	err = vgpu_back_dev_init(host);
 	if (err) {
@@ -63,6 +64,7 @@ static int __init vgpu_back_init(void)
 	return 0;
 
 fail:
+	vgpu_back_sysfs_exit();
 	vgpu_back_debugfs_exit(host);
 	destroy_workqueue(host->wq);
 	return err;
@@ -80,6 +82,7 @@ static void __exit vgpu_back_exit(void)
 
 	vgpu_back_xenbus_exit(host);
 	vgpu_back_dev_exit(host);
+	vgpu_back_sysfs_exit();
 	vgpu_back_debugfs_exit(host);
 	destroy_workqueue(host->wq);
 	xa_destroy(&host->reqs);

@@ -400,6 +400,7 @@ static void vgpu_back_teardown(struct vgpu_back_device *dev)
 	mutex_unlock(&dev->state_mutex);
 	cancel_work_sync(&dev->close_work);
 
+	vgpu_back_sysfs_remove_device(dev);
 	vgpu_back_debugfs_remove_device(dev);
 
 	mutex_lock(&host->lock);
@@ -461,6 +462,7 @@ static int vgpu_back_probe(struct xenbus_device *xbdev,
 	host->nr_devices++;
 	mutex_unlock(&host->lock);
 	vgpu_back_debugfs_add_device(dev);
+	vgpu_back_sysfs_add_device(dev);
 
 	mutex_lock(&dev->state_mutex);
 	for (key = 0; key < VGPU_BACK_NR_CFG; key++)

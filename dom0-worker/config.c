@@ -169,6 +169,16 @@ int config_set(struct worker_config *cfg, const char *key, const char *value,
 		return set_path(cfg->control_socket,
 				sizeof(cfg->control_socket), value, key, err,
 				errlen);
+	if (strcmp(key, "control-group") == 0) {
+		if (strlen(value) >= sizeof(cfg->control_group)) {
+			snprintf(err, errlen, "control-group: '%s' is not a group name",
+				 value);
+			return -1;
+		}
+		snprintf(cfg->control_group, sizeof(cfg->control_group), "%s",
+			 value);
+		return 0;
+	}
 
 	if (strcmp(key, "device") == 0) {
 		if (!*value) {

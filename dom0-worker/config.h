@@ -50,6 +50,7 @@ struct worker_config {
 	uint32_t vm_max_inflight;	/* vm-max-inflight: when the VM's is 0; 0 = none */
 	uint32_t rate_burst;		/* rate-burst: bucket size, 0 = one second's */
 	char control_socket[CONFIG_PATH_MAX];	/* control-socket, "" = none */
+	char control_group[64];		/* control-group: may connect too; "" = root only */
 
 	/*
 	 * Requests that stay in the executor (CUDA) while they run: how many

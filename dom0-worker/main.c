@@ -53,6 +53,7 @@ static const struct option options[] = {
 	{ "vm-max-inflight", required_argument, NULL, 0 },
 	{ "rate-burst", required_argument, NULL, 0 },
 	{ "control-socket", required_argument, NULL, 0 },
+	{ "control-group", required_argument, NULL, 0 },
 	{ "query", required_argument, NULL, 'q' },
 	{ "max-running", required_argument, NULL, 0 },
 	{ "vm-inflight", required_argument, NULL, 0 },
@@ -110,9 +111,11 @@ static void usage(FILE *f)
 "                           rate-limit, one second's worth)\n"
 "      --control-socket PATH  metrics and VM list for vgpu-admin (default\n"
 "                           " CONFIG_DEFAULT_CONTROL "; empty: none)\n"
-"  -q, --query CMD          send CMD (device, gpu, help, metrics, vms) to a\n"
-"                           running worker's control socket, print the\n"
-"                           answer, exit\n"
+"      --control-group NAME  group that may connect to it too, e.g.\n"
+"                           vgpu-exporter (default: none, root only)\n"
+"  -q, --query CMD          send CMD (device, forget, gpu, help, metrics,\n"
+"                           vms) to a running worker's control socket,\n"
+"                           print the answer, exit\n"
 "      --max-running N      requests running at once on the CUDA executor,\n"
 "                           all VMs together (default 0: no limit)\n"
 "      --vm-inflight N      requests of one VM on the CUDA executor at once,\n"
@@ -433,6 +436,13 @@ int main(int argc, char **argv)
 				 cfg.control_socket, strerror(-err));
 		else
 			w.ctl = &cs;
+		if (w.ctl && cfg.control_group[0]) {
+			err = ctlsock_share(&cs, cfg.control_group);
+			if (err)
+				log_warn("control socket %s: group %s: %s; root only",
+					 cfg.control_socket, cfg.control_group,
+					 strerror(-err));
+		}
 	}
 	log_info("started: device=%s abi=%d executor=%s device_name=%s mem_total=%llu op_delay_ms=%u order_log=%s sched=%s weights=%u:%u:%u control_socket=%s",
 		 cfg.device, VGPU_BACK_ABI_VERSION, ex.ops->name, ei.device_name,

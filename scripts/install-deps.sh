@@ -10,7 +10,8 @@ pkgs="build-essential bc bison flex libelf-dev libssl-dev python3 cpio xz-utils
 zstd kmod qemu-system-x86 busybox-static libcmocka-dev libsqlite3-dev
 sqlite3 libxen-dev pkg-config cppcheck valgrind clang-14 libclang-rt-14-dev
 linux-headers-$KERNEL_ABI-amd64 linux-source-$KERNEL_SRC_SERIES
-dkms dh-dkms debhelper lintian fakeroot"
+dkms dh-dkms debhelper lintian fakeroot
+python3-prometheus-client"
 
 missing=""
 for p in $pkgs; do

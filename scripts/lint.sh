@@ -3,7 +3,7 @@
 #   kernel C (frontend/ backend/ tests/kunit/ tests/xen/rogue/ include/):
 #     checkpatch.pl --no-tree from the cached linux-source tree
 #     (scripts/kunit-src.sh);
-#   userspace C (dom0-worker/ lib/ tools/ tests/unit/ tests/sim/ tests/fuzz/
+#   userspace C (dom0-worker/ exporter/ lib/ tools/ tests/unit/ tests/sim/ tests/fuzz/
 #   tests/xen/guest/): cppcheck.
 # Ends with "lint: N files checked, N problems".
 set -u
@@ -80,7 +80,7 @@ echo "lint: checkpatch: $nk files, $kproblems problems in $kbad files"
 # Anything else: fix it, or suppress one line with a comment saying why:
 #   /* cppcheck-suppress <id> */
 pattern='*.c'
-ufiles=$(list_files dom0-worker lib tools tests/unit tests/sim tests/fuzz tests/xen/guest bench tests/gpu)
+ufiles=$(list_files dom0-worker exporter lib tools tests/unit tests/sim tests/fuzz tests/xen/guest bench tests/gpu)
 nu=$(printf '%s' "$ufiles" | grep -c .)
 uproblems=0
 if [ "$nu" -gt 0 ]; then

@@ -5,6 +5,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,30 @@ int ctlsock_open(struct ctlsock *cs, const char *path)
 	}
 	cs->fd = fd;
 	return 0;
+}
+
+int ctlsock_share(struct ctlsock *cs, const char *group)
+{
+	char dir[sizeof(cs->path)], *slash;
+	struct group *g;
+	struct stat st;
+
+	errno = 0;
+	g = getgrnam(group);
+	if (!g)
+		return errno ? -errno : -ENOENT;
+	snprintf(dir, sizeof(dir), "%s", cs->path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		/* Only a directory of ours: never open up someone else's. */
+		if (stat(dir, &st) == 0 && st.st_uid == geteuid() &&
+		    (chown(dir, (uid_t)-1, g->gr_gid) || chmod(dir, 0750)))
+			return -errno;
+	}
+	if (chown(cs->path, (uid_t)-1, g->gr_gid))
+		return -errno;
+	return chmod(cs->path, 0660) ? -errno : 0;
 }
 
 void ctlsock_close(struct ctlsock *cs)

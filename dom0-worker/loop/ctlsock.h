@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The worker's control socket: a Unix stream socket (mode 0600, in a
- * directory created 0700) on which a client sends one command line and
+ * directory created 0700; 0660 and 0750 for a control-group) on which a client sends one command line and
  * reads the answer until the worker closes the connection.
  *
  * The worker is one thread, so a connection is served whole when it is
  * accepted: a client gets CTLSOCK_IO_TIMEOUT_MS to send its line and to
  * take the answer, then it is dropped. Guests cannot reach it; only root
- * in Dom0 can, so this bounds a stuck client, not a hostile one.
+ * in Dom0 can (and the control-group: vgpu-exporter, an unprivileged
+ * reader), so this bounds a stuck client, not a hostile one.
  */
 #ifndef VGPU_WORKER_CTLSOCK_H
 #define VGPU_WORKER_CTLSOCK_H
@@ -31,6 +32,13 @@ typedef int (*ctlsock_handler)(void *arg, const char *cmd, FILE *out);
  * when something other than a socket is there).
  */
 int ctlsock_open(struct ctlsock *cs, const char *path);
+/*
+ * Lets group @group connect too: the socket root:GROUP 0660, its directory
+ * (when the worker owns it) GROUP 0750. Changing a file's group needs
+ * CAP_CHOWN or membership of that group (the unit's SupplementaryGroups).
+ * 0 or -errno (-ENOENT: no such group); on a failure the socket stays 0600.
+ */
+int ctlsock_share(struct ctlsock *cs, const char *group);
 /* Closes and unlinks it. */
 void ctlsock_close(struct ctlsock *cs);
 

@@ -2,7 +2,8 @@
 /*
  * The worker's event loop (see worker.h): set-up, the loop, and running
  * requests on the executor. Events and completions are worker_events.c's,
- * metrics lines and the control socket's answers worker_report.c's.
+ * metrics lines and the control socket's answers worker_report.c's, but
+ * for "forget" (it changes state), which is dispatched here.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -16,6 +17,7 @@
 #include <vgpu/vgpuif_ops.h>
 
 #include "ctlsock.h"
+#include "lib/parse.h"
 #include "log.h"
 #include "worker.h"
 #include "worker_priv.h"
@@ -262,9 +264,53 @@ int worker_run_one(struct worker *w)
 
 /* ---- loop ---- */
 
+/*
+ * "forget all|DOMID[/DEVID]": the one command that changes the worker's
+ * state (the final metrics of disconnected VMs), so it is handled here and
+ * worker_report.c stays a reader.
+ */
+static int control_forget(struct worker *w, const char *arg, FILE *out)
+{
+	uint64_t domid, devid = 0;
+	char dom[16], *slash;
+	int n;
+
+	if (strcmp(arg, "all") == 0) {
+		n = worker_forget(w, 1, 0, -1);
+	} else {
+		snprintf(dom, sizeof(dom), "%s", arg);
+		slash = strchr(dom, '/');
+		if (slash)
+			*slash = '\0';
+		if (strlen(arg) >= sizeof(dom) || parse_u64(dom, &domid) ||
+		    domid > UINT16_MAX ||
+		    (slash && (parse_u64(slash + 1, &devid) || devid > UINT16_MAX))) {
+			fprintf(out, "error: usage: forget all|DOMID[/DEVID]\n");
+			return -EINVAL;
+		}
+		n = worker_forget(w, 0, (uint16_t)domid, slash ? (int)devid : -1);
+	}
+	if (n < 0) {
+		fprintf(out, "error: out of memory\n");
+		return n;
+	}
+	fprintf(out, "forgot %d\n", n);
+	if (n)
+		log_info("control: forgot the final metrics of %d disconnected VMs (%s)",
+			 n, arg);
+	return 0;
+}
+
+int worker_command(struct worker *w, const char *cmd, FILE *out)
+{
+	if (strncmp(cmd, "forget ", 7) == 0)
+		return control_forget(w, cmd + 7, out);
+	return worker_control(w, cmd, out);
+}
+
 static int control_cb(void *arg, const char *cmd, FILE *out)
 {
-	return worker_control(arg, cmd, out);
+	return worker_command(arg, cmd, out);
 }
 
 /* The control socket is a convenience: its failure never stops the loop. */

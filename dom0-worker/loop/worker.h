@@ -38,7 +38,10 @@
 
 /* Longest a finished request's completion waits for batch company. */
 #define WORKER_FLUSH_NS		(100 * 1000ull)
-/* Disconnected VMs whose metrics are still printed. */
+/*
+ * Disconnected VMs whose final metrics are still printed and served (the
+ * oldest goes first; the control command "forget" drops them sooner).
+ */
 #define WORKER_RETIRED_MAX	256
 
 struct worker_ctl {
@@ -181,5 +184,11 @@ static inline uint32_t worker_vm_max_inflight(const struct worker *w,
  * @out. 0, or -EINVAL for an unknown command (an error line was written).
  */
 int worker_control(struct worker *w, const char *cmd, FILE *out);
+/*
+ * What the control socket runs (worker.c): "forget all|DOMID[/DEVID]",
+ * which drops disconnected VMs' final metrics, else worker_control().
+ * 0, or -errno with an error line written.
+ */
+int worker_command(struct worker *w, const char *cmd, FILE *out);
 
 #endif

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The worker's side of the transport (see worker.h): events in - VMs that
- * connect, change and go, requests admitted (sched/limits.h) and queued -
- * and completions out, in batches.
+ * connect, change and go (their final metrics kept, until forgotten),
+ * requests admitted (sched/limits.h) and queued - and completions out, in
+ * batches.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -273,6 +274,37 @@ static void retire(struct worker *w, struct vm *vm)
 	r->metrics = vm->metrics;		/* takes the sample buffer */
 	vm->metrics = (struct vm_metrics){ 0 };
 	w->retired_pos = (w->retired_pos + 1) % WORKER_RETIRED_MAX;
+}
+
+/*
+ * Forgets the final metrics of disconnected VMs (the control socket's
+ * "forget"): every one with @all, else those of domid @domid and, when
+ * @devid >= 0, that device. The others keep their order, oldest first at
+ * the ring's start. How many went, or -ENOMEM (nothing changed).
+ */
+int worker_forget(struct worker *w, int all, uint16_t domid, int devid)
+{
+	unsigned int keep = 0, n = w->nretired;
+	unsigned int first = (w->retired_pos + WORKER_RETIRED_MAX - n) %
+			     WORKER_RETIRED_MAX;
+	struct retired_vm *kept = calloc(WORKER_RETIRED_MAX, sizeof(*kept));
+
+	if (!kept)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		struct retired_vm *r = &w->retired[(first + i) % WORKER_RETIRED_MAX];
+
+		if (all || (r->cfg.domid == domid &&
+			    (devid < 0 || r->cfg.devid == devid)))
+			metrics_fini(&r->metrics);
+		else
+			kept[keep++] = *r;	/* takes the sample buffer */
+	}
+	free(w->retired);
+	w->retired = kept;
+	w->nretired = keep;
+	w->retired_pos = keep % WORKER_RETIRED_MAX;
+	return (int)(n - keep);
 }
 
 static void on_disconnect(struct worker *w, const struct vgpu_back_vm *cfg)

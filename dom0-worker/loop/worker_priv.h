@@ -41,6 +41,12 @@ void worker_vm_free(struct worker *w, struct vm *vm);
 uint64_t worker_connect_refused(const struct worker *w, uint16_t domid,
 				uint16_t devid);
 
+/*
+ * worker_events.c: forgets disconnected VMs' final metrics: all, or those
+ * of @domid (and @devid when >= 0). How many went, or -ENOMEM.
+ */
+int worker_forget(struct worker *w, int all, uint16_t domid, int devid);
+
 /* worker_report.c: one VM's metrics line in the log. */
 void worker_print_vm_metrics(const struct vgpu_back_vm *c,
 			     const struct vm_metrics *m, const char *state,

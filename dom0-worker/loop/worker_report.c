@@ -118,6 +118,16 @@ static void common(FILE *f, const char *pfx, size_t n,
 		fprintf(f, "%s{%s} ", name, labels[i]);
 		seconds(f, m[i]->service_sum_ns);
 	}
+	/* Wait plus service of each request: not the sum of the two p99s. */
+	snprintf(name, sizeof(name), "%s_latency_seconds", pfx);
+	family(f, name, "summary", "Time from admission to finish (wait and service), over the last metrics-window requests that ran; quantiles to the microsecond.");
+	for (size_t i = 0; i < n; i++) {
+		const uint64_t p_ns[3] = { s[i].p50_us * 1000, s[i].p95_us * 1000,
+					   s[i].p99_us * 1000 };
+
+		summary(f, name, labels[i], p_ns,
+			m[i]->wait_sum_ns + m[i]->service_sum_ns, m[i]->samples);
+	}
 }
 
 static void prom_worker(struct worker *w, FILE *f)
@@ -265,9 +275,36 @@ static void prom_levels(struct worker *w, FILE *f)
 			(unsigned long long)w->sched.picks[l]);
 }
 
+/* The retired VM @i places after the oldest. */
+static const struct retired_vm *retired_at(const struct worker *w,
+					   unsigned int i)
+{
+	return &w->retired[(w->retired_pos + WORKER_RETIRED_MAX - w->nretired +
+			    i) % WORKER_RETIRED_MAX];
+}
+
+static void vm_labels(char *buf, size_t size, const struct vgpu_back_vm *c,
+		      uint8_t prio)
+{
+	char pb[2];
+
+	snprintf(buf, size,
+		 "domid=\"%u\",devid=\"%u\",vm_id=\"%u\",pool=\"%s\",prio=\"%s\"",
+		 c->domid, c->devid, c->vm_id, pool_name(c->pool, pb),
+		 prio_name(prio));
+}
+
+/*
+ * Connected VMs, then the final figures of disconnected ones, newest
+ * first, with the same labels: a VM's series goes on where it stopped and
+ * vgpu_vm_connected says 0. One series per label set: a disconnected VM
+ * whose labels a connected one (or a newer disconnected one) has is left
+ * out; its counters start again from 0 in the newer one, a reset that
+ * rate() handles.
+ */
 static int prom_vms(struct worker *w, FILE *f)
 {
-	uint32_t cap = w->vms.count ? w->vms.count : 1, n;
+	uint32_t cap = w->vms.count + w->nretired + 1, n, ncon;
 	struct vm **list = calloc(cap, sizeof(*list));
 	const struct vm_metrics **m = calloc(cap, sizeof(*m));
 	struct metrics_summary *s = calloc(cap, sizeof(*s));
@@ -282,19 +319,35 @@ static int prom_vms(struct worker *w, FILE *f)
 	}
 	n = vmtable_list(&w->vms, list);
 	for (uint32_t i = 0; i < n; i++) {
-		const struct vgpu_back_vm *c = &list[i]->ex.cfg;
-		char pb[2];
-
 		m[i] = &list[i]->metrics;
-		metrics_summarize(m[i], &s[i]);
-		snprintf(labels[i], sizeof(labels[i]),
-			 "domid=\"%u\",devid=\"%u\",vm_id=\"%u\",pool=\"%s\",prio=\"%s\"",
-			 c->domid, c->devid, c->vm_id, pool_name(c->pool, pb),
-			 prio_name(list[i]->sched.prio));
+		vm_labels(labels[i], sizeof(labels[i]), &list[i]->ex.cfg,
+			  list[i]->sched.prio);
 		queued[i] = list[i]->sched.queued;
 		inflight[i] = worker_vm_inflight(list[i]);
 	}
+	ncon = n;
+	for (unsigned int i = w->nretired; i-- > 0;) {
+		const struct retired_vm *r = retired_at(w, i);
+		uint32_t j;
+
+		vm_labels(labels[n], sizeof(labels[n]), &r->cfg,
+			  r->cfg.priority);
+		for (j = 0; j < n && strcmp(labels[j], labels[n]); j++)
+			;
+		if (j < n)
+			continue;	/* a newer series has these labels */
+		m[n] = &r->metrics;
+		queued[n] = inflight[n] = 0;
+		n++;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		metrics_summarize(m[i], &s[i]);
 	common(f, "vgpu_vm", n, m, s, labels, queued, inflight);
+	family(f, "vgpu_vm_connected", "gauge", "1 while the VM is connected; 0: its final figures, kept until forgotten (the last 256 disconnected VMs, or the control command forget).");
+	for (uint32_t i = 0; i < n; i++)
+		fprintf(f, "vgpu_vm_connected{%s} %d\n", labels[i], i < ncon);
+	family(f, "vgpu_worker_disconnected_vms", "gauge", "Disconnected VMs whose final figures the worker keeps.");
+	fprintf(f, "vgpu_worker_disconnected_vms %u\n", w->nretired);
 out:
 	free(list);
 	free(m);
@@ -427,7 +480,7 @@ int worker_control(struct worker *w, const char *cmd, FILE *out)
 		return 0;
 	}
 	if (strcmp(cmd, "help") == 0) {
-		fprintf(out, "device\ngpu\nhelp\nmetrics\nvms\n");
+		fprintf(out, "device\nforget all|DOMID[/DEVID]\ngpu\nhelp\nmetrics\nvms\n");
 		return 0;
 	}
 	fprintf(out, "error: unknown command '%.64s' (try help)\n", cmd);

@@ -329,9 +329,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case STEP_CONTROL: {
 			static const char *const cmds[] = {
 				"vms", "metrics", "help", "vms metrics", "",
+				"forget all", "forget 1", "forget 2/0", "forget x",
 			};
+			char forget[32];
 
-			worker_control(&w, cmds[take(&in, 1) % 5], devnull);
+			/* Half the time a forget of a domid the input chose. */
+			if (take(&in, 1) & 1) {
+				snprintf(forget, sizeof(forget), "forget %u",
+					 (unsigned int)take(&in, 1));
+				worker_command(&w, forget, devnull);
+			} else {
+				worker_command(&w, cmds[take(&in, 1) % 9], devnull);
+			}
 			break;
 		}
 		}

@@ -4,13 +4,14 @@
  * what it serves (worker_report.c): the Prometheus text exposition format
  * 0.0.4 checked line by line, the `vms` lines, the `device` line (its
  * name quoted whatever the driver reports), unknown commands, the
- * socket's mode, a stale socket replaced, and the client of --query.
+ * socket's mode (and a control-group's), a stale socket replaced, and the client of --query.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -215,7 +216,7 @@ static void test_vms_and_errors(void **state)
 	free(t);
 	t = answer(e, "help", &rc);
 	assert_int_equal(rc, 0);
-	assert_string_equal(t, "device\ngpu\nhelp\nmetrics\nvms\n");
+	assert_string_equal(t, "device\nforget all|DOMID[/DEVID]\ngpu\nhelp\nmetrics\nvms\n");
 	free(t);
 	t = answer(e, "reboot", &rc);
 	assert_int_equal(rc, -EINVAL);
@@ -459,6 +460,34 @@ static void test_socket(void **state)
 	rmdir(dir);
 }
 
+/* control-group: socket 0660 and directory 0750 in that group; none: 0600. */
+static void test_socket_group(void **state)
+{
+	char dir[] = "/tmp/vgpu-ctlXXXXXX", path[160], sub[128];
+	struct group *g = getgrgid(getegid());	/* one we are in */
+	struct ctlsock cs;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(g);
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/run", dir);
+	snprintf(path, sizeof(path), "%s/worker.sock", sub);
+	assert_int_equal(ctlsock_open(&cs, path), 0);
+	assert_int_equal(ctlsock_share(&cs, "no-such-group-vgpu"), -ENOENT);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(ctlsock_share(&cs, g->gr_name), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0660);
+	assert_int_equal(st.st_gid, getegid());
+	assert_int_equal(stat(sub, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0750);
+	ctlsock_close(&cs);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 /* The client prints exactly what the server answered. */
 static void test_query_roundtrip(void **state)
 {
@@ -513,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_device_cpu),
 		cmocka_unit_test(test_device_name_quoted),
 		cmocka_unit_test(test_socket),
+		cmocka_unit_test(test_socket_group),
 		cmocka_unit_test(test_query_roundtrip),
 	};
 

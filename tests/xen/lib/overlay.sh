@@ -92,7 +92,7 @@ stage_modules() {
 # for an artefact no package provides (the rogue module: test code).
 lab_pkg_file() {
 	case $1 in
-	vgpu-worker | vgpu-admin) echo "$ART_PKG_DOM0/usr/sbin/$1" ;;
+	vgpu-worker | vgpu-admin | vgpu-exporter) echo "$ART_PKG_DOM0/usr/sbin/$1" ;;
 	vgpu-client) echo "$ART_PKG_DOMU/usr/bin/$1" ;;
 	vgpu-back.ko | vgpu-front.ko) echo "$ART_PKG_DIR/modules/$KABI/updates/dkms/$1" ;;
 	esac
