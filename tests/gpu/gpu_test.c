@@ -73,6 +73,7 @@ static struct {
 	uint32_t big_len, frame_len;
 	int failed_checks;
 	char why[512];
+	const char *skipped;	/* why the running test did not run, or NULL */
 } T;
 
 static uint64_t now_ns(void)
@@ -1020,7 +1021,7 @@ static void test_mps_tier(void)
 	int joined = 0, limited = 0;
 
 	if (!pipe && !T.fake) {
-		printf("gpu-test: mps_tier: skipped: no MPS daemon (VGPU_TEST_MPS_PIPE unset)\n");
+		T.skipped = "no MPS daemon (VGPU_TEST_MPS_PIPE unset; run-on-gpu.sh runs it with one)";
 		return;
 	}
 	h_defaults(&h, T.fake, T.cuda_exec, T.self_dir);
@@ -1347,8 +1348,11 @@ int main(int argc, char **argv)
 			continue;
 		T.failed_checks = 0;
 		T.why[0] = '\0';
+		T.skipped = NULL;
 		tests[i].fn();
-		if (T.failed_checks) {
+		if (T.skipped && !T.failed_checks) {
+			printf("gpu-test: %s: skipped: %s\n", tests[i].name, T.skipped);
+		} else if (T.failed_checks) {
 			printf("gpu-test: %s: FAIL (%d checks; first: %s)\n",
 			       tests[i].name, T.failed_checks, T.why);
 			failed++;

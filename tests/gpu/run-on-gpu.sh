@@ -128,7 +128,7 @@ fi
 	echo "== summary ($(($(date +%s) - t0)) s)"
 	grep -m1 -E "NVIDIA|GPU" "$out/machine.log"
 	echo "seccomp log mode: $(grep -E "^gpu-test: [0-9]+ passed" "$out/test-seccomp-log.log"), $(grep -c . "$out/seccomp-logged.log") calls logged"
-	grep -E "^gpu-test: .*(ok|FAIL)|^gpu-test: [0-9]+ passed" "$out/test.log"
+	grep -E "^gpu-test: .*(ok|FAIL|skipped)|^gpu-test: [0-9]+ passed" "$out/test.log"
 	grep -E "^gpu-test: .*(ok|FAIL)|^gpu-test: [0-9]+ passed" "$out/test-turns.log" |
 		sed 's/^gpu-test:/gpu-test (turns):/'
 	grep -E "^gpu-test: .*(ok|FAIL|skipped|joined)|^gpu-test: [0-9]+ passed" "$out/test-mps.log" 2>/dev/null |
