@@ -44,8 +44,8 @@ static void usage(FILE *f)
 "  memtest BYTES           alloc, write a pattern, read back, compare\n"
 "  bench nop|vecadd N|memwrite BYTES [--count K] [--threads T]\n"
 "                          latency p50/p99/max (us), throughput\n"
-"  stress N [--threads T] [--size E]\n"
-"                          T threads, N checked vector adds each\n"
+"  stress N [--threads T] [--size E] [--seconds S] [--latency]\n"
+"                          T threads, N checked vector adds each (or S s)\n"
 "BYTES takes a K, M, G or T suffix (powers of 1024).\n");
 }
 
@@ -289,7 +289,10 @@ struct thread_arg {
 	uint32_t count;		/* ops of this thread */
 	uint64_t size;		/* elements (vecadd) or bytes (memwrite) */
 	uint64_t seed;
-	uint64_t *lat_ns;	/* count entries (bench) */
+	uint64_t *lat_ns;	/* count entries (bench; stress --latency) */
+	uint32_t nlat;		/* entries of lat_ns filled (stress) */
+	uint32_t seconds;	/* stress --seconds: time bound, 0 none */
+	uint64_t start_ns;	/* stress: when the first request completed */
 	int rc, err;		/* exit code; errno of a failed call */
 	const char *what;	/* the call that failed */
 	uint32_t done;
@@ -374,6 +377,48 @@ out:
 	return NULL;
 }
 
+/*
+ * stress --seconds/--latency (the lab's demo and 30-VM scenario measure the
+ * wait a guest sees): records the latency of the vector add that ran from
+ * @t0 to @t1 and says whether the thread's time is up. The clock starts
+ * when the thread's first request completes and that request is not
+ * recorded: behind a gate (a stopped worker) it measures the gate, not the
+ * queue, and every thread's time then starts when the gate opens.
+ */
+static int stress_timed_out(struct thread_arg *t, uint64_t t0, uint64_t t1)
+{
+	if (t->done == 1) {
+		t->start_ns = t1;
+		return 0;
+	}
+	if (t->lat_ns)
+		t->lat_ns[t->nlat++] = t1 - t0;
+	return t->seconds && t1 - t->start_ns >= (uint64_t)t->seconds * 1000000000u;
+}
+
+/* stress --latency's line: percentiles over every thread's samples. */
+static int stress_latency(struct thread_arg *ta, unsigned int threads,
+			  uint64_t *lat, uint32_t count)
+{
+	struct percentile_summary ps;
+	size_t n = 0;
+
+	/* Each thread's samples start at lat + i * count: pack them. */
+	for (unsigned int i = 0; i < threads; i++) {
+		memmove(lat + n, lat + (size_t)i * count,
+			ta[i].nlat * sizeof(*lat));
+		n += ta[i].nlat;
+	}
+	if (percentile_summarize(lat, n, &ps)) {
+		fprintf(stderr, "vgpu-client: out of memory\n");
+		return EXIT_VGPU;
+	}
+	printf("latency samples=%zu p50_us=%.1f p99_us=%.1f max_us=%.1f\n", n,
+	       (double)ps.p50 / 1e3, (double)ps.p99 / 1e3,
+	       (double)ps.max / 1e3);
+	return 0;
+}
+
 static void *stress_thread(void *p)
 {
 	struct thread_arg *t = p;
@@ -392,6 +437,7 @@ static void *stress_thread(void *p)
 	}
 	for (uint32_t i = 0; i < t->count; i++) {
 		uint32_t n = t->size ? max : 1 + (uint32_t)(rnd(&s) % max);
+		uint64_t t0 = now_ns();
 
 		t->rc = checked_add(fd, buf, n, rnd(&s), tag, &t->err);
 		if (t->rc) {
@@ -399,6 +445,8 @@ static void *stress_thread(void *p)
 			break;
 		}
 		t->done++;
+		if (stress_timed_out(t, t0, now_ns()))
+			break;
 	}
 out:
 	free(buf);
@@ -494,12 +542,17 @@ out:
 	return rc;
 }
 
-static int cmd_stress(uint32_t n, unsigned int threads, uint32_t size)
+static int cmd_stress(uint32_t n, unsigned int threads, uint32_t size,
+		      uint32_t seconds, int latency)
 {
 	struct thread_arg *ta = calloc(threads, sizeof(*ta));
+	uint64_t *lat = latency ? calloc((size_t)threads * n, sizeof(*lat)) : NULL;
+	unsigned long long ops = 0;
 	int rc;
 
-	if (!ta) {
+	if (!ta || (latency && !lat)) {
+		free(ta);
+		free(lat);
 		fprintf(stderr, "vgpu-client: out of memory\n");
 		return EXIT_VGPU;
 	}
@@ -507,12 +560,21 @@ static int cmd_stress(uint32_t n, unsigned int threads, uint32_t size)
 		ta[i] = (struct thread_arg){
 			.index = i, .count = n, .size = size,
 			.seed = 0x9e3779b97f4a7c15ull * (i + 1),
+			.lat_ns = lat ? lat + (size_t)i * n : NULL,
+			.seconds = seconds,
 		};
 	rc = run_threads(ta, threads, stress_thread);
-	if (!rc)
-		printf("stress threads=%u n=%u ops=%llu ok\n", threads, n,
-		       (unsigned long long)threads * n);
+	for (unsigned int i = 0; i < threads; i++)
+		ops += ta[i].done;
+	if (!rc && seconds)
+		printf("stress threads=%u n=%u seconds=%u ops=%llu ok\n",
+		       threads, n, seconds, ops);
+	else if (!rc)
+		printf("stress threads=%u n=%u ops=%llu ok\n", threads, n, ops);
+	if (!rc && latency)
+		rc = stress_latency(ta, threads, lat, n);
 	free(ta);
+	free(lat);
 	return rc;
 }
 
@@ -523,7 +585,9 @@ struct sub_opts {
 	uint32_t count;
 	uint32_t threads;
 	uint32_t size;
+	uint32_t seconds;	/* stress --seconds */
 	int have_count;
+	int latency;		/* stress --latency */
 };
 
 /*
@@ -539,6 +603,8 @@ static int parse_sub(int argc, char **argv, struct sub_opts *o, int *nargs,
 		{ "count", required_argument, NULL, 'n' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "size", required_argument, NULL, 'z' },
+		{ "seconds", required_argument, NULL, 'S' },
+		{ "latency", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -560,6 +626,12 @@ static int parse_sub(int argc, char **argv, struct sub_opts *o, int *nargs,
 			break;
 		case 'z':
 			bad = parse_u32(optarg, &o->size, 1, VGPU_VECTOR_ADD_MAX);
+			break;
+		case 'S':
+			bad = parse_u32(optarg, &o->seconds, 1, 86400);
+			break;
+		case 'L':
+			o->latency = 1;
 			break;
 		default:
 			return -1;
@@ -661,7 +733,8 @@ static int run_command(int fd, const struct command *c,
 				 o->have_count ? o->count :
 				 c->op == B_NOP ? 1000 : 100, o->threads);
 	case C_STRESS:
-		return cmd_stress(c->n, o->threads, o->size);
+		return cmd_stress(c->n, o->threads, o->size, o->seconds,
+				  o->latency);
 	}
 	return EXIT_USAGE;
 }

@@ -419,6 +419,12 @@ static void test_bench_and_stress(void **state)
 	expect("bench memwrite 64K --count 4 --threads 2", 0, " mb_per_s=", NULL);
 	expect("stress 30 --threads 4", 0, "stress threads=4 n=30 ops=120 ok\n", NULL);
 	expect("stress 5 --threads 2 --size 5000", 0, "ops=10 ok\n", NULL);
+	/* --latency: every request but each thread's first (the gate's). */
+	expect("stress 20 --threads 3 --latency", 0,
+	       "stress threads=3 n=20 ops=60 ok\nlatency samples=57 p50_us=", NULL);
+	/* --seconds: N is only the cap; the run ends after about 1 s. */
+	expect("stress 100000000 --size 1 --seconds 1", 0,
+	       " seconds=1 ops=", NULL);
 	expect("-d 1 bench memwrite 2M --count 1", EXIT_VGPU, NULL,
 	       "thread 0: mem_alloc: EDQUOT");
 }
@@ -429,7 +435,8 @@ static void test_usage_and_errors(void **state)
 		"", "frobnicate", "add 3", "add 3 x", "vecadd 0", "vecadd 1048577",
 		"vecadd 10 --seed", "memtest 0", "memtest 4x", "bench",
 		"bench nop 5", "bench vecadd", "bench memwrite 0",
-		"stress 10 --threads 0", "nop --count 0", "-d x info",
+		"stress 10 --threads 0", "stress 10 --seconds 0", "stress 10 --latency 3",
+		"nop --count 0", "-d x info",
 		"info extra", "-q info",
 	};
 	unsigned int before;
