@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,14 +381,30 @@ out:
 
 /*
  * stress --seconds/--latency (the lab's demo and 30-VM scenario measure the
- * wait a guest sees): records the latency of the vector add that ran from
- * @t0 to @t1 and says whether the thread's time is up. The clock starts
- * when the thread's first request completes and that request is not
- * recorded: behind a gate (a stopped worker) it measures the gate, not the
- * queue, and every thread's time then starts when the gate opens.
+ * wait a guest sees behind a gate: a stopped worker that every guest's
+ * first requests queue up in, released at once, and stopped again to end
+ * the round). Set by SIGTERM/SIGINT during a --seconds run: each thread
+ * ends after its request in flight.
  */
-static int stress_timed_out(struct thread_arg *t, uint64_t t0, uint64_t t1)
+static atomic_int stress_stop;
+
+static void stress_on_signal(int sig)
 {
+	(void)sig;
+	atomic_store(&stress_stop, 1);
+}
+
+/*
+ * After the vector add that ran from @t0 to @t1: records its latency and
+ * says whether the thread is done. Not recorded: each thread's first
+ * request (it waited for the opening gate; the thread's --seconds start
+ * when it completes) and one that completed after the stop signal (it
+ * waited for the closing gate).
+ */
+static int stress_after_op(struct thread_arg *t, uint64_t t0, uint64_t t1)
+{
+	if (atomic_load(&stress_stop))
+		return 1;
 	if (t->done == 1) {
 		t->start_ns = t1;
 		return 0;
@@ -394,6 +412,24 @@ static int stress_timed_out(struct thread_arg *t, uint64_t t0, uint64_t t1)
 	if (t->lat_ns)
 		t->lat_ns[t->nlat++] = t1 - t0;
 	return t->seconds && t1 - t->start_ns >= (uint64_t)t->seconds * 1000000000u;
+}
+
+/*
+ * With --seconds, SIGTERM and SIGINT end the run early: only the calling
+ * thread takes them (the stress threads inherit a mask that blocks them,
+ * so no vgpu call is interrupted with EINTR). 0, or -1 if that failed.
+ */
+static int stress_catch_stop(sigset_t *old)
+{
+	struct sigaction sa = { .sa_handler = stress_on_signal };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL))
+		return -1;
+	return pthread_sigmask(SIG_BLOCK, &set, old) ? -1 : 0;
 }
 
 /* stress --latency's line: percentiles over every thread's samples. */
@@ -445,7 +481,7 @@ static void *stress_thread(void *p)
 			break;
 		}
 		t->done++;
-		if (stress_timed_out(t, t0, now_ns()))
+		if (stress_after_op(t, t0, now_ns()))
 			break;
 	}
 out:
@@ -457,7 +493,7 @@ out:
 
 /* Starts @n threads of @fn, joins them; first failure's exit code. */
 static int run_threads(struct thread_arg *ta, unsigned int n,
-		       void *(*fn)(void *))
+		       void *(*fn)(void *), const sigset_t *unblock)
 {
 	int rc = 0;
 	unsigned int started = 0;
@@ -470,6 +506,9 @@ static int run_threads(struct thread_arg *ta, unsigned int n,
 			break;
 		}
 	}
+	/* The threads keep the blocked mask; this thread takes the signals. */
+	if (unblock)
+		pthread_sigmask(SIG_SETMASK, unblock, NULL);
 	for (unsigned int i = 0; i < started; i++)
 		pthread_join(ta[i].tid, NULL);
 	for (unsigned int i = 0; i < started; i++) {
@@ -511,7 +550,7 @@ static int cmd_bench(enum bench_op op, uint64_t size, uint32_t count,
 			.seed = 1 + i, .lat_ns = lat + (size_t)i * count,
 		};
 	t0 = now_ns();
-	rc = run_threads(ta, threads, bench_thread);
+	rc = run_threads(ta, threads, bench_thread, NULL);
 	wall = now_ns() - t0;
 	if (rc)
 		goto out;
@@ -548,6 +587,7 @@ static int cmd_stress(uint32_t n, unsigned int threads, uint32_t size,
 	struct thread_arg *ta = calloc(threads, sizeof(*ta));
 	uint64_t *lat = latency ? calloc((size_t)threads * n, sizeof(*lat)) : NULL;
 	unsigned long long ops = 0;
+	sigset_t old;
 	int rc;
 
 	if (!ta || (latency && !lat)) {
@@ -563,7 +603,14 @@ static int cmd_stress(uint32_t n, unsigned int threads, uint32_t size,
 			.lat_ns = lat ? lat + (size_t)i * n : NULL,
 			.seconds = seconds,
 		};
-	rc = run_threads(ta, threads, stress_thread);
+	atomic_store(&stress_stop, 0);
+	if (seconds && stress_catch_stop(&old)) {
+		free(ta);
+		free(lat);
+		fprintf(stderr, "vgpu-client: cannot catch SIGTERM\n");
+		return EXIT_VGPU;
+	}
+	rc = run_threads(ta, threads, stress_thread, seconds ? &old : NULL);
 	for (unsigned int i = 0; i < threads; i++)
 		ops += ta[i].done;
 	if (!rc && seconds)

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -429,6 +431,37 @@ static void test_bench_and_stress(void **state)
 	       "thread 0: mem_alloc: EDQUOT");
 }
 
+/* Sends SIGTERM to the process after 300 ms, from a thread that blocks it. */
+static void *sigterm_later(void *p)
+{
+	sigset_t set;
+
+	(void)p;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	usleep(300 * 1000);
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+/* stress --seconds: SIGTERM ends the run early, cleanly (exit 0, figures). */
+static void test_stress_stop_signal(void **state)
+{
+	pthread_t t;
+	time_t t0 = time(NULL);
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, sigterm_later, NULL), 0);
+	expect("stress 1000000 --size 1 --threads 3 --seconds 60 --latency", 0,
+	       " seconds=60 ops=", NULL);
+	pthread_join(t, NULL);
+	assert_true(time(NULL) - t0 < 30);
+	/* The next run is not stopped by the earlier signal. */
+	expect("stress 20 --threads 2 --seconds 60", 0,
+	       "stress threads=2 n=20 seconds=60 ops=40 ok\n", NULL);
+}
+
 static void test_usage_and_errors(void **state)
 {
 	static const char *const bad[] = {
@@ -503,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_add_and_vecadd),
 		cmocka_unit_test(test_memtest),
 		cmocka_unit_test(test_bench_and_stress),
+		cmocka_unit_test(test_stress_stop_signal),
 		cmocka_unit_test(test_usage_and_errors),
 		cmocka_unit_test(test_library),
 	};

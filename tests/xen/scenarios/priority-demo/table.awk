@@ -92,13 +92,13 @@ function verdicts(r,   l, a, b, s, x, n) {
 }
 
 END {
-	printf "round 1: %d VMs x %d threads of checked vector adds for %d s, released at once behind one gate\n", nv, threads, secs1
+	printf "round 1: %d VMs x %d threads of checked vector adds, released at once by one gate and stopped %d s later by another\n", nv, threads, secs1
 	printf "worker: --sched %s%s, CPU executor, one request at a time, each at least %d ms (--op-delay-ms)\n", mode,
 		mode == "weighted" ? " (default shares 4:2:1)" : "", delay
 	sorted(1)
-	fmt = "  %-8s %-4s %-8s | %8s %9s %9s | %8s %9s %9s %9s\n"
-	printf fmt, "VM", "pool", "priority", "requests", "p50 ms", "p99 ms", "done", "p50 ms", "p99 ms", "wait ms"
-	printf fmt, "", "", "", "(guest:", "wait as", "seen)", "(worker:", "read to", "end)", "mean"
+	fmt = "  %-8s %-4s %-8s | %8s %8s %8s | %8s %8s %8s %9s\n"
+	printf "  %-22s | %-26s | %s\n", "", "as the guest saw it", "in the worker (read to end)"
+	printf fmt, "VM", "pool", "priority", "requests", "p50 ms", "p99 ms", "done", "p50 ms", "p99 ms", "wait mean"
 	for (i = 1; i <= nv; i++) {
 		v = ord[i]
 		printf fmt, v, pool[v], prio[1, v], ops[1, v], ms(p50[1, v]), ms(p99[1, v]),
