@@ -1,4 +1,4 @@
-# priority-demo: one round's figures and checks in one process (every
+# gated-rounds.sh: one round's figures and checks in one process (every
 # process costs Dom0 25-150 ms under TCG). Files, in this order:
 #   map    NAME DOMID POOL, one line per guest
 #   vals   two lines per guest, in map order (one xenstore-read): the
