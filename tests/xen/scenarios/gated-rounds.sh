@@ -18,7 +18,7 @@
 # guests 25-150 ms under TCG, so Dom0 does each step for all guests in one
 # process where it can.
 #
-# Guest <-> Dom0 (xenstore): Dom0 acks "round R", "stop R" and "end" in
+# Guest <-> Dom0 (xenstore): Dom0 acks "round-R", "stop-R" and "end" in
 # /local/domain/DOMID/vgpu-ack; the guest writes data/vgpu-phase
 # (ready, stopping-R, done-R) and its figures to data/vgpu-lat
 # ("round=R ops=N samples=N p50_us=.. p99_us=.. max_us=..").
@@ -33,7 +33,8 @@ rounds_map() {
 	rounds_devs=$(awk '{ print "/sys/kernel/debug/vgpu-back/dev-" $2 "-0" }' "$VGPU_RUN/rounds-map")
 }
 
-# rounds_ack_all VALUE: the same answer to every guest, in one xenstore-write.
+# rounds_ack_all VALUE: the same answer to every guest, in one xenstore-write
+# (so VALUE has no spaces).
 rounds_ack_all() {
 	# shellcheck disable=SC2046 # PATH VALUE pairs, no spaces in them
 	xenstore-write $(awk -v v="$1" '{ print "/local/domain/" $2 "/vgpu-ack", v }' "$VGPU_RUN/rounds-map") ||
@@ -64,7 +65,7 @@ rounds_phase_all() {
 rounds_run() {
 	sched_freeze
 	_r0=$(sched_lines)
-	rounds_ack_all "round $1"
+	rounds_ack_all "round-$1"
 	_w=0
 	until rounds_queued_all "$3"; do
 		_w=$((_w + 1))
@@ -81,7 +82,7 @@ rounds_run() {
 	echo "$_m" | sed 's/^.*metrics: /metrics: /' >"$VGPU_RUN/metrics-$1.txt"
 	sched_freeze
 	lab_step "round $1: closing gate after ${2}s: $(($(sched_lines) - _r0)) completions t=$(lab_uptime)"
-	rounds_ack_all "stop $1"
+	rounds_ack_all "stop-$1"
 	rounds_phase_all "stopping-$1" 120
 	sched_thaw
 	rounds_phase_all "done-$1" 120
@@ -105,11 +106,11 @@ rounds_run() {
 # ends each one.
 rounds_guest() {
 	_cap=${ROUNDS_CAP:-100000} _max=${ROUNDS_MAX_SECS:-600}
-	vgpu_wait_ack "round $1" 600
+	vgpu_wait_ack "round-$1" 600
 	vgpu-client stress "$_cap" --threads "$2" --seconds "$_max" \
 		--latency >"$LAB_RUN/stress-$1.out" 2>&1 &
 	_pid=$!
-	vgpu_wait_ack "stop $1" 600
+	vgpu_wait_ack "stop-$1" 600
 	kill -TERM "$_pid" || lab_fail "round $1: vgpu-client stress ended before Dom0 stopped it: $(cat "$LAB_RUN/stress-$1.out")"
 	xenstore-write data/vgpu-phase "stopping-$1" || lab_fail "cannot write data/vgpu-phase"
 	wait "$_pid"

@@ -39,7 +39,7 @@ for g in $(lab_guests); do
 	vgpu_wait_phase "$g" ready 300 || lab_fail "guest $g never got its vgpu device ready"
 done
 lab_step "demo all $(lab_guests | wc -w) guests ready t=$(lab_uptime)"
-mover=$(for g in $(lab_guests); do lab_key "$g" mover >/dev/null && echo "$g"; done | head -n 1)
+mover=$(awk '!/^#/ && / mover=/ { print $1; exit }' /lab/scenario/guests)
 [ -n "$mover" ] || lab_fail "no guest has a mover= key"
 
 rounds_map
