@@ -104,6 +104,8 @@ END {
 		printf fmt, v, pool[v], prio[1, v], ops[1, v], ms(p50[1, v]), ms(p99[1, v]),
 			wdone[v], ms(wp50[v]), ms(wp99[v]), ms(wwait[v])
 	}
+	print "  (guest: every request of the round but each thread's first and last, which waited for the gates;"
+	print "  worker: its metrics at the end of the round, before the closing gate; done counts from the VM's connect)"
 	print "verdict, round 1 (a level's p50/p99: the mean of its VMs' guest-side figures):"
 	verdicts(1)
 	printf "round 2: %s moved %s -> %s live (vgpu-admin vm set + apply; no reconnect), then all %d VMs again for %d s\n", mover, from, to, nv, secs2
@@ -116,8 +118,12 @@ END {
 	}
 	print "verdict, round 2:"
 	verdicts(2)
+	if (mode == "weighted") {
+		levels(2)
+		printf "  (weighted shares are per level, split among its VMs: now %d high, %d medium, %d low VMs)\n", LN["high"], LN["medium"], LN["low"]
+	}
 	note = ""
-	if (lvl(to) < lvl(from) && p50[2, mover] >= p50[1, mover]) note = ": NOT less after moving up"
+	if (lvl(to) < lvl(from) && p50[2, mover] + 0 >= p50[1, mover] + 0) note = ": NOT less after moving up"
 	printf "  %s: p50 %s ms at %s -> %s ms at %s (%s); p99 %s -> %s ms (%s)%s\n", mover,
 		ms(p50[1, mover]), from, ms(p50[2, mover]), to, ratio(p50[2, mover], p50[1, mover]),
 		ms(p99[1, mover]), ms(p99[2, mover]), ratio(p99[2, mover], p99[1, mover]), note
