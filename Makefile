@@ -18,7 +18,7 @@ HAVE_USERLIBS := $(shell pkg-config --exists sqlite3 xenstore xencontrol \
 	2>/dev/null && echo yes)
 
 .PHONY: all deps modules userspace clean check unit kunit lab lint demo \
-	compat-check bench bench-sched fuzz stub-check print-%
+	stress compat-check bench bench-sched fuzz stub-check print-%
 
 all: modules userspace
 
@@ -55,8 +55,16 @@ lint: deps
 compat-check:
 	$(TOP)/scripts/compat-check.sh
 
+# The scheduler under contention, in the Xen lab (tests/xen/demo.sh).
 demo: all
 	$(TOP)/tests/xen/demo.sh
+
+# 30 guests at once (the lab's thirty-vms scenario): several minutes, so
+# not in `make lab` or `make check` (Documentation/testing.md).
+stress: all
+	$(MAKE) --no-print-directory deb >$(TOP)/build/deb.log 2>&1 || \
+		{ tail -n 30 $(TOP)/build/deb.log; exit 1; }
+	$(TOP)/tests/xen/lab.sh thirty-vms
 
 bench: all
 	$(TOP)/bench/run-lab-bench.sh

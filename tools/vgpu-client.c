@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +46,8 @@ static void usage(FILE *f)
 "  memtest BYTES           alloc, write a pattern, read back, compare\n"
 "  bench nop|vecadd N|memwrite BYTES [--count K] [--threads T]\n"
 "                          latency p50/p99/max (us), throughput\n"
-"  stress N [--threads T] [--size E]\n"
-"                          T threads, N checked vector adds each\n"
+"  stress N [--threads T] [--size E] [--seconds S] [--latency]\n"
+"                          T threads, N checked vector adds each (or S s)\n"
 "BYTES takes a K, M, G or T suffix (powers of 1024).\n");
 }
 
@@ -289,7 +291,10 @@ struct thread_arg {
 	uint32_t count;		/* ops of this thread */
 	uint64_t size;		/* elements (vecadd) or bytes (memwrite) */
 	uint64_t seed;
-	uint64_t *lat_ns;	/* count entries (bench) */
+	uint64_t *lat_ns;	/* count entries (bench; stress --latency) */
+	uint32_t nlat;		/* entries of lat_ns filled (stress) */
+	uint32_t seconds;	/* stress --seconds: time bound, 0 none */
+	uint64_t start_ns;	/* stress: when the first request completed */
 	int rc, err;		/* exit code; errno of a failed call */
 	const char *what;	/* the call that failed */
 	uint32_t done;
@@ -374,6 +379,82 @@ out:
 	return NULL;
 }
 
+/*
+ * stress --seconds/--latency (the lab's demo and 30-VM scenario measure the
+ * wait a guest sees behind a gate: a stopped worker that every guest's
+ * first requests queue up in, released at once, and stopped again to end
+ * the round). Set by SIGTERM/SIGINT during a --seconds run: each thread
+ * ends after its request in flight.
+ */
+static atomic_int stress_stop;
+
+static void stress_on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&stress_stop, 1);
+}
+
+/*
+ * After the vector add that ran from @t0 to @t1: records its latency and
+ * says whether the thread is done. Not recorded: each thread's first
+ * request (it waited for the opening gate; the thread's --seconds start
+ * when it completes) and one that completed after the stop signal (it
+ * waited for the closing gate).
+ */
+static int stress_after_op(struct thread_arg *t, uint64_t t0, uint64_t t1)
+{
+	if (atomic_load(&stress_stop))
+		return 1;
+	if (t->done == 1) {
+		t->start_ns = t1;
+		return 0;
+	}
+	if (t->lat_ns)
+		t->lat_ns[t->nlat++] = t1 - t0;
+	return t->seconds && t1 - t->start_ns >= (uint64_t)t->seconds * 1000000000u;
+}
+
+/*
+ * With --seconds, SIGTERM and SIGINT end the run early: only the calling
+ * thread takes them (the stress threads inherit a mask that blocks them,
+ * so no vgpu call is interrupted with EINTR). 0, or -1 if that failed.
+ */
+static int stress_catch_stop(sigset_t *old)
+{
+	struct sigaction sa = { .sa_handler = stress_on_signal };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL))
+		return -1;
+	return pthread_sigmask(SIG_BLOCK, &set, old) ? -1 : 0;
+}
+
+/* stress --latency's line: percentiles over every thread's samples. */
+static int stress_latency(struct thread_arg *ta, unsigned int threads,
+			  uint64_t *lat, uint32_t count)
+{
+	struct percentile_summary ps;
+	size_t n = 0;
+
+	/* Each thread's samples start at lat + i * count: pack them. */
+	for (unsigned int i = 0; i < threads; i++) {
+		memmove(lat + n, lat + (size_t)i * count,
+			ta[i].nlat * sizeof(*lat));
+		n += ta[i].nlat;
+	}
+	if (percentile_summarize(lat, n, &ps)) {
+		fprintf(stderr, "vgpu-client: out of memory\n");
+		return EXIT_VGPU;
+	}
+	printf("latency samples=%zu p50_us=%.1f p99_us=%.1f max_us=%.1f\n", n,
+	       (double)ps.p50 / 1e3, (double)ps.p99 / 1e3,
+	       (double)ps.max / 1e3);
+	return 0;
+}
+
 static void *stress_thread(void *p)
 {
 	struct thread_arg *t = p;
@@ -392,6 +473,7 @@ static void *stress_thread(void *p)
 	}
 	for (uint32_t i = 0; i < t->count; i++) {
 		uint32_t n = t->size ? max : 1 + (uint32_t)(rnd(&s) % max);
+		uint64_t t0 = now_ns();
 
 		t->rc = checked_add(fd, buf, n, rnd(&s), tag, &t->err);
 		if (t->rc) {
@@ -399,6 +481,8 @@ static void *stress_thread(void *p)
 			break;
 		}
 		t->done++;
+		if (stress_after_op(t, t0, now_ns()))
+			break;
 	}
 out:
 	free(buf);
@@ -409,7 +493,7 @@ out:
 
 /* Starts @n threads of @fn, joins them; first failure's exit code. */
 static int run_threads(struct thread_arg *ta, unsigned int n,
-		       void *(*fn)(void *))
+		       void *(*fn)(void *), const sigset_t *unblock)
 {
 	int rc = 0;
 	unsigned int started = 0;
@@ -422,6 +506,9 @@ static int run_threads(struct thread_arg *ta, unsigned int n,
 			break;
 		}
 	}
+	/* The threads keep the blocked mask; this thread takes the signals. */
+	if (unblock)
+		pthread_sigmask(SIG_SETMASK, unblock, NULL);
 	for (unsigned int i = 0; i < started; i++)
 		pthread_join(ta[i].tid, NULL);
 	for (unsigned int i = 0; i < started; i++) {
@@ -463,7 +550,7 @@ static int cmd_bench(enum bench_op op, uint64_t size, uint32_t count,
 			.seed = 1 + i, .lat_ns = lat + (size_t)i * count,
 		};
 	t0 = now_ns();
-	rc = run_threads(ta, threads, bench_thread);
+	rc = run_threads(ta, threads, bench_thread, NULL);
 	wall = now_ns() - t0;
 	if (rc)
 		goto out;
@@ -494,12 +581,18 @@ out:
 	return rc;
 }
 
-static int cmd_stress(uint32_t n, unsigned int threads, uint32_t size)
+static int cmd_stress(uint32_t n, unsigned int threads, uint32_t size,
+		      uint32_t seconds, int latency)
 {
 	struct thread_arg *ta = calloc(threads, sizeof(*ta));
+	uint64_t *lat = latency ? calloc((size_t)threads * n, sizeof(*lat)) : NULL;
+	unsigned long long ops = 0;
+	sigset_t old;
 	int rc;
 
-	if (!ta) {
+	if (!ta || (latency && !lat)) {
+		free(ta);
+		free(lat);
 		fprintf(stderr, "vgpu-client: out of memory\n");
 		return EXIT_VGPU;
 	}
@@ -507,12 +600,28 @@ static int cmd_stress(uint32_t n, unsigned int threads, uint32_t size)
 		ta[i] = (struct thread_arg){
 			.index = i, .count = n, .size = size,
 			.seed = 0x9e3779b97f4a7c15ull * (i + 1),
+			.lat_ns = lat ? lat + (size_t)i * n : NULL,
+			.seconds = seconds,
 		};
-	rc = run_threads(ta, threads, stress_thread);
-	if (!rc)
-		printf("stress threads=%u n=%u ops=%llu ok\n", threads, n,
-		       (unsigned long long)threads * n);
+	atomic_store(&stress_stop, 0);
+	if (seconds && stress_catch_stop(&old)) {
+		free(ta);
+		free(lat);
+		fprintf(stderr, "vgpu-client: cannot catch SIGTERM\n");
+		return EXIT_VGPU;
+	}
+	rc = run_threads(ta, threads, stress_thread, seconds ? &old : NULL);
+	for (unsigned int i = 0; i < threads; i++)
+		ops += ta[i].done;
+	if (!rc && seconds)
+		printf("stress threads=%u n=%u seconds=%u ops=%llu ok\n",
+		       threads, n, seconds, ops);
+	else if (!rc)
+		printf("stress threads=%u n=%u ops=%llu ok\n", threads, n, ops);
+	if (!rc && latency)
+		rc = stress_latency(ta, threads, lat, n);
 	free(ta);
+	free(lat);
 	return rc;
 }
 
@@ -523,7 +632,9 @@ struct sub_opts {
 	uint32_t count;
 	uint32_t threads;
 	uint32_t size;
+	uint32_t seconds;	/* stress --seconds */
 	int have_count;
+	int latency;		/* stress --latency */
 };
 
 /*
@@ -539,6 +650,8 @@ static int parse_sub(int argc, char **argv, struct sub_opts *o, int *nargs,
 		{ "count", required_argument, NULL, 'n' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "size", required_argument, NULL, 'z' },
+		{ "seconds", required_argument, NULL, 'S' },
+		{ "latency", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -560,6 +673,12 @@ static int parse_sub(int argc, char **argv, struct sub_opts *o, int *nargs,
 			break;
 		case 'z':
 			bad = parse_u32(optarg, &o->size, 1, VGPU_VECTOR_ADD_MAX);
+			break;
+		case 'S':
+			bad = parse_u32(optarg, &o->seconds, 1, 86400);
+			break;
+		case 'L':
+			o->latency = 1;
 			break;
 		default:
 			return -1;
@@ -661,7 +780,8 @@ static int run_command(int fd, const struct command *c,
 				 o->have_count ? o->count :
 				 c->op == B_NOP ? 1000 : 100, o->threads);
 	case C_STRESS:
-		return cmd_stress(c->n, o->threads, o->size);
+		return cmd_stress(c->n, o->threads, o->size, o->seconds,
+				  o->latency);
 	}
 	return EXIT_USAGE;
 }

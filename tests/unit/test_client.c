@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -420,8 +422,45 @@ static void test_bench_and_stress(void **state)
 	expect("bench memwrite 64K --count 4 --threads 2", 0, " mb_per_s=", NULL);
 	expect("stress 30 --threads 4", 0, "stress threads=4 n=30 ops=120 ok\n", NULL);
 	expect("stress 5 --threads 2 --size 5000", 0, "ops=10 ok\n", NULL);
+	/* --latency: every request but each thread's first (the gate's). */
+	expect("stress 20 --threads 3 --latency", 0,
+	       "stress threads=3 n=20 ops=60 ok\nlatency samples=57 p50_us=", NULL);
+	/* --seconds: N is only the cap; the run ends after about 1 s. */
+	expect("stress 100000000 --size 1 --seconds 1", 0,
+	       " seconds=1 ops=", NULL);
 	expect("-d 1 bench memwrite 2M --count 1", EXIT_VGPU, NULL,
 	       "thread 0: mem_alloc: EDQUOT");
+}
+
+/* Sends SIGTERM to the process after 300 ms, from a thread that blocks it. */
+static void *sigterm_later(void *p)
+{
+	sigset_t set;
+
+	(void)p;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	usleep(300 * 1000);
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+/* stress --seconds: SIGTERM ends the run early, cleanly (exit 0, figures). */
+static void test_stress_stop_signal(void **state)
+{
+	pthread_t t;
+	time_t t0 = time(NULL);
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, sigterm_later, NULL), 0);
+	expect("stress 1000000 --size 1 --threads 3 --seconds 60 --latency", 0,
+	       " seconds=60 ops=", NULL);
+	pthread_join(t, NULL);
+	assert_true(time(NULL) - t0 < 30);
+	/* The next run is not stopped by the earlier signal. */
+	expect("stress 20 --threads 2 --seconds 60", 0,
+	       "stress threads=2 n=20 seconds=60 ops=40 ok\n", NULL);
 }
 
 static void test_usage_and_errors(void **state)
@@ -430,7 +469,8 @@ static void test_usage_and_errors(void **state)
 		"", "frobnicate", "add 3", "add 3 x", "vecadd 0", "vecadd 1048577",
 		"vecadd 10 --seed", "memtest 0", "memtest 4x", "bench",
 		"bench nop 5", "bench vecadd", "bench memwrite 0",
-		"stress 10 --threads 0", "nop --count 0", "-d x info",
+		"stress 10 --threads 0", "stress 10 --seconds 0", "stress 10 --latency 3",
+		"nop --count 0", "-d x info",
 		"info extra", "-q info",
 	};
 	unsigned int before;
@@ -498,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_add_and_vecadd),
 		cmocka_unit_test(test_memtest),
 		cmocka_unit_test(test_bench_and_stress),
+		cmocka_unit_test(test_stress_stop_signal),
 		cmocka_unit_test(test_usage_and_errors),
 		cmocka_unit_test(test_library),
 	};

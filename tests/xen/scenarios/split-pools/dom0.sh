@@ -8,9 +8,9 @@
 # metrics line counts them, and `vgpu-admin status` lists every VM.
 # SPLIT_OP_DELAY_MS
 # (default 0) makes every request take at least that long in the worker
-# (tests/xen/demo.sh uses it so that a queue forms and priorities show).
+# (so that a queue forms in the worker).
 #
-# Then, unless SPLIT_SCHED=0 (the demo), the same boot proves the worker's
+# Then, unless SPLIT_SCHED=0, the same boot proves the worker's
 # scheduling (issue 4) with the phases of tests/xen/sched/ on four of the
 # guests (roles in the guests file), the others having ended: booting
 # guests is most of a lab run's time under TCG, so they are booted once.
@@ -74,7 +74,7 @@ for g in $(lab_guests); do
 	served=$((served + 1))
 done
 lab_expect_eq "VMs served" "$served" 7
-# The operator's view of the same figures (make demo prints it).
+# The operator's view of the same figures.
 out=$(vgpu-admin status 2>&1) || lab_fail "vgpu-admin status exited non-zero: $out"
 echo "$out" | sed 's/^/admin-status| /'
 for g in $(lab_guests); do
