@@ -35,8 +35,6 @@ enum vgpuif_len_rule {
 	VGPUIF_LEN_INFO,	/* at least sizeof(struct vgpuif_info) */
 	VGPUIF_LEN_LAUNCH,	/* VGPUIF_ALIGN8(name_len) + params_len */
 	VGPUIF_LEN_VECTOR_ADD,	/* 12 * n */
-	VGPUIF_LEN_MEM_SET,	/* 0; elem_size, value, alignment, size */
-	VGPUIF_LEN_MEM_COPY,	/* 0; size 1..VGPUIF_MAX_ALLOC */
 	VGPUIF_LEN_GLOBAL,	/* name_len 1..VGPUIF_MAX_FUNC_NAME */
 	VGPUIF_LEN_ATTRS,	/* at least sizeof(vgpuif_device_attrs) */
 };
@@ -105,11 +103,11 @@ static inline const struct vgpuif_op_desc *vgpuif_op_desc(unsigned int op)
 		[VGPUIF_OP_MEM_SET] = {
 			"mem_set", VGPUIF_DIR_NONE,
 			VGPUIF_ARG_LO(memset), VGPUIF_ARG_HI(memset),
-			VGPUIF_LEN_MEM_SET },
+			VGPUIF_LEN_ZERO },
 		[VGPUIF_OP_MEM_COPY] = {
 			"mem_copy", VGPUIF_DIR_NONE,
 			VGPUIF_ARG_LO(copy), VGPUIF_ARG_HI(copy),
-			VGPUIF_LEN_MEM_COPY },
+			VGPUIF_LEN_ZERO },
 		[VGPUIF_OP_MODULE_GET_GLOBAL] = {
 			"module_get_global", VGPUIF_DIR_FROM_GUEST,
 			VGPUIF_ARG_LO(global), VGPUIF_ARG_HI(global),
@@ -177,12 +175,10 @@ static inline int vgpuif_check_launch(const struct vgpuif_launch_args *l,
 }
 
 static inline int vgpuif_check_memset(const struct vgpuif_memset_args *m,
-				      uint32_t data_len, const char **reason)
+				      const char **reason)
 {
 	uint32_t e = m->elem_size;
 
-	if (data_len)
-		return vgpuif_op_invalid(reason, "data_len must be 0");
 	if (m->_pad[0] || m->_pad[1] || m->_pad[2])
 		return vgpuif_op_invalid(reason, "mem_set padding not zero");
 	if (e != 1 && e != 2 && e != 4)
@@ -273,15 +269,6 @@ static inline int vgpuif_check_op(unsigned int op, uint32_t data_len,
 			return vgpuif_op_invalid(reason,
 					"data_len is not 12 * n");
 		break;
-	case VGPUIF_LEN_MEM_SET:
-		return vgpuif_check_memset(&u->memset, data_len, reason);
-	case VGPUIF_LEN_MEM_COPY:
-		if (data_len)
-			return vgpuif_op_invalid(reason, "data_len must be 0");
-		if (!u->copy.size || u->copy.size > VGPUIF_MAX_ALLOC)
-			return vgpuif_op_invalid(reason,
-					"mem size out of range");
-		break;
 	case VGPUIF_LEN_GLOBAL:
 		return vgpuif_check_global(&u->global, data_len, reason);
 	case VGPUIF_LEN_ATTRS:
@@ -294,6 +281,11 @@ static inline int vgpuif_check_op(unsigned int op, uint32_t data_len,
 	if (op == VGPUIF_OP_MEM_ALLOC &&
 	    (!u->mem.size || u->mem.size > VGPUIF_MAX_ALLOC))
 		return vgpuif_op_invalid(reason, "mem size out of range");
+	if (op == VGPUIF_OP_MEM_COPY &&
+	    (!u->copy.size || u->copy.size > VGPUIF_MAX_ALLOC))
+		return vgpuif_op_invalid(reason, "mem size out of range");
+	if (op == VGPUIF_OP_MEM_SET)
+		return vgpuif_check_memset(&u->memset, reason);
 	return VGPUIF_RSP_OKAY;
 }
 
