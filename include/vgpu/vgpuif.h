@@ -353,8 +353,7 @@ struct vgpuif_vector_add_args {
 
 struct vgpuif_memset_args {
 	uint64_t dptr;		/* 0: multiple of elem_size */
-	uint64_t size;		/* 8: bytes, 1..VGPUIF_MAX_ALLOC, multiple of
-				 *    elem_size */
+	uint64_t size;		/* 8: bytes, 1..2^40, n * elem_size */
 	uint32_t value;		/* 16: below 2^(8 * elem_size) */
 	uint8_t elem_size;	/* 20: 1, 2 or 4 */
 	uint8_t _pad[3];	/* 21: must be 0 */
@@ -522,7 +521,9 @@ struct vgpuif_info {
  *   offset 96 attr[VGPUIF_ATTR_SLOTS], indexed by VGPUIF_ATTR_*
  *
  * The guest sees no host topology: the PCI bus, device and domain ids are
- * reported as 0.
+ * reported as 0. Always 0 too: CAN_MAP_HOST_MEMORY and MANAGED_MEMORY (no
+ * guest memory is mapped to the device) and CONCURRENT_KERNELS (one
+ * in-order queue per device, see "Ordering and time").
  */
 #define VGPUIF_ATTR_MAX_THREADS_PER_BLOCK	0	/* CU_DEVICE_ATTRIBUTE_ 1 */
 #define VGPUIF_ATTR_MAX_BLOCK_DIM_X		1	/* 2 */
@@ -541,11 +542,9 @@ struct vgpuif_info {
 #define VGPUIF_ATTR_MULTIPROCESSOR_COUNT	14	/* 16 */
 #define VGPUIF_ATTR_KERNEL_EXEC_TIMEOUT		15	/* 17 */
 #define VGPUIF_ATTR_INTEGRATED			16	/* 18 */
-#define VGPUIF_ATTR_CAN_MAP_HOST_MEMORY		17	/* 19: 0, no host
-							 * memory is mapped */
+#define VGPUIF_ATTR_CAN_MAP_HOST_MEMORY		17	/* 19: always 0 */
 #define VGPUIF_ATTR_COMPUTE_MODE		18	/* 20 */
-#define VGPUIF_ATTR_CONCURRENT_KERNELS		19	/* 31: 0, see
-							 * "Ordering" */
+#define VGPUIF_ATTR_CONCURRENT_KERNELS		19	/* 31: always 0 */
 #define VGPUIF_ATTR_ECC_ENABLED			20	/* 32 */
 #define VGPUIF_ATTR_PCI_BUS_ID			21	/* 33: 0 */
 #define VGPUIF_ATTR_PCI_DEVICE_ID		22	/* 34: 0 */
@@ -574,10 +573,11 @@ struct vgpuif_device_attrs {
 	int32_t attr[VGPUIF_ATTR_SLOTS];
 };
 
-/* ret[1] of EVENT_RECORD. */
-#define VGPUIF_EVENT_F_HOST_CLOCK	0x1	/* ret[0] is the host's
-						 * CLOCK_MONOTONIC, not a
-						 * GPU clock */
+/*
+ * ret[1] of EVENT_RECORD. HOST_CLOCK: ret[0] is the host's CLOCK_MONOTONIC
+ * (since the VM connected), not a GPU clock.
+ */
+#define VGPUIF_EVENT_F_HOST_CLOCK	0x1
 
 #ifdef __KERNEL__
 /*
