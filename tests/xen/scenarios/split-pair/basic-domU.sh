@@ -3,8 +3,8 @@
 # exactly our xenstore keys; vector adds of 1, 4096 and 1,048,576 elements
 # are right; 16 MiB written and read back with equal checksums; malformed
 # ioctls get their errno and leave the device working; memset, device
-# copy, attributes and events give their documented results (vgpuops2). Then Dom0 checks the
-# worker's side while we wait.
+# copy, attributes and events give their documented results (vgpuops2).
+# Then Dom0 checks the worker's side while we wait.
 be=$(lab_xs_read device/vgpu/0/backend)
 lab_expect_eq "backend dir" "$be" "/local/domain/0/backend/vgpu/$LAB_DOMID/0"
 xs_pool=$(lab_xs_read "$be/pool")
