@@ -29,8 +29,14 @@ static inline bool spec_arg_byte_used(unsigned int op, unsigned int i)
 		return i < 40;			/* the whole launch struct */
 	case VGPUIF_OP_VECTOR_ADD:
 		return i < 4;			/* n; _pad must be 0 */
+	case VGPUIF_OP_MEM_SET:
+		return i < 21;			/* dptr, size, value, elem_size */
+	case VGPUIF_OP_MEM_COPY:
+		return i < 24;			/* dst, src, size */
+	case VGPUIF_OP_MODULE_GET_GLOBAL:
+		return i < 10;			/* module, name_len */
 	default:
-		return false;			/* NOP, GET_INFO, LOAD, SYNC */
+		return false;	/* NOP, GET_INFO, LOAD, SYNC, ATTRS, EVENT */
 	}
 }
 
@@ -57,7 +63,7 @@ static inline bool spec_launch_ok(const struct vgpuif_launch_args *l,
 static inline bool spec_op_ok(unsigned int op, uint32_t data_len,
 			      const union vgpuif_request_args *u)
 {
-	if (op >= 11 || data_len > 16u * 1024 * 1024)
+	if (op >= 16 || data_len > 16u * 1024 * 1024)
 		return false;
 	for (unsigned int i = 0; i < 40; i++)
 		if (u->raw[i] && !spec_arg_byte_used(op, i))
@@ -83,6 +89,26 @@ static inline bool spec_op_ok(unsigned int op, uint32_t data_len,
 		return u->vector_add.n >= 1 &&
 		       u->vector_add.n <= (1u << 20) &&
 		       (uint64_t)data_len == 12ull * u->vector_add.n;
+	case VGPUIF_OP_MEM_SET: {
+		uint32_t e = u->memset.elem_size;
+
+		if (data_len || (e != 1 && e != 2 && e != 4))
+			return false;
+		if (e < 4 && u->memset.value >= (1u << (8 * e)))
+			return false;
+		return u->memset.size >= 1 && u->memset.size <= (1ull << 40) &&
+		       u->memset.size % e == 0 && u->memset.dptr % e == 0;
+	}
+	case VGPUIF_OP_MEM_COPY:
+		return data_len == 0 && u->copy.size >= 1 &&
+		       u->copy.size <= (1ull << 40);
+	case VGPUIF_OP_MODULE_GET_GLOBAL:
+		return u->global.name_len >= 1 && u->global.name_len <= 255 &&
+		       data_len == u->global.name_len;
+	case VGPUIF_OP_DEVICE_ATTRS:
+		return data_len >= 352;
+	case VGPUIF_OP_EVENT_RECORD:
+		return data_len == 0;
 	}
 	return false;
 }
@@ -108,6 +134,10 @@ static inline uint32_t spec_natural_len(unsigned int op,
 		       u->launch.params_len;
 	case VGPUIF_OP_VECTOR_ADD:
 		return 12u * u->vector_add.n;
+	case VGPUIF_OP_MODULE_GET_GLOBAL:
+		return u->global.name_len;
+	case VGPUIF_OP_DEVICE_ATTRS:
+		return 352;
 	default:
 		return 0;
 	}
