@@ -108,6 +108,12 @@ vgpu_backend_up() {
 	else
 		lab_check "modprobe vgpu-back" modprobe vgpu-back
 	fi
+	# -e VGPU_WORKER_RINGS=0: the worker gets read() and write(), as from
+	# an older backend (backend.md, the shared rings).
+	if [ -n "${VGPU_WORKER_RINGS:-}" ]; then
+		lab_check "worker_rings=$VGPU_WORKER_RINGS" sh -c \
+			"echo $VGPU_WORKER_RINGS >/sys/module/vgpu_back/parameters/worker_rings"
+	fi
 	grep -q ' /sys/kernel/debug ' /proc/mounts ||
 		mount -t debugfs none /sys/kernel/debug
 	lab_check "vgpu-back counters in debugfs" test -r "$VGPU_DBG/stats"
