@@ -194,6 +194,10 @@ static int rings_open(struct transport *t, int fd, const char *path)
 		free(dr);
 		return err;
 	}
+	/* Executor children never touch the rings, nor keep them mapped. */
+	if (madvise(dr->area, dr->len, MADV_DONTFORK))
+		log_warn("%s: madvise(MADV_DONTFORK) on the shared rings: %s",
+			 path, strerror(errno));
 	err = tring_init(&dr->r, dr->area, dr->len, &s);
 	if (err) {
 		log_error("%s: the backend's ring layout is impossible (%u events at %llu, %u completions at %llu, %zu bytes)",
