@@ -108,8 +108,8 @@ vgpu_backend_up() {
 	else
 		lab_check "modprobe vgpu-back" modprobe vgpu-back
 	fi
-	# -e VGPU_WORKER_RINGS=0: the worker gets read() and write(), as from
-	# an older backend (backend.md, the shared rings).
+	# -e VGPU_WORKER_RINGS=1: the worker gets the shared rings instead of
+	# read() and write() (0, the default; backend.md, the shared rings).
 	if [ -n "${VGPU_WORKER_RINGS:-}" ]; then
 		lab_check "worker_rings=$VGPU_WORKER_RINGS" sh -c \
 			"echo $VGPU_WORKER_RINGS >/sys/module/vgpu_back/parameters/worker_rings"
