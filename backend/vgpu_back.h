@@ -19,10 +19,11 @@
  *   vgpu_back_stats.c     counters, sysfs and debugfs
  *   vgpu_back_validate.c  Xen-free checks and the configuration (KUnit)
  *   vgpu_ring_check.c     Xen-free ring index checks (KUnit)
+ *   vgpu_back_wring.c     Xen-free shared rings with the worker (KUnit)
  *
  *   main      -> xenbus, dev, stats
  *   xenbus    -> ring, req, stats, validate
- *   dev       -> ring, copy, req, validate
+ *   dev       -> ring, copy, req, validate, wring
  *   ring      -> req, stats, validate, ring_check
  *   copy, req -> stats, validate
  *   stats     -> validate
@@ -44,6 +45,7 @@
  *
  * Locks, outermost first:
  *  - dev->state_mutex: xenbus state, connect/disconnect, configuration.
+ *  - host->wring_lock (mutex): the shared rings with the worker.
  *  - host->lock (mutex): the worker's event queue, the request table, the
  *    device list, worker_open, each device's queue counters and event nodes.
  *  - dev->ring_lock (spinlock): the response side of the ring (rsp_prod_pvt,
@@ -71,6 +73,7 @@
 #include <uapi/linux/vgpu_back.h>
 
 #include "vgpu_back_validate.h"
+#include "vgpu_back_wring.h"
 
 #define VGPU_BACK_NAME		"vgpu-back"
 
@@ -112,6 +115,14 @@ struct vgpu_back_host {
 	unsigned int nr_devices;
 
 	wait_queue_head_t read_wq;	/* the queue got an event */
+	/*
+	 * The shared rings (VGPU_BACK_FEAT_RINGS), under wring_lock; while
+	 * wring_area is NULL the worker uses read() and write().
+	 */
+	struct mutex wring_lock;
+	void *wring_area;		/* vmalloc_user(), wring_len bytes */
+	size_t wring_len;
+	struct vgpu_wring wring;
 	/* max_queued_per_dev: written by sysfs at any time, READ_ONCE. */
 	unsigned int max_queued_per_dev;
 	struct workqueue_struct *wq;	/* every device's ring_work */

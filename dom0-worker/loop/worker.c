@@ -379,9 +379,13 @@ int worker_run(struct worker *w, struct worker_ctl *ctl)
 				break;
 		}
 
-		/* Wait for events, or only look when work is ready. */
+		/*
+		 * Wait for events, or only look when work is ready. The device
+		 * is polled even when no event is wanted: with the shared
+		 * rings, polling it delivers the completions (transport_dev.c).
+		 */
 		if (draining || !sched_space(&w->sched))
-			pfd[0].fd = -1;
+			pfd[0].events = 0;
 		now = worker_now(w);
 		if (interval)
 			left = next_stats > now ? next_stats - now : 0;

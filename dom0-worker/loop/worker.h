@@ -88,6 +88,7 @@ struct worker_stats {
 	 * threads make them).
 	 */
 	uint64_t polls;			/* ppoll() calls of the loop */
+	/* Off the shared rings (tp->rings) these two make no system call. */
 	uint64_t event_reads;		/* read_events() calls */
 	uint64_t completion_writes;	/* write_completions() calls */
 };

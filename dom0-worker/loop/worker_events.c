@@ -90,7 +90,8 @@ int worker_flush(struct worker *w)
 		unsigned int n = alone ? 1 : w->ncomp - done;
 		int r;
 
-		w->stats.completion_writes++;
+		if (!w->tp->rings)	/* counted as system calls */
+			w->stats.completion_writes++;
 		r = w->tp->ops->write_completions(w->tp, w->comp + done, n);
 
 		if (r == -EINVAL) {
@@ -461,7 +462,8 @@ int worker_read(struct worker *w)
 
 		if (!max)
 			break;	/* back-pressure: leave events in the backend */
-		w->stats.event_reads++;
+		if (!w->tp->rings)	/* counted as system calls */
+			w->stats.event_reads++;
 		n = w->tp->ops->read_events(w->tp, w->ev, max);
 		if (n < 0)
 			return n;

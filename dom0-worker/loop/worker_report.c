@@ -539,7 +539,7 @@ void worker_print_metrics(struct worker *w, const char *reason)
 	}
 	n = vmtable_list(&w->vms, list);
 	vlog_tagged("metrics",
-		    "begin reason=%s uptime_s=%llu vms=%u retired=%u queued=%u events=%llu requests=%llu completions=%llu dropped=%llu refused_completions=%llu unknown_vm=%llu refused_connects=%llu polls=%llu event_reads=%llu completion_writes=%llu copies=%llu csw_voluntary=%ld csw_involuntary=%ld",
+		    "begin reason=%s uptime_s=%llu vms=%u retired=%u queued=%u events=%llu requests=%llu completions=%llu dropped=%llu refused_completions=%llu unknown_vm=%llu refused_connects=%llu polls=%llu event_reads=%llu completion_writes=%llu copies=%llu enters=%llu csw_voluntary=%ld csw_involuntary=%ld",
 		    reason, (unsigned long long)up, n, w->nretired,
 		    sched_queued(&w->sched),
 		    (unsigned long long)w->stats.events,
@@ -553,6 +553,7 @@ void worker_print_metrics(struct worker *w, const char *reason)
 		    (unsigned long long)w->stats.event_reads,
 		    (unsigned long long)w->stats.completion_writes,
 		    (unsigned long long)atomic_load(&w->tp->copies),
+		    (unsigned long long)atomic_load(&w->tp->enters),
 		    ru.ru_nvcsw, ru.ru_nivcsw);
 	{
 		struct exec_health hl;

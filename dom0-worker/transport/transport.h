@@ -27,7 +27,11 @@ struct transport_ops {
 	/*
 	 * Writes @n completions. Returns how many the backend accepted; the
 	 * backend stops a batch at an unknown handle, and returns -EINVAL
-	 * when the first one is unknown. Other failures: -errno.
+	 * when the first one is unknown. Other failures: -errno. On shared
+	 * rings (rings below) all are accepted: the backend drops an unknown
+	 * handle when it takes the completions, which is at the latest the
+	 * next poll of pollfd() (the worker's loop polls it every turn, with
+	 * no events asked for when it wants none) or close().
 	 */
 	int (*write_completions)(struct transport *t,
 				 const struct vgpu_back_completion *c,
@@ -46,7 +50,14 @@ struct transport {
 	const struct transport_ops *ops;
 	void *priv;
 	int fd;
+	/*
+	 * 1: events and completions go through memory shared with the
+	 * backend: read_events() makes no system call, write_completions()
+	 * only when the completion ring is full (counted in enters).
+	 */
+	int rings;
 	atomic_ullong copies;	/* copy() calls, from any thread */
+	atomic_ullong enters;	/* VGPU_BACK_IOC_RINGS_ENTER calls */
 };
 
 /*

@@ -123,6 +123,15 @@ static inline const struct vgpuif_op_desc *vgpuif_op_desc(unsigned int op)
 	return op < VGPUIF_NR_OPS ? &ops[op] : (const struct vgpuif_op_desc *)0;
 }
 
+/*
+ * 1 if @status is one vgpuif.h defines (VGPUIF_RSP_LAST..VGPUIF_RSP_OKAY):
+ * the backend turns any other status a worker writes into ERROR.
+ */
+static inline int vgpuif_status_known(int32_t status)
+{
+	return status <= VGPUIF_RSP_OKAY && status >= VGPUIF_RSP_LAST;
+}
+
 /* The name of @op for a log line, "?" if vgpuif.h does not define it. */
 static inline const char *vgpuif_op_name(unsigned int op)
 {

@@ -7,3 +7,4 @@
  */
 #include "../../backend/vgpu_ring_check.c"
 #include "../../backend/vgpu_back_validate.c"
+#include "../../backend/vgpu_back_wring.c"

@@ -120,7 +120,20 @@ static void vgpuif_ops_check(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, reason, c->reason);
 }
 
+/* Every status vgpuif.h defines passes the backend, DEVICE_LOST included. */
+static void vgpuif_ops_statuses(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, vgpuif_status_known(VGPUIF_RSP_OKAY));
+	KUNIT_EXPECT_TRUE(test, vgpuif_status_known(VGPUIF_RSP_NOT_FOUND));
+	KUNIT_EXPECT_TRUE(test, vgpuif_status_known(VGPUIF_RSP_DEVICE_LOST));
+	KUNIT_EXPECT_TRUE(test, vgpuif_status_known(VGPUIF_RSP_LAST));
+	KUNIT_EXPECT_FALSE(test, vgpuif_status_known(VGPUIF_RSP_LAST - 1));
+	KUNIT_EXPECT_FALSE(test, vgpuif_status_known(1));
+	KUNIT_EXPECT_FALSE(test, vgpuif_status_known(-2147483647 - 1));
+}
+
 static struct kunit_case vgpuif_ops_test_cases[] = {
+	KUNIT_CASE(vgpuif_ops_statuses),
 	KUNIT_CASE(vgpuif_ops_rows_match),
 	KUNIT_CASE(vgpuif_ops_unknown_ops),
 	KUNIT_CASE(vgpuif_ops_rows_accepted),

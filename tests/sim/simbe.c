@@ -439,7 +439,9 @@ int simbe_open(struct transport *t)
 	t->ops = &sim_ops;
 	t->priv = m;
 	t->fd = fd;
+	t->rings = 0;
 	atomic_init(&t->copies, 0);
+	atomic_init(&t->enters, 0);
 	return 0;
 }
 

@@ -20,9 +20,35 @@
  * ioctl(VGPU_BACK_IOC_COPY): moves bytes between a request's guest buffer
  *   and the worker's memory, by grant copy. The direction must be one the
  *   request's operation allows (vgpuif.h).
+ * ioctl(VGPU_BACK_IOC_FEATURES): no argument; returns the VGPU_BACK_FEAT_*
+ *   bits this backend offers (an older backend: ENOTTY, i.e. none).
  * close(): every request the worker holds or has not read completes with
  *   VGPUIF_RSP_NO_WORKER; while no worker is open, new requests complete
  *   with VGPUIF_RSP_NO_WORKER at once.
+ *
+ * Shared rings (VGPU_BACK_FEAT_RINGS), instead of read() and write():
+ * ioctl(VGPU_BACK_IOC_RINGS_SETUP) fills a struct vgpu_back_rings_setup and
+ * switches the open device to the rings; mmap() of mmap_len bytes at offset
+ * 0 then maps a struct vgpu_back_rings_hdr followed by an event ring (the
+ * backend produces struct vgpu_back_event at ev_offset) and a completion
+ * ring (the worker produces struct vgpu_back_completion at cp_offset). An
+ * index counts entries and wraps at 2^32; entry i is at index i % entries
+ * (entries are powers of two). Each side writes only its own indices
+ * (ev_prod and cp_cons: the backend; ev_cons and cp_prod: the worker),
+ * publishes an index after the entries it covers (release) and reads the
+ * other side's with acquire. From then on read() fails with EBUSY and
+ * write() still works. The doorbell is poll() (so the worker's ppoll() in
+ * its loop rings it, and needs no other system call): each poll(), and
+ * ioctl(VGPU_BACK_IOC_RINGS_ENTER), first consumes every completion on the
+ * ring, then moves waiting events onto the event ring, and polls POLLIN
+ * while the event ring holds events the worker has not consumed. The
+ * backend checks each completion it consumes as it checks write()'s: one
+ * with an unknown handle is dropped and counted in cp_refused. An index
+ * the worker moved past what the other side produced (or back by more than
+ * the ring holds) breaks the rings: poll() then reports POLLERR, RINGS_ENTER
+ * fails with EIO, and the worker's requests complete when it closes the
+ * device. close() consumes the completion ring before it completes the
+ * rest with VGPUIF_RSP_NO_WORKER.
  */
 
 #ifndef _UAPI_LINUX_VGPU_BACK_H
@@ -92,8 +118,35 @@ struct vgpu_back_copy {
 	__u32 reserved0;
 };
 
+#define VGPU_BACK_FEAT_RINGS	(1u << 0)	/* the shared rings below */
+
+/* Written by VGPU_BACK_IOC_RINGS_SETUP: the layout of the mapping. */
+struct vgpu_back_rings_setup {
+	__u32 ev_entries;	/* a power of two */
+	__u32 cp_entries;	/* a power of two */
+	__u64 ev_offset;	/* of the event ring in the mapping */
+	__u64 cp_offset;	/* of the completion ring */
+	__u64 mmap_len;		/* bytes to map at offset 0 */
+};
+
+/* At offset 0 of the mapping; each side's indices on a cache line of their own. */
+struct vgpu_back_rings_hdr {
+	/* Written by the backend. */
+	__u32 ev_prod;
+	__u32 cp_cons;
+	__u32 cp_refused;	/* completions with an unknown handle, dropped */
+	__u32 reserved0[13];
+	/* Written by the worker. */
+	__u32 ev_cons;
+	__u32 cp_prod;
+	__u32 reserved1[14];
+};				/* 128 bytes */
+
 #define VGPU_BACK_IOC_MAGIC		0xD7
 #define VGPU_BACK_IOC_ABI_VERSION	_IO(VGPU_BACK_IOC_MAGIC, 0x20)
 #define VGPU_BACK_IOC_COPY		_IOW(VGPU_BACK_IOC_MAGIC, 0x21, struct vgpu_back_copy)
+#define VGPU_BACK_IOC_FEATURES		_IO(VGPU_BACK_IOC_MAGIC, 0x22)
+#define VGPU_BACK_IOC_RINGS_SETUP	_IOR(VGPU_BACK_IOC_MAGIC, 0x23, struct vgpu_back_rings_setup)
+#define VGPU_BACK_IOC_RINGS_ENTER	_IO(VGPU_BACK_IOC_MAGIC, 0x24)
 
 #endif /* _UAPI_LINUX_VGPU_BACK_H */

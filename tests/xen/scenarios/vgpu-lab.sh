@@ -108,6 +108,12 @@ vgpu_backend_up() {
 	else
 		lab_check "modprobe vgpu-back" modprobe vgpu-back
 	fi
+	# -e VGPU_WORKER_RINGS=1: the worker gets the shared rings instead of
+	# read() and write() (0, the default; backend.md, the shared rings).
+	if [ -n "${VGPU_WORKER_RINGS:-}" ]; then
+		lab_check "worker_rings=$VGPU_WORKER_RINGS" sh -c \
+			"echo $VGPU_WORKER_RINGS >/sys/module/vgpu_back/parameters/worker_rings"
+	fi
 	grep -q ' /sys/kernel/debug ' /proc/mounts ||
 		mount -t debugfs none /sys/kernel/debug
 	lab_check "vgpu-back counters in debugfs" test -r "$VGPU_DBG/stats"
@@ -119,13 +125,13 @@ vgpu_stat() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { exit !f }' "$VGPU
 # vgpu_dev_stat NAME KEY: one counter of guest NAME's device 0.
 vgpu_dev_stat() { vgpu_stat "$2" "dev-$(lab_domid "$1")-0"; }
 
-# vgpu_worker_start [OPTIONS]: starts vgpu-worker (CPU executor, order log)
-# in the background, appending to $VGPU_WORKER_LOG; waits until it holds
-# /dev/vgpu-back (worker_open 1).
+# vgpu_worker_start [OPTIONS]: starts vgpu-worker (CPU executor, order log
+# unless VGPU_ORDER_LOG is empty) in the background, appending to
+# $VGPU_WORKER_LOG; waits until it holds /dev/vgpu-back (worker_open 1).
 # shellcheck disable=SC2120 # scenarios pass options; vgpu_lab_up none
 vgpu_worker_start() {
 	echo "=== worker start t=$(lab_uptime): $*" >>"$VGPU_WORKER_LOG"
-	vgpu-worker --executor cpu --order-log "$VGPU_ORDER_LOG" "$@" \
+	vgpu-worker --executor cpu ${VGPU_ORDER_LOG:+--order-log "$VGPU_ORDER_LOG"} "$@" \
 		>>"$VGPU_WORKER_LOG" 2>&1 &
 	echo $! >"$VGPU_RUN/worker.pid"
 	lab_wait_for 20 "the worker to open /dev/vgpu-back" \
