@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -123,6 +124,24 @@ static int cpu_vm_attach(struct executor *ex, struct exec_vm *vm)
 	return 0;
 }
 
+/*
+ * A VM's memory: page-aligned (so the backend's grant copy moves each guest
+ * page with one operation, not two) and zeroed lazily by the kernel.
+ */
+static void *cpu_mem_alloc(uint64_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void cpu_mem_free(void *p, uint64_t size)
+{
+	if (p && munmap(p, size))
+		log_error("cpu executor: munmap: %s", strerror(errno));
+}
+
 static void cpu_vm_detach(struct executor *ex, struct exec_vm *vm)
 {
 	struct cpu_vm *v = vm->priv;
@@ -130,7 +149,7 @@ static void cpu_vm_detach(struct executor *ex, struct exec_vm *vm)
 	if (!v)
 		return;
 	for (uint32_t i = 0; i < v->t.n; i++)
-		free(v->t.a[i].mem);
+		cpu_mem_free(v->t.a[i].mem, v->t.a[i].size);
 	cpu(ex)->used -= v->t.used;
 	alloc_table_fini(&v->t);
 	free(v);
@@ -157,7 +176,7 @@ static void do_alloc(struct executor *ex, struct exec_vm *vm, uint64_t size,
 		res->status = VGPUIF_RSP_NO_MEMORY;
 		return;
 	}
-	mem = calloc(1, size);
+	mem = cpu_mem_alloc(size);
 	if (!mem) {
 		res->status = VGPUIF_RSP_NO_MEMORY;
 		return;
@@ -182,7 +201,7 @@ static void do_free(struct executor *ex, struct exec_vm *vm, uint64_t dptr,
 		res->status = VGPUIF_RSP_BAD_HANDLE;
 		return;
 	}
-	free(v->t.a[i].mem);
+	cpu_mem_free(v->t.a[i].mem, v->t.a[i].size);
 	cpu(ex)->used -= v->t.a[i].size;
 	alloc_table_remove(&v->t, (uint32_t)i);
 	res->status = VGPUIF_RSP_OKAY;
