@@ -21,7 +21,8 @@
  * beside this object), "fake" (the host-memory device of cx_dev_fake.c,
  * run by VGPU_LOOPBACK_FAKE_EXEC, default libcuda-fake-exec beside this
  * object, or by the test binary itself) or "cpu" (the CPU executor: no
- * kernels). VGPU_LOOPBACK_QUOTA: the VM's mem-quota in bytes.
+ * kernels). VGPU_LOOPBACK_QUOTA: the VM's mem-quota in bytes;
+ * VGPU_LOOPBACK_DEBUG: the worker logs at debug level.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -263,14 +264,24 @@ int libcuda_loopback_open(struct cuvg_transport *t, const char *mode,
 	if (!l)
 		return -ENOMEM;
 	if (dladdr((void *)libcuda_loopback_open, &di) && di.dli_fname) {
-		snprintf(self, sizeof(self), "%s", di.dli_fname);
-		snprintf(self, sizeof(self), "%s", dirname(self));
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s", di.dli_fname);
+		snprintf(self, sizeof(self), "%s", dirname(path));
 	}
+	/*
+	 * The executor's --probe inherits this environment: it must load
+	 * NVIDIA's libcuda.so.1, not this library over this plugin again.
+	 */
+	unsetenv("VGPU_CUDA_TRANSPORT");
+	unsetenv("LD_LIBRARY_PATH");
+	unsetenv("LD_PRELOAD");
 	if (!mode || !*mode)
 		mode = "gpu";
 	h_defaults(&l->h, !strcmp(mode, "fake"), getenv("VGPU_LOOPBACK_CUDA_EXEC"),
 		   self);
-	l->h.cfg.log_level = VLOG_WARN;
+	l->h.cfg.log_level = getenv("VGPU_LOOPBACK_DEBUG") ? VLOG_DEBUG :
+							      VLOG_WARN;
 	if (!strcmp(mode, "fake")) {
 		if (fake_exec && *fake_exec)
 			snprintf(l->exec_path, sizeof(l->exec_path), "%s",

@@ -84,6 +84,11 @@ CUVG_EXPORT CUresult cuGetProcAddress(const char *symbol, void **pfn,
  * to the driver): not served. Each request is logged with its UUID so
  * what a program needs can be seen (Documentation/libcuda.md).
  */
+static const unsigned char cudart_probe_id[16] = {
+	0xf8, 0xcf, 0xf9, 0x51, 0x21, 0x46, 0x8b, 0x4e,
+	0xb9, 0xe2, 0xfb, 0x46, 0x9e, 0x7c, 0x0d, 0xd9,
+};
+
 CUVG_EXPORT CUresult cuGetExportTable(const void **table, const CUuuid *id)
 {
 	const unsigned char *b = id ? (const unsigned char *)id->bytes : NULL;
@@ -92,6 +97,16 @@ CUVG_EXPORT CUresult cuGetExportTable(const void **table, const CUuuid *id)
 		*table = NULL;
 	if (!table || !b)
 		return CUDA_ERROR_INVALID_VALUE;
+	/*
+	 * cudart 13 asks for this one first; it is a probe, and an answer
+	 * other than CUDA_ERROR_NOT_FOUND ends cudart's start-up
+	 * (Documentation/libcuda.md, "The runtime").
+	 */
+	if (!memcmp(b, cudart_probe_id, sizeof(cudart_probe_id))) {
+		if (cuvg_log_level >= 2)
+			cuvg_log("cuGetExportTable(f8cff951-...): not found");
+		return CUDA_ERROR_NOT_FOUND;
+	}
 	cuvg_log("cuGetExportTable(%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x): not supported",
 		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
 		 b[10], b[11], b[12], b[13], b[14], b[15]);
