@@ -17,6 +17,7 @@
 
 static_assert(sizeof(struct vgpuif_request) == 88);
 static_assert(sizeof(union vgpuif_request_args) == 40);
+static_assert(sizeof(struct vgpuif_device_attrs) == 352);
 
 static int invalid(const char **reason, const char *why)
 {

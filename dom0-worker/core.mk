@@ -7,7 +7,7 @@
 # puts its own way to the root in front of them.
 #
 # The executors alone (exec/), for what links them without the loop.
-WORKER_EXEC_SRCS := $(addprefix dom0-worker/exec/, exec.c exec_budget.c exec_cpu.c alloc_table.c \
+WORKER_EXEC_SRCS := $(addprefix dom0-worker/exec/, exec.c exec_attrs.c exec_budget.c exec_cpu.c alloc_table.c \
 	cuda/exec_cuda.c cuda/exec_cuda_proc.c cuda/exec_cuda_req.c \
 	cuda/exec_cuda_copy.c cuda/exec_cuda_gpu.c cuda/gpu_health.c)
 WORKER_CORE_SRCS := $(addprefix dom0-worker/, \

@@ -5,6 +5,8 @@
  *   vgpu_front_xenbus.c  xenbus driver: probe, connect, disconnect, remove
  *   vgpu_front_ring.c    requests: buffers, grants, ring, irq, completion
  *   vgpu_front_dev.c     /dev/vgpuN and its ioctls
+ *   vgpu_front_ops2.c    the ioctls of memset, device copy, globals,
+ *                        device attributes and events
  *   vgpu_front_file.c    open files: what each owns, freed at close
  *   vgpu_front_args.c    Xen-free: argument checks, layouts, headers
  *   vgpu_front_ids.c     Xen-free: request id table
@@ -118,11 +120,40 @@ struct vgpu_front_req {
  */
 struct vgpu_front_file {
 	struct vgpu_front_info *info;	/* reference held */
-	struct mutex lock;		/* mem and mod */
+	struct mutex lock;		/* mem, mod and glob */
 	struct vgpu_front_own mem;	/* ranges of its MEM_ALLOCs */
 	struct vgpu_front_own mod;	/* handles of its MODULE_LOADs */
+	struct vgpu_front_own glob;	/* ranges of its modules' globals */
 	struct work_struct release_work; /* frees them after the last close */
 };
+
+/* vgpu_front_dev.c: what vgpu_front_ops2.c shares */
+void vgpu_front_log_bad(struct vgpu_front_info *info, u8 op,
+			const char *field, int err);
+int vgpu_front_call(struct vgpu_front_info *info,
+		    const struct vgpuif_request *wire,
+		    int (*fill)(struct vgpu_front_req *req, const void *arg),
+		    const void *arg, struct vgpu_front_req **reqp);
+int vgpu_front_own_begin(struct vgpu_front_file *file,
+			 struct vgpu_front_own *own,
+			 struct vgpu_front_info *info, u8 op);
+void vgpu_front_own_end(struct vgpu_front_file *file,
+			struct vgpu_front_own *own,
+			const struct vgpu_front_req *req, u64 base, u64 size);
+
+/* vgpu_front_ops2.c */
+long vgpu_front_ioctl_ops2(struct vgpu_front_file *file, unsigned int cmd,
+			   void __user *uarg);
+/*
+ * [@addr, @addr + @len) in one allocation or global of @file on
+ * connection @gen, held (cannot be freed) until _put(): 0, or -ENOENT,
+ * -ERANGE (logged for @op).
+ */
+int vgpu_front_range_get(struct vgpu_front_file *file, u8 op, u64 addr,
+			 u64 len, u32 gen, struct vgpu_front_own **own,
+			 u64 *base);
+void vgpu_front_range_put(struct vgpu_front_file *file,
+			  struct vgpu_front_own *own, u64 base);
 
 /* vgpu_front_xenbus.c */
 void vgpu_front_info_put(struct vgpu_front_info *info);

@@ -20,6 +20,19 @@ static_assert(sizeof(struct vgpuif_info) == 112);
 static_assert(sizeof(union vgpuif_request_args) == 40);
 static_assert(sizeof(struct vgpu_info) == 120);
 static_assert(sizeof(struct vgpu_launch) == 64);
+static_assert(sizeof(struct vgpu_mem_set) == 24);
+static_assert(sizeof(struct vgpu_mem_copy) == 24);
+static_assert(sizeof(struct vgpu_module_global) == 40);
+static_assert(sizeof(struct vgpu_device_attrs) == 352);
+static_assert(sizeof(struct vgpuif_device_attrs) == 352);
+static_assert(sizeof(struct vgpu_event_record) == 16);
+static_assert(VGPU_ATTR_SLOTS == VGPUIF_ATTR_SLOTS);
+static_assert(VGPU_NR_ATTRS == VGPUIF_NR_ATTRS);
+static_assert(VGPU_ATTR_PCI_DOMAIN_ID == VGPUIF_ATTR_PCI_DOMAIN_ID);
+static_assert(VGPU_ATTR_MAX_SHARED_MEM_PER_BLOCK_OPTIN ==
+	      VGPUIF_ATTR_MAX_SHARED_MEM_PER_BLOCK_OPTIN);
+static_assert(VGPU_EVENT_F_HOST_CLOCK == VGPUIF_EVENT_F_HOST_CLOCK);
+static_assert(VGPU_MEM_ALLOC_MAX == VGPUIF_MAX_ALLOC);
 static_assert(VGPUIF_MAX_DATA_LEN / VGPUIF_PAGE_SIZE <=
 	      VGPUIF_MAX_INDIRECT_PAGES * VGPUIF_GREFS_PER_INDIRECT_PAGE);
 static_assert(VGPU_IMAGE_MAX <= VGPUIF_MAX_DATA_LEN);
@@ -106,6 +119,55 @@ int vgpu_front_check_vector_add(const struct vgpu_vector_add *v,
 		return vgpu_front_bad(field, "n", -EINVAL);
 	if (v->n > VGPU_VECTOR_ADD_MAX)
 		return vgpu_front_bad(field, "n", -E2BIG);
+	return 0;
+}
+
+/* [@addr, @addr + @len) wraps: it cannot lie in one allocation. */
+static bool vgpu_front_wraps(u64 addr, u64 len)
+{
+	return addr + len - 1 < addr;
+}
+
+int vgpu_front_check_mem_set(const struct vgpu_mem_set *m, const char **field)
+{
+	u32 e = m->elem_size;
+
+	if (e != 1 && e != 2 && e != 4)
+		return vgpu_front_bad(field, "elem_size", -EINVAL);
+	if (e < 4 && (m->value >> (8 * e)))
+		return vgpu_front_bad(field, "value", -EINVAL);
+	if (!m->size || (m->size & (e - 1)))
+		return vgpu_front_bad(field, "size", -EINVAL);
+	if (m->size > VGPU_MEM_ALLOC_MAX)
+		return vgpu_front_bad(field, "size", -E2BIG);
+	if ((m->dptr & (e - 1)) || vgpu_front_wraps(m->dptr, m->size))
+		return vgpu_front_bad(field, "dptr", -EINVAL);
+	return 0;
+}
+
+int vgpu_front_check_mem_copy(const struct vgpu_mem_copy *c,
+			      const char **field)
+{
+	if (!c->size)
+		return vgpu_front_bad(field, "size", -EINVAL);
+	if (c->size > VGPU_MEM_ALLOC_MAX)
+		return vgpu_front_bad(field, "size", -E2BIG);
+	if (vgpu_front_wraps(c->dst, c->size))
+		return vgpu_front_bad(field, "dst", -EINVAL);
+	if (vgpu_front_wraps(c->src, c->size))
+		return vgpu_front_bad(field, "src", -EINVAL);
+	return 0;
+}
+
+int vgpu_front_check_module_global(const struct vgpu_module_global *g,
+				   const char **field)
+{
+	if (g->reserved)
+		return vgpu_front_bad(field, "reserved", -EINVAL);
+	if (!g->name_len)
+		return vgpu_front_bad(field, "name_len", -EINVAL);
+	if (g->name_len > VGPU_FUNC_NAME_MAX)
+		return vgpu_front_bad(field, "name_len", -E2BIG);
 	return 0;
 }
 
@@ -323,6 +385,56 @@ void vgpu_front_build_vector_add(struct vgpuif_request *req,
 {
 	vgpu_front_hdr(req, VGPUIF_OP_VECTOR_ADD, 12 * v->n);
 	req->u.vector_add.n = v->n;
+}
+
+void vgpu_front_build_mem_set(struct vgpuif_request *req,
+			      const struct vgpu_mem_set *m)
+{
+	vgpu_front_hdr(req, VGPUIF_OP_MEM_SET, 0);
+	req->u.memset.dptr = m->dptr;
+	req->u.memset.size = m->size;
+	req->u.memset.value = m->value;
+	req->u.memset.elem_size = m->elem_size;
+}
+
+void vgpu_front_build_mem_copy(struct vgpuif_request *req,
+			       const struct vgpu_mem_copy *c)
+{
+	vgpu_front_hdr(req, VGPUIF_OP_MEM_COPY, 0);
+	req->u.copy.dst = c->dst;
+	req->u.copy.src = c->src;
+	req->u.copy.size = c->size;
+}
+
+void vgpu_front_build_module_global(struct vgpuif_request *req,
+				    const struct vgpu_module_global *g)
+{
+	vgpu_front_hdr(req, VGPUIF_OP_MODULE_GET_GLOBAL, g->name_len);
+	req->u.global.module = g->module;
+	req->u.global.name_len = g->name_len;
+}
+
+void vgpu_front_build_device_attrs(struct vgpuif_request *req)
+{
+	vgpu_front_hdr(req, VGPUIF_OP_DEVICE_ATTRS,
+		       sizeof(struct vgpuif_device_attrs));
+}
+
+void vgpu_front_attrs_from_wire(struct vgpu_device_attrs *out,
+				const struct vgpuif_device_attrs *in)
+{
+	u32 i;
+
+	memset(out, 0, sizeof(*out));
+	/* The worker's count is not trusted to be in range. */
+	out->nr_attrs = min_t(u32, in->nr_attrs, VGPU_NR_ATTRS);
+	out->flags = in->flags;
+	out->total_mem = in->total_mem;
+	memcpy(out->uuid, in->uuid, sizeof(out->uuid));
+	memcpy(out->name, in->name, sizeof(out->name));
+	out->name[sizeof(out->name) - 1] = '\0';
+	for (i = 0; i < out->nr_attrs; i++)
+		out->attr[i] = in->attr[i];
 }
 
 void vgpu_front_info_from_wire(struct vgpu_info *out,

@@ -32,6 +32,11 @@ int vgpu_front_check_mem_xfer(const struct vgpu_mem_xfer *x,
 int vgpu_front_check_module_load(const struct vgpu_module_load *m,
 				 const char **field);
 int vgpu_front_check_launch(const struct vgpu_launch *l, const char **field);
+int vgpu_front_check_mem_set(const struct vgpu_mem_set *m, const char **field);
+int vgpu_front_check_mem_copy(const struct vgpu_mem_copy *c,
+			      const char **field);
+int vgpu_front_check_module_global(const struct vgpu_module_global *g,
+				   const char **field);
 int vgpu_front_check_vector_add(const struct vgpu_vector_add *v,
 				const char **field);
 
@@ -110,6 +115,16 @@ static inline u32 vgpu_front_launch_params_off(u32 name_len)
 }
 
 /* struct vgpu_info for the caller from what the worker wrote. */
+void vgpu_front_build_mem_set(struct vgpuif_request *req,
+			      const struct vgpu_mem_set *m);
+void vgpu_front_build_mem_copy(struct vgpuif_request *req,
+			       const struct vgpu_mem_copy *c);
+void vgpu_front_build_module_global(struct vgpuif_request *req,
+				    const struct vgpu_module_global *g);
+void vgpu_front_build_device_attrs(struct vgpuif_request *req);
+/* Copies @in, with nr_attrs at most VGPU_NR_ATTRS and the name ended. */
+void vgpu_front_attrs_from_wire(struct vgpu_device_attrs *out,
+				const struct vgpuif_device_attrs *in);
 void vgpu_front_info_from_wire(struct vgpu_info *out,
 			       const struct vgpuif_info *in);
 

@@ -27,8 +27,8 @@
 #define VGPU_FRONT_XFER_DEPTH	4
 
 /* A malformed ioctl of operation @op: named as in vgpuif_ops.h. */
-static void vgpu_front_log_bad(struct vgpu_front_info *info, u8 op,
-			       const char *field, int err)
+void vgpu_front_log_bad(struct vgpu_front_info *info, u8 op,
+			const char *field, int err)
 {
 	dev_warn_ratelimited(&info->xbdev->dev,
 			     "%s: %s: bad %s (%d) from pid %d (%s)\n",
@@ -52,11 +52,10 @@ static void vgpu_front_log_bad(struct vgpu_front_info *info, u8 op,
  * a signal (SIGKILL too): what it made on the host must reach the open
  * file's table, or nobody could free it before the device disconnects.
  */
-static int vgpu_front_call(struct vgpu_front_info *info,
-			   const struct vgpuif_request *wire,
-			   int (*fill)(struct vgpu_front_req *req,
-				       const void *arg),
-			   const void *arg, struct vgpu_front_req **reqp)
+int vgpu_front_call(struct vgpu_front_info *info,
+		    const struct vgpuif_request *wire,
+		    int (*fill)(struct vgpu_front_req *req, const void *arg),
+		    const void *arg, struct vgpu_front_req **reqp)
 {
 	struct vgpu_front_req *req;
 	int err;
@@ -110,9 +109,9 @@ static int vgpu_front_ioc_simple(struct vgpu_front_info *info, u8 op)
  * Room in @own for what a MEM_ALLOC or MODULE_LOAD of @file returns, before
  * it is sent: -ENOSPC when the file holds its maximum already.
  */
-static int vgpu_front_own_begin(struct vgpu_front_file *file,
-				struct vgpu_front_own *own,
-				struct vgpu_front_info *info, u8 op)
+int vgpu_front_own_begin(struct vgpu_front_file *file,
+			 struct vgpu_front_own *own,
+			 struct vgpu_front_info *info, u8 op)
 {
 	int err;
 
@@ -122,16 +121,17 @@ static int vgpu_front_own_begin(struct vgpu_front_file *file,
 	if (err == -ENOSPC)
 		vgpu_front_log_bad(info, op, own == &file->mem ?
 				   "count (this file holds the most allocations allowed)" :
-				   "count (this file holds the most modules allowed)",
+				   own == &file->mod ?
+				   "count (this file holds the most modules allowed)" :
+				   "count (this file holds the most globals allowed)",
 				   err);
 	return err;
 }
 
 /* Record what @req (NULL: failed) returned, made on its connection. */
-static void vgpu_front_own_end(struct vgpu_front_file *file,
-			       struct vgpu_front_own *own,
-			       const struct vgpu_front_req *req, u64 base,
-			       u64 size)
+void vgpu_front_own_end(struct vgpu_front_file *file,
+			struct vgpu_front_own *own,
+			const struct vgpu_front_req *req, u64 base, u64 size)
 {
 	mutex_lock(&file->lock);
 	if (req)
@@ -190,6 +190,9 @@ static int vgpu_front_call_free(struct vgpu_front_file *file,
 	 */
 	mutex_lock(&file->lock);
 	vgpu_front_own_free_end(own, base, err != -EAGAIN && err != -EBUSY);
+	/* A module's globals go with it (or may have). */
+	if (own == &file->mod && err != -EAGAIN && err != -EBUSY)
+		vgpu_front_own_drop_owner(&file->glob, base);
 	mutex_unlock(&file->lock);
 	return err;
 }
@@ -541,6 +544,7 @@ static int vgpu_front_ioc_xfer(struct vgpu_front_file *file, u8 op,
 			       void __user *uarg)
 {
 	struct vgpu_front_info *info = file->info;
+	struct vgpu_front_own *own;
 	struct vgpu_mem_xfer x;
 	const char *field;
 	u64 base;
@@ -555,25 +559,16 @@ static int vgpu_front_ioc_xfer(struct vgpu_front_file *file, u8 op,
 		return err;
 	}
 	/*
-	 * The whole range must lie in one allocation of this file, which
-	 * cannot be freed (and its address handed to another file) while
-	 * chunks of this call are in flight.
+	 * The whole range must lie in one allocation (or global) of this
+	 * file, which cannot be freed (and its address handed to another
+	 * file) while chunks of this call are in flight.
 	 */
 	gen = vgpu_front_conn_gen(info);
-	mutex_lock(&file->lock);
-	err = vgpu_front_own_get(&file->mem, x.dptr, x.len, gen, &base);
-	mutex_unlock(&file->lock);
-	if (err) {
-		vgpu_front_log_bad(info, op, err == -ERANGE ?
-				   "range (leaves this file's allocation)" :
-				   "dptr (not allocated through this file)",
-				   err);
+	err = vgpu_front_range_get(file, op, x.dptr, x.len, gen, &own, &base);
+	if (err)
 		return err;
-	}
 	err = vgpu_front_xfer(info, op, &x, gen);
-	mutex_lock(&file->lock);
-	vgpu_front_own_put(&file->mem, base);
-	mutex_unlock(&file->lock);
+	vgpu_front_range_put(file, own, base);
 	return err;
 }
 
@@ -608,7 +603,7 @@ static long vgpu_front_ioctl(struct file *filp, unsigned int cmd,
 	case VGPU_IOC_NOP:
 		return vgpu_front_ioc_simple(info, VGPUIF_OP_NOP);
 	default:
-		return -ENOTTY;
+		return vgpu_front_ioctl_ops2(file, cmd, uarg);
 	}
 }
 

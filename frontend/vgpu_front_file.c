@@ -59,6 +59,7 @@ struct vgpu_front_file *vgpu_front_file_alloc(struct vgpu_front_info *info)
 	mutex_init(&f->lock);
 	vgpu_front_own_init(&f->mem, VGPU_FRONT_OWN_MAX_ALLOCS);
 	vgpu_front_own_init(&f->mod, VGPU_FRONT_OWN_MAX_MODULES);
+	vgpu_front_own_init(&f->glob, VGPU_FRONT_OWN_MAX_GLOBALS);
 	return f;
 }
 
@@ -66,6 +67,8 @@ static void vgpu_front_file_free(struct vgpu_front_file *f)
 {
 	vgpu_front_own_destroy(&f->mem);
 	vgpu_front_own_destroy(&f->mod);
+	/* Globals are not freed: they go with their modules. */
+	vgpu_front_own_destroy(&f->glob);
 	vgpu_front_info_put(f->info);
 	kfree(f);
 }

@@ -139,6 +139,40 @@ void vgpu_front_own_add(struct vgpu_front_own *own, u64 base, u64 size,
 	e->size = size;
 	e->gen = gen;
 	e->freeing = false;
+	e->dropped = false;
+	e->owner = 0;
+}
+
+void vgpu_front_own_add_owned(struct vgpu_front_own *own, u64 base, u64 size,
+			      u32 gen, u64 owner)
+{
+	struct vgpu_front_own_ent *e;
+
+	vgpu_front_own_add(own, base, size, gen);
+	e = vgpu_front_own_exact(own, base);
+	if (e)
+		e->owner = owner;
+}
+
+void vgpu_front_own_drop_owner(struct vgpu_front_own *own, u64 owner)
+{
+	u32 i = 0;
+
+	while (i < own->nr) {
+		struct vgpu_front_own_ent *e = &own->ent[i];
+
+		if (e->owner != owner || e->dropped) {
+			i++;
+			continue;
+		}
+		if (e->users) {
+			e->freeing = true;
+			e->dropped = true;
+			i++;
+			continue;
+		}
+		vgpu_front_own_remove(own, e);
+	}
 }
 
 /* The usable entry of @gen that holds [@addr, @addr + @len), or why not. */
@@ -191,8 +225,10 @@ void vgpu_front_own_put(struct vgpu_front_own *own, u64 base)
 {
 	struct vgpu_front_own_ent *e = vgpu_front_own_exact(own, base);
 
-	if (!WARN_ON_ONCE(!e || !e->users))
-		e->users--;
+	if (WARN_ON_ONCE(!e || !e->users))
+		return;
+	if (!--e->users && e->dropped)
+		vgpu_front_own_remove(own, e);
 }
 
 int vgpu_front_own_free_begin(struct vgpu_front_own *own, u64 base, u32 gen)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What one open file of /dev/vgpuN owns on the host: the device addresses
- * its MEM_ALLOCs returned (with their sizes) or the module handles its
- * MODULE_LOADs returned. The frontend refuses a request that names
+ * its MEM_ALLOCs returned (with their sizes), the module handles its
+ * MODULE_LOADs returned, or the globals (address and size) its
+ * MODULE_GET_GLOBALs returned, each tagged with its module (the owner). The frontend refuses a request that names
  * something the file does not own, and frees what is left when the file
  * is closed, so one guest process can neither use nor leak another's GPU
  * memory.
@@ -26,6 +27,7 @@
 /* Per open file; the host's own limits are per VM (65536 and 1024). */
 #define VGPU_FRONT_OWN_MAX_ALLOCS	16384
 #define VGPU_FRONT_OWN_MAX_MODULES	1024
+#define VGPU_FRONT_OWN_MAX_GLOBALS	16384
 
 struct vgpu_front_own_ent {
 	u64 base;	/* device address or module handle */
@@ -33,6 +35,8 @@ struct vgpu_front_own_ent {
 	u32 gen;	/* connection that made it */
 	u32 users;	/* transfers using it now: it cannot be freed */
 	bool freeing;	/* its MEM_FREE/MODULE_UNLOAD is in flight */
+	bool dropped;	/* its owner went while in use: gone at last _put() */
+	u64 owner;	/* a global's module handle; 0 otherwise */
 };
 
 struct vgpu_front_own {
@@ -61,6 +65,15 @@ void vgpu_front_own_unreserve(struct vgpu_front_own *own);
  */
 void vgpu_front_own_add(struct vgpu_front_own *own, u64 base, u64 size,
 			u32 gen);
+
+/* _add() of an entry that belongs to @owner (a global of a module). */
+void vgpu_front_own_add_owned(struct vgpu_front_own *own, u64 base, u64 size,
+			      u32 gen, u64 owner);
+/*
+ * Forget every entry of @owner (its module was unloaded): at once, or,
+ * for one in use, unusable now and gone at its last _put().
+ */
+void vgpu_front_own_drop_owner(struct vgpu_front_own *own, u64 owner);
 
 /*
  * Whether [@addr, @addr + @len) lies in one entry of connection @gen that

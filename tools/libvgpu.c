@@ -148,6 +148,63 @@ int vgpu_vector_add(int fd, const float *a, const float *b, float *c,
 	return xioctl(fd, VGPU_IOC_VECTOR_ADD, &v);
 }
 
+int vgpu_mem_set(int fd, uint64_t dptr, uint32_t value, uint32_t elem_size,
+		 uint64_t size)
+{
+	struct vgpu_mem_set m = {
+		.dptr = dptr, .size = size, .value = value,
+		.elem_size = elem_size,
+	};
+
+	return xioctl(fd, VGPU_IOC_MEM_SET, &m);
+}
+
+int vgpu_mem_copy(int fd, uint64_t dst, uint64_t src, uint64_t size)
+{
+	struct vgpu_mem_copy c = { .dst = dst, .src = src, .size = size };
+
+	return xioctl(fd, VGPU_IOC_MEM_COPY, &c);
+}
+
+int vgpu_module_get_global(int fd, uint64_t module, const char *name,
+			   uint64_t *dptr, uint64_t *size)
+{
+	size_t name_len = strlen(name);
+	struct vgpu_module_global g = {
+		.module = module,
+		.name = (uint64_t)(uintptr_t)name,
+		.name_len = (uint32_t)name_len,
+	};
+	int err;
+
+	if (name_len > VGPU_FUNC_NAME_MAX)
+		return -E2BIG;
+	err = xioctl(fd, VGPU_IOC_MODULE_GET_GLOBAL, &g);
+	if (!err) {
+		*dptr = g.dptr;
+		*size = g.size;
+	}
+	return err;
+}
+
+int vgpu_device_attrs(int fd, struct vgpu_device_attrs *attrs)
+{
+	return xioctl(fd, VGPU_IOC_DEVICE_ATTRS, attrs);
+}
+
+int vgpu_event_record(int fd, uint64_t *time_ns, uint32_t *flags)
+{
+	struct vgpu_event_record e = { 0 };
+	int err = xioctl(fd, VGPU_IOC_EVENT_RECORD, &e);
+
+	if (!err) {
+		*time_ns = e.time_ns;
+		if (flags)
+			*flags = e.flags;
+	}
+	return err;
+}
+
 struct err_text {
 	int err;
 	const char *name;
@@ -162,7 +219,7 @@ static const struct err_text err_texts[] = {
 	{ ENOMEM, "ENOMEM", "out of GPU or guest memory" },
 	{ EDQUOT, "EDQUOT", "the VM's GPU memory quota is used up" },
 	{ ENOENT, "ENOENT", "unknown device address or module handle" },
-	{ ESRCH, "ESRCH", "no function of that name in the module" },
+	{ ESRCH, "ESRCH", "no function or global of that name in the module" },
 	{ ERANGE, "ERANGE", "copy outside the allocation it starts in" },
 	{ EOPNOTSUPP, "EOPNOTSUPP", "the host's executor cannot do this (e.g. LAUNCH without GPU)" },
 	{ EAGAIN, "EAGAIN", "over the VM's request rate limit; retry later" },

@@ -54,6 +54,25 @@ int vgpu_vector_add(int fd, const float *a, const float *b, float *c,
 		    uint32_t n);
 
 /*
+ * Since LIBVGPU_2 (issue 18: what the CUDA Driver API needs).
+ * MEM_SET: @size bytes at @dptr set to @value in @elem_size-byte elements
+ * (1, 2 or 4); MEM_COPY: device to device. Ranges must lie in one
+ * allocation or global.
+ */
+int vgpu_mem_set(int fd, uint64_t dptr, uint32_t value, uint32_t elem_size,
+		 uint64_t size);
+int vgpu_mem_copy(int fd, uint64_t dst, uint64_t src, uint64_t size);
+/* The address and size of __device__ variable @name (a C string) of @module. */
+int vgpu_module_get_global(int fd, uint64_t module, const char *name,
+			   uint64_t *dptr, uint64_t *size);
+int vgpu_device_attrs(int fd, struct vgpu_device_attrs *attrs);
+/*
+ * Waits for the device's earlier requests; *time_ns: the device time then
+ * (differences are GPU times), *flags: VGPU_EVENT_F_*. @flags may be NULL.
+ */
+int vgpu_event_record(int fd, uint64_t *time_ns, uint32_t *flags);
+
+/*
  * What an error of a vgpu call means (vgpu.h's wording), for errno or
  * -errno; other values get strerror()'s text.
  */

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include <uapi/linux/vgpu_back.h>
+#include <vgpu/vgpuif.h>
 
 #include "exec/exec_budget.h"
 
@@ -220,5 +221,22 @@ void exec_reply_info(struct executor *ex, const struct exec_vm *vm,
 
 extern const struct exec_ops exec_cpu_ops;
 extern const struct exec_ops exec_cuda_ops;
+
+/*
+ * DEVICE_ATTRS (exec_attrs.c). exec_attrs_finish() imposes on a proposed
+ * table what a guest may see: nr_attrs at most VGPUIF_NR_ATTRS, the rest
+ * 0; PCI ids, mapped and managed memory and concurrent kernels 0;
+ * total_mem the VM's mem-quota when it has one below @gpu_mem_total; the
+ * VM's UUID (exec_vm_uuid()); the name NUL-padded. exec_reply_attrs()
+ * does that and writes it to the guest. exec_cpu_attrs(): the CPU
+ * executor's fixed table.
+ */
+void exec_vm_uuid(uint32_t vm_id, uint8_t uuid[16]);
+void exec_attrs_finish(const struct exec_vm *vm, uint64_t gpu_mem_total,
+		       struct vgpuif_device_attrs *a);
+void exec_reply_attrs(const struct exec_vm *vm, uint64_t gpu_mem_total,
+		      struct vgpuif_device_attrs *a,
+		      const struct exec_data *data, struct exec_result *res);
+void exec_cpu_attrs(struct vgpuif_device_attrs *a);
 
 #endif

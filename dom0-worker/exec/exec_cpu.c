@@ -3,9 +3,11 @@
  * CPU executor: the reference for machines without a GPU. "Device memory"
  * is host memory (zeroed on allocation, so a guest never reads another's
  * old data); device addresses are synthetic, per VM, never 0, random and
- * never repeated (below). Modules and
- * launches are not supported. Every request runs on the caller's thread
- * and finishes at once (submit returns 1), so it has no pollfd or reap.
+ * never repeated (below). Modules, globals and launches are not
+ * supported (NOT_SUPPORTED). DEVICE_ATTRS answers a fixed table
+ * (exec_cpu_attrs()); EVENT_RECORD the host's CLOCK_MONOTONIC since the
+ * VM connected. Every request runs on the caller's thread and finishes at
+ * once (submit returns 1), so it has no pollfd or reap.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -43,6 +45,7 @@
 struct cpu_vm {
 	struct alloc_table t;	/* each entry's mem: its host memory */
 	uint64_t next_dptr;
+	uint64_t t0;		/* CLOCK_MONOTONIC at connect: EVENT_RECORD's origin */
 };
 
 struct cpu_exec {
@@ -70,6 +73,14 @@ static uint64_t random64(void)
 static uint64_t random_gap(uint64_t pages)
 {
 	return CPU_DPTR_ALIGN * (1 + random64() % pages);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static struct cpu_exec *cpu(struct executor *ex)
@@ -107,6 +118,7 @@ static int cpu_vm_attach(struct executor *ex, struct exec_vm *vm)
 		return -ENOMEM;
 	/* Above all of this run's addresses: a stale one names nothing. */
 	v->next_dptr = cpu(ex)->va_hi + random_gap(CPU_VM_GAP_PAGES);
+	v->t0 = mono_ns();
 	vm->priv = v;
 	return 0;
 }
@@ -197,6 +209,61 @@ static void do_xfer(struct exec_vm *vm, const struct vgpu_back_req *req,
 		res->status = VGPUIF_RSP_OKAY;
 }
 
+/* [dptr, dptr + len) in one allocation: its host memory, or NULL. */
+static uint8_t *host_range(struct cpu_vm *v, uint64_t dptr, uint64_t len,
+			   int32_t *status)
+{
+	long i;
+
+	*status = alloc_table_range(&v->t, dptr, len, &i);
+	if (*status != VGPUIF_RSP_OKAY)
+		return NULL;
+	return (uint8_t *)v->t.a[i].mem + (dptr - v->t.a[i].dptr);
+}
+
+static void do_memset(struct exec_vm *vm, const struct vgpuif_memset_args *m,
+		      struct exec_result *res)
+{
+	uint8_t *p = host_range(vm->priv, m->dptr, m->size, &res->status);
+	uint8_t pat[4];
+
+	if (!p)
+		return;
+	/* The element's bytes as the device stores them (little-endian). */
+	for (unsigned int k = 0; k < 4; k++)
+		pat[k] = (uint8_t)(m->value >> (8 * (k % m->elem_size)));
+	if (m->elem_size == 1) {
+		memset(p, pat[0], m->size);
+		return;
+	}
+	for (uint64_t off = 0; off < m->size; off += m->elem_size)
+		memcpy(p + off, pat, m->elem_size);
+}
+
+static void do_copy(struct exec_vm *vm, const struct vgpuif_copy_args *c,
+		    struct exec_result *res)
+{
+	uint8_t *dst = host_range(vm->priv, c->dst, c->size, &res->status);
+	uint8_t *src;
+
+	if (!dst)
+		return;
+	src = host_range(vm->priv, c->src, c->size, &res->status);
+	if (src)	/* memmove: overlap is undefined, but never unsafe */
+		memmove(dst, src, c->size);
+}
+
+static void do_attrs(struct executor *ex, const struct exec_vm *vm,
+		     const struct exec_data *data, struct exec_result *res)
+{
+	struct vgpuif_device_attrs a;
+
+	memset(&a, 0, sizeof(a));
+	exec_cpu_attrs(&a);
+	snprintf(a.name, sizeof(a.name), "cpu");
+	exec_reply_attrs(vm, ex->params.mem_budget, &a, data, res);
+}
+
 static void do_vector_add(struct executor *ex, const struct vgpu_back_req *req,
 			  const struct exec_data *data, struct exec_result *res)
 {
@@ -259,7 +326,21 @@ static int cpu_submit(struct executor *ex, struct exec_vm *vm,
 	case VGPUIF_OP_VECTOR_ADD:
 		do_vector_add(ex, req, data, res);
 		break;
-	default:	/* MODULE_LOAD, MODULE_UNLOAD, LAUNCH */
+	case VGPUIF_OP_MEM_SET:
+		do_memset(vm, &req->u.memset, res);
+		break;
+	case VGPUIF_OP_MEM_COPY:
+		do_copy(vm, &req->u.copy, res);
+		break;
+	case VGPUIF_OP_DEVICE_ATTRS:
+		do_attrs(ex, vm, data, res);
+		break;
+	case VGPUIF_OP_EVENT_RECORD:
+		/* Every earlier request is done: that is now. */
+		res->ret[0] = mono_ns() - ((struct cpu_vm *)vm->priv)->t0;
+		res->ret[1] = VGPUIF_EVENT_F_HOST_CLOCK;
+		break;
+	default:	/* MODULE_*, LAUNCH: no modules here */
 		res->status = VGPUIF_RSP_NOT_SUPPORTED;
 		break;
 	}

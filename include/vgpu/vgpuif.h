@@ -230,8 +230,59 @@
  *                        1..VGPUIF_VECTOR_ADD_MAX; the buffer is a[n] b[n]
  *                        c[n] and the worker writes c = a + b.
  *                        data_len == 12 * n.
+ * VGPUIF_OP_MEM_SET      no data; sets u.memset.size bytes (1..2^40) at
+ *                        u.memset.dptr to u.memset.value repeated as
+ *                        u.memset.elem_size-byte elements (1, 2 or 4:
+ *                        cuMemsetD8/D16/D32). dptr and size are multiples
+ *                        of elem_size; value fits in elem_size bytes;
+ *                        [dptr, dptr + size) must lie in one allocation
+ *                        (or one global, see MODULE_GET_GLOBAL), else
+ *                        VGPUIF_RSP_RANGE.
+ * VGPUIF_OP_MEM_COPY     no data; copies u.copy.size bytes (1..2^40) from
+ *                        u.copy.src to u.copy.dst, device to device
+ *                        (cuMemcpyDtoD). Each range must lie in one
+ *                        allocation or global of this VM (RANGE);
+ *                        overlapping ranges give an undefined result, as
+ *                        with cuMemcpyDtoD.
+ * VGPUIF_OP_MODULE_GET_GLOBAL
+ *                        G->B; the buffer is the name of a __device__ or
+ *                        __constant__ variable of module u.global.module
+ *                        (u.global.name_len bytes, 1..VGPUIF_MAX_FUNC_NAME,
+ *                        no NUL); data_len == name_len. ret[0] = its device
+ *                        address, ret[1] = its size in bytes. From then on
+ *                        [ret[0], ret[0] + ret[1]) is a valid range for
+ *                        MEM_WRITE, MEM_READ, MEM_SET, MEM_COPY and launch
+ *                        parameters, until the module is unloaded; it is
+ *                        not an allocation (MEM_FREE of it: BAD_HANDLE)
+ *                        and not counted in mem-quota (the module's image
+ *                        is what holds it). VGPUIF_RSP_NOT_FOUND: no such
+ *                        variable; NOT_SUPPORTED: no modules (the CPU
+ *                        executor).
+ * VGPUIF_OP_DEVICE_ATTRS B->G, data_len >= sizeof(struct
+ *                        vgpuif_device_attrs): the worker writes struct
+ *                        vgpuif_device_attrs at offset 0 (see below).
+ * VGPUIF_OP_EVENT_RECORD no data; completes once every earlier request of
+ *                        this device has finished on the GPU, like SYNC,
+ *                        and ret[0] = the device time at that point, in
+ *                        nanoseconds since an arbitrary per-VM origin
+ *                        (VGPUIF_EVENT_F_* in ret[1]). The difference of
+ *                        two records is the GPU time between them
+ *                        (cuEventElapsedTime); see "Ordering and time".
  *
  * Within one device, requests complete in the order they were issued.
+ *
+ * Ordering and time. A device is one in-order queue: the worker runs a
+ * device's requests one after another, on one stream of the host GPU. The
+ * protocol has no stream ids: a guest library that offers several streams
+ * serializes them on the device (a later request never overtakes an earlier
+ * one), which is a correct, if not concurrent, implementation of CUDA's
+ * stream semantics. Events are EVENT_RECORD requests: a CUDA executor
+ * records a CUDA event on its stream when the request is reached and
+ * answers when it has completed, with the GPU time elapsed since the
+ * previous record of the VM (cuEventElapsedTime, about 0.5 us resolution)
+ * added to a 64-bit nanosecond clock, so that differences are GPU times
+ * with no float rounding growing over a long run. The CPU executor answers
+ * with its host's CLOCK_MONOTONIC (VGPUIF_EVENT_F_HOST_CLOCK).
  *
  * Bytes of u that the operation does not use (all 40 for NOP, u.mem.size
  * for MEM_FREE, u.mem.dptr for MEM_ALLOC, bytes 8..39 for VECTOR_ADD...)
@@ -251,7 +302,12 @@
 #define VGPUIF_OP_LAUNCH		8
 #define VGPUIF_OP_SYNC			9
 #define VGPUIF_OP_VECTOR_ADD		10
-#define VGPUIF_NR_OPS			11
+#define VGPUIF_OP_MEM_SET		11
+#define VGPUIF_OP_MEM_COPY		12
+#define VGPUIF_OP_MODULE_GET_GLOBAL	13
+#define VGPUIF_OP_DEVICE_ATTRS		14
+#define VGPUIF_OP_EVENT_RECORD		15
+#define VGPUIF_NR_OPS			16
 
 #define VGPUIF_MAX_ALLOC		(1ull << 40)
 #define VGPUIF_MAX_FUNC_NAME		255
@@ -295,11 +351,34 @@ struct vgpuif_vector_add_args {
 	uint32_t _pad;		/* 4: must be 0 */
 };				/* 8 bytes */
 
+struct vgpuif_memset_args {
+	uint64_t dptr;		/* 0: multiple of elem_size */
+	uint64_t size;		/* 8: bytes, 1..2^40, n * elem_size */
+	uint32_t value;		/* 16: below 2^(8 * elem_size) */
+	uint8_t elem_size;	/* 20: 1, 2 or 4 */
+	uint8_t _pad[3];	/* 21: must be 0 */
+};				/* 24 bytes */
+
+struct vgpuif_copy_args {
+	uint64_t dst;		/* 0 */
+	uint64_t src;		/* 8 */
+	uint64_t size;		/* 16: bytes, 1..VGPUIF_MAX_ALLOC */
+};				/* 24 bytes */
+
+struct vgpuif_global_args {
+	uint64_t module;	/* 0 */
+	uint16_t name_len;	/* 8: 1..VGPUIF_MAX_FUNC_NAME */
+	uint16_t _pad[3];	/* 10: must be 0 */
+};				/* 16 bytes */
+
 union vgpuif_request_args {
 	struct vgpuif_mem_args mem;
 	struct vgpuif_module_args module;
 	struct vgpuif_launch_args launch;
 	struct vgpuif_vector_add_args vector_add;
+	struct vgpuif_memset_args memset;
+	struct vgpuif_copy_args copy;
+	struct vgpuif_global_args global;
 	uint8_t raw[40];
 };				/* 40 bytes */
 
@@ -423,6 +502,82 @@ struct vgpuif_info {
 	uint64_t mem_used;
 	char device_name[64];
 };
+
+/*
+ * Written by the worker at offset 0 of a DEVICE_ATTRS buffer, 352 bytes:
+ * what cuDeviceGetAttribute, cuDeviceGetName, cuDeviceTotalMem and
+ * cuDeviceGetUuid answer in the guest.
+ *   offset  0 nr_attrs: entries of attr[] the worker filled (the rest are
+ *             0); a guest reads an index >= nr_attrs as "unknown"
+ *   offset  4 flags (VGPUIF_INFO_F_*)
+ *   offset  8 total_mem: bytes the VM may use: its mem-quota, or the
+ *             GPU's total memory when it has none
+ *   offset 16 uuid[16]: a per-VM value derived by the worker from the
+ *             host's identity and vm-id, stable across reboots of the VM
+ *             and the host; never the host GPU's UUID (which would let a
+ *             guest tell which physical GPU, and so which other VMs, it
+ *             shares). Version 8 (custom) UUID layout.
+ *   offset 32 name[64], NUL-terminated: the GPU's model name
+ *   offset 96 attr[VGPUIF_ATTR_SLOTS], indexed by VGPUIF_ATTR_*
+ *
+ * The guest sees no host topology: the PCI bus, device and domain ids are
+ * reported as 0. Always 0 too: CAN_MAP_HOST_MEMORY and MANAGED_MEMORY (no
+ * guest memory is mapped to the device) and CONCURRENT_KERNELS (one
+ * in-order queue per device, see "Ordering and time").
+ */
+#define VGPUIF_ATTR_MAX_THREADS_PER_BLOCK	0	/* CU_DEVICE_ATTRIBUTE_ 1 */
+#define VGPUIF_ATTR_MAX_BLOCK_DIM_X		1	/* 2 */
+#define VGPUIF_ATTR_MAX_BLOCK_DIM_Y		2	/* 3 */
+#define VGPUIF_ATTR_MAX_BLOCK_DIM_Z		3	/* 4 */
+#define VGPUIF_ATTR_MAX_GRID_DIM_X		4	/* 5 */
+#define VGPUIF_ATTR_MAX_GRID_DIM_Y		5	/* 6 */
+#define VGPUIF_ATTR_MAX_GRID_DIM_Z		6	/* 7 */
+#define VGPUIF_ATTR_MAX_SHARED_MEM_PER_BLOCK	7	/* 8 */
+#define VGPUIF_ATTR_TOTAL_CONSTANT_MEMORY	8	/* 9 */
+#define VGPUIF_ATTR_WARP_SIZE			9	/* 10 */
+#define VGPUIF_ATTR_MAX_PITCH			10	/* 11 */
+#define VGPUIF_ATTR_MAX_REGISTERS_PER_BLOCK	11	/* 12 */
+#define VGPUIF_ATTR_CLOCK_RATE			12	/* 13, kHz */
+#define VGPUIF_ATTR_TEXTURE_ALIGNMENT		13	/* 14 */
+#define VGPUIF_ATTR_MULTIPROCESSOR_COUNT	14	/* 16 */
+#define VGPUIF_ATTR_KERNEL_EXEC_TIMEOUT		15	/* 17 */
+#define VGPUIF_ATTR_INTEGRATED			16	/* 18 */
+#define VGPUIF_ATTR_CAN_MAP_HOST_MEMORY		17	/* 19: always 0 */
+#define VGPUIF_ATTR_COMPUTE_MODE		18	/* 20 */
+#define VGPUIF_ATTR_CONCURRENT_KERNELS		19	/* 31: always 0 */
+#define VGPUIF_ATTR_ECC_ENABLED			20	/* 32 */
+#define VGPUIF_ATTR_PCI_BUS_ID			21	/* 33: 0 */
+#define VGPUIF_ATTR_PCI_DEVICE_ID		22	/* 34: 0 */
+#define VGPUIF_ATTR_MEMORY_CLOCK_RATE		23	/* 36, kHz */
+#define VGPUIF_ATTR_GLOBAL_MEMORY_BUS_WIDTH	24	/* 37, bits */
+#define VGPUIF_ATTR_L2_CACHE_SIZE		25	/* 38, bytes */
+#define VGPUIF_ATTR_MAX_THREADS_PER_MULTIPROCESSOR 26	/* 39 */
+#define VGPUIF_ATTR_ASYNC_ENGINE_COUNT		27	/* 40 */
+#define VGPUIF_ATTR_UNIFIED_ADDRESSING		28	/* 41 */
+#define VGPUIF_ATTR_PCI_DOMAIN_ID		29	/* 50: 0 */
+#define VGPUIF_ATTR_COMPUTE_CAPABILITY_MAJOR	30	/* 75 */
+#define VGPUIF_ATTR_COMPUTE_CAPABILITY_MINOR	31	/* 76 */
+#define VGPUIF_ATTR_MAX_SHARED_MEM_PER_MULTIPROCESSOR 32 /* 81 */
+#define VGPUIF_ATTR_MAX_REGISTERS_PER_MULTIPROCESSOR 33	/* 82 */
+#define VGPUIF_ATTR_MANAGED_MEMORY		34	/* 83: 0 */
+#define VGPUIF_ATTR_MAX_SHARED_MEM_PER_BLOCK_OPTIN 35	/* 97 */
+#define VGPUIF_NR_ATTRS				36
+#define VGPUIF_ATTR_SLOTS			64
+
+struct vgpuif_device_attrs {
+	uint32_t nr_attrs;
+	uint32_t flags;
+	uint64_t total_mem;
+	uint8_t uuid[16];
+	char name[64];
+	int32_t attr[VGPUIF_ATTR_SLOTS];
+};
+
+/*
+ * ret[1] of EVENT_RECORD. HOST_CLOCK: ret[0] is the host's CLOCK_MONOTONIC
+ * (since the VM connected), not a GPU clock.
+ */
+#define VGPUIF_EVENT_F_HOST_CLOCK	0x1
 
 #ifdef __KERNEL__
 /*

@@ -35,6 +35,8 @@ enum vgpuif_len_rule {
 	VGPUIF_LEN_INFO,	/* at least sizeof(struct vgpuif_info) */
 	VGPUIF_LEN_LAUNCH,	/* VGPUIF_ALIGN8(name_len) + params_len */
 	VGPUIF_LEN_VECTOR_ADD,	/* 12 * n */
+	VGPUIF_LEN_GLOBAL,	/* name_len 1..VGPUIF_MAX_FUNC_NAME */
+	VGPUIF_LEN_ATTRS,	/* at least sizeof(vgpuif_device_attrs) */
 };
 
 struct vgpuif_op_desc {
@@ -98,6 +100,24 @@ static inline const struct vgpuif_op_desc *vgpuif_op_desc(unsigned int op)
 			VGPUIF_DIR_FROM_GUEST | VGPUIF_DIR_TO_GUEST,
 			VGPUIF_ARG_LO(vector_add), VGPUIF_ARG_HI(vector_add),
 			VGPUIF_LEN_VECTOR_ADD },
+		[VGPUIF_OP_MEM_SET] = {
+			"mem_set", VGPUIF_DIR_NONE,
+			VGPUIF_ARG_LO(memset), VGPUIF_ARG_HI(memset),
+			VGPUIF_LEN_ZERO },
+		[VGPUIF_OP_MEM_COPY] = {
+			"mem_copy", VGPUIF_DIR_NONE,
+			VGPUIF_ARG_LO(copy), VGPUIF_ARG_HI(copy),
+			VGPUIF_LEN_ZERO },
+		[VGPUIF_OP_MODULE_GET_GLOBAL] = {
+			"module_get_global", VGPUIF_DIR_FROM_GUEST,
+			VGPUIF_ARG_LO(global), VGPUIF_ARG_HI(global),
+			VGPUIF_LEN_GLOBAL },
+		[VGPUIF_OP_DEVICE_ATTRS] = {
+			"device_attrs", VGPUIF_DIR_TO_GUEST, 0, 0,
+			VGPUIF_LEN_ATTRS },
+		[VGPUIF_OP_EVENT_RECORD] = {
+			"event_record", VGPUIF_DIR_NONE, 0, 0,
+			VGPUIF_LEN_ZERO },
 	};
 
 	return op < VGPUIF_NR_OPS ? &ops[op] : (const struct vgpuif_op_desc *)0;
@@ -151,6 +171,38 @@ static inline int vgpuif_check_launch(const struct vgpuif_launch_args *l,
 	if (data_len != VGPUIF_ALIGN8((uint32_t)l->name_len) + l->params_len)
 		return vgpuif_op_invalid(reason,
 				"data_len does not match name and params");
+	return VGPUIF_RSP_OKAY;
+}
+
+static inline int vgpuif_check_memset(const struct vgpuif_memset_args *m,
+				      const char **reason)
+{
+	uint32_t e = m->elem_size;
+
+	if (m->_pad[0] || m->_pad[1] || m->_pad[2])
+		return vgpuif_op_invalid(reason, "mem_set padding not zero");
+	if (e != 1 && e != 2 && e != 4)
+		return vgpuif_op_invalid(reason, "mem_set elem_size not 1, 2, 4");
+	if (e < 4 && (m->value >> (8 * e)))
+		return vgpuif_op_invalid(reason,
+				"mem_set value wider than elem_size");
+	if (!m->size || m->size > VGPUIF_MAX_ALLOC)
+		return vgpuif_op_invalid(reason, "mem size out of range");
+	if ((m->size | m->dptr) & (e - 1))
+		return vgpuif_op_invalid(reason,
+				"mem_set dptr or size not aligned");
+	return VGPUIF_RSP_OKAY;
+}
+
+static inline int vgpuif_check_global(const struct vgpuif_global_args *g,
+				      uint32_t data_len, const char **reason)
+{
+	if (g->_pad[0] || g->_pad[1] || g->_pad[2])
+		return vgpuif_op_invalid(reason, "global padding not zero");
+	if (!g->name_len || g->name_len > VGPUIF_MAX_FUNC_NAME)
+		return vgpuif_op_invalid(reason, "name_len out of range");
+	if (data_len != g->name_len)
+		return vgpuif_op_invalid(reason, "data_len is not name_len");
 	return VGPUIF_RSP_OKAY;
 }
 
@@ -217,11 +269,23 @@ static inline int vgpuif_check_op(unsigned int op, uint32_t data_len,
 			return vgpuif_op_invalid(reason,
 					"data_len is not 12 * n");
 		break;
+	case VGPUIF_LEN_GLOBAL:
+		return vgpuif_check_global(&u->global, data_len, reason);
+	case VGPUIF_LEN_ATTRS:
+		if (data_len < sizeof(struct vgpuif_device_attrs))
+			return vgpuif_op_invalid(reason,
+					"data_len below vgpuif_device_attrs");
+		break;
 	}
 
 	if (op == VGPUIF_OP_MEM_ALLOC &&
 	    (!u->mem.size || u->mem.size > VGPUIF_MAX_ALLOC))
 		return vgpuif_op_invalid(reason, "mem size out of range");
+	if (op == VGPUIF_OP_MEM_COPY &&
+	    (!u->copy.size || u->copy.size > VGPUIF_MAX_ALLOC))
+		return vgpuif_op_invalid(reason, "mem size out of range");
+	if (op == VGPUIF_OP_MEM_SET)
+		return vgpuif_check_memset(&u->memset, reason);
 	return VGPUIF_RSP_OKAY;
 }
 

@@ -15,6 +15,9 @@
  *              injection; real GPU: every executor process killed at once)
  *              and comes back: requests get DEVICE_LOST, none hangs, no
  *              wrong result, the VMs are served again, nothing reconnected
+ *   ops2       MEM_SET, MEM_COPY, MODULE_GET_GLOBAL (a kernel reads the
+ *              global written through it), DEVICE_ATTRS, EVENT_RECORD's
+ *              GPU time of a kernel (gpu_test_ops2.c)
  * Prints "gpu-test: NAME: ok|FAIL ..." per test and, last,
  * "gpu-test: N passed, N failed". Exit status 0 only if all passed.
  *
@@ -50,6 +53,7 @@
 #include <unistd.h>
 
 #include "dom0-worker/exec/cuda/cx_child.h"
+#include "tests/gpu/gpu_test.h"
 #include "tests/sim/harness.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
@@ -57,32 +61,10 @@ extern const struct cx_dev_ops cx_fake_ops;
 #define NVM		8
 #define MiB		(1u << 20)
 
-static struct {
-	int fake;
-	int lost_by_kill;	/* gpu_lost: kill the executors, also on the fake */
-	char kdir[4096];
-	char self_dir[4096];
-	const char *cuda_exec;
-	uint32_t turn_quota;
-	const char *exec_user, *exec_seccomp;	/* NULL: the worker's defaults */
-	void *img[3];
-	uint32_t img_len[3];
-	const char *img_name[3];
-	int nimg;
-	void *big_img, *frame_img;	/* bigmod.cubin, bigframe.cubin */
-	uint32_t big_len, frame_len;
-	int failed_checks;
-	char why[512];
-} T;
-
-static uint64_t now_ns(void)
-{
-	return simbe_now_ns();
-}
+struct gpu_test T;
 
 /* Records the first failure of a test. */
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
+void fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -93,20 +75,10 @@ static void fail(const char *fmt, ...)
 	}
 }
 
-#define EXPECT_ST(call, want)						\
-	do {								\
-		int32_t st_ = (call);					\
-		if (st_ != (want))					\
-			fail("%s:%d: %s -> %s, expected %s", __FILE__,	\
-			     __LINE__, #call, h_status(st_),		\
-			     h_status(want));				\
-	} while (0)
-
-#define EXPECT(cond, ...)						\
-	do {								\
-		if (!(cond))						\
-			fail(__VA_ARGS__);				\
-	} while (0)
+static uint64_t now_ns(void)
+{
+	return simbe_now_ns();
+}
 
 struct rng {
 	uint64_t s;
@@ -149,7 +121,7 @@ static void start_spare(struct harness *h, uint32_t timeout_ms, int spare)
 	}
 }
 
-static void start(struct harness *h, uint32_t timeout_ms)
+void start(struct harness *h, uint32_t timeout_ms)
 {
 	start_spare(h, timeout_ms, -1);
 }
@@ -219,7 +191,7 @@ out:
 	return ok;
 }
 
-static uint64_t load_main_module(struct gvm *v)
+uint64_t load_main_module(struct gvm *v)
 {
 	uint64_t mod = 0;
 	static const char fake[] = "FAKEMOD";
@@ -1266,6 +1238,7 @@ static const struct {
 	{ "small_stack", test_small_stack },
 	{ "mps_tier", test_mps_tier },
 	{ "gpu_lost", test_gpu_lost },
+	{ "ops2", test_ops2 },
 };
 
 static void load_images(void)

@@ -61,3 +61,18 @@ extern "C" __global__ void spin_us(unsigned int us)
 		asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
 	} while (t - t0 < 1000ull * us);
 }
+
+/*
+ * A __device__ global, found with cuModuleGetGlobal (MODULE_GET_GLOBAL),
+ * written through MEM_WRITE/MEM_SET, read here: cudaMemcpyToSymbol's way.
+ */
+__device__ unsigned int vgpu_global[16];
+
+/* out[i] = vgpu_global[i] for i < n (at most 16). */
+extern "C" __global__ void read_global(unsigned int *out, unsigned int n)
+{
+	unsigned int i = blockIdx.x * blockDim.x + threadIdx.x;
+
+	if (i < n && i < 16)
+		out[i] = vgpu_global[i];
+}

@@ -89,7 +89,26 @@ static void make_req(struct vgpuif_request *req, u8 op)
 		req->u.vector_add.n = 1000;
 		set_data(req, 12 * 1000);
 		break;
-	default:	/* NOP, SYNC */
+	case VGPUIF_OP_MEM_SET:
+		req->u.memset.dptr = 0x7f0000001000ull;
+		req->u.memset.size = 4096;
+		req->u.memset.value = 0xdeadbeef;
+		req->u.memset.elem_size = 4;
+		break;
+	case VGPUIF_OP_MEM_COPY:
+		req->u.copy.dst = 0x7f0000001000ull;
+		req->u.copy.src = 0x7f0000009000ull;
+		req->u.copy.size = 1ull << 30;
+		break;
+	case VGPUIF_OP_MODULE_GET_GLOBAL:
+		req->u.global.module = 77;
+		req->u.global.name_len = 11;
+		set_data(req, 11);
+		break;
+	case VGPUIF_OP_DEVICE_ATTRS:
+		set_data(req, sizeof(struct vgpuif_device_attrs));
+		break;
+	default:	/* NOP, SYNC, EVENT_RECORD */
 		break;
 	}
 }
@@ -636,6 +655,11 @@ static void validate_copy_dirs(struct kunit *test)
 		{ VGPUIF_OP_LAUNCH, true, false },
 		{ VGPUIF_OP_SYNC, false, false },
 		{ VGPUIF_OP_VECTOR_ADD, true, true },
+		{ VGPUIF_OP_MEM_SET, false, false },
+		{ VGPUIF_OP_MEM_COPY, false, false },
+		{ VGPUIF_OP_MODULE_GET_GLOBAL, true, false },
+		{ VGPUIF_OP_DEVICE_ATTRS, false, true },
+		{ VGPUIF_OP_EVENT_RECORD, false, false },
 	};
 	unsigned int i;
 

@@ -832,6 +832,118 @@ static void vgpu_front_info_conversion(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, strlen(out.device_name), 63);
 }
 
+/* ------------------------------------------------------------------ */
+/* Issue 18's ioctls: MEM_SET, MEM_COPY, MODULE_GET_GLOBAL, ATTRS       */
+/* ------------------------------------------------------------------ */
+
+#define OPS2_EXPECT(test, call, want, fld) do {				\
+	KUNIT_EXPECT_EQ(test, call, want);				\
+	if (want)							\
+		KUNIT_EXPECT_STREQ(test, field, fld);			\
+} while (0)
+
+static void vgpu_front_check_ops2(struct kunit *test)
+{
+	struct vgpu_mem_set m = { .dptr = 0x1000, .size = 16, .value = 0xffff,
+				  .elem_size = 2 };
+	struct vgpu_mem_copy c = { .dst = 0x1000, .src = 0x2000, .size = 1 };
+	struct vgpu_module_global g = { .module = 1, .name_len = 1 };
+	const char *field = NULL;
+	struct vgpuif_request r;
+	const char *reason;
+
+	OPS2_EXPECT(test, vgpu_front_check_mem_set(&m, &field), 0, "");
+	/* The request it builds is one the protocol accepts. */
+	vgpu_front_build_mem_set(&r, &m);
+	KUNIT_EXPECT_EQ(test, vgpuif_check_op(r.operation, r.data_len, &r.u,
+					      &reason), VGPUIF_RSP_OKAY);
+	KUNIT_EXPECT_EQ(test, r.u.memset.elem_size, 2);
+	m.elem_size = 3;
+	OPS2_EXPECT(test, vgpu_front_check_mem_set(&m, &field), -EINVAL,
+		    "elem_size");
+	m.elem_size = 2;
+	m.value = 0x10000;
+	OPS2_EXPECT(test, vgpu_front_check_mem_set(&m, &field), -EINVAL,
+		    "value");
+	m.value = 1;
+	m.size = 15;
+	OPS2_EXPECT(test, vgpu_front_check_mem_set(&m, &field), -EINVAL, "size");
+	m.size = 0;
+	OPS2_EXPECT(test, vgpu_front_check_mem_set(&m, &field), -EINVAL, "size");
+	m.size = VGPU_MEM_ALLOC_MAX + 2;
+	OPS2_EXPECT(test, vgpu_front_check_mem_set(&m, &field), -E2BIG, "size");
+	m.size = 2;
+	m.dptr = 0x1001;
+	OPS2_EXPECT(test, vgpu_front_check_mem_set(&m, &field), -EINVAL, "dptr");
+	m.dptr = U64_MAX - 1;
+	m.size = 4;
+	OPS2_EXPECT(test, vgpu_front_check_mem_set(&m, &field), -EINVAL, "dptr");
+
+	OPS2_EXPECT(test, vgpu_front_check_mem_copy(&c, &field), 0, "");
+	vgpu_front_build_mem_copy(&r, &c);
+	KUNIT_EXPECT_EQ(test, vgpuif_check_op(r.operation, r.data_len, &r.u,
+					      &reason), VGPUIF_RSP_OKAY);
+	c.size = 0;
+	OPS2_EXPECT(test, vgpu_front_check_mem_copy(&c, &field), -EINVAL,
+		    "size");
+	c.size = VGPU_MEM_ALLOC_MAX + 1;
+	OPS2_EXPECT(test, vgpu_front_check_mem_copy(&c, &field), -E2BIG, "size");
+	c.size = 2;
+	c.dst = U64_MAX;
+	OPS2_EXPECT(test, vgpu_front_check_mem_copy(&c, &field), -EINVAL, "dst");
+	c.dst = 0;
+	c.src = U64_MAX;
+	OPS2_EXPECT(test, vgpu_front_check_mem_copy(&c, &field), -EINVAL, "src");
+
+	OPS2_EXPECT(test, vgpu_front_check_module_global(&g, &field), 0, "");
+	g.name_len = VGPU_FUNC_NAME_MAX;
+	vgpu_front_build_module_global(&r, &g);
+	KUNIT_EXPECT_EQ(test, vgpuif_check_op(r.operation, r.data_len, &r.u,
+					      &reason), VGPUIF_RSP_OKAY);
+	KUNIT_EXPECT_EQ(test, r.data_len, VGPU_FUNC_NAME_MAX);
+	g.name_len = VGPU_FUNC_NAME_MAX + 1;
+	OPS2_EXPECT(test, vgpu_front_check_module_global(&g, &field), -E2BIG,
+		    "name_len");
+	g.name_len = 0;
+	OPS2_EXPECT(test, vgpu_front_check_module_global(&g, &field), -EINVAL,
+		    "name_len");
+	g.name_len = 1;
+	g.reserved = 1;
+	OPS2_EXPECT(test, vgpu_front_check_module_global(&g, &field), -EINVAL,
+		    "reserved");
+
+	vgpu_front_build_device_attrs(&r);
+	KUNIT_EXPECT_EQ(test, vgpuif_check_op(r.operation, r.data_len, &r.u,
+					      &reason), VGPUIF_RSP_OKAY);
+	vgpu_front_build_simple(&r, VGPUIF_OP_EVENT_RECORD);
+	KUNIT_EXPECT_EQ(test, vgpuif_check_op(r.operation, r.data_len, &r.u,
+					      &reason), VGPUIF_RSP_OKAY);
+}
+
+/* A worker's count past the table and an unterminated name are cut. */
+static void vgpu_front_attrs_conversion(struct kunit *test)
+{
+	struct vgpuif_device_attrs *in = kunit_kzalloc(test, sizeof(*in),
+						       GFP_KERNEL);
+	struct vgpu_device_attrs *out = kunit_kzalloc(test, sizeof(*out),
+						      GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, in);
+	KUNIT_ASSERT_NOT_NULL(test, out);
+	memset(in, 0x41, sizeof(*in));
+	in->nr_attrs = 1000;
+	vgpu_front_attrs_from_wire(out, in);
+	KUNIT_EXPECT_EQ(test, out->nr_attrs, VGPU_NR_ATTRS);
+	KUNIT_EXPECT_EQ(test, out->name[sizeof(out->name) - 1], 0);
+	KUNIT_EXPECT_EQ(test, out->attr[VGPU_NR_ATTRS - 1], 0x41414141);
+	KUNIT_EXPECT_EQ(test, out->attr[VGPU_NR_ATTRS], 0);
+	KUNIT_EXPECT_EQ(test, out->uuid[15], 0x41);
+	in->nr_attrs = 3;
+	vgpu_front_attrs_from_wire(out, in);
+	KUNIT_EXPECT_EQ(test, out->attr[2], 0x41414141);
+	KUNIT_EXPECT_EQ(test, out->attr[3], 0);
+}
+
 static struct kunit_case vgpu_front_args_cases[] = {
 	KUNIT_CASE(vgpu_front_wire_layout),
 	KUNIT_CASE(vgpu_front_op_writable),
@@ -851,6 +963,8 @@ static struct kunit_case vgpu_front_args_cases[] = {
 	KUNIT_CASE(vgpu_front_build_headers),
 	KUNIT_CASE(vgpu_front_build_launch_hdr),
 	KUNIT_CASE(vgpu_front_info_conversion),
+	KUNIT_CASE(vgpu_front_check_ops2),
+	KUNIT_CASE(vgpu_front_attrs_conversion),
 	{}
 };
 

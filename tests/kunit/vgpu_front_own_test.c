@@ -219,6 +219,38 @@ static void vgpu_front_own_max_sizes(struct kunit *test)
 			0);
 }
 
+/* A module's globals go with it; one in use goes at its last put. */
+static void vgpu_front_own_globals_dropped(struct kunit *test)
+{
+	struct vgpu_front_own *own = own_new(test, 8);
+	u64 base;
+
+	KUNIT_ASSERT_EQ(test, vgpu_front_own_reserve(own, 1), 0);
+	vgpu_front_own_add_owned(own, 0x1000, 0x10, 1, 7);
+	KUNIT_ASSERT_EQ(test, vgpu_front_own_reserve(own, 1), 0);
+	vgpu_front_own_add_owned(own, 0x2000, 0x10, 1, 7);
+	KUNIT_ASSERT_EQ(test, vgpu_front_own_reserve(own, 1), 0);
+	vgpu_front_own_add_owned(own, 0x3000, 0x10, 1, 8);
+	KUNIT_ASSERT_EQ(test, vgpu_front_own_get(own, 0x2004, 4, 1, &base), 0);
+	KUNIT_EXPECT_EQ(test, base, 0x2000);
+
+	vgpu_front_own_drop_owner(own, 7);
+	/* 0x1000 gone; 0x2000 unusable but kept for its user; 0x3000 kept. */
+	KUNIT_EXPECT_EQ(test, vgpu_front_own_check(own, 0x1000, 1, 1), -ENOENT);
+	KUNIT_EXPECT_EQ(test, vgpu_front_own_check(own, 0x2000, 1, 1), -ENOENT);
+	KUNIT_EXPECT_EQ(test, vgpu_front_own_check(own, 0x3000, 1, 1), 0);
+	KUNIT_EXPECT_EQ(test, vgpu_front_own_count(own), 2);
+	vgpu_front_own_put(own, 0x2000);
+	KUNIT_EXPECT_EQ(test, vgpu_front_own_count(own), 1);
+	/* Dropping again, or an owner with nothing, changes nothing. */
+	vgpu_front_own_drop_owner(own, 7);
+	vgpu_front_own_drop_owner(own, 9);
+	KUNIT_EXPECT_EQ(test, vgpu_front_own_count(own), 1);
+	/* Plain entries have no owner: an owner 0 drop is never asked. */
+	vgpu_front_own_drop_owner(own, 8);
+	KUNIT_EXPECT_EQ(test, vgpu_front_own_count(own), 0);
+}
+
 static struct kunit_case vgpu_front_own_cases[] = {
 	KUNIT_CASE(vgpu_front_own_bounds),
 	KUNIT_CASE(vgpu_front_own_empty),
@@ -228,6 +260,7 @@ static struct kunit_case vgpu_front_own_cases[] = {
 	KUNIT_CASE(vgpu_front_own_freed_then_reused),
 	KUNIT_CASE(vgpu_front_own_pop_all),
 	KUNIT_CASE(vgpu_front_own_max_sizes),
+	KUNIT_CASE(vgpu_front_own_globals_dropped),
 	{}
 };
 

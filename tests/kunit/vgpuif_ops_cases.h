@@ -59,6 +59,19 @@ static const struct vgpuif_ops_row vgpuif_ops_rows[] = {
 	{ VGPUIF_OP_VECTOR_ADD, "vector_add",
 	  VGPUIF_DIR_FROM_GUEST | VGPUIF_DIR_TO_GUEST, 0, 8, 12 * 1000,
 	  { .vector_add = { .n = 1000 } } },
+	{ VGPUIF_OP_MEM_SET, "mem_set", VGPUIF_DIR_NONE, 0, 24, 0,
+	  { .memset = { .dptr = 0x7f0000001000ull, .size = 4096,
+			.value = 0xdeadbeefu, .elem_size = 4 } } },
+	{ VGPUIF_OP_MEM_COPY, "mem_copy", VGPUIF_DIR_NONE, 0, 24, 0,
+	  { .copy = { .dst = 0x7f0000001000ull, .src = 0x7f0000003000ull,
+		      .size = 4096 } } },
+	{ VGPUIF_OP_MODULE_GET_GLOBAL, "module_get_global",
+	  VGPUIF_DIR_FROM_GUEST, 0, 16, 5,
+	  { .global = { .module = 77, .name_len = 5 } } },
+	{ VGPUIF_OP_DEVICE_ATTRS, "device_attrs", VGPUIF_DIR_TO_GUEST, 0, 0,
+	  sizeof(struct vgpuif_device_attrs), { .raw = { 0 } } },
+	{ VGPUIF_OP_EVENT_RECORD, "event_record", VGPUIF_DIR_NONE, 0, 0, 0,
+	  { .raw = { 0 } } },
 };
 
 /* Operation numbers vgpuif.h does not define. */
@@ -86,10 +99,17 @@ struct vgpuif_ops_case {
 #define VGPUIF_OPS_NONE		{ .raw = { 0 } }
 #define VGPUIF_OPS_MEM(dptr_, size_) { .mem = { .dptr = dptr_, .size = size_ } }
 #define VGPUIF_OPS_VADD(n_, pad_) { .vector_add = { .n = n_, ._pad = pad_ } }
+#define VGPUIF_OPS_SET(dptr_, size_, value_, elem_)			\
+	{ .memset = { .dptr = dptr_, .size = size_, .value = value_,	\
+		      .elem_size = elem_ } }
+#define VGPUIF_OPS_COPY(dst_, src_, size_)				\
+	{ .copy = { .dst = dst_, .src = src_, .size = size_ } }
+#define VGPUIF_OPS_GLOBAL(mod_, len_)					\
+	{ .global = { .module = mod_, .name_len = len_ } }
 
 static const struct vgpuif_ops_case vgpuif_ops_cases[] = {
 	/* Unknown operations, whatever else the request says. */
-	VGPUIF_OPS_BAD("op 11", VGPUIF_NR_OPS, 0, "unknown operation",
+	VGPUIF_OPS_BAD("op VGPUIF_NR_OPS", VGPUIF_NR_OPS, 0, "unknown operation",
 		       VGPUIF_OPS_NONE),
 	VGPUIF_OPS_BAD("op 255 with data", 0xff, 4096, "unknown operation",
 		       VGPUIF_OPS_NONE),
@@ -334,6 +354,105 @@ static const struct vgpuif_ops_case vgpuif_ops_cases[] = {
 	VGPUIF_OPS_BAD("vector_add with padding bit 31", VGPUIF_OP_VECTOR_ADD,
 		       12, "vector_add padding not zero",
 		       VGPUIF_OPS_VADD(1, 0x80000000u)),
+
+	/*
+	 * MEM_SET: no data; elem_size 1, 2 or 4; value within elem_size;
+	 * size 1..VGPUIF_MAX_ALLOC; dptr and size multiples of elem_size.
+	 */
+	VGPUIF_OPS_OK("mem_set of 1 byte", VGPUIF_OP_MEM_SET, 0,
+		      VGPUIF_OPS_SET(1, 1, 0xff, 1)),
+	VGPUIF_OPS_OK("mem_set16 of the most", VGPUIF_OP_MEM_SET, 0,
+		      VGPUIF_OPS_SET(2, VGPUIF_MAX_ALLOC, 0xffff, 2)),
+	VGPUIF_OPS_OK("mem_set32 of any value", VGPUIF_OP_MEM_SET, 0,
+		      VGPUIF_OPS_SET(4, 8, VGPUIF_OPS_U32_MAX, 4)),
+	VGPUIF_OPS_BAD("mem_set with data", VGPUIF_OP_MEM_SET, 4,
+		       "data_len must be 0", VGPUIF_OPS_SET(0, 4, 0, 4)),
+	VGPUIF_OPS_BAD("mem_set elem_size 0", VGPUIF_OP_MEM_SET, 0,
+		       "mem_set elem_size not 1, 2, 4",
+		       VGPUIF_OPS_SET(0, 4, 0, 0)),
+	VGPUIF_OPS_BAD("mem_set elem_size 3", VGPUIF_OP_MEM_SET, 0,
+		       "mem_set elem_size not 1, 2, 4",
+		       VGPUIF_OPS_SET(0, 6, 0, 3)),
+	VGPUIF_OPS_BAD("mem_set elem_size 8", VGPUIF_OP_MEM_SET, 0,
+		       "mem_set elem_size not 1, 2, 4",
+		       VGPUIF_OPS_SET(0, 8, 0, 8)),
+	VGPUIF_OPS_BAD("mem_set8 of 0x100", VGPUIF_OP_MEM_SET, 0,
+		       "mem_set value wider than elem_size",
+		       VGPUIF_OPS_SET(0, 1, 0x100, 1)),
+	VGPUIF_OPS_BAD("mem_set16 of 0x10000", VGPUIF_OP_MEM_SET, 0,
+		       "mem_set value wider than elem_size",
+		       VGPUIF_OPS_SET(0, 2, 0x10000, 2)),
+	VGPUIF_OPS_BAD("mem_set of 0 bytes", VGPUIF_OP_MEM_SET, 0,
+		       "mem size out of range", VGPUIF_OPS_SET(0, 0, 0, 1)),
+	VGPUIF_OPS_BAD("mem_set of one byte too many", VGPUIF_OP_MEM_SET, 0,
+		       "mem size out of range",
+		       VGPUIF_OPS_SET(0, VGPUIF_MAX_ALLOC + 1, 0, 1)),
+	VGPUIF_OPS_BAD("mem_set32 of 6 bytes", VGPUIF_OP_MEM_SET, 0,
+		       "mem_set dptr or size not aligned",
+		       VGPUIF_OPS_SET(0, 6, 0, 4)),
+	VGPUIF_OPS_BAD("mem_set32 at an odd dptr", VGPUIF_OP_MEM_SET, 0,
+		       "mem_set dptr or size not aligned",
+		       VGPUIF_OPS_SET(2, 8, 0, 4)),
+	VGPUIF_OPS_BAD("mem_set16 at an odd dptr", VGPUIF_OP_MEM_SET, 0,
+		       "mem_set dptr or size not aligned",
+		       VGPUIF_OPS_SET(1, 2, 0, 2)),
+	{ "mem_set with padding", VGPUIF_OP_MEM_SET, 0,
+	  { .memset = { .size = 1, .elem_size = 1, ._pad = { 0, 0, 1 } } },
+	  VGPUIF_RSP_INVALID, "mem_set padding not zero" },
+
+	/* MEM_COPY: no data; size 1..VGPUIF_MAX_ALLOC; any addresses. */
+	VGPUIF_OPS_OK("mem_copy of 1 byte", VGPUIF_OP_MEM_COPY, 0,
+		      VGPUIF_OPS_COPY(1, 2, 1)),
+	VGPUIF_OPS_OK("mem_copy of the most", VGPUIF_OP_MEM_COPY, 0,
+		      VGPUIF_OPS_COPY(1, 2, VGPUIF_MAX_ALLOC)),
+	VGPUIF_OPS_BAD("mem_copy with data", VGPUIF_OP_MEM_COPY, 1,
+		       "data_len must be 0", VGPUIF_OPS_COPY(1, 2, 1)),
+	VGPUIF_OPS_BAD("mem_copy of 0", VGPUIF_OP_MEM_COPY, 0,
+		       "mem size out of range", VGPUIF_OPS_COPY(1, 2, 0)),
+	VGPUIF_OPS_BAD("mem_copy of one byte too many", VGPUIF_OP_MEM_COPY, 0,
+		       "mem size out of range",
+		       VGPUIF_OPS_COPY(1, 2, VGPUIF_MAX_ALLOC + 1)),
+	VGPUIF_OPS_BAD("mem_copy of 2^64 - 1", VGPUIF_OP_MEM_COPY, 0,
+		       "mem size out of range",
+		       VGPUIF_OPS_COPY(1, 2, VGPUIF_OPS_U64_MAX)),
+
+	/* MODULE_GET_GLOBAL: the name is the data, 1..255 bytes. */
+	VGPUIF_OPS_OK("get_global of a 1-byte name",
+		      VGPUIF_OP_MODULE_GET_GLOBAL, 1, VGPUIF_OPS_GLOBAL(1, 1)),
+	VGPUIF_OPS_OK("get_global of the longest name",
+		      VGPUIF_OP_MODULE_GET_GLOBAL, VGPUIF_MAX_FUNC_NAME,
+		      VGPUIF_OPS_GLOBAL(1, VGPUIF_MAX_FUNC_NAME)),
+	VGPUIF_OPS_BAD("get_global of an empty name",
+		       VGPUIF_OP_MODULE_GET_GLOBAL, 0, "name_len out of range",
+		       VGPUIF_OPS_GLOBAL(1, 0)),
+	VGPUIF_OPS_BAD("get_global of a name too long",
+		       VGPUIF_OP_MODULE_GET_GLOBAL, VGPUIF_MAX_FUNC_NAME + 1,
+		       "name_len out of range",
+		       VGPUIF_OPS_GLOBAL(1, VGPUIF_MAX_FUNC_NAME + 1)),
+	VGPUIF_OPS_BAD("get_global with a byte more data",
+		       VGPUIF_OP_MODULE_GET_GLOBAL, 6, "data_len is not name_len",
+		       VGPUIF_OPS_GLOBAL(1, 5)),
+	VGPUIF_OPS_BAD("get_global with a byte less data",
+		       VGPUIF_OP_MODULE_GET_GLOBAL, 4, "data_len is not name_len",
+		       VGPUIF_OPS_GLOBAL(1, 5)),
+	{ "get_global with padding", VGPUIF_OP_MODULE_GET_GLOBAL, 5,
+	  { .global = { .module = 1, .name_len = 5, ._pad = { 0, 1, 0 } } },
+	  VGPUIF_RSP_INVALID, "global padding not zero" },
+
+	/* DEVICE_ATTRS: at least struct vgpuif_device_attrs. */
+	VGPUIF_OPS_OK("device_attrs of a page", VGPUIF_OP_DEVICE_ATTRS, 4096,
+		      VGPUIF_OPS_NONE),
+	VGPUIF_OPS_BAD("device_attrs one byte short", VGPUIF_OP_DEVICE_ATTRS,
+		       sizeof(struct vgpuif_device_attrs) - 1,
+		       "data_len below vgpuif_device_attrs", VGPUIF_OPS_NONE),
+	VGPUIF_OPS_BAD("device_attrs without data", VGPUIF_OP_DEVICE_ATTRS, 0,
+		       "data_len below vgpuif_device_attrs", VGPUIF_OPS_NONE),
+
+	/* EVENT_RECORD: nothing. */
+	VGPUIF_OPS_BAD("event_record with data", VGPUIF_OP_EVENT_RECORD, 8,
+		       "data_len must be 0", VGPUIF_OPS_NONE),
+	VGPUIF_OPS_BAD("event_record with an argument", VGPUIF_OP_EVENT_RECORD,
+		       0, "unused arguments not zero", VGPUIF_OPS_MEM(1, 0)),
 };
 
 #endif /* VGPUIF_OPS_CASES_H */

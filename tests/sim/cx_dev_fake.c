@@ -12,12 +12,14 @@
  *    addresses unless the ranges it must not use are reserved
  *    (reserve_va, the cuMemAddressReserve of cx_dev_cuda.c);
  *  - a module is any image that starts with "FAKEMOD"; "globals=N" in it
- *    makes it take N bytes of the device's memory; its functions:
+ *    makes it take N bytes of the device's memory; it has one __device__
+ *    variable, "vgpu_global", of 64 bytes (zeroed at load); its functions:
  *      fill32(u64 dptr, u32 value, u32 n)   dptr[i] = value, i < n
  *      fault()        the next wait reports a fault and loses the context
  *      hang()         the next wait never returns (the watchdog's case)
  *      crash()        the process dies at once (SIGKILL)
  *      sleep_ms(u32)  the next wait takes that long
+ *      read_global(u64 out, u32 n)  out[i] = vgpu_global[i], u32, i < n <= 16
  *    other names: not found;
  *  - the device has FAKE_MEM bytes; bigger allocations get NO_MEMORY;
  *  - the whole device can be lost, as a GPU that falls off the bus is
@@ -280,8 +282,10 @@ static uint64_t fake_host_devptr(void *host)
 }
 
 /* A module's "device memory": "FAKEMOD globals=N" takes N bytes. */
+#define FAKE_GLOBAL_BYTES	64
 struct fake_mod {
 	uint64_t bytes;
+	uint32_t global[FAKE_GLOBAL_BYTES / 4];	/* "vgpu_global" */
 };
 
 static int32_t fake_module_load(const void *image, size_t len, void **mod,
@@ -326,7 +330,6 @@ static int32_t fake_launch(void *mod, const char *name,
 {
 	int32_t s = f.fault || gone() ? settle() : VGPUIF_RSP_OKAY;
 
-	(void)mod;
 	(void)l;
 	if (s != VGPUIF_RSP_OKAY)
 		return s;
@@ -357,6 +360,18 @@ static int32_t fake_launch(void *mod, const char *name,
 		kill(getpid(), SIGKILL);
 		pause();
 	}
+	if (!strcmp(name, "read_global") && params_len == 12) {
+		const struct fake_mod *m = mod;
+		uint64_t out;
+		uint32_t n;
+
+		memcpy(&out, params, 8);
+		memcpy(&n, (const uint8_t *)params + 8, 4);
+		if (n > FAKE_GLOBAL_BYTES / 4)
+			n = FAKE_GLOBAL_BYTES / 4;
+		memcpy((void *)(uintptr_t)out, m->global, 4ull * n);
+		return VGPUIF_RSP_OKAY;
+	}
 	if (!strcmp(name, "sleep_ms") && params_len == 4) {
 		memcpy(&f.sleep_ms, params, 4);
 		return VGPUIF_RSP_OKAY;
@@ -379,6 +394,75 @@ static int32_t fake_vector_add(uint64_t a, uint64_t b, uint64_t c, uint32_t n)
 	return VGPUIF_RSP_OKAY;
 }
 
+static int32_t fake_memset(uint64_t dptr, uint32_t value, uint8_t elem_size,
+			   uint64_t size)
+{
+	uint8_t *p = (uint8_t *)(uintptr_t)dptr;
+	int32_t s = settle();
+
+	if (s != VGPUIF_RSP_OKAY)
+		return s;
+	for (uint64_t off = 0; off < size; off += elem_size)
+		memcpy(p + off, &value, elem_size);	/* little-endian */
+	return VGPUIF_RSP_OKAY;
+}
+
+static int32_t fake_copy_d2d(uint64_t dst, uint64_t src, uint64_t size)
+{
+	int32_t s = settle();
+
+	if (s == VGPUIF_RSP_OKAY)
+		memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, size);
+	return s;
+}
+
+static int32_t fake_module_global(void *mod, const char *name, uint64_t *dptr,
+				  uint64_t *size)
+{
+	struct fake_mod *m = mod;
+
+	if (gone())
+		return lost_op();
+	if (strcmp(name, "vgpu_global")) {
+		cx_dev_error(500, 0);	/* CUDA_ERROR_NOT_FOUND */
+		return VGPUIF_RSP_NOT_FOUND;
+	}
+	*dptr = (uint64_t)(uintptr_t)m->global;
+	*size = sizeof(m->global);
+	return VGPUIF_RSP_OKAY;
+}
+
+/* A small device of compute capability 9.0 (the worker filters it). */
+static int32_t fake_attrs(int32_t *attr, uint32_t *nr, char *name)
+{
+	attr[VGPUIF_ATTR_MAX_THREADS_PER_BLOCK] = 1024;
+	attr[VGPUIF_ATTR_WARP_SIZE] = 32;
+	attr[VGPUIF_ATTR_MULTIPROCESSOR_COUNT] = 2;
+	attr[VGPUIF_ATTR_COMPUTE_CAPABILITY_MAJOR] = 9;
+	attr[VGPUIF_ATTR_PCI_BUS_ID] = 0x41;	/* the worker hides it */
+	*nr = VGPUIF_NR_ATTRS;
+	strcpy(name, "fake");
+	return gone() ? lost_op() : VGPUIF_RSP_OKAY;
+}
+
+/* The host's clock stands for the device's, from the first record. */
+static int32_t fake_timestamp(uint64_t *ns)
+{
+	static uint64_t t0;
+	struct timespec ts;
+	int32_t s = settle();
+	uint64_t now;
+
+	if (s != VGPUIF_RSP_OKAY)
+		return s;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (!t0)
+		t0 = now;
+	*ns = now - t0;
+	return VGPUIF_RSP_OKAY;
+}
+
 const struct cx_dev_ops cx_fake_ops = {
 	.name = "fake",
 	.probe = fake_probe,
@@ -398,4 +482,9 @@ const struct cx_dev_ops cx_fake_ops = {
 	.launch = fake_launch,
 	.vector_add = fake_vector_add,
 	.sync = settle,
+	.memset = fake_memset,
+	.copy_d2d = fake_copy_d2d,
+	.module_global = fake_module_global,
+	.attrs = fake_attrs,
+	.timestamp = fake_timestamp,
 };

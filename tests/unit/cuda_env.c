@@ -99,6 +99,7 @@ int32_t env_run(struct env *e, int vm, const struct vgpu_back_req *req,
 		assert_int_equal(atomic_load(&g->bad), 0);
 	if (ret)
 		*ret = res.ret[0];
+	e->ret1 = res.ret[1];
 	return res.status;
 }
 

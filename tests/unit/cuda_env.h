@@ -40,6 +40,7 @@ struct env {
 	int nvm;
 	int bad_copies_ok;	/* env_run() lets a bad copy pass */
 	struct exec_cuda_params cp;
+	uint64_t ret1;		/* ret[1] of the last env_run() */
 };
 
 struct cuda_env_opts {

@@ -106,6 +106,8 @@ int cx_pipelinable(const struct cx_cmd *c)
 	case VGPUIF_OP_MEM_READ:
 	case VGPUIF_OP_LAUNCH:
 	case VGPUIF_OP_SYNC:
+	case VGPUIF_OP_MEM_SET:
+	case VGPUIF_OP_MEM_COPY:
 		return 1;
 	default:
 		return 0;
@@ -163,6 +165,10 @@ void cx_run_async(const struct cx_cmd *c)
 	case VGPUIF_OP_LAUNCH:
 		st = cx_launch(c, in);
 		gpu = 0;	/* answered once queued */
+		break;
+	case VGPUIF_OP_MEM_SET:
+	case VGPUIF_OP_MEM_COPY:
+		st = cx_mem_set_copy(c);
 		break;
 	default:	/* SYNC: done when everything before it is */
 		break;

@@ -79,6 +79,33 @@ static int32_t do_launch(const struct cx_cmd *c)
 	return st == VGPUIF_RSP_OKAY ? cx_launch(c, cx.hostbuf) : st;
 }
 
+static int32_t do_get_global(const struct cx_cmd *c, uint64_t ret[2])
+{
+	int32_t st = cx_in_to_host(c);
+
+	return st == VGPUIF_RSP_OKAY ?
+	       cx_module_get_global(c, cx.hostbuf, ret) : st;
+}
+
+/*
+ * DEVICE_ATTRS: the table goes to the command's inline area, where the
+ * worker reads it, filters it and writes the guest's copy
+ * (exec_attrs_finish()); always inline, it is 352 bytes.
+ */
+static int32_t do_attrs(const struct cx_cmd *c)
+{
+	struct vgpuif_device_attrs a;
+	int32_t st;
+
+	if (!(c->flags & CX_CMD_F_INLINE) || c->out_len < sizeof(a))
+		return VGPUIF_RSP_ERROR;
+	memset(&a, 0, sizeof(a));
+	st = cx.dev->attrs(a.attr, &a.nr_attrs, a.name);
+	if (st == VGPUIF_RSP_OKAY)
+		memcpy(cx_inline(cx.ctrl, c->seq), &a, sizeof(a));
+	return st;
+}
+
 static void run(const struct cx_cmd *c, struct cx_rsp *r)
 {
 	uint64_t t0 = cx_now_ns();
@@ -119,6 +146,21 @@ static void run(const struct cx_cmd *c, struct cx_rsp *r)
 			break;
 		case VGPUIF_OP_VECTOR_ADD:
 			st = cx_vector_add(c);
+			break;
+		case VGPUIF_OP_MEM_SET:
+		case VGPUIF_OP_MEM_COPY:	/* the executor's own, not pipelined */
+			st = cx_mem_set_copy(c);
+			if (st == VGPUIF_RSP_OKAY)
+				st = cx.dev->sync();
+			break;
+		case VGPUIF_OP_MODULE_GET_GLOBAL:
+			st = do_get_global(c, r->ret);
+			break;
+		case VGPUIF_OP_DEVICE_ATTRS:
+			st = do_attrs(c);
+			break;
+		case VGPUIF_OP_EVENT_RECORD:
+			st = cx.dev->timestamp(&r->ret[0]);
 			break;
 		default:
 			st = VGPUIF_RSP_INVALID;

@@ -92,6 +92,22 @@ struct cx_dev_ops {
 	int32_t (*vector_add)(uint64_t a, uint64_t b, uint64_t c, uint32_t n);
 	/* Waits until the stream is idle. */
 	int32_t (*sync)(void);
+	/*
+	 * Issue 18's operations. memset: @size bytes at @dptr, @value in
+	 * @elem_size-byte elements (1, 2, 4), on the stream. copy_d2d: on
+	 * the stream. module_global: the address and size of __device__
+	 * variable @name of @mod (NOT_FOUND if none). attrs: fills attr[]
+	 * (VGPUIF_ATTR_*) and *nr, and name[64]. timestamp: waits for the
+	 * stream and gives a nanosecond clock of the device (differences
+	 * are GPU time); 0 the first time.
+	 */
+	int32_t (*memset)(uint64_t dptr, uint32_t value, uint8_t elem_size,
+			  uint64_t size);
+	int32_t (*copy_d2d)(uint64_t dst, uint64_t src, uint64_t size);
+	int32_t (*module_global)(void *mod, const char *name, uint64_t *dptr,
+				 uint64_t *size);
+	int32_t (*attrs)(int32_t *attr, uint32_t *nr, char *name);
+	int32_t (*timestamp)(uint64_t *ns);
 };
 
 /* Records the device's error code behind a status; @lost: context gone. */

@@ -541,6 +541,112 @@ static int32_t cuda_sync(void)
 	return st(cuStreamSynchronize(g.cur));
 }
 
+static int32_t cuda_memset(uint64_t dptr, uint32_t value, uint8_t elem_size,
+			   uint64_t size)
+{
+	CUdeviceptr d = (CUdeviceptr)dptr;
+
+	if (elem_size == 1)
+		return st(cuMemsetD8Async(d, (unsigned char)value, size, g.cur));
+	if (elem_size == 2)
+		return st(cuMemsetD16Async(d, (unsigned short)value, size / 2,
+					   g.cur));
+	return st(cuMemsetD32Async(d, value, size / 4, g.cur));
+}
+
+static int32_t cuda_copy_d2d(uint64_t dst, uint64_t src, uint64_t size)
+{
+	return st(cuMemcpyDtoDAsync((CUdeviceptr)dst, (CUdeviceptr)src, size,
+				    g.cur));
+}
+
+static int32_t cuda_module_global(void *mod, const char *name, uint64_t *dptr,
+				  uint64_t *size)
+{
+	CUdeviceptr d = 0;
+	size_t n = 0;
+	int32_t s = st(cuModuleGetGlobal(&d, &n, (CUmodule)mod, name));
+
+	*dptr = d;
+	*size = n;
+	return s;
+}
+
+/* VGPUIF_ATTR_* -> the driver's attribute (vgpuif.h lists the pairs). */
+static const CUdevice_attribute cu_attr[VGPUIF_NR_ATTRS] = {
+#define A(x) [VGPUIF_ATTR_##x] = CU_DEVICE_ATTRIBUTE_##x
+#define B(x, y) [VGPUIF_ATTR_##x] = CU_DEVICE_ATTRIBUTE_##y
+	A(MAX_THREADS_PER_BLOCK), A(MAX_BLOCK_DIM_X), A(MAX_BLOCK_DIM_Y),
+	A(MAX_BLOCK_DIM_Z), A(MAX_GRID_DIM_X), A(MAX_GRID_DIM_Y),
+	A(MAX_GRID_DIM_Z), B(MAX_SHARED_MEM_PER_BLOCK, MAX_SHARED_MEMORY_PER_BLOCK),
+	A(TOTAL_CONSTANT_MEMORY), A(WARP_SIZE), A(MAX_PITCH),
+	A(MAX_REGISTERS_PER_BLOCK), A(CLOCK_RATE), A(TEXTURE_ALIGNMENT),
+	A(MULTIPROCESSOR_COUNT), A(KERNEL_EXEC_TIMEOUT), A(INTEGRATED),
+	A(CAN_MAP_HOST_MEMORY), A(COMPUTE_MODE), A(CONCURRENT_KERNELS),
+	A(ECC_ENABLED), A(PCI_BUS_ID), A(PCI_DEVICE_ID), A(MEMORY_CLOCK_RATE),
+	A(GLOBAL_MEMORY_BUS_WIDTH), A(L2_CACHE_SIZE),
+	A(MAX_THREADS_PER_MULTIPROCESSOR), A(ASYNC_ENGINE_COUNT),
+	A(UNIFIED_ADDRESSING), A(PCI_DOMAIN_ID), A(COMPUTE_CAPABILITY_MAJOR),
+	A(COMPUTE_CAPABILITY_MINOR), B(MAX_SHARED_MEM_PER_MULTIPROCESSOR,
+	  MAX_SHARED_MEMORY_PER_MULTIPROCESSOR),
+	A(MAX_REGISTERS_PER_MULTIPROCESSOR), A(MANAGED_MEMORY),
+	B(MAX_SHARED_MEM_PER_BLOCK_OPTIN, MAX_SHARED_MEMORY_PER_BLOCK_OPTIN),
+#undef A
+#undef B
+};
+
+/* The worker zeroes what a guest must not see (exec_attrs_finish()). */
+static int32_t cuda_attrs(int32_t *attr, uint32_t *nr, char *name)
+{
+	for (uint32_t i = 0; i < VGPUIF_NR_ATTRS; i++) {
+		int v = 0;
+
+		if (cuDeviceGetAttribute(&v, cu_attr[i], g.dev) == CUDA_SUCCESS)
+			attr[i] = v;
+	}
+	*nr = VGPUIF_NR_ATTRS;
+	return st(cuDeviceGetName(name, 64, g.dev));
+}
+
+/*
+ * EVENT_RECORD's clock: two timing events, recorded in turn; each record
+ * adds the GPU time since the one before (cuEventElapsedTime, ~0.5 us
+ * resolution) to a 64-bit nanosecond count, so the float's rounding never
+ * grows with the clock. Both streams' events share the context's clock.
+ */
+static struct {
+	CUevent ev[2];
+	unsigned int cur;
+	int started;
+	uint64_t ns;
+} clk;
+
+static int32_t cuda_timestamp(uint64_t *ns)
+{
+	unsigned int nxt = clk.cur ^ 1;
+	float ms = 0;
+	int32_t s;
+
+	for (int i = 0; i < 2 && !clk.ev[1]; i++) {
+		s = st(cuEventCreate(&clk.ev[i], CU_EVENT_DEFAULT));
+		if (s != VGPUIF_RSP_OKAY)
+			return s;
+	}
+	s = st(cuEventRecord(clk.ev[nxt], g.cur));
+	if (s == VGPUIF_RSP_OKAY)
+		s = st(cuEventSynchronize(clk.ev[nxt]));
+	if (s == VGPUIF_RSP_OKAY && clk.started)
+		s = st(cuEventElapsedTime(&ms, clk.ev[clk.cur], clk.ev[nxt]));
+	if (s != VGPUIF_RSP_OKAY)
+		return s;
+	if (ms > 0)
+		clk.ns += (uint64_t)((double)ms * 1e6 + 0.5);
+	clk.started = 1;
+	clk.cur = nxt;
+	*ns = clk.ns;
+	return VGPUIF_RSP_OKAY;
+}
+
 static const struct cx_dev_ops cuda_ops = {
 	.name = "cuda",
 	.probe = cuda_probe,
@@ -560,6 +666,11 @@ static const struct cx_dev_ops cuda_ops = {
 	.launch = cuda_launch,
 	.vector_add = cuda_vector_add,
 	.sync = cuda_sync,
+	.memset = cuda_memset,
+	.copy_d2d = cuda_copy_d2d,
+	.module_global = cuda_module_global,
+	.attrs = cuda_attrs,
+	.timestamp = cuda_timestamp,
 };
 
 int main(int argc, char **argv)

@@ -81,11 +81,14 @@ int32_t cx_mem_free(uint64_t dptr)
 	return st;
 }
 
-int32_t cx_check_range(uint64_t dptr, uint32_t len)
+int32_t cx_check_range(uint64_t dptr, uint64_t len)
 {
 	long i;
+	int32_t st = alloc_table_range(&cx.allocs, dptr, len, &i);
 
-	return alloc_table_range(&cx.allocs, dptr, len, &i);
+	if (st == VGPUIF_RSP_BAD_HANDLE)
+		st = alloc_table_range(&cx.globals, dptr, len, &i);
+	return st;
 }
 
 static long find_module(uint64_t handle)
@@ -131,6 +134,69 @@ int32_t cx_module_load(const void *image, uint32_t len, uint64_t quota,
 	return VGPUIF_RSP_OKAY;
 }
 
+int32_t cx_mem_set_copy(const struct cx_cmd *c)
+{
+	const union vgpuif_request_args *u = &c->req.u;
+	int32_t st;
+
+	if (c->req.operation == VGPUIF_OP_MEM_SET) {
+		st = cx_check_range(u->memset.dptr, u->memset.size);
+		return st == VGPUIF_RSP_OKAY ?
+		       cx.dev->memset(u->memset.dptr, u->memset.value,
+				      u->memset.elem_size, u->memset.size) : st;
+	}
+	st = cx_check_range(u->copy.dst, u->copy.size);
+	if (st == VGPUIF_RSP_OKAY)
+		st = cx_check_range(u->copy.src, u->copy.size);
+	return st == VGPUIF_RSP_OKAY ?
+	       cx.dev->copy_d2d(u->copy.dst, u->copy.src, u->copy.size) : st;
+}
+
+/* The module of @handle goes: so do the globals it gave. */
+static void forget_globals(uint64_t handle)
+{
+	uint32_t k = 0;
+
+	while (k < cx.globals.n) {
+		if ((uint64_t)(uintptr_t)cx.globals.a[k].mem == handle)
+			alloc_table_remove(&cx.globals, k);
+		else
+			k++;
+	}
+}
+
+int32_t cx_module_get_global(const struct cx_cmd *c, const uint8_t *name,
+			     uint64_t ret[2])
+{
+	const struct vgpuif_global_args *ga = &c->req.u.global;
+	char s[VGPUIF_MAX_FUNC_NAME + 1];
+	uint64_t dptr = 0, size = 0;
+	long i = find_module(ga->module);
+	int32_t st;
+
+	if (i < 0)
+		return VGPUIF_RSP_BAD_HANDLE;
+	memcpy(s, name, ga->name_len);
+	s[ga->name_len] = '\0';
+	if (strlen(s) != ga->name_len)
+		return VGPUIF_RSP_NOT_FOUND;	/* a NUL inside names nothing */
+	st = cx.dev->module_global(cx.m[i].mod, s, &dptr, &size);
+	if (st != VGPUIF_RSP_OKAY)
+		return st;
+	if (!size || dptr + size < dptr)
+		return VGPUIF_RSP_NOT_FOUND;
+	if (alloc_table_find_start(&cx.globals, dptr) < 0) {
+		if (cx.globals.n >= cx.o.max_allocs ||
+		    alloc_table_reserve(&cx.globals))
+			return VGPUIF_RSP_NO_MEMORY;
+		alloc_table_insert(&cx.globals, dptr, size,
+				   (void *)(uintptr_t)ga->module);
+	}
+	ret[0] = dptr;
+	ret[1] = size;
+	return VGPUIF_RSP_OKAY;
+}
+
 int32_t cx_module_unload(uint64_t handle)
 {
 	long i = find_module(handle);
@@ -138,6 +204,7 @@ int32_t cx_module_unload(uint64_t handle)
 
 	if (i < 0)
 		return VGPUIF_RSP_BAD_HANDLE;
+	forget_globals(handle);
 	st = cx.dev->module_unload(cx.m[i].mod);
 	cx.allocs.used -= cx.m[i].bytes;
 	cx.m[i] = cx.m[--cx.nm];

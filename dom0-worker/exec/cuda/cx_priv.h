@@ -51,6 +51,13 @@ struct cx_state {
 	 */
 	struct alloc_table allocs;
 
+	/*
+	 * The globals MODULE_GET_GLOBAL named (entry mem: the module's
+	 * handle): valid ranges for the MEM_* commands until their module
+	 * is unloaded. Not in allocs.used: the module's bytes count them.
+	 */
+	struct alloc_table globals;
+
 	struct cx_module *m;
 	uint32_t nm, cap_m;
 	uint64_t next_handle;
@@ -102,8 +109,13 @@ int32_t cx_need_scratch(void);
 /* cx_mem.c: the VM's allocations and modules; VGPUIF_RSP_* statuses. */
 int32_t cx_mem_alloc(const struct cx_cmd *c, uint64_t *ret);
 int32_t cx_mem_free(uint64_t dptr);
-/* [dptr, dptr + len) inside one allocation of the VM? */
-int32_t cx_check_range(uint64_t dptr, uint32_t len);
+/* [dptr, dptr + len) inside one allocation or global of the VM? */
+int32_t cx_check_range(uint64_t dptr, uint64_t len);
+/* MEM_SET, MEM_COPY: ranges checked, then queued on the stream. */
+int32_t cx_mem_set_copy(const struct cx_cmd *c);
+/* MODULE_GET_GLOBAL of the name in @name (the request's data). */
+int32_t cx_module_get_global(const struct cx_cmd *c, const uint8_t *name,
+			     uint64_t ret[2]);
 /*
  * Loads @image (@len bytes, a NUL after them); *ret: its handle. A module
  * whose device memory would take the VM past @quota (0 = none) is

@@ -107,12 +107,16 @@ static int cuda_submit(struct executor *ex, struct exec_vm *vm,
 	r->data = data;
 	r->req = *req;
 	switch (vgpuif_op_dirs(req->operation)) {
-	case VGPUIF_DIR_FROM_GUEST:	/* mem_write, module_load, launch */
+	case VGPUIF_DIR_FROM_GUEST:	/* mem_write, module_load, launch,
+					   module_get_global */
 		r->in_len = req->data_len;
 		break;
 	case VGPUIF_DIR_TO_GUEST:
 		/* GET_INFO: the worker writes it (exec_cuda_req.c) */
-		if (req->operation != VGPUIF_OP_GET_INFO)
+		if (req->operation == VGPUIF_OP_DEVICE_ATTRS)
+			/* the process's table, filtered there too */
+			r->out_len = sizeof(struct vgpuif_device_attrs);
+		else if (req->operation != VGPUIF_OP_GET_INFO)
 			r->out_len = req->data_len;
 		break;
 	case VGPUIF_DIR_FROM_GUEST | VGPUIF_DIR_TO_GUEST:

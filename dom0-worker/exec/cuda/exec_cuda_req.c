@@ -244,6 +244,23 @@ static void reply_info(struct cx_req *r, const struct cx_rsp *rsp,
 }
 
 /*
+ * DEVICE_ATTRS: the process's table, read once out of the shared page
+ * (the process could rewrite it meanwhile), filtered and written to the
+ * guest by the worker, with the name the worker's probe found.
+ */
+static void reply_attrs(struct cuda_exec *cx, struct cx_req *r,
+			const uint8_t *area)
+{
+	struct vgpuif_device_attrs a;
+
+	memcpy(&a, area, sizeof(a));
+	memset(a.name, 0, sizeof(a.name));
+	memcpy(a.name, cx->device_name, sizeof(a.name) - 1);
+	a.flags = VGPUIF_INFO_F_GPU;
+	exec_reply_attrs(r->ch->vm, cx->mem_total, &a, r->data, &r->res);
+}
+
+/*
  * A slotted request leaves (its copy tasks are all done). Chunks it did
  * not move are released - their slots published drained - so that the
  * next request's waits on those slots end; the process never looks at an
@@ -266,6 +283,9 @@ static int waits_for_stream(uint8_t op)
 	case VGPUIF_OP_MEM_WRITE:
 	case VGPUIF_OP_MEM_READ:
 	case VGPUIF_OP_VECTOR_ADD:
+	case VGPUIF_OP_MEM_SET:
+	case VGPUIF_OP_MEM_COPY:
+	case VGPUIF_OP_EVENT_RECORD:
 		return 1;
 	default:
 		return 0;
@@ -314,7 +334,12 @@ static void on_response(struct cuda_exec *cx, struct cx_chan *ch,
 			cx->mem_free = rsp.mem_free;
 			reply_info(r, &rsp, cx->device_name);
 		}
-		if (r->inl && r->out_len &&
+		if (r->req.operation == VGPUIF_OP_DEVICE_ATTRS) {
+			if (r->inl)
+				reply_attrs(cx, r, cx_geom_inline(c, &ch->inst->geom, r->seq));
+			else
+				r->res.status = VGPUIF_RSP_ERROR;
+		} else if (r->inl && r->out_len &&
 		    exec_copy(r->data, VGPU_BACK_COPY_TO_GUEST, r->out_off,
 			      cx_geom_inline(c, &ch->inst->geom, r->seq) + r->out_off, r->out_len))
 			r->res.status = VGPUIF_RSP_ERROR;

@@ -140,6 +140,113 @@ struct vgpu_vector_add {
 	__u32 reserved;		/* must be 0 */
 };
 
+/*
+ * MEM_SET sets size bytes at dptr to value repeated as elem_size-byte
+ * elements (1, 2 or 4, cuMemsetD8/D16/D32); dptr and size are multiples of
+ * elem_size, value fits in elem_size bytes, size is 1..VGPU_MEM_ALLOC_MAX.
+ * MEM_COPY copies size bytes (1..VGPU_MEM_ALLOC_MAX) from device address
+ * src to dst. Every range must lie in one allocation, or in one global
+ * (VGPU_IOC_MODULE_GET_GLOBAL): ERANGE otherwise, ENOENT for an address in
+ * none. One request each, asynchronous on the host like LAUNCH.
+ */
+struct vgpu_mem_set {
+	__u64 dptr;
+	__u64 size;
+	__u32 value;
+	__u32 elem_size;
+};
+
+struct vgpu_mem_copy {
+	__u64 dst;
+	__u64 src;
+	__u64 size;
+};
+
+/*
+ * The device address and size of the __device__ or __constant__ variable
+ * name (name_len bytes, no NUL needed, 1..255) of module: ESRCH if it has
+ * none of that name, EOPNOTSUPP without a GPU. The range is valid for the
+ * MEM_* calls until the module is unloaded. dptr and size: out.
+ */
+struct vgpu_module_global {
+	__u64 module;
+	__u64 name;		/* user pointer */
+	__u32 name_len;
+	__u32 reserved;		/* must be 0 */
+	__u64 dptr;
+	__u64 size;
+};				/* 40 bytes */
+
+/*
+ * What cuDeviceGetAttribute, cuDeviceGetName, cuDeviceTotalMem and
+ * cuDeviceGetUuid need. attr[] is indexed by VGPU_ATTR_*; entries from
+ * nr_attrs on are unknown (0). total_mem is the VM's share: its mem-quota,
+ * or the GPU's memory without one. uuid is a per-VM value made by the
+ * host, not the physical GPU's; the PCI ids are 0. Values and their units
+ * are those of the CU_DEVICE_ATTRIBUTE_ named in the comment.
+ */
+#define VGPU_ATTR_MAX_THREADS_PER_BLOCK	0
+#define VGPU_ATTR_MAX_BLOCK_DIM_X	1
+#define VGPU_ATTR_MAX_BLOCK_DIM_Y	2
+#define VGPU_ATTR_MAX_BLOCK_DIM_Z	3
+#define VGPU_ATTR_MAX_GRID_DIM_X	4
+#define VGPU_ATTR_MAX_GRID_DIM_Y	5
+#define VGPU_ATTR_MAX_GRID_DIM_Z	6
+#define VGPU_ATTR_MAX_SHARED_MEM_PER_BLOCK 7
+#define VGPU_ATTR_TOTAL_CONSTANT_MEMORY	8
+#define VGPU_ATTR_WARP_SIZE	9
+#define VGPU_ATTR_MAX_PITCH	10
+#define VGPU_ATTR_MAX_REGISTERS_PER_BLOCK 11
+#define VGPU_ATTR_CLOCK_RATE	12
+#define VGPU_ATTR_TEXTURE_ALIGNMENT	13
+#define VGPU_ATTR_MULTIPROCESSOR_COUNT	14
+#define VGPU_ATTR_KERNEL_EXEC_TIMEOUT	15
+#define VGPU_ATTR_INTEGRATED	16
+#define VGPU_ATTR_CAN_MAP_HOST_MEMORY	17
+#define VGPU_ATTR_COMPUTE_MODE	18
+#define VGPU_ATTR_CONCURRENT_KERNELS	19
+#define VGPU_ATTR_ECC_ENABLED	20
+#define VGPU_ATTR_PCI_BUS_ID	21
+#define VGPU_ATTR_PCI_DEVICE_ID	22
+#define VGPU_ATTR_MEMORY_CLOCK_RATE	23
+#define VGPU_ATTR_GLOBAL_MEMORY_BUS_WIDTH 24
+#define VGPU_ATTR_L2_CACHE_SIZE	25
+#define VGPU_ATTR_MAX_THREADS_PER_MULTIPROCESSOR 26
+#define VGPU_ATTR_ASYNC_ENGINE_COUNT	27
+#define VGPU_ATTR_UNIFIED_ADDRESSING	28
+#define VGPU_ATTR_PCI_DOMAIN_ID	29
+#define VGPU_ATTR_COMPUTE_CAPABILITY_MAJOR 30
+#define VGPU_ATTR_COMPUTE_CAPABILITY_MINOR 31
+#define VGPU_ATTR_MAX_SHARED_MEM_PER_MULTIPROCESSOR 32
+#define VGPU_ATTR_MAX_REGISTERS_PER_MULTIPROCESSOR 33
+#define VGPU_ATTR_MANAGED_MEMORY	34
+#define VGPU_ATTR_MAX_SHARED_MEM_PER_BLOCK_OPTIN 35
+#define VGPU_NR_ATTRS		36
+#define VGPU_ATTR_SLOTS		64
+
+struct vgpu_device_attrs {
+	__u32 nr_attrs;
+	__u32 flags;		/* VGPU_INFO_F_* */
+	__u64 total_mem;
+	__u8 uuid[16];
+	char name[64];		/* NUL-terminated */
+	__s32 attr[VGPU_ATTR_SLOTS];
+};				/* 352 bytes */
+
+/*
+ * Waits until every earlier request of this file's device has finished on
+ * the GPU (as SYNC) and gives the device time then, in nanoseconds from an
+ * arbitrary per-VM origin: the difference of two is the GPU time between
+ * them (cuEventElapsedTime). flags: VGPU_EVENT_F_HOST_CLOCK when the time
+ * is the host's CLOCK_MONOTONIC (no GPU: the CPU executor).
+ */
+#define VGPU_EVENT_F_HOST_CLOCK	0x1
+struct vgpu_event_record {
+	__u64 time_ns;
+	__u32 flags;
+	__u32 reserved;
+};
+
 #define VGPU_IOC_GET_INFO	_IOR(VGPU_IOC_MAGIC, 0x00, struct vgpu_info)
 #define VGPU_IOC_MEM_ALLOC	_IOWR(VGPU_IOC_MAGIC, 0x01, struct vgpu_mem_alloc)
 #define VGPU_IOC_MEM_FREE	_IOW(VGPU_IOC_MAGIC, 0x02, struct vgpu_mem_free)
@@ -152,5 +259,11 @@ struct vgpu_vector_add {
 #define VGPU_IOC_VECTOR_ADD	_IOW(VGPU_IOC_MAGIC, 0x09, struct vgpu_vector_add)
 /* A request with no work: one round trip guest -> worker -> guest. */
 #define VGPU_IOC_NOP		_IO(VGPU_IOC_MAGIC, 0x0a)
+#define VGPU_IOC_MEM_SET	_IOW(VGPU_IOC_MAGIC, 0x0b, struct vgpu_mem_set)
+#define VGPU_IOC_MEM_COPY	_IOW(VGPU_IOC_MAGIC, 0x0c, struct vgpu_mem_copy)
+#define VGPU_IOC_MODULE_GET_GLOBAL \
+	_IOWR(VGPU_IOC_MAGIC, 0x0d, struct vgpu_module_global)
+#define VGPU_IOC_DEVICE_ATTRS	_IOR(VGPU_IOC_MAGIC, 0x0e, struct vgpu_device_attrs)
+#define VGPU_IOC_EVENT_RECORD	_IOR(VGPU_IOC_MAGIC, 0x0f, struct vgpu_event_record)
 
 #endif /* _UAPI_LINUX_VGPU_H */
