@@ -183,6 +183,104 @@ static int lb_sync(void *p)
 	return to_errno(g_sync(&((struct loop *)p)->v));
 }
 
+/* One request to its completion, both results kept. */
+static int call2(struct loop *l, uint8_t op, const union vgpuif_request_args *u,
+		 void *buf, uint32_t len, uint64_t ret[2])
+{
+	struct simreq r = { .vm = l->v.cfg, .buf = buf };
+
+	r.req.operation = op;
+	r.req.data_len = len;
+	if (u)
+		r.req.u = *u;
+	simbe_submit(&l->h.tp, &r);
+	simbe_wait(&r, l->v.spin_ns);
+	if (ret) {
+		ret[0] = r.ret[0];
+		ret[1] = r.ret[1];
+	}
+	return to_errno(r.status);
+}
+
+static int lb_set(void *p, uint64_t dptr, uint32_t value, uint32_t elem,
+		  uint64_t size)
+{
+	union vgpuif_request_args u;
+
+	memset(&u, 0, sizeof(u));
+	u.memset.dptr = dptr;
+	u.memset.size = size;
+	u.memset.value = value;
+	u.memset.elem_size = (uint8_t)elem;
+	return call2(p, VGPUIF_OP_MEM_SET, &u, NULL, 0, NULL);
+}
+
+static int lb_copy(void *p, uint64_t dst, uint64_t src, uint64_t size)
+{
+	union vgpuif_request_args u;
+
+	memset(&u, 0, sizeof(u));
+	u.copy.dst = dst;
+	u.copy.src = src;
+	u.copy.size = size;
+	return call2(p, VGPUIF_OP_MEM_COPY, &u, NULL, 0, NULL);
+}
+
+static int lb_global(void *p, uint64_t module, const char *name,
+		     uint64_t *dptr, uint64_t *size)
+{
+	union vgpuif_request_args u;
+	size_t nl = strlen(name);
+	uint64_t ret[2];
+	char buf[VGPUIF_MAX_FUNC_NAME];
+	int err;
+
+	if (nl < 1 || nl > VGPUIF_MAX_FUNC_NAME)
+		return -EINVAL;
+	memcpy(buf, name, nl);
+	memset(&u, 0, sizeof(u));
+	u.global.module = module;
+	u.global.name_len = (uint16_t)nl;
+	err = call2(p, VGPUIF_OP_MODULE_GET_GLOBAL, &u, buf, (uint32_t)nl, ret);
+	if (!err) {
+		*dptr = ret[0];
+		*size = ret[1];
+	}
+	return err;
+}
+
+static int lb_attrs(void *p, struct vgpu_device_attrs *out)
+{
+	struct vgpuif_device_attrs a;
+	int err;
+
+	memset(&a, 0, sizeof(a));
+	err = call2(p, VGPUIF_OP_DEVICE_ATTRS, NULL, &a, sizeof(a), NULL);
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	out->nr_attrs = a.nr_attrs;
+	out->flags = a.flags;
+	out->total_mem = a.total_mem;
+	memcpy(out->uuid, a.uuid, sizeof(out->uuid));
+	memcpy(out->name, a.name, sizeof(out->name));
+	out->name[sizeof(out->name) - 1] = '\0';
+	memcpy(out->attr, a.attr, sizeof(out->attr));
+	return 0;
+}
+
+static int lb_event(void *p, uint64_t *time_ns, uint32_t *flags)
+{
+	uint64_t ret[2];
+	int err = call2(p, VGPUIF_OP_EVENT_RECORD, NULL, NULL, 0, ret);
+
+	if (!err) {
+		*time_ns = ret[0];
+		*flags = (uint32_t)ret[1];
+	}
+	return err;
+}
+
 static void lb_close(void *p)
 {
 	struct loop *l = p;
@@ -310,6 +408,9 @@ int libcuda_loopback_open(struct cuvg_transport *t, const char *mode,
 		.mem_write = lb_write, .mem_read = lb_read,
 		.module_load = lb_load, .module_unload = lb_unload,
 		.launch = lb_launch, .sync = lb_sync, .close = lb_close,
+		.mem_set = lb_set, .mem_copy = lb_copy,
+		.module_get_global = lb_global, .device_attrs = lb_attrs,
+		.event_record = lb_event,
 	};
 	return 0;
 }

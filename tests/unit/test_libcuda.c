@@ -7,8 +7,10 @@
  * its copies and memsets, modules and launches with the kernelParams
  * layout, streams and events, asynchronous errors surfacing at the next
  * synchronizing call, bad handles, and entry points that are not
- * supported.
+ * supported; then a host without MEM_SET, MEM_COPY, DEVICE_ATTRS and
+ * EVENT_RECORD (the library's fall-backs through the guest).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +40,70 @@ static int group_up(void **state)
 	(void)state;
 	cuvg_transport_opener = open_loopback;
 	return cuInit(0) == CUDA_SUCCESS ? 0 : -1;
+}
+
+static int enotty_set(void *p, uint64_t d, uint32_t v, uint32_t e, uint64_t n)
+{
+	(void)p; (void)d; (void)v; (void)e; (void)n;
+	return -ENOTTY;
+}
+
+static int enotty_copy(void *p, uint64_t d, uint64_t s, uint64_t n)
+{
+	(void)p; (void)d; (void)s; (void)n;
+	return -ENOTTY;
+}
+
+static int enotty_attrs(void *p, struct vgpu_device_attrs *a)
+{
+	(void)p; (void)a;
+	return -ENOTTY;
+}
+
+static int enotty_event(void *p, uint64_t *t, uint32_t *f)
+{
+	(void)p; (void)t; (void)f;
+	return -ENOTTY;
+}
+
+/* A host (or driver) of before MEM_SET, MEM_COPY, DEVICE_ATTRS, EVENT_RECORD. */
+static int open_old_host(struct cuvg_transport *t)
+{
+	int err = libcuda_loopback_open(t, "fake", "/proc/self/exe", 0);
+
+	t->mem_set = enotty_set;
+	t->mem_copy = enotty_copy;
+	t->device_attrs = enotty_attrs;
+	t->event_record = enotty_event;
+	return err;
+}
+
+static int group_up_old(void **state)
+{
+	(void)state;
+	cuvg_transport_opener = open_old_host;
+	return cuInit(0) == CUDA_SUCCESS ? 0 : -1;
+}
+
+/* Without DEVICE_ATTRS: GET_INFO's name and memory, the built-in table. */
+static void test_old_host_queries(void **state)
+{
+	int major, v;
+	char name[64];
+	CUuuid u;
+
+	(void)state;
+	assert_false(cuvg_have_attrs);
+	assert_int_equal(cuDeviceGetName(name, sizeof(name), 0), CUDA_SUCCESS);
+	assert_string_equal(name, "Fake GPU");
+	assert_int_equal(cuDeviceGetAttribute(&major,
+			CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, 0), CUDA_SUCCESS);
+	assert_int_equal(major, 9);
+	assert_int_equal(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+					      0), CUDA_SUCCESS);
+	assert_int_equal(v, 132);
+	assert_int_equal(cuDeviceGetUuid(&u, 0), CUDA_SUCCESS);
+	assert_int_equal((u.bytes[6] & 0xf0), 0x40);
 }
 
 static int group_up_cpu(void **state)
@@ -105,7 +171,9 @@ static void test_queries(void **state)
 	assert_int_equal(cuDeviceGetUuid(&u1, d), CUDA_SUCCESS);
 	assert_int_equal(cuDeviceGetUuid(&u2, d), CUDA_SUCCESS);
 	assert_memory_equal(&u1, &u2, sizeof(u1));
-	assert_int_equal((u1.bytes[6] & 0xf0), 0x40);
+	/* DEVICE_ATTRS's: the host's per-VM UUID. */
+	assert_true(cuvg_have_attrs);
+	assert_memory_equal(u1.bytes, cuvg_attrs.uuid, 16);
 }
 
 static CUcontext other_thread_ctx;
@@ -294,7 +362,8 @@ static void test_module_launch(void **state)
 	CUdeviceptr d;
 	void *args[3];
 	struct { uint64_t d; uint32_t v, n; } blob;
-	size_t blen = sizeof(blob);
+	size_t blen = sizeof(blob), gsz = 0;
+	CUdeviceptr g, g2;
 	void *extra[] = { CU_LAUNCH_PARAM_BUFFER_POINTER, &blob,
 			  CU_LAUNCH_PARAM_BUFFER_SIZE, &blen,
 			  CU_LAUNCH_PARAM_END };
@@ -336,8 +405,18 @@ static void test_module_launch(void **state)
 			 CUDA_ERROR_INVALID_VALUE);
 	assert_int_equal(cuLaunchKernel((CUfunction)&v, 1, 1, 1, 1, 1, 1, 0, NULL,
 					args, NULL), CUDA_ERROR_INVALID_HANDLE);
-	assert_int_equal(cuModuleGetGlobal(&d, &blen, m, "g"), CUDA_ERROR_NOT_SUPPORTED);
+	/* A __device__ variable: a range copies and memsets may name. */
+	assert_int_equal(cuModuleGetGlobal(&g, &gsz, m, "vgpu_global"), CUDA_SUCCESS);
+	assert_int_equal(gsz, 64);
+	assert_int_equal(cuMemsetD32(g, 0x77, 16), CUDA_SUCCESS);
+	assert_int_equal(cuMemcpyHtoD(g + 8, &val, 4), CUDA_SUCCESS);
+	assert_int_equal(cuMemcpyDtoH(out, g, 64), CUDA_SUCCESS);
+	for (uint32_t i = 0; i < 16; i++)
+		assert_int_equal(out[i], i == 2 ? val : 0x77u);
+	assert_int_equal(cuMemFree(g), CUDA_ERROR_INVALID_VALUE);
+	assert_int_equal(cuModuleGetGlobal(&g2, &gsz, m, "nosuch"), CUDA_ERROR_NOT_FOUND);
 	assert_int_equal(cuModuleUnload(m), CUDA_SUCCESS);
+	assert_int_equal(cuMemcpyDtoH(out, g, 4), CUDA_ERROR_INVALID_VALUE);
 	assert_int_equal(cuModuleUnload(m), CUDA_ERROR_INVALID_HANDLE);
 	assert_int_equal(cuModuleGetFunction(&f, m, "fill32"), CUDA_ERROR_INVALID_HANDLE);
 	assert_int_equal(cuModuleLoad(&m, "/nonexistent/x.cubin"), CUDA_ERROR_FILE_NOT_FOUND);
@@ -467,6 +546,11 @@ static void test_cpu_executor(void **state)
 	assert_int_equal(cuMemcpyDtoH(b, d, sizeof(b)), CUDA_SUCCESS);
 	assert_memory_equal(a, b, sizeof(a));
 	if (cuModuleLoadData(&m, fake_module) == CUDA_SUCCESS) {
+		CUdeviceptr g;
+		size_t gsz;
+
+		assert_int_equal(cuModuleGetGlobal(&g, &gsz, m, "vgpu_global"),
+				 CUDA_ERROR_NOT_SUPPORTED);
 		assert_int_equal(cuModuleGetFunction(&f, m, "fault"), CUDA_SUCCESS);
 		assert_int_equal(cuLaunchKernel(f, 1, 1, 1, 1, 1, 1, 0, NULL, NULL,
 						NULL), CUDA_SUCCESS);
@@ -489,6 +573,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_proc_address),
 		cmocka_unit_test(test_ptx_params),
 	};
+	const struct CMUnitTest old[] = {
+		cmocka_unit_test(test_old_host_queries),
+		cmocka_unit_test_setup_teardown(test_memory, ctx_up, ctx_down),
+		cmocka_unit_test_setup_teardown(test_async_streams_events, ctx_up, ctx_down),
+	};
 	const struct CMUnitTest cpu[] = {
 		cmocka_unit_test_setup_teardown(test_cpu_executor, ctx_up, ctx_down),
 	};
@@ -499,6 +588,8 @@ int main(int argc, char **argv)
 	setenv("ASAN_OPTIONS", "detect_leaks=0:halt_on_error=1", 1);
 	failed = cmocka_run_group_tests_name("libcuda-fake", fake, group_up,
 					     group_down);
+	failed += cmocka_run_group_tests_name("libcuda-old-host", old, group_up_old,
+					      group_down);
 	failed += cmocka_run_group_tests_name("libcuda-cpu", cpu, group_up_cpu,
 					      group_down);
 	return failed;

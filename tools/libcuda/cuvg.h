@@ -79,6 +79,8 @@ struct cuvg_module {
 /* init.c */
 extern struct cuvg_transport cuvg_tp;
 extern struct vgpu_info cuvg_info;
+extern struct vgpu_device_attrs cuvg_attrs;	/* valid if cuvg_have_attrs */
+extern int cuvg_have_attrs;
 CUresult cuvg_ready(void);	/* cuInit done? */
 CUresult cuvg_err(int neg_errno);	/* -errno of a transport -> CUresult */
 void cuvg_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -99,7 +101,7 @@ CUresult cuvg_need_ctx(void);
 /* queue.c: the submission queue and its thread. */
 enum cuvg_op {
 	Q_WRITE, Q_READ, Q_COPY_DD, Q_SET, Q_LAUNCH, Q_SYNC, Q_EVENT,
-	Q_ALLOC, Q_FREE, Q_LOAD, Q_UNLOAD, Q_INFO, Q_NOP
+	Q_ALLOC, Q_FREE, Q_LOAD, Q_UNLOAD, Q_INFO, Q_NOP, Q_GLOBAL, Q_ATTRS
 };
 
 struct cuvg_req {
@@ -142,6 +144,10 @@ uint64_t cuvg_last_seq(void);
 void cuvg_wait_seq(uint64_t seq);
 int cuvg_seq_done(uint64_t seq);
 void cuvg_queue_stop(void);
+
+/* mem.c: a module's __device__ variable, a valid copy range until unload. */
+int cuvg_mem_add_global(uint64_t dptr, uint64_t size, const void *module);
+void cuvg_mem_drop_globals(const void *module);
 
 /* module.c */
 CUresult cuvg_image_size(const void *image, size_t *size);

@@ -16,7 +16,7 @@
 
 #include <uapi/linux/vgpu.h>
 
-#define VGPU_CUDA_TRANSPORT_ABI	1
+#define VGPU_CUDA_TRANSPORT_ABI	2
 
 struct cuvg_transport {
 	uint32_t abi;		/* VGPU_CUDA_TRANSPORT_ABI, set by the opener */
@@ -36,6 +36,19 @@ struct cuvg_transport {
 		      uint32_t shared_mem);
 	int (*sync)(void *priv);
 	void (*close)(void *priv);
+	/*
+	 * ABI 2: the operations of protocol version 1's second set (libvgpu's
+	 * LIBVGPU_2 calls). -ENOTTY or -EOPNOTSUPP from mem_set, mem_copy or
+	 * event_record (a driver or host without them) makes the library
+	 * fall back to MEM_READ / MEM_WRITE and SYNC for good.
+	 */
+	int (*mem_set)(void *priv, uint64_t dptr, uint32_t value,
+		       uint32_t elem_size, uint64_t size);
+	int (*mem_copy)(void *priv, uint64_t dst, uint64_t src, uint64_t size);
+	int (*module_get_global)(void *priv, uint64_t module, const char *name,
+				 uint64_t *dptr, uint64_t *size);
+	int (*device_attrs)(void *priv, struct vgpu_device_attrs *attrs);
+	int (*event_record)(void *priv, uint64_t *time_ns, uint32_t *flags);
 };
 
 /* What a plugin exports. 0 or -errno. */

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Device queries. The guest sees one device, 0: the vgpu device. Its name
- * and memory come from GET_INFO (the host's GPU, and this VM's quota);
- * the protocol does not carry the GPU's attributes yet, so they come from
- * a table of an sm_90 GPU (H100/H200 class), with the compute capability
+ * Device queries. The guest sees one device, 0: the vgpu device. Its name,
+ * memory, UUID and attributes come from DEVICE_ATTRS (the host's GPU, this
+ * VM's share of its memory, a per-VM UUID). A host without DEVICE_ATTRS
+ * gives name and memory through GET_INFO, and the attributes come from a
+ * table of an sm_90 GPU (H100/H200 class), the compute capability
  * overridable by VGPU_CUDA_CC=MAJOR.MINOR (Documentation/libcuda.md,
- * "Limits"). Attributes the table does not name read 0.
+ * "Limits"). Attributes neither names read 0.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -61,10 +62,72 @@ static const struct {
 	{ CU_DEVICE_ATTRIBUTE_RESERVED_SHARED_MEMORY_PER_BLOCK, 1024 },
 };
 
+/* CU_DEVICE_ATTRIBUTE_* -> VGPU_ATTR_* (uapi/linux/vgpu.h). */
+static const struct {
+	CUdevice_attribute a;
+	int slot;
+} slots[] = {
+	{ CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK, VGPU_ATTR_MAX_THREADS_PER_BLOCK },
+	{ CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X, VGPU_ATTR_MAX_BLOCK_DIM_X },
+	{ CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y, VGPU_ATTR_MAX_BLOCK_DIM_Y },
+	{ CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z, VGPU_ATTR_MAX_BLOCK_DIM_Z },
+	{ CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X, VGPU_ATTR_MAX_GRID_DIM_X },
+	{ CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y, VGPU_ATTR_MAX_GRID_DIM_Y },
+	{ CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z, VGPU_ATTR_MAX_GRID_DIM_Z },
+	{ CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK, VGPU_ATTR_MAX_SHARED_MEM_PER_BLOCK },
+	{ CU_DEVICE_ATTRIBUTE_TOTAL_CONSTANT_MEMORY, VGPU_ATTR_TOTAL_CONSTANT_MEMORY },
+	{ CU_DEVICE_ATTRIBUTE_WARP_SIZE, VGPU_ATTR_WARP_SIZE },
+	{ CU_DEVICE_ATTRIBUTE_MAX_PITCH, VGPU_ATTR_MAX_PITCH },
+	{ CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_BLOCK, VGPU_ATTR_MAX_REGISTERS_PER_BLOCK },
+	{ CU_DEVICE_ATTRIBUTE_CLOCK_RATE, VGPU_ATTR_CLOCK_RATE },
+	{ CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT, VGPU_ATTR_TEXTURE_ALIGNMENT },
+	{ CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, VGPU_ATTR_MULTIPROCESSOR_COUNT },
+	{ CU_DEVICE_ATTRIBUTE_KERNEL_EXEC_TIMEOUT, VGPU_ATTR_KERNEL_EXEC_TIMEOUT },
+	{ CU_DEVICE_ATTRIBUTE_INTEGRATED, VGPU_ATTR_INTEGRATED },
+	{ CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY, VGPU_ATTR_CAN_MAP_HOST_MEMORY },
+	{ CU_DEVICE_ATTRIBUTE_COMPUTE_MODE, VGPU_ATTR_COMPUTE_MODE },
+	{ CU_DEVICE_ATTRIBUTE_CONCURRENT_KERNELS, VGPU_ATTR_CONCURRENT_KERNELS },
+	{ CU_DEVICE_ATTRIBUTE_ECC_ENABLED, VGPU_ATTR_ECC_ENABLED },
+	{ CU_DEVICE_ATTRIBUTE_PCI_BUS_ID, VGPU_ATTR_PCI_BUS_ID },
+	{ CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID, VGPU_ATTR_PCI_DEVICE_ID },
+	{ CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, VGPU_ATTR_MEMORY_CLOCK_RATE },
+	{ CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, VGPU_ATTR_GLOBAL_MEMORY_BUS_WIDTH },
+	{ CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, VGPU_ATTR_L2_CACHE_SIZE },
+	{ CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, VGPU_ATTR_MAX_THREADS_PER_MULTIPROCESSOR },
+	{ CU_DEVICE_ATTRIBUTE_ASYNC_ENGINE_COUNT, VGPU_ATTR_ASYNC_ENGINE_COUNT },
+	{ CU_DEVICE_ATTRIBUTE_UNIFIED_ADDRESSING, VGPU_ATTR_UNIFIED_ADDRESSING },
+	{ CU_DEVICE_ATTRIBUTE_PCI_DOMAIN_ID, VGPU_ATTR_PCI_DOMAIN_ID },
+	{ CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, VGPU_ATTR_COMPUTE_CAPABILITY_MAJOR },
+	{ CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, VGPU_ATTR_COMPUTE_CAPABILITY_MINOR },
+	{ CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR, VGPU_ATTR_MAX_SHARED_MEM_PER_MULTIPROCESSOR },
+	{ CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_MULTIPROCESSOR, VGPU_ATTR_MAX_REGISTERS_PER_MULTIPROCESSOR },
+	{ CU_DEVICE_ATTRIBUTE_MANAGED_MEMORY, VGPU_ATTR_MANAGED_MEMORY },
+	{ CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, VGPU_ATTR_MAX_SHARED_MEM_PER_BLOCK_OPTIN },
+};
+
+/* The device's value: 1 if DEVICE_ATTRS gave it. */
+static int from_device(CUdevice_attribute a, int *v)
+{
+	if (!cuvg_have_attrs)
+		return 0;
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		if (slots[i].a == a) {
+			if ((uint32_t)slots[i].slot >= cuvg_attrs.nr_attrs ||
+			    slots[i].slot >= VGPU_ATTR_SLOTS)
+				return 0;
+			*v = cuvg_attrs.attr[slots[i].slot];
+			return 1;
+		}
+	return 0;
+}
+
 static void cc(int *major, int *minor)
 {
 	const char *s = getenv("VGPU_CUDA_CC");
 
+	if (from_device(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, major) &&
+	    from_device(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, minor))
+		return;
 	*major = 9;
 	*minor = 0;
 	if (s && sscanf(s, "%d.%d", major, minor) != 2) {
@@ -116,8 +179,13 @@ CUVG_EXPORT CUresult cuDeviceGetName(char *name, int len, CUdevice dev)
 		return CUDA_ERROR_INVALID_VALUE;
 	if (rc != CUDA_SUCCESS)
 		return rc;
-	snprintf(name, (size_t)len, "%.*s", (int)sizeof(cuvg_info.device_name),
-		 cuvg_info.device_name[0] ? cuvg_info.device_name : "vgpu");
+	if (cuvg_have_attrs && cuvg_attrs.name[0])
+		snprintf(name, (size_t)len, "%.*s", (int)sizeof(cuvg_attrs.name),
+			 cuvg_attrs.name);
+	else
+		snprintf(name, (size_t)len, "%.*s",
+			 (int)sizeof(cuvg_info.device_name),
+			 cuvg_info.device_name[0] ? cuvg_info.device_name : "vgpu");
 	return CUDA_SUCCESS;
 }
 
@@ -126,6 +194,8 @@ static uint64_t total_mem(void)
 {
 	uint64_t t = cuvg_info.mem_total;
 
+	if (cuvg_have_attrs && cuvg_attrs.total_mem)
+		return cuvg_attrs.total_mem;
 	if (cuvg_info.mem_quota && cuvg_info.mem_quota < t)
 		t = cuvg_info.mem_quota;
 	return t;
@@ -175,6 +245,8 @@ CUVG_EXPORT CUresult cuDeviceGetAttribute(int *pi, CUdevice_attribute attrib,
 		*pi = minor;
 		return CUDA_SUCCESS;
 	}
+	if (from_device(attrib, pi))
+		return CUDA_SUCCESS;
 	*pi = 0;
 	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
 		if (attrs[i].a == attrib)
@@ -183,8 +255,8 @@ CUVG_EXPORT CUresult cuDeviceGetAttribute(int *pi, CUdevice_attribute attrib,
 }
 
 /*
- * Stable for a VM: derived from its vm-id and the GPU's name (FNV-1a),
- * with the RFC 4122 version-4 bits, since the protocol has no UUID.
+ * The host's per-VM UUID (DEVICE_ATTRS); without it, one derived from the
+ * VM's vm-id and the GPU's name (FNV-1a) with the RFC 4122 version-4 bits.
  */
 CUVG_EXPORT CUresult cuDeviceGetUuid_v2(CUuuid *uuid, CUdevice dev)
 {
@@ -195,6 +267,10 @@ CUVG_EXPORT CUresult cuDeviceGetUuid_v2(CUuuid *uuid, CUdevice dev)
 		return CUDA_ERROR_INVALID_VALUE;
 	if (rc != CUDA_SUCCESS)
 		return rc;
+	if (cuvg_have_attrs) {
+		memcpy(uuid->bytes, cuvg_attrs.uuid, 16);
+		return CUDA_SUCCESS;
+	}
 	for (int k = 0; k < 2; k++) {
 		for (size_t i = 0; i < sizeof(cuvg_info.device_name); i++)
 			h[k] = (h[k] ^ (uint8_t)cuvg_info.device_name[i]) *

@@ -23,6 +23,8 @@
 
 struct cuvg_transport cuvg_tp;
 struct vgpu_info cuvg_info;
+struct vgpu_device_attrs cuvg_attrs;
+int cuvg_have_attrs;
 static pthread_mutex_t init_mu = PTHREAD_MUTEX_INITIALIZER;
 static CUresult init_rc = CUDA_ERROR_NOT_INITIALIZED;
 static int inited;
@@ -157,6 +159,8 @@ static int open_plugin(const char *path)
 	}
 	err = fn(&cuvg_tp);
 	if (!err && cuvg_tp.abi != VGPU_CUDA_TRANSPORT_ABI) {
+		if (cuvg_tp.close)
+			cuvg_tp.close(cuvg_tp.priv);
 		cuvg_log("VGPU_CUDA_TRANSPORT: %s speaks ABI %u, not %u", path,
 			 cuvg_tp.abi, VGPU_CUDA_TRANSPORT_ABI);
 		err = -EPROTO;
@@ -192,6 +196,13 @@ static CUresult do_init(void)
 		cuvg_log("GET_INFO: %s", strerror(-err));
 		return cuvg_err(err);
 	}
+	/* The GPU's attributes, where the host has DEVICE_ATTRS. */
+	r = (struct cuvg_req){ .op = Q_ATTRS, .dst = &cuvg_attrs };
+	err = cuvg_submit(&r, 1, NULL);
+	cuvg_have_attrs = !err;
+	if (err)
+		cuvg_log("DEVICE_ATTRS: %s: attributes from a built-in table",
+			 strerror(-err));
 	return CUDA_SUCCESS;
 }
 
@@ -240,6 +251,7 @@ CUVG_EXPORT void vgpu_cuda_shutdown(void)
 			cuvg_tp.close(cuvg_tp.priv);
 	}
 	memset(&cuvg_tp, 0, sizeof(cuvg_tp));
+	cuvg_have_attrs = 0;
 	inited = 0;
 	init_rc = CUDA_ERROR_NOT_INITIALIZED;
 	pthread_mutex_unlock(&init_mu);

@@ -7,9 +7,11 @@
  * is plain guest memory (nothing is pinned: the device reaches the guest's
  * pages through the frontend's grants for each copy).
  *
- * Device-to-device copies and memsets run on MEM_READ / MEM_WRITE through
- * the guest (queue.c), since protocol version 1 has no device-side copy or
- * set: correct, at the speed of two transfers.
+ * Device-to-device copies and memsets are MEM_COPY and MEM_SET; on a host
+ * without them, MEM_READ / MEM_WRITE through the guest (queue.c): correct,
+ * at the speed of two transfers. A module's __device__ variables are in
+ * the table too (cuModuleGetGlobal), as ranges copies may name, never
+ * freed by cuMemFree.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -22,6 +24,7 @@
 struct alloc {
 	uint64_t dptr, size;
 	struct cuvg_ctx *ctx;
+	const void *global_of;	/* a module's __device__ variable: not freed */
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -49,6 +52,46 @@ static int dev_range(uint64_t p, uint64_t len)
 	return ok;
 }
 
+static int add_locked(struct alloc a)
+{
+	if (ntab == captab) {
+		size_t nc = captab ? 2 * captab : 64;
+		struct alloc *nt = realloc(tab, nc * sizeof(*nt));
+
+		if (!nt)
+			return -1;
+		tab = nt;
+		captab = nc;
+	}
+	tab[ntab++] = a;
+	return 0;
+}
+
+int cuvg_mem_add_global(uint64_t dptr, uint64_t size, const void *module)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < ntab; i++)
+		if (tab[i].dptr == dptr && tab[i].global_of == module)
+			goto out;	/* asked before */
+	err = add_locked((struct alloc){ dptr, size, NULL, module });
+out:
+	pthread_mutex_unlock(&mu);
+	return err;
+}
+
+void cuvg_mem_drop_globals(const void *module)
+{
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < ntab;)
+		if (tab[i].global_of == module)
+			tab[i] = tab[--ntab];
+		else
+			i++;
+	pthread_mutex_unlock(&mu);
+}
+
 CUVG_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t size)
 {
 	struct cuvg_req r = { .op = Q_ALLOC, .len = size };
@@ -62,20 +105,12 @@ CUVG_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t size)
 	if (rc != CUDA_SUCCESS)
 		return rc;
 	pthread_mutex_lock(&mu);
-	if (ntab == captab) {
-		size_t nc = captab ? 2 * captab : 64;
-		struct alloc *nt = realloc(tab, nc * sizeof(*nt));
-
-		if (!nt) {
-			pthread_mutex_unlock(&mu);
-			r = (struct cuvg_req){ .op = Q_FREE, .dptr = r.ret };
-			cuvg_call(&r);
-			return CUDA_ERROR_OUT_OF_MEMORY;
-		}
-		tab = nt;
-		captab = nc;
+	if (add_locked((struct alloc){ r.ret, size, cuvg_current(), NULL })) {
+		pthread_mutex_unlock(&mu);
+		r = (struct cuvg_req){ .op = Q_FREE, .dptr = r.ret };
+		cuvg_call(&r);
+		return CUDA_ERROR_OUT_OF_MEMORY;
 	}
-	tab[ntab++] = (struct alloc){ r.ret, size, cuvg_current() };
 	pthread_mutex_unlock(&mu);
 	*dptr = (CUdeviceptr)r.ret;
 	return CUDA_SUCCESS;
@@ -88,7 +123,7 @@ static CUresult free_dptr(uint64_t p)
 
 	pthread_mutex_lock(&mu);
 	for (size_t i = 0; i < ntab; i++)
-		if (tab[i].dptr == p) {
+		if (tab[i].dptr == p && !tab[i].global_of) {
 			tab[i] = tab[--ntab];
 			found = 1;
 			break;

@@ -147,6 +147,7 @@ static CUresult unload(struct cuvg_module *m)
 		}
 	pthread_mutex_unlock(&mu);
 	cuvg_obj_del(&m->o);
+	cuvg_mem_drop_globals(m);
 	rc = cuvg_call(&r);	/* after the launches queued before it */
 	while (m->funcs) {
 		struct cuvg_func *f = m->funcs;
@@ -225,18 +226,34 @@ CUVG_EXPORT CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule module,
 	return CUDA_SUCCESS;
 }
 
-/*
- * A __device__ variable's address needs the device (protocol version 1
- * has no operation for it).
- */
+/* A __device__ or __constant__ variable: MODULE_GET_GLOBAL asks the device. */
 CUVG_EXPORT CUresult cuModuleGetGlobal_v2(CUdeviceptr *dptr, size_t *bytes,
 					  CUmodule module, const char *name)
 {
-	(void)dptr;
-	(void)bytes;
-	(void)name;
-	if (!cuvg_obj_live(module, K_MODULE))
+	struct cuvg_module *m = (struct cuvg_module *)module;
+	struct cuvg_req r = { .op = Q_GLOBAL };
+	CUresult rc = cuvg_ready();
+
+	if (!name)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	if (!cuvg_obj_live(m, K_MODULE))
 		return CUDA_ERROR_INVALID_HANDLE;
-	cuvg_unsupported("cuModuleGetGlobal");
-	return CUDA_ERROR_NOT_SUPPORTED;
+	if (!*name || strlen(name) > VGPU_FUNC_NAME_MAX)
+		return CUDA_ERROR_NOT_FOUND;
+	r.module = m->handle;
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	rc = cuvg_call(&r);
+	if (rc == CUDA_ERROR_NOT_SUPPORTED)
+		cuvg_unsupported("cuModuleGetGlobal (the host has no MODULE_GET_GLOBAL)");
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	if (cuvg_mem_add_global(r.ret, r.len, m))
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	if (dptr)
+		*dptr = (CUdeviceptr)r.ret;
+	if (bytes)
+		*bytes = (size_t)r.len;
+	return CUDA_SUCCESS;
 }

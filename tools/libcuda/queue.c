@@ -49,6 +49,7 @@ static const char *op_name(enum cuvg_op op)
 	static const char *const names[] = {
 		"write", "read", "copy", "memset", "launch", "sync", "event",
 		"alloc", "free", "module-load", "module-unload", "info", "nop",
+		"module-get-global", "device-attrs",
 	};
 
 	return (unsigned int)op < sizeof(names) / sizeof(names[0]) ?
@@ -101,6 +102,19 @@ static int set_dd(uint64_t dst, uint32_t value, uint32_t elem, uint64_t len)
 	return err;
 }
 
+/* The host lacks an operation of the second set: the old way from now on. */
+static int no_set, no_copy, no_event;
+
+static int lacks(int err, int *flag, const char *what)
+{
+	if (err != -ENOTTY && err != -EOPNOTSUPP)
+		return 0;
+	if (!*flag)
+		cuvg_log("the device has no %s operation: done through the guest", what);
+	*flag = 1;
+	return 1;
+}
+
 static int run_once(struct cuvg_req *r)
 {
 	void *p = cuvg_tp.priv;
@@ -112,8 +126,21 @@ static int run_once(struct cuvg_req *r)
 	case Q_READ:
 		return cuvg_tp.mem_read(p, r->dptr, r->dst, r->len);
 	case Q_COPY_DD:
+		if (!no_copy && cuvg_tp.mem_copy) {
+			int err = cuvg_tp.mem_copy(p, r->dptr, r->dptr2, r->len);
+
+			if (!lacks(err, &no_copy, "MEM_COPY"))
+				return err;
+		}
 		return copy_dd(r->dptr, r->dptr2, r->len);
 	case Q_SET:
+		if (!no_set && cuvg_tp.mem_set) {
+			int err = cuvg_tp.mem_set(p, r->dptr, r->value, r->elem,
+						  r->len);
+
+			if (!lacks(err, &no_set, "MEM_SET"))
+				return err;
+		}
 		return set_dd(r->dptr, r->value, r->elem, r->len);
 	case Q_LAUNCH:
 		return cuvg_tp.launch(p, r->module, r->name, r->owned, r->plen,
@@ -121,12 +148,29 @@ static int run_once(struct cuvg_req *r)
 	case Q_SYNC:
 		return cuvg_tp.sync(p);
 	case Q_EVENT: {
-		/* Host time once everything before it finished on the GPU. */
-		int err = cuvg_tp.sync(p);
+		uint32_t flags = 0;
+		int err;
 
+		/* The device's time once everything before it finished. */
+		if (!no_event && cuvg_tp.event_record) {
+			err = cuvg_tp.event_record(p, &r->ret, &flags);
+			if (!lacks(err, &no_event, "EVENT_RECORD"))
+				return err;
+		}
+		/* Else the host's, after a SYNC. */
+		err = cuvg_tp.sync(p);
 		r->ret = cuvg_now_ns();
 		return err;
 	}
+	case Q_GLOBAL:
+		if (!cuvg_tp.module_get_global)
+			return -EOPNOTSUPP;
+		return cuvg_tp.module_get_global(p, r->module, r->name, &r->ret,
+						 &r->len);
+	case Q_ATTRS:
+		if (!cuvg_tp.device_attrs)
+			return -EOPNOTSUPP;
+		return cuvg_tp.device_attrs(p, r->dst);
 	case Q_ALLOC:
 		return cuvg_tp.mem_alloc(p, r->len, &r->ret);
 	case Q_FREE:
@@ -331,4 +375,6 @@ void cuvg_queue_stop(void)
 	pthread_mutex_unlock(&q.mu);
 	pthread_join(q.thr, NULL);
 	q.started = 0;
+	q.async_err = 0;
+	no_set = no_copy = no_event = 0;	/* the next transport may have them */
 }

@@ -60,6 +60,33 @@ static int dev_sync(void *p)
 	return vgpu_sync(fd_of(p));
 }
 
+static int dev_set(void *p, uint64_t dptr, uint32_t value, uint32_t elem,
+		   uint64_t size)
+{
+	return vgpu_mem_set(fd_of(p), dptr, value, elem, size);
+}
+
+static int dev_copy(void *p, uint64_t dst, uint64_t src, uint64_t size)
+{
+	return vgpu_mem_copy(fd_of(p), dst, src, size);
+}
+
+static int dev_global(void *p, uint64_t module, const char *name,
+		      uint64_t *dptr, uint64_t *size)
+{
+	return vgpu_module_get_global(fd_of(p), module, name, dptr, size);
+}
+
+static int dev_attrs(void *p, struct vgpu_device_attrs *attrs)
+{
+	return vgpu_device_attrs(fd_of(p), attrs);
+}
+
+static int dev_event(void *p, uint64_t *time_ns, uint32_t *flags)
+{
+	return vgpu_event_record(fd_of(p), time_ns, flags);
+}
+
 static void dev_close(void *p)
 {
 	vgpu_close(fd_of(p));
@@ -79,6 +106,9 @@ int cuvg_transport_open_dev(struct cuvg_transport *t)
 		.mem_write = dev_write, .mem_read = dev_read,
 		.module_load = dev_load, .module_unload = dev_unload,
 		.launch = dev_launch, .sync = dev_sync, .close = dev_close,
+		.mem_set = dev_set, .mem_copy = dev_copy,
+		.module_get_global = dev_global, .device_attrs = dev_attrs,
+		.event_record = dev_event,
 	};
 	return 0;
 }
