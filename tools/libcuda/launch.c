@@ -4,9 +4,9 @@
  * errors come at the next synchronizing call). Streams are orderings the
  * library keeps: every stream of the process runs on one queue in issue
  * order, so streams are correct but never concurrent with each other
- * (Documentation/libcuda.md, "Ordering"). An event's time is the host's
- * clock when everything queued before its record had finished on the
- * device (a SYNC round trip), so elapsed times include that round trip.
+ * (Documentation/libcuda.md, "Ordering"). An event's time is the
+ * device's when everything queued before its record had finished
+ * (EVENT_RECORD; on a host without it, the guest's clock after a SYNC).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -139,7 +139,7 @@ CUVG_EXPORT CUresult cuFuncGetAttribute(int *pi, CUfunction_attribute a,
 	case CU_FUNC_ATTRIBUTE_CONST_SIZE_BYTES:
 	case CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES:
 	case CU_FUNC_ATTRIBUTE_NUM_REGS:
-		/* Not in protocol version 1: unknown, reported as 0. */
+		/* The protocol does not carry them: reported as 0. */
 		*pi = 0;
 		return CUDA_SUCCESS;
 	case CU_FUNC_ATTRIBUTE_PTX_VERSION:
