@@ -35,13 +35,6 @@ static int open_loopback(struct cuvg_transport *t)
 	return libcuda_loopback_open(t, mode, "/proc/self/exe", 0);
 }
 
-static int group_up(void **state)
-{
-	(void)state;
-	cuvg_transport_opener = open_loopback;
-	return cuInit(0) == CUDA_SUCCESS ? 0 : -1;
-}
-
 static int enotty_set(void *p, uint64_t d, uint32_t v, uint32_t e, uint64_t n)
 {
 	(void)p; (void)d; (void)v; (void)e; (void)n;
@@ -78,11 +71,39 @@ static int open_old_host(struct cuvg_transport *t)
 	return err;
 }
 
-static int group_up_old(void **state)
+/*
+ * cuInit over the loopback in @m ("fake", "cpu", or "old": the fake
+ * device without the second set of operations) and, with @ctx, a fresh
+ * context, current.
+ */
+static int up(void **state, const char *m, int ctx)
 {
-	(void)state;
-	cuvg_transport_opener = open_old_host;
-	return cuInit(0) == CUDA_SUCCESS ? 0 : -1;
+	CUcontext c = NULL;
+
+	mode = !strcmp(m, "old") ? "fake" : m;
+	cuvg_transport_opener = !strcmp(m, "old") ? open_old_host : open_loopback;
+	if (cuInit(0) != CUDA_SUCCESS)
+		return -1;
+	if (ctx && cuCtxCreate(&c, NULL, 0, 0) != CUDA_SUCCESS)
+		return -1;
+	*state = c;
+	return 0;
+}
+
+static int up_fake(void **state) { return up(state, "fake", 0); }
+static int up_fake_ctx(void **state) { return up(state, "fake", 1); }
+static int up_old(void **state) { return up(state, "old", 0); }
+static int up_old_ctx(void **state) { return up(state, "old", 1); }
+static int up_cpu_ctx(void **state) { return up(state, "cpu", 1); }
+
+static int down(void **state)
+{
+	int rc = 0;
+
+	if (*state)
+		rc = cuCtxDestroy((CUcontext)*state) == CUDA_SUCCESS ? 0 : -1;
+	vgpu_cuda_shutdown();
+	return rc;
 }
 
 /* Without DEVICE_ATTRS: GET_INFO's name and memory, the built-in table. */
@@ -104,35 +125,6 @@ static void test_old_host_queries(void **state)
 	assert_int_equal(v, 132);
 	assert_int_equal(cuDeviceGetUuid(&u, 0), CUDA_SUCCESS);
 	assert_int_equal((u.bytes[6] & 0xf0), 0x40);
-}
-
-static int group_up_cpu(void **state)
-{
-	mode = "cpu";
-	return group_up(state);
-}
-
-static int group_down(void **state)
-{
-	(void)state;
-	vgpu_cuda_shutdown();
-	return 0;
-}
-
-/* A fresh created context, current; destroyed by ctx_down. */
-static int ctx_up(void **state)
-{
-	CUcontext c;
-
-	if (cuCtxCreate(&c, NULL, 0, 0) != CUDA_SUCCESS)
-		return -1;
-	*state = c;
-	return 0;
-}
-
-static int ctx_down(void **state)
-{
-	return cuCtxDestroy((CUcontext)*state) == CUDA_SUCCESS ? 0 : -1;
 }
 
 static void test_queries(void **state)
@@ -562,35 +554,26 @@ static void test_cpu_executor(void **state)
 
 int main(int argc, char **argv)
 {
-	const struct CMUnitTest fake[] = {
-		cmocka_unit_test(test_queries),
-		cmocka_unit_test(test_ctx_stack),
-		cmocka_unit_test_setup_teardown(test_memory, ctx_up, ctx_down),
-		cmocka_unit_test_setup_teardown(test_async_streams_events, ctx_up, ctx_down),
-		cmocka_unit_test_setup_teardown(test_module_launch, ctx_up, ctx_down),
-		cmocka_unit_test_setup_teardown(test_async_errors, ctx_up, ctx_down),
-		cmocka_unit_test_setup_teardown(test_bad_handles, ctx_up, ctx_down),
-		cmocka_unit_test(test_proc_address),
+	/* One group (the runner counts one summary); each case starts the
+	 * library on the transport it needs and shuts it down. */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_queries, up_fake, down),
+		cmocka_unit_test_setup_teardown(test_ctx_stack, up_fake, down),
+		cmocka_unit_test_setup_teardown(test_memory, up_fake_ctx, down),
+		cmocka_unit_test_setup_teardown(test_async_streams_events, up_fake_ctx, down),
+		cmocka_unit_test_setup_teardown(test_module_launch, up_fake_ctx, down),
+		cmocka_unit_test_setup_teardown(test_async_errors, up_fake_ctx, down),
+		cmocka_unit_test_setup_teardown(test_bad_handles, up_fake_ctx, down),
+		cmocka_unit_test_setup_teardown(test_proc_address, up_fake, down),
 		cmocka_unit_test(test_ptx_params),
+		cmocka_unit_test_setup_teardown(test_old_host_queries, up_old, down),
+		cmocka_unit_test_setup_teardown(test_memory, up_old_ctx, down),
+		cmocka_unit_test_setup_teardown(test_async_streams_events, up_old_ctx, down),
+		cmocka_unit_test_setup_teardown(test_cpu_executor, up_cpu_ctx, down),
 	};
-	const struct CMUnitTest old[] = {
-		cmocka_unit_test(test_old_host_queries),
-		cmocka_unit_test_setup_teardown(test_memory, ctx_up, ctx_down),
-		cmocka_unit_test_setup_teardown(test_async_streams_events, ctx_up, ctx_down),
-	};
-	const struct CMUnitTest cpu[] = {
-		cmocka_unit_test_setup_teardown(test_cpu_executor, ctx_up, ctx_down),
-	};
-	int failed;
 
 	if (argc > 1 && !strcmp(argv[1], "--fake-child"))
 		return cx_child_main(&cx_fake_ops, argc - 1, argv + 1);
 	setenv("ASAN_OPTIONS", "detect_leaks=0:halt_on_error=1", 1);
-	failed = cmocka_run_group_tests_name("libcuda-fake", fake, group_up,
-					     group_down);
-	failed += cmocka_run_group_tests_name("libcuda-old-host", old, group_up_old,
-					      group_down);
-	failed += cmocka_run_group_tests_name("libcuda-cpu", cpu, group_up_cpu,
-					      group_down);
-	return failed;
+	return cmocka_run_group_tests_name("libcuda", tests, NULL, NULL);
 }
