@@ -31,15 +31,20 @@ if ! {
 fi
 
 # Over this project's library: the worker in-process on the real GPU.
+# shellcheck disable=SC2317 # called below, through timeout
 vgpu() {
 	LD_LIBRARY_PATH=$top/build/libcuda VGPU_CUDA_TRANSPORT=$L/libcuda-loopback.so \
 		VGPU_LOOPBACK=gpu VGPU_LOOPBACK_CUDA_EXEC=$top/build/dom0-worker/vgpu-cuda-exec \
 		"$@"
 }
 
+# Each program (and each drv_test test: a failed call ends drv_test) runs
+# natively, then over the library; outputs are compared line by line.
 fail=0
-for prog in "drv_test $L" "rt_test"; do
-	name=${prog%% *}
+# shellcheck disable=SC2086 # $prog is the program and its arguments
+for prog in "drv_test $L vadd" "drv_test $L matmul" "drv_test $L reduce" \
+	"drv_test $L params" "drv_test $L streams" "drv_test $L mem" "rt_test"; do
+	name=$(echo "$prog" | awk '{ print $1 ($3 ? "-" $3 : "") }')
 	echo "== $name"
 	timeout 300 $L/$prog >"$out/$name.native" 2>"$out/$name.native.err"
 	echo "native: exit $?"

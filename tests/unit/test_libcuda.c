@@ -441,7 +441,7 @@ static void test_async_errors(void **state)
 static void test_bad_handles(void **state)
 {
 	const char *s;
-	int x;
+	int x = 0;
 
 	(void)state;
 	assert_int_equal(cuStreamSynchronize((CUstream)&x), CUDA_ERROR_INVALID_HANDLE);

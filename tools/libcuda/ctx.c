@@ -19,8 +19,8 @@ static pthread_mutex_t prim_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct cuvg_ctx *primary;	/* while retained or not yet reset */
 static unsigned int primary_flags;
 
-void cuvg_mem_ctx_gone(struct cuvg_ctx *c);	/* mem.c */
-void cuvg_module_ctx_gone(struct cuvg_ctx *c);	/* module.c */
+void cuvg_mem_ctx_gone(const struct cuvg_ctx *c);	/* mem.c */
+void cuvg_module_ctx_gone(const struct cuvg_ctx *c);	/* module.c */
 
 struct cuvg_ctx *cuvg_current(void)
 {

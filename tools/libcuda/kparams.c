@@ -275,7 +275,7 @@ static int fatbin_params(const uint8_t *p, size_t n, const char *name,
 			 struct cuvg_kparams *kp)
 {
 	uint16_t hs = rd16(p + 6);
-	uint64_t fs = rd64(p + 8), o = hs;
+	uint64_t fs = rd64(p + 8), o;
 	int pass;
 
 	if (hs < 16 || fs > n - hs)

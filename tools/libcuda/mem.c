@@ -146,7 +146,7 @@ CUVG_EXPORT CUresult cuMemFree_v2(CUdeviceptr dptr)
 	return free_dptr(dptr);
 }
 
-void cuvg_mem_ctx_gone(struct cuvg_ctx *c)
+void cuvg_mem_ctx_gone(const struct cuvg_ctx *c)
 {
 	for (;;) {
 		uint64_t p = 0;
@@ -438,6 +438,7 @@ CUVG_EXPORT CUresult cuMemAllocHost_v2(void **pp, size_t size)
 	return cuMemHostAlloc(pp, size, 0);
 }
 
+/* cppcheck-suppress constParameter ; cuda.h's signature */
 CUVG_EXPORT CUresult cuMemFreeHost(void *p)
 {
 	free(p);
@@ -445,6 +446,7 @@ CUVG_EXPORT CUresult cuMemFreeHost(void *p)
 }
 
 /* Nothing to pin: copies from any guest memory work (see above). */
+/* cppcheck-suppress constParameter ; cuda.h's signature */
 CUVG_EXPORT CUresult cuMemHostRegister_v2(void *p, size_t size,
 					  unsigned int flags)
 {
@@ -457,6 +459,7 @@ CUVG_EXPORT CUresult cuMemHostRegister_v2(void *p, size_t size,
 	return cuvg_need_ctx();
 }
 
+/* cppcheck-suppress constParameter ; cuda.h's signature */
 CUVG_EXPORT CUresult cuMemHostUnregister(void *p)
 {
 	return p ? cuvg_need_ctx() : CUDA_ERROR_INVALID_VALUE;

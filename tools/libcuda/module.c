@@ -38,7 +38,9 @@ static CUresult load(CUmodule *out, const void *image)
 		return CUDA_ERROR_INVALID_VALUE;
 	if (rc != CUDA_SUCCESS)
 		return rc;
-	if (*(const uint32_t *)p == 0x466243B1u) /* nvcc's fatbin wrapper */
+	/* nvcc's fatbin wrapper: its data pointer, at offset 8. */
+	if (*(const uint32_t *)p == 0x466243B1u)
+		/* cppcheck-suppress pointerSize ; the pointer is what is read */
 		memcpy(&p, p + 8, sizeof(p));
 	rc = cuvg_image_size(p, &size);
 	if (rc != CUDA_SUCCESS)
@@ -172,7 +174,7 @@ CUVG_EXPORT CUresult cuModuleUnload(CUmodule module)
 	return unload((struct cuvg_module *)module);
 }
 
-void cuvg_module_ctx_gone(struct cuvg_ctx *c)
+void cuvg_module_ctx_gone(const struct cuvg_ctx *c)
 {
 	for (;;) {
 		struct cuvg_module *m = NULL;

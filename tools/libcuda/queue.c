@@ -64,17 +64,19 @@ static void sleep_ns(uint64_t ns)
 	nanosleep(&ts, NULL);
 }
 
+/* Callers never pass len 0 (the API calls return before queuing). */
 static int copy_dd(uint64_t dst, uint64_t src, uint64_t len)
 {
-	uint64_t chunk = len < CUVG_CHUNK ? len : CUVG_CHUNK;
-	void *buf = malloc(chunk ? chunk : 1);
+	void *buf = malloc(CUVG_CHUNK);
 	int err = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	for (uint64_t o = 0; o < len && !err; o += chunk) {
-		uint64_t n = len - o < chunk ? len - o : chunk;
+	for (uint64_t o = 0; o < len && !err; o += CUVG_CHUNK) {
+		uint64_t n = len - o;
 
+		if (n > CUVG_CHUNK)
+			n = CUVG_CHUNK;
 		err = cuvg_tp.mem_read(cuvg_tp.priv, src + o, buf, n);
 		if (!err)
 			err = cuvg_tp.mem_write(cuvg_tp.priv, dst + o, buf, n);
@@ -85,17 +87,19 @@ static int copy_dd(uint64_t dst, uint64_t src, uint64_t len)
 
 static int set_dd(uint64_t dst, uint32_t value, uint32_t elem, uint64_t len)
 {
-	uint64_t chunk = len < CUVG_CHUNK ? len : CUVG_CHUNK;
-	uint8_t *buf = malloc(chunk ? chunk : 1);
+	uint8_t *buf = malloc(CUVG_CHUNK);
 	int err = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	for (uint64_t i = 0; i < chunk; i += elem)
+	/* CUVG_CHUNK is a multiple of 4: whole elements. */
+	for (uint64_t i = 0; i < CUVG_CHUNK; i += elem)
 		memcpy(buf + i, &value, elem);	/* little-endian guest */
-	for (uint64_t o = 0; o < len && !err; o += chunk) {
-		uint64_t n = len - o < chunk ? len - o : chunk;
+	for (uint64_t o = 0; o < len && !err; o += CUVG_CHUNK) {
+		uint64_t n = len - o;
 
+		if (n > CUVG_CHUNK)
+			n = CUVG_CHUNK;
 		err = cuvg_tp.mem_write(cuvg_tp.priv, dst + o, buf, n);
 	}
 	free(buf);

@@ -7,6 +7,7 @@
  * bit; a line that cannot (an error where the native driver succeeds) is
  * a difference the script reports.
  *   drv_test KERNEL_DIR [vadd|matmul|reduce|params|streams|mem]...
+ * A failed call prints its error and ends the program (exit status 1).
  * KERNEL_DIR holds drv_kernels.{ptx,cubin,fatbin}.
  */
 #include <cuda.h>
@@ -17,9 +18,10 @@
 
 static const char *kdir;
 
+/* A failed call ends the program: run-libcuda.sh runs each test alone. */
 #define CK(x) do { CUresult r_ = (x); if (r_ != CUDA_SUCCESS) { \
 	const char *n_ = "?"; cuGetErrorName(r_, &n_); \
-	printf("drv_test: %s: %s: %s\n", cur, #x, n_); return 1; } } while (0)
+	printf("drv_test: %s: %s: %s\n", cur, #x, n_); exit(1); } } while (0)
 
 static const char *cur = "init";
 
@@ -92,7 +94,7 @@ static int t_vadd(void)
 
 			if (!img) {
 				printf("drv_test: vadd: no %s\n", name);
-				return 1;
+				exit(1);
 			}
 			CK(cuModuleLoadData(&m, img));
 			free(img);
@@ -132,7 +134,7 @@ static int t_matmul(void)
 	cur = "matmul";
 	if (!img) {
 		printf("drv_test: matmul: no drv_kernels.cubin\n");
-		return 1;
+		exit(1);
 	}
 	/* Small integers: every product and sum is exact in float. */
 	for (int i = 0; i < n * n; i++) {
