@@ -30,13 +30,10 @@ if ! {
 	exit 1
 fi
 
-# Over this project's library: the worker in-process on the real GPU.
-# shellcheck disable=SC2317 # called below, through timeout
-vgpu() {
-	LD_LIBRARY_PATH=$top/build/libcuda VGPU_CUDA_TRANSPORT=$L/libcuda-loopback.so \
-		VGPU_LOOPBACK=gpu VGPU_LOOPBACK_CUDA_EXEC=$top/build/dom0-worker/vgpu-cuda-exec \
-		"$@"
-}
+# Over this project's library: the worker in-process on the real GPU
+# (paths without spaces: this is split into words for env).
+vgpu_env="LD_LIBRARY_PATH=$top/build/libcuda VGPU_CUDA_TRANSPORT=$L/libcuda-loopback.so
+VGPU_LOOPBACK=gpu VGPU_LOOPBACK_CUDA_EXEC=$top/build/dom0-worker/vgpu-cuda-exec"
 
 # Each program (and each drv_test test: a failed call ends drv_test) runs
 # natively, then over the library; outputs are compared line by line.
@@ -48,7 +45,7 @@ for prog in "drv_test $L vadd" "drv_test $L matmul" "drv_test $L reduce" \
 	echo "== $name"
 	timeout 300 $L/$prog >"$out/$name.native" 2>"$out/$name.native.err"
 	echo "native: exit $?"
-	timeout 300 vgpu $L/$prog >"$out/$name.vgpu" 2>"$out/$name.vgpu.err"
+	timeout 300 env $vgpu_env $L/$prog >"$out/$name.vgpu" 2>"$out/$name.vgpu.err"
 	echo "vgpu:   exit $?"
 	if cmp -s "$out/$name.native" "$out/$name.vgpu"; then
 		echo "$name: same output ($(wc -l <"$out/$name.native") lines)"
@@ -62,8 +59,9 @@ for prog in "drv_test $L vadd" "drv_test $L matmul" "drv_test $L reduce" \
 done
 
 echo "== bench"
-timeout 300 $L/libcuda_bench $L >"$out/bench.native" 2>&1
-timeout 300 vgpu $L/libcuda_bench $L >"$out/bench.vgpu" 2>&1
+timeout 300 "$L/libcuda_bench" "$L" >"$out/bench.native" 2>&1
+# shellcheck disable=SC2086 # $vgpu_env is one word per variable
+timeout 300 env $vgpu_env "$L/libcuda_bench" "$L" >"$out/bench.vgpu" 2>&1
 awk '
 	FNR == NR && $1 == "bench:" { nat[$2] = $3; unit[$2] = $4; order[++n] = $2; next }
 	$1 == "bench:" { vg[$2] = $3 }
