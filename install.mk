@@ -8,7 +8,8 @@
 #                          units, udev rule, modprobe.d file, man pages
 #   make install-guest     guest: vgpu-client, vgpu-pci-id, libvgpu (shared and static,
 #                          headers, pkg-config file), udev rule, modprobe.d
-#                          file, man pages
+#                          file, man pages, and libcuda.so.1 under
+#                          $(LIBDIR)/vgpu where CUDA's cuda.h was found
 #   make install-dkms-src  both modules' sources with their dkms.conf under
 #                          $(DKMSSRCDIR) (for `dkms add`)
 #   make install           all three
@@ -108,6 +109,14 @@ install-guest: build-guest
 	$(INSTALL) -m 0644 $(TOP)/tools/vgpu-client.1 $(TOP)/tools/vgpu-pci-id.1 \
 		$(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 $(TOP)/tools/libvgpu.3 $(DESTDIR)$(MANDIR)/man3/
+	# libcuda.so.1 (Documentation/libcuda.md), where it was built (cuda.h
+	# found): in a directory of its own, never where a driver's would be;
+	# a program finds it with LD_LIBRARY_PATH=$(LIBDIR)/vgpu.
+	if [ -f $(B)/libcuda/libcuda.so.1 ]; then \
+		$(INSTALL) -d $(DESTDIR)$(LIBDIR)/vgpu && \
+		$(INSTALL) -m 0644 $(B)/libcuda/libcuda.so.1 $(DESTDIR)$(LIBDIR)/vgpu/ && \
+		ln -sf libcuda.so.1 $(DESTDIR)$(LIBDIR)/vgpu/libcuda.so; \
+	fi
 
 # /usr/src/vgpu-back-VERSION and vgpu-front-VERSION: each module's
 # directory, the project's headers and dkms.conf, as `dkms add` wants them.

@@ -1,0 +1,78 @@
+#!/bin/sh
+# libcuda.so.1 on a machine with an NVIDIA GPU, no Xen
+# (`sh tests/gpu/run-libcuda.sh`; Documentation/libcuda.md):
+#   1. builds the worker's vgpu-cuda-exec, libcuda.so.1 (tools/libcuda),
+#      the loopback plugin and the test programs (tests/gpu/libcuda);
+#   2. runs each program twice, unmodified: natively (NVIDIA's
+#      libcuda.so.1) and over this project's (LD_LIBRARY_PATH), whose
+#      transport is the loopback plugin (VGPU_CUDA_TRANSPORT): the worker
+#      and its CUDA executor in the program's process, over the simulated
+#      backend, on this GPU; then compares the outputs line by line;
+#   3. runs the benchmark both ways and prints the ratios.
+# Logs go to $OUT (default build/gpu/libcuda-out). Exit status 0 only when
+# every program printed the same both ways.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+out=${OUT:-$top/build/gpu/libcuda-out}
+L=$top/build/gpu/libcuda
+mkdir -p "$out" || exit 1
+jobs=${JOBS:-$(nproc)}
+
+echo "== build"
+if ! {
+	make -j"$jobs" -C dom0-worker &&
+	make -j"$jobs" -C tools/libcuda &&
+	make -j"$jobs" -C tests/gpu/libcuda
+} >"$out/build.log" 2>&1; then
+	tail -30 "$out/build.log"
+	echo "run-libcuda: build FAILED"
+	exit 1
+fi
+
+# Over this project's library: the worker in-process on the real GPU
+# (paths without spaces: this is split into words for env).
+vgpu_env="LD_LIBRARY_PATH=$top/build/libcuda VGPU_CUDA_TRANSPORT=$L/libcuda-loopback.so
+VGPU_LOOPBACK=gpu VGPU_LOOPBACK_CUDA_EXEC=$top/build/dom0-worker/vgpu-cuda-exec"
+
+# Each program (and each drv_test test: a failed call ends drv_test) runs
+# natively, then over the library; outputs are compared line by line.
+fail=0
+# shellcheck disable=SC2086 # $prog is the program and its arguments
+for prog in "drv_test $L vadd" "drv_test $L matmul" "drv_test $L reduce" \
+	"drv_test $L params" "drv_test $L streams" "drv_test $L mem" "rt_test"; do
+	name=$(echo "$prog" | awk '{ print $1 ($3 ? "-" $3 : "") }')
+	echo "== $name"
+	timeout 300 $L/$prog >"$out/$name.native" 2>"$out/$name.native.err"
+	echo "native: exit $?"
+	timeout 300 env $vgpu_env $L/$prog >"$out/$name.vgpu" 2>"$out/$name.vgpu.err"
+	echo "vgpu:   exit $?"
+	if cmp -s "$out/$name.native" "$out/$name.vgpu"; then
+		echo "$name: same output ($(wc -l <"$out/$name.native") lines)"
+	else
+		echo "$name: DIFFERENT"
+		diff "$out/$name.native" "$out/$name.vgpu" | head -20
+		echo "-- library log (first lines):"
+		head -5 "$out/$name.vgpu.err"
+		fail=1
+	fi
+done
+
+echo "== bench"
+timeout 300 "$L/libcuda_bench" "$L" >"$out/bench.native" 2>&1
+# shellcheck disable=SC2086 # $vgpu_env is one word per variable
+timeout 300 env $vgpu_env "$L/libcuda_bench" "$L" >"$out/bench.vgpu" 2>&1
+awk '
+	FNR == NR && $1 == "bench:" { nat[$2] = $3; unit[$2] = $4; order[++n] = $2; next }
+	$1 == "bench:" { vg[$2] = $3 }
+	END {
+		printf "%-14s %14s %14s %-12s %s\n", "bench", "native", "vgpu", "unit", "vgpu/native"
+		for (i = 1; i <= n; i++) {
+			k = order[i]
+			r = (k in vg && nat[k] > 0) ? sprintf("%.3f", vg[k] / nat[k]) : "-"
+			printf "%-14s %14s %14s %-12s %s\n", k, nat[k], (k in vg) ? vg[k] : "-", unit[k], r
+		}
+	}' "$out/bench.native" "$out/bench.vgpu" | tee "$out/bench-ratios.txt"
+grep -h "error" "$out/bench.native" "$out/bench.vgpu"
+echo "run-libcuda: $( [ $fail = 0 ] && echo all programs same || echo some programs DIFFER)"
+exit $fail

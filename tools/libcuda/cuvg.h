@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libcuda.so.1 over a vgpu device: what the files of this folder share.
+ * Objects (contexts, streams, events, modules, functions) are handles the
+ * library checks against its live set before use, so a stale or bogus
+ * handle gets CUDA_ERROR_INVALID_HANDLE / INVALID_CONTEXT, not a crash.
+ * Every device operation runs on one submission thread (queue.c) in the
+ * order it was issued; see Documentation/libcuda.md, "Ordering".
+ */
+#ifndef VGPU_LIBCUDA_CUVG_H
+#define VGPU_LIBCUDA_CUVG_H
+
+#include <cuda.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cuvg_transport.h"
+
+#define CUVG_EXPORT __attribute__((visibility("default")))
+
+enum cuvg_kind { K_CTX = 1, K_STREAM, K_EVENT, K_MODULE, K_FUNC };
+
+struct cuvg_obj {
+	uint32_t magic;		/* 0x76677075 while live */
+	uint32_t kind;		/* enum cuvg_kind */
+	struct cuvg_obj *next;	/* the live set */
+};
+
+struct cuvg_ctx {
+	struct cuvg_obj o;
+	unsigned int flags;
+	int primary;
+	int refs;		/* contexts created: 1; primary: retains */
+};
+
+struct cuvg_stream {
+	struct cuvg_obj o;
+	struct cuvg_ctx *ctx;
+	unsigned int flags;
+	int priority;
+	uint64_t last;		/* sequence number of its last queued op */
+};
+
+struct cuvg_event {
+	struct cuvg_obj o;
+	unsigned int flags;
+	uint64_t seq;		/* the record's op; 0: never recorded */
+	uint64_t t_ns;		/* host time the record completed at */
+	int done;
+};
+
+/* A kernel's parameters: where each goes in the packed blob. */
+#define CUVG_MAX_KPARAMS 512
+struct cuvg_kparams {
+	uint32_t n;
+	uint32_t total;		/* bytes of the blob */
+	uint16_t off[CUVG_MAX_KPARAMS];
+	uint16_t size[CUVG_MAX_KPARAMS];
+};
+
+struct cuvg_func {
+	struct cuvg_obj o;
+	struct cuvg_module *mod;
+	char name[VGPU_FUNC_NAME_MAX + 1];
+	int have_params;	/* the image told its parameter layout */
+	struct cuvg_kparams kp;
+	struct cuvg_func *next_in_mod;
+};
+
+struct cuvg_module {
+	struct cuvg_obj o;
+	uint64_t handle;	/* the device's */
+	void *image;		/* our copy, for parameter info and globals */
+	size_t size;
+	struct cuvg_func *funcs;
+};
+
+/* init.c */
+extern struct cuvg_transport cuvg_tp;
+extern struct vgpu_info cuvg_info;
+extern struct vgpu_device_attrs cuvg_attrs;	/* valid if cuvg_have_attrs */
+extern int cuvg_have_attrs;
+CUresult cuvg_ready(void);	/* cuInit done? */
+CUresult cuvg_err(int neg_errno);	/* -errno of a transport -> CUresult */
+void cuvg_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cuvg_unsupported(const char *name);
+uint64_t cuvg_now_ns(void);
+int cuvg_transport_open_dev(struct cuvg_transport *t);	/* transport_dev.c */
+extern cuvg_transport_open_fn cuvg_transport_opener;	/* tests only */
+
+/* objects.c: the live set. */
+void cuvg_obj_add(struct cuvg_obj *o, enum cuvg_kind kind);
+void cuvg_obj_del(struct cuvg_obj *o);
+int cuvg_obj_live(const void *p, enum cuvg_kind kind);
+
+/* ctx.c */
+struct cuvg_ctx *cuvg_current(void);	/* NULL: none */
+CUresult cuvg_need_ctx(void);
+
+/* queue.c: the submission queue and its thread. */
+enum cuvg_op {
+	Q_WRITE, Q_READ, Q_COPY_DD, Q_SET, Q_LAUNCH, Q_SYNC, Q_EVENT,
+	Q_ALLOC, Q_FREE, Q_LOAD, Q_UNLOAD, Q_INFO, Q_NOP, Q_GLOBAL, Q_ATTRS
+};
+
+struct cuvg_req {
+	enum cuvg_op op;
+	uint64_t seq;
+	uint64_t dptr, dptr2, len;
+	const void *src;	/* host source, not owned (synchronous) */
+	void *dst;		/* host destination */
+	void *owned;		/* staged data, freed by the queue */
+	uint32_t value, elem;	/* Q_SET: pattern and its size (1, 2, 4) */
+	uint64_t ret;
+	struct cuvg_event *ev;
+	/* Q_LAUNCH */
+	uint64_t module;
+	char name[VGPU_FUNC_NAME_MAX + 1];
+	uint32_t plen, grid[3], block[3], shmem;
+	/* completion */
+	int wait;		/* the caller waits; it frees the request */
+	int done;
+	int rc;			/* -errno */
+	struct cuvg_req *next;
+};
+
+/*
+ * Queues @r (a heap copy when !wait). With wait: returns once it ran and
+ * its -errno status; without: 0, or an earlier asynchronous error. *seq
+ * gets its sequence number.
+ */
+int cuvg_submit(struct cuvg_req *r, int wait, uint64_t *seq);
+/* Runs a synchronous request: cuvg_submit(r, 1) mapped to a CUresult. */
+CUresult cuvg_call(struct cuvg_req *r);
+/*
+ * Waits until the op of sequence @seq has run, then (with @device) until
+ * the device finished it; returns the first asynchronous error since the
+ * last synchronizing call (cleared by returning it), as CUDA does.
+ */
+CUresult cuvg_sync_upto(uint64_t seq, int device);
+uint64_t cuvg_last_seq(void);
+/* Waits until the op of sequence @seq has run; errors stay pending. */
+void cuvg_wait_seq(uint64_t seq);
+int cuvg_seq_done(uint64_t seq);
+void cuvg_queue_stop(void);
+
+/* mem.c: a module's __device__ variable, a valid copy range until unload. */
+int cuvg_mem_add_global(uint64_t dptr, uint64_t size, const void *module);
+void cuvg_mem_drop_globals(const void *module);
+
+/* module.c */
+CUresult cuvg_image_size(const void *image, size_t *size);
+int cuvg_find_params(const void *image, size_t size, const char *name,
+		     struct cuvg_kparams *kp);
+
+#endif

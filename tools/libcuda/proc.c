@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cuGetProcAddress (how cudart finds every entry point), cuGetExportTable
+ * and the error names and strings. cuGetProcAddress answers any name
+ * cuda.h declares: the library's function where it has one, else a stub
+ * that logs the name and returns CUDA_ERROR_NOT_SUPPORTED when called
+ * (stubs.c). A name is resolved to its newest ABI (cuMemAlloc ->
+ * cuMemAlloc_v2, cuCtxCreate -> cuCtxCreate_v4), the one CUDA 13's
+ * runtime asks for; per-thread-default-stream variants are the same
+ * functions, since all streams share one queue. VGPU_CUDA_LOG=2 logs each
+ * request.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cuvg.h"
+#include "cuvg_syms.h"
+
+extern int cuvg_log_level;	/* init.c */
+
+static void *lookup(const char *name)
+{
+	unsigned int lo = 0, hi = cuvg_nsyms;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+		int c = strcmp(name, cuvg_syms[mid].name);
+
+		if (!c)
+			return cuvg_syms[mid].fn;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+static void *resolve(const char *symbol)
+{
+	char name[160];
+	void *fn;
+
+	if (strlen(symbol) > 120)
+		return NULL;
+	for (int v = 9; v >= 2; v--) {
+		snprintf(name, sizeof(name), "%s_v%d", symbol, v);
+		fn = lookup(name);
+		if (fn)
+			return fn;
+	}
+	return lookup(symbol);
+}
+
+CUVG_EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn,
+					 int version, cuuint64_t flags,
+					 CUdriverProcAddressQueryResult *status)
+{
+	void *fn;
+
+	if (!symbol || !pfn)
+		return CUDA_ERROR_INVALID_VALUE;
+	fn = resolve(symbol);
+	if (cuvg_log_level >= 2)
+		cuvg_log("cuGetProcAddress(%s, %d, %#llx): %s", symbol, version,
+			 (unsigned long long)flags, fn ? "found" : "not found");
+	*pfn = fn;
+	if (status)
+		*status = fn ? CU_GET_PROC_ADDRESS_SUCCESS :
+			       CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
+	return fn ? CUDA_SUCCESS : CUDA_ERROR_NOT_FOUND;
+}
+
+#undef cuGetProcAddress
+CUVG_EXPORT CUresult cuGetProcAddress(const char *symbol, void **pfn,
+				      int version, cuuint64_t flags)
+{
+	return cuGetProcAddress_v2(symbol, pfn, version, flags, NULL);
+}
+
+/*
+ * NVIDIA's undocumented tables (cudart's and cuBLAS's private interfaces
+ * to the driver): not served. Each request is logged with its UUID so
+ * what a program needs can be seen (Documentation/libcuda.md).
+ */
+static const unsigned char cudart_probe_id[16] = {
+	0xf8, 0xcf, 0xf9, 0x51, 0x21, 0x46, 0x8b, 0x4e,
+	0xb9, 0xe2, 0xfb, 0x46, 0x9e, 0x7c, 0x0d, 0xd9,
+};
+
+CUVG_EXPORT CUresult cuGetExportTable(const void **table, const CUuuid *id)
+{
+	const unsigned char *b = id ? (const unsigned char *)id->bytes : NULL;
+
+	if (table)
+		*table = NULL;
+	if (!table || !b)
+		return CUDA_ERROR_INVALID_VALUE;
+	/*
+	 * cudart 13 asks for this one first; it is a probe, and an answer
+	 * other than CUDA_ERROR_NOT_FOUND ends cudart's start-up
+	 * (Documentation/libcuda.md, "The runtime").
+	 */
+	if (!memcmp(b, cudart_probe_id, sizeof(cudart_probe_id))) {
+		if (cuvg_log_level >= 2)
+			cuvg_log("cuGetExportTable(f8cff951-...): not found");
+		return CUDA_ERROR_NOT_FOUND;
+	}
+	cuvg_log("cuGetExportTable(%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x): not supported",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+		 b[10], b[11], b[12], b[13], b[14], b[15]);
+	return CUDA_ERROR_NOT_SUPPORTED;
+}
+
+static const struct {
+	CUresult rc;
+	const char *name, *text;
+} errs[] = {
+#define E(n, t) { n, #n, t }
+	E(CUDA_SUCCESS, "no error"),
+	E(CUDA_ERROR_INVALID_VALUE, "invalid argument"),
+	E(CUDA_ERROR_OUT_OF_MEMORY, "out of memory"),
+	E(CUDA_ERROR_NOT_INITIALIZED, "initialization error"),
+	E(CUDA_ERROR_DEINITIALIZED, "driver shutting down"),
+	E(CUDA_ERROR_NO_DEVICE, "no CUDA-capable device is detected"),
+	E(CUDA_ERROR_INVALID_DEVICE, "invalid device ordinal"),
+	E(CUDA_ERROR_DEVICE_UNAVAILABLE, "CUDA-capable device(s) is/are busy or unavailable"),
+	E(CUDA_ERROR_INVALID_IMAGE, "device kernel image is invalid"),
+	E(CUDA_ERROR_INVALID_CONTEXT, "invalid device context"),
+	E(CUDA_ERROR_NO_BINARY_FOR_GPU, "no kernel image is available for execution on the device"),
+	E(CUDA_ERROR_FILE_NOT_FOUND, "file not found"),
+	E(CUDA_ERROR_INVALID_HANDLE, "invalid resource handle"),
+	E(CUDA_ERROR_NOT_FOUND, "named symbol not found"),
+	E(CUDA_ERROR_NOT_READY, "device not ready"),
+	E(CUDA_ERROR_ILLEGAL_ADDRESS, "an illegal memory access was encountered"),
+	E(CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES, "too many resources requested for launch"),
+	E(CUDA_ERROR_LAUNCH_TIMEOUT, "the launch timed out and was terminated"),
+	E(CUDA_ERROR_LAUNCH_FAILED, "unspecified launch failure"),
+	E(CUDA_ERROR_NOT_SUPPORTED, "operation not supported"),
+	E(CUDA_ERROR_UNKNOWN, "unknown error"),
+#undef E
+};
+
+CUVG_EXPORT CUresult cuGetErrorName(CUresult rc, const char **s)
+{
+	if (!s)
+		return CUDA_ERROR_INVALID_VALUE;
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		if (errs[i].rc == rc) {
+			*s = errs[i].name;
+			return CUDA_SUCCESS;
+		}
+	*s = NULL;
+	return CUDA_ERROR_INVALID_VALUE;
+}
+
+CUVG_EXPORT CUresult cuGetErrorString(CUresult rc, const char **s)
+{
+	if (!s)
+		return CUDA_ERROR_INVALID_VALUE;
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		if (errs[i].rc == rc) {
+			*s = errs[i].text;
+			return CUDA_SUCCESS;
+		}
+	*s = NULL;
+	return CUDA_ERROR_INVALID_VALUE;
+}
