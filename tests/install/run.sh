@@ -61,11 +61,12 @@ fi
 step_layout() {
 	(cd "$stage" && find . ! -type d | sed 's|^\./||' | LC_ALL=C sort) \
 		>"$w/layout.got"
-	# vgpu-cuda-exec and its page exist only where CUDA's cuda.h is.
+	# vgpu-cuda-exec, its page and libcuda.so.1 exist only where CUDA's
+	# cuda.h is.
 	sed -e "s|@MA@|$ma|g" -e "s|@V@|$version|g" "$here/layout" |
 		grep -v '^#' | {
 		if [ -f "$stage/usr/sbin/vgpu-cuda-exec" ]; then cat; else
-			grep -v vgpu-cuda-exec; fi
+			grep -v -e vgpu-cuda-exec -e /vgpu/libcuda; fi
 	} | LC_ALL=C sort >"$w/layout.want"
 	# The module sources: every file git has in backend/ or frontend/ and
 	# include/ (nothing a build generated there).
