@@ -52,6 +52,11 @@ static void *worker_main(void *arg)
 
 int h_start(struct harness *h)
 {
+	return h_start_kind(h, "cuda");
+}
+
+int h_start_kind(struct harness *h, const char *kind)
+{
 	struct exec_params ep = {
 		.mem_budget = h->cfg.mem_budget,
 		.op_delay_ms = h->cfg.op_delay_ms,
@@ -63,13 +68,13 @@ int h_start(struct harness *h)
 	int err;
 
 	vlog_set_level(h->cfg.log_level);
-	/* As main.c does: the config keys drive the executor. */
-	if (exec_config_cuda_params(&h->cfg, &h->cp))
+	/* As main.c does: the config keys drive the CUDA executor. */
+	if (!strcmp(kind, "cuda") && exec_config_cuda_params(&h->cfg, &h->cp))
 		return -ENOENT;	/* exec-user names no user */
 	err = simbe_open(&h->tp);
 	if (err)
 		return err;
-	err = exec_create(&h->ex, "cuda", &ep);
+	err = exec_create(&h->ex, kind, &ep);
 	if (err) {
 		transport_close(&h->tp);
 		return err;

@@ -55,6 +55,8 @@ void h_defaults(struct harness *h, int fake, const char *program,
  * them) and starts the worker thread. 0 or -errno.
  */
 int h_start(struct harness *h);
+/* The same with the executor of kind @kind ("cuda", "cpu"). */
+int h_start_kind(struct harness *h, const char *kind);
 /* Drains and stops the worker, destroys everything. The worker's status. */
 int h_stop(struct harness *h);
 

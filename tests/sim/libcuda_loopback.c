@@ -30,12 +30,10 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <libgen.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec_config.h"
 #include "harness.h"
 #include "libcuda_loopback.h"
 
@@ -289,67 +287,6 @@ static void lb_close(void *p)
 	free(l);
 }
 
-static void on_usr2(int sig)
-{
-	(void)sig;
-}
-
-static void *worker_thread(void *arg)
-{
-	struct harness *h = arg;
-
-	h->rc = worker_run(&h->w, &h->ctl);
-	return NULL;
-}
-
-/* h_start() with the executor of kind @kind ("cuda": h_start() itself). */
-static int start_kind(struct harness *h, const char *kind)
-{
-	struct exec_params ep = {
-		.mem_budget = h->cfg.mem_budget,
-		.op_delay_ms = h->cfg.op_delay_ms,
-		.max_allocs = h->cfg.max_allocs,
-		.cuda = &h->cp,
-	};
-	struct sigaction sa = { .sa_handler = on_usr2 };
-	sigset_t block;
-	int err;
-
-	if (!strcmp(kind, "cuda"))
-		return h_start(h);
-	vlog_set_level(h->cfg.log_level);
-	err = simbe_open(&h->tp);
-	if (err)
-		return err;
-	err = exec_create(&h->ex, kind, &ep);
-	if (err) {
-		transport_close(&h->tp);
-		return err;
-	}
-	err = worker_init(&h->w, &h->cfg, &h->tp, &h->ex);
-	if (err) {
-		exec_destroy(&h->ex);
-		transport_close(&h->tp);
-		return err;
-	}
-	/* As h_start(): SIGUSR2 wakes the worker's ppoll to stop. */
-	sigaction(SIGUSR2, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGUSR2);
-	pthread_sigmask(SIG_BLOCK, &block, &h->wait_mask);
-	sigdelset(&h->wait_mask, SIGUSR2);
-	h->ctl.wait_mask = &h->wait_mask;
-	err = -pthread_create(&h->thr, NULL, worker_thread, h);
-	if (err) {
-		worker_fini(&h->w);
-		exec_destroy(&h->ex);
-		transport_close(&h->tp);
-		return err;
-	}
-	h->running = 1;
-	return 0;
-}
-
 int libcuda_loopback_open(struct cuvg_transport *t, const char *mode,
 			  const char *fake_exec, uint64_t quota)
 {
@@ -394,7 +331,7 @@ int libcuda_loopback_open(struct cuvg_transport *t, const char *mode,
 		free(l);
 		return -EINVAL;
 	}
-	err = start_kind(&l->h, kind);
+	err = h_start_kind(&l->h, kind);
 	if (err) {
 		fprintf(stderr, "libcuda-loopback: cannot start the worker (%s): %s\n",
 			mode, strerror(-err));
