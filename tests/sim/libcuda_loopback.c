@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frontend_model.h"
 #include "harness.h"
 #include "libcuda_loopback.h"
 
@@ -45,23 +46,7 @@ struct loop {
 
 static int to_errno(int32_t st)
 {
-	switch (st) {
-	case VGPUIF_RSP_OKAY: return 0;
-	case VGPUIF_RSP_INVALID: return -EINVAL;
-	case VGPUIF_RSP_NOT_SUPPORTED: return -EOPNOTSUPP;
-	case VGPUIF_RSP_NO_MEMORY: return -ENOMEM;
-	case VGPUIF_RSP_QUOTA: return -EDQUOT;
-	case VGPUIF_RSP_BAD_HANDLE: return -ENOENT;
-	case VGPUIF_RSP_RANGE: return -ERANGE;
-	case VGPUIF_RSP_NO_WORKER: return -EHOSTDOWN;
-	case VGPUIF_RSP_TIMEOUT: return -ETIMEDOUT;
-	case VGPUIF_RSP_RATE_LIMITED: return -EAGAIN;
-	case VGPUIF_RSP_BUSY: return -EBUSY;
-	case VGPUIF_RSP_FAULT: return -EFAULT;
-	case VGPUIF_RSP_NOT_FOUND: return -ESRCH;
-	case VGPUIF_RSP_DEVICE_LOST: return -ENOMEDIUM;
-	default: return -EIO;
-	}
+	return -sim_frontend_errno(st);
 }
 
 static int lb_info(void *p, struct vgpu_info *out)
@@ -72,19 +57,7 @@ static int lb_info(void *p, struct vgpu_info *out)
 
 	if (err)
 		return err;
-	memset(out, 0, sizeof(*out));
-	out->api_version = VGPU_API_VERSION;
-	out->protocol_version = i.protocol_version;
-	out->vm_id = i.vm_id;
-	out->pool = i.pool;
-	out->priority = i.priority;
-	out->flags = i.flags;
-	out->mem_total = i.mem_total;
-	out->mem_free = i.mem_free;
-	out->mem_quota = i.mem_quota;
-	out->mem_used = i.mem_used;
-	memcpy(out->device_name, i.device_name, sizeof(out->device_name));
-	out->device_name[sizeof(out->device_name) - 1] = '\0';
+	sim_frontend_info(out, &i);
 	return 0;
 }
 

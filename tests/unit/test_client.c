@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "dom0-worker/exec/exec.h"
+#include "tests/sim/frontend_model.h"
 #include "tools/libvgpu.h"
 
 #define main vgpu_client_main
@@ -63,27 +64,6 @@ static int gcopy(void *ctx, uint32_t dir, uint64_t off, void *buf, uint64_t len)
 	return 0;
 }
 
-static int status_errno(int32_t st)
-{
-	switch (st) {
-	case VGPUIF_RSP_OKAY: return 0;
-	case VGPUIF_RSP_INVALID: return EINVAL;
-	case VGPUIF_RSP_NOT_SUPPORTED: return EOPNOTSUPP;
-	case VGPUIF_RSP_NO_MEMORY: return ENOMEM;
-	case VGPUIF_RSP_QUOTA: return EDQUOT;
-	case VGPUIF_RSP_BAD_HANDLE: return ENOENT;
-	case VGPUIF_RSP_RANGE: return ERANGE;
-	case VGPUIF_RSP_NO_WORKER: return EHOSTDOWN;
-	case VGPUIF_RSP_TIMEOUT: return ETIMEDOUT;
-	case VGPUIF_RSP_RATE_LIMITED: return EAGAIN;
-	case VGPUIF_RSP_BUSY: return EBUSY;
-	case VGPUIF_RSP_FAULT: return EFAULT;
-	case VGPUIF_RSP_NOT_FOUND: return ESRCH;
-	case VGPUIF_RSP_DEVICE_LOST: return ENOMEDIUM;
-	default: return EIO;
-	}
-}
-
 /* One request on the ring: returns errno (0 ok). */
 static int submit(struct exec_vm *vm, struct vgpu_back_req *req, void *buf,
 		  struct exec_result *res)
@@ -92,7 +72,7 @@ static int submit(struct exec_vm *vm, struct vgpu_back_req *req, void *buf,
 	struct exec_data data = { .copy = gcopy, .ctx = &g };
 
 	exec_execute(&ex, vm, req, &data, res);
-	return status_errno(res->status);
+	return sim_frontend_errno(res->status);
 }
 
 static int dev_of_fd(int fd)
@@ -133,18 +113,7 @@ static int do_ioctl(struct exec_vm *vm, unsigned long request, void *arg)
 		err = submit(vm, &req, &wi, &res);
 		if (err)
 			return err;
-		memset(out, 0, sizeof(*out));
-		out->api_version = VGPU_API_VERSION;
-		out->protocol_version = wi.protocol_version;
-		out->vm_id = wi.vm_id;
-		out->pool = wi.pool;
-		out->priority = wi.priority;
-		out->flags = wi.flags;
-		out->mem_total = wi.mem_total;
-		out->mem_free = wi.mem_free;
-		out->mem_quota = wi.mem_quota;
-		out->mem_used = wi.mem_used;
-		memcpy(out->device_name, wi.device_name, sizeof(out->device_name));
+		sim_frontend_info(out, &wi);
 		return 0;
 	}
 	case VGPU_IOC_MEM_ALLOC: {
