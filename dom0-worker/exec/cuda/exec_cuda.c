@@ -43,6 +43,7 @@ void exec_cuda_default_params(struct exec_cuda_params *p)
 		.copy_threads = 8,
 		.inline_max = 64u << 10,
 		.spin_us = 50,
+		.mps_lower_percent = 100,
 	};
 }
 
