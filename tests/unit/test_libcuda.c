@@ -182,6 +182,7 @@ static void test_ctx_stack(void **state)
 	CUcontext a, b, c, p1, p2;
 	CUdeviceptr dp;
 	unsigned int flags;
+	CUdevice dev;
 	int active;
 	pthread_t t;
 
@@ -212,7 +213,16 @@ static void test_ctx_stack(void **state)
 	assert_ptr_equal(c, a);
 	cuCtxGetCurrent(&c);
 	assert_ptr_equal(c, a);	/* a was under it */
+	/* CUDA 13's cuCtxGetDevice names a context, or the current one. */
+	dev = -1;
+	assert_int_equal(cuCtxGetDevice_v2(&dev, b), CUDA_SUCCESS);
+	assert_int_equal(dev, 0);
+	dev = -1;
+	assert_int_equal(cuCtxGetDevice_v2(&dev, NULL), CUDA_SUCCESS);
+	assert_int_equal(dev, 0);
+	assert_int_equal(cuCtxGetDevice_v2(NULL, b), CUDA_ERROR_INVALID_VALUE);
 	assert_int_equal(cuCtxDestroy(b), CUDA_SUCCESS);
+	assert_int_equal(cuCtxGetDevice_v2(&dev, b), CUDA_ERROR_INVALID_CONTEXT);
 	assert_int_equal(cuCtxPushCurrent(b), CUDA_ERROR_INVALID_CONTEXT);
 	assert_int_equal(cuCtxDestroy(b), CUDA_ERROR_INVALID_CONTEXT);
 	assert_int_equal(cuCtxDestroy(a), CUDA_SUCCESS);
@@ -359,9 +369,14 @@ static void test_module_launch(void **state)
 	void *extra[] = { CU_LAUNCH_PARAM_BUFFER_POINTER, &blob,
 			  CU_LAUNCH_PARAM_BUFFER_SIZE, &blen,
 			  CU_LAUNCH_PARAM_END };
+	CUmoduleLoadingMode mode;
 	int v;
 
 	(void)state;
+	/* Loaded whole by cuModuleLoad*: what cudart asks before it loads. */
+	assert_int_equal(cuModuleGetLoadingMode(&mode), CUDA_SUCCESS);
+	assert_int_equal(mode, CU_MODULE_EAGER_LOADING);
+	assert_int_equal(cuModuleGetLoadingMode(NULL), CUDA_ERROR_INVALID_VALUE);
 	assert_int_equal(cuModuleLoadData(&m, fake_module), CUDA_SUCCESS);
 	assert_int_equal(cuModuleGetFunction(&f, m, "fill32"), CUDA_SUCCESS);
 	assert_int_equal(cuModuleGetFunction(&f2, m, "fill32"), CUDA_SUCCESS);
@@ -459,6 +474,16 @@ static void test_bad_handles(void **state)
 	assert_int_equal(cuGetErrorName((CUresult)12345, &s), CUDA_ERROR_INVALID_VALUE);
 }
 
+/* Symbols by their exact names, past cuda.h's renaming macros. */
+extern int sym_cuMemAlloc(void) __asm__("cuMemAlloc");
+extern int sym_cuCtxCreate_v2(void) __asm__("cuCtxCreate_v2");
+extern int sym_cuCtxCreate_v3(void) __asm__("cuCtxCreate_v3");
+extern int sym_cuCtxGetDevice(void) __asm__("cuCtxGetDevice");
+extern int sym_cuMemcpyHtoDAsync_v2(void) __asm__("cuMemcpyHtoDAsync_v2");
+extern int sym_cuMemcpyHtoDAsync_v2_ptsz(void) __asm__("cuMemcpyHtoDAsync_v2_ptsz");
+extern int sym_cuLaunchKernel(void) __asm__("cuLaunchKernel");
+extern int sym_cuLaunchKernel_ptsz(void) __asm__("cuLaunchKernel_ptsz");
+
 static void test_proc_address(void **state)
 {
 	CUdriverProcAddressQueryResult st;
@@ -476,6 +501,45 @@ static void test_proc_address(void **state)
 	assert_int_equal(cuGetProcAddress("cuCtxCreate", &fn, 13000, 0, &st),
 			 CUDA_SUCCESS);
 	assert_ptr_equal(fn, (void *)cuCtxCreate_v4);
+	/*
+	 * The ABI of the version asked for, as the driver answers: cudart
+	 * asks for cuCtxCreate at 3020 and calls it with cuCtxCreate_v2's
+	 * arguments, and for cuCtxGetDevice at 2000 (one argument) and at
+	 * 13000 (cuCtxGetDevice_v2, two).
+	 */
+	assert_int_equal(cuGetProcAddress("cuCtxCreate", &fn, 3020, 0, &st),
+			 CUDA_SUCCESS);
+	assert_ptr_equal(fn, (void *)sym_cuCtxCreate_v2);
+	assert_int_equal(cuGetProcAddress("cuCtxCreate", &fn, 12040, 0, &st),
+			 CUDA_SUCCESS);
+	assert_ptr_equal(fn, (void *)sym_cuCtxCreate_v3);
+	assert_int_equal(cuGetProcAddress("cuCtxGetDevice", &fn, 2000, 0, &st),
+			 CUDA_SUCCESS);
+	assert_ptr_equal(fn, (void *)sym_cuCtxGetDevice);
+	assert_int_equal(cuGetProcAddress("cuCtxGetDevice", &fn, 13000, 0, &st),
+			 CUDA_SUCCESS);
+	assert_ptr_equal(fn, (void *)cuCtxGetDevice_v2);
+	assert_int_equal(cuGetProcAddress("cuMemAlloc", &fn, 2000, 0, &st),
+			 CUDA_SUCCESS);
+	assert_ptr_equal(fn, (void *)sym_cuMemAlloc);
+	/* Older than the entry point: found, version not sufficient. */
+	assert_int_equal(cuGetProcAddress("cuMemAllocAsync", &fn, 11010, 0, &st),
+			 CUDA_ERROR_NOT_FOUND);
+	assert_null(fn);
+	assert_int_equal(st, CU_GET_PROC_ADDRESS_VERSION_NOT_SUFFICIENT);
+	/* Base names only, as the driver takes them. */
+	assert_int_equal(cuGetProcAddress("cuMemAlloc_v2", &fn, 13000, 0, &st),
+			 CUDA_ERROR_NOT_FOUND);
+	assert_int_equal(st, CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND);
+	/* Per-thread default stream: the same functions. */
+	assert_int_equal(cuGetProcAddress("cuMemcpyHtoDAsync", &fn, 13000,
+					  CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM,
+					  &st), CUDA_SUCCESS);
+	assert_ptr_equal(fn, (void *)sym_cuMemcpyHtoDAsync_v2);
+	assert_ptr_equal((void *)sym_cuMemcpyHtoDAsync_v2_ptsz,
+			 (void *)sym_cuMemcpyHtoDAsync_v2);
+	assert_ptr_equal((void *)sym_cuLaunchKernel_ptsz,
+			 (void *)sym_cuLaunchKernel);
 	assert_int_equal(cuGetProcAddress("cuInit", &fn, 13000, 0, NULL), CUDA_SUCCESS);
 	assert_ptr_equal(fn, (void *)cuInit);
 	assert_int_equal(cuGetProcAddress("cuNoSuchThing", &fn, 13000, 0, &st),

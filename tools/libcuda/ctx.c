@@ -330,6 +330,24 @@ CUVG_EXPORT CUresult cuCtxGetDevice(CUdevice *dev)
 	return CUDA_SUCCESS;
 }
 
+/* CUDA 13's form: the device of ctx, or of the current context if NULL. */
+CUVG_EXPORT CUresult cuCtxGetDevice_v2(CUdevice *dev, CUcontext ctx)
+{
+	CUresult rc;
+
+	if (!ctx)
+		return cuCtxGetDevice(dev);
+	rc = cuvg_ready();
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	if (!dev)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (!cuvg_obj_live(ctx, K_CTX))
+		return CUDA_ERROR_INVALID_CONTEXT;
+	*dev = 0;
+	return CUDA_SUCCESS;
+}
+
 CUVG_EXPORT CUresult cuCtxGetFlags(unsigned int *flags)
 {
 	CUresult rc = cuvg_need_ctx();

@@ -174,6 +174,22 @@ CUVG_EXPORT CUresult cuModuleUnload(CUmodule module)
 	return unload((struct cuvg_module *)module);
 }
 
+/*
+ * Modules are loaded whole when cuModuleLoad* returns: the worker's
+ * executor loads the image in one MODULE_LOAD request.
+ */
+CUVG_EXPORT CUresult cuModuleGetLoadingMode(CUmoduleLoadingMode *mode)
+{
+	CUresult rc = cuvg_ready();
+
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	if (!mode)
+		return CUDA_ERROR_INVALID_VALUE;
+	*mode = CU_MODULE_EAGER_LOADING;
+	return CUDA_SUCCESS;
+}
+
 void cuvg_module_ctx_gone(const struct cuvg_ctx *c)
 {
 	for (;;) {

@@ -4,9 +4,9 @@
  * and the error names and strings. cuGetProcAddress answers any name
  * cuda.h declares: the library's function where it has one, else a stub
  * that logs the name and returns CUDA_ERROR_NOT_SUPPORTED when called
- * (stubs.c). A name is resolved to its newest ABI (cuMemAlloc ->
- * cuMemAlloc_v2, cuCtxCreate -> cuCtxCreate_v4), the one CUDA 13's
- * runtime asks for; per-thread-default-stream variants are the same
+ * (stubs.c). A name is resolved to the ABI of the version the caller
+ * names (cuCtxCreate at 3020 -> cuCtxCreate_v2, at 12050 ->
+ * cuCtxCreate_v4); per-thread-default-stream variants are the same
  * functions, since all streams share one queue. VGPU_CUDA_LOG=2 logs each
  * request.
  */
@@ -37,38 +37,74 @@ static void *lookup(const char *name)
 	return NULL;
 }
 
-static void *resolve(const char *symbol)
+static const struct cuvg_abis *abis_of(const char *name)
 {
-	char name[160];
-	void *fn;
+	unsigned int lo = 0, hi = cuvg_nabis;
 
-	if (strlen(symbol) > 120)
-		return NULL;
-	for (int v = 9; v >= 2; v--) {
-		snprintf(name, sizeof(name), "%s_v%d", symbol, v);
-		fn = lookup(name);
-		if (fn)
-			return fn;
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+		int c = strcmp(name, cuvg_abis[mid].name);
+
+		if (!c)
+			return &cuvg_abis[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
-	return lookup(symbol);
+	return NULL;
+}
+
+/*
+ * The ABI of symbol that a caller built for CUDA `version` expects: the
+ * newest one that appeared at or before that version, as NVIDIA's driver
+ * answers (cudart asks for cuCtxCreate at 3020 and calls it with the
+ * cuCtxCreate_v2 arguments). Per-thread-default-stream requests get the
+ * same functions (the _ptds/_ptsz names are aliases: gen-stubs.sh).
+ */
+static CUdriverProcAddressQueryResult resolve(const char *symbol, int version,
+					       void **fn)
+{
+	const struct cuvg_abis *a = abis_of(symbol);
+	char name[160];
+	int k = -1;
+
+	*fn = NULL;
+	if (!a)
+		return CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
+	for (int i = 0; i < CUVG_MAX_ABIS && a->ver[i]; i++)
+		if (a->ver[i] <= version)
+			k = i;
+	if (k < 0)
+		return CU_GET_PROC_ADDRESS_VERSION_NOT_SUFFICIENT;
+	if (k == 0)
+		snprintf(name, sizeof(name), "%s", symbol);
+	else
+		snprintf(name, sizeof(name), "%s_v%d", symbol, k + 1);
+	*fn = lookup(name);
+	return *fn ? CU_GET_PROC_ADDRESS_SUCCESS :
+		     CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
 }
 
 CUVG_EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn,
 					 int version, cuuint64_t flags,
 					 CUdriverProcAddressQueryResult *status)
 {
+	CUdriverProcAddressQueryResult found;
 	void *fn;
 
 	if (!symbol || !pfn)
 		return CUDA_ERROR_INVALID_VALUE;
-	fn = resolve(symbol);
+	found = resolve(symbol, version, &fn);
 	if (cuvg_log_level >= 2)
 		cuvg_log("cuGetProcAddress(%s, %d, %#llx): %s", symbol, version,
-			 (unsigned long long)flags, fn ? "found" : "not found");
+			 (unsigned long long)flags,
+			 found == CU_GET_PROC_ADDRESS_SUCCESS ? "found" :
+			 found == CU_GET_PROC_ADDRESS_VERSION_NOT_SUFFICIENT ?
+			 "version not sufficient" : "not found");
 	*pfn = fn;
 	if (status)
-		*status = fn ? CU_GET_PROC_ADDRESS_SUCCESS :
-			       CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
+		*status = found;
 	return fn ? CUDA_SUCCESS : CUDA_ERROR_NOT_FOUND;
 }
 
