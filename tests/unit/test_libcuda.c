@@ -369,13 +369,13 @@ static void test_module_launch(void **state)
 	void *extra[] = { CU_LAUNCH_PARAM_BUFFER_POINTER, &blob,
 			  CU_LAUNCH_PARAM_BUFFER_SIZE, &blen,
 			  CU_LAUNCH_PARAM_END };
-	CUmoduleLoadingMode mode;
+	CUmoduleLoadingMode loading;
 	int v;
 
 	(void)state;
 	/* Loaded whole by cuModuleLoad*: what cudart asks before it loads. */
-	assert_int_equal(cuModuleGetLoadingMode(&mode), CUDA_SUCCESS);
-	assert_int_equal(mode, CU_MODULE_EAGER_LOADING);
+	assert_int_equal(cuModuleGetLoadingMode(&loading), CUDA_SUCCESS);
+	assert_int_equal(loading, CU_MODULE_EAGER_LOADING);
 	assert_int_equal(cuModuleGetLoadingMode(NULL), CUDA_ERROR_INVALID_VALUE);
 	assert_int_equal(cuModuleLoadData(&m, fake_module), CUDA_SUCCESS);
 	assert_int_equal(cuModuleGetFunction(&f, m, "fill32"), CUDA_SUCCESS);
