@@ -99,13 +99,16 @@ lab_extract_vmlinux() { dk_extract_vmlinux "$@"; }
 # stage_libs STAGE FILE...: copies the shared libraries FILE needs (ldd) into
 # STAGE at the paths the dynamic loader will look for them. Libraries from
 # the unpacked packages keep their package path; the rest come from the host
-# (the same Debian release as the lab).
+# (the same Debian release as the lab), except CUDA's libcuda and libcudart:
+# the guests use the vgpu-guest package's, and a host with a CUDA toolkit
+# would otherwise give them NVIDIA's runtime.
 stage_libs() {
 	st=$1
 	shift
 	for f in "$@"; do
 		LD_LIBRARY_PATH=$LAB_ROOT/usr/lib/x86_64-linux-gnu:$LAB_ROOT/usr/lib/xen-$XEN_SERIES/lib/x86_64-linux-gnu \
 			ldd "$f" 2>/dev/null | awk '
+			$1 ~ /^libcuda(rt)?\.so/ { next }
 			$2 == "=>" && $3 ~ /^\// { print $3 }
 			$1 ~ /^\// { print $1 }'
 	done | sort -u | while read -r lib; do
