@@ -206,6 +206,77 @@ static void test_user_switch(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/*
+ * The user switch keeps the parent-death signal: an executor whose worker
+ * dies goes too. Here the child C plays the worker: its child G sets the
+ * signal as cx_child.c does, switches user, says so and blocks; C exits.
+ * This process is the subreaper that then gets G, and G must be killed.
+ */
+static void test_user_switch_keeps_parent_death(void **state)
+{
+	struct passwd *pw = getpwnam("nobody");
+	struct cx_confine c = kill_mode;
+	int ready[2], hold[2], st = 0;
+	pid_t worker, exec_pid = 0;
+	char b;
+
+	(void)state;
+	if (geteuid() != 0 || !pw) {
+		skip();
+		return;
+	}
+	c.uid = pw->pw_uid;
+	c.gid = pw->pw_gid;
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(hold), 0);
+	worker = fork();
+	assert_true(worker >= 0);
+	if (worker == 0) {
+		pid_t g = fork();
+
+		if (g == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (cx_confine_early() || cx_confine_apply(&c))
+				_exit(100);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(101);
+			/* Blocks for good: nobody writes to hold. */
+			if (read(hold[0], &b, 1) < 0)
+				_exit(102);
+			_exit(103);
+		}
+		/* Once G is confined, the worker dies. */
+		if (g < 0 || read(ready[0], &b, 1) != 1 ||
+		    write(ready[1], &g, sizeof(g)) != sizeof(g))
+			_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(worker, &st, 0), worker);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(read(ready[0], &exec_pid, sizeof(exec_pid)),
+			 sizeof(exec_pid));
+	/* G is this process's now; it must be gone within 5 s. */
+	for (int i = 0; i < 500; i++) {
+		if (waitpid(exec_pid, &st, WNOHANG) == exec_pid)
+			break;
+		usleep(10000);
+		if (i == 499) {
+			kill(exec_pid, SIGKILL);
+			waitpid(exec_pid, &st, 0);
+			fail_msg("the executor outlived its worker by 5 s");
+		}
+	}
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	close(ready[0]);
+	close(ready[1]);
+	close(hold[0]);
+	close(hold[1]);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGKILL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_forbidden),
 		cmocka_unit_test(test_log_mode),
 		cmocka_unit_test(test_user_switch),
+		cmocka_unit_test(test_user_switch_keeps_parent_death),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -260,6 +261,16 @@ int cx_confine_apply(const struct cx_confine *c)
 		/* No way back. */
 		if (setuid(0) == 0)
 			return -EPERM;
+		/*
+		 * A change of credentials clears the parent-death signal
+		 * (cx_child.c sets it first thing): without it again, an
+		 * executor outlives a worker that died and keeps its GPU
+		 * context. If the worker is already gone, go now.
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+			return -errno;
+		if (getppid() == 1)
+			return -ESRCH;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -errno;
