@@ -74,7 +74,7 @@ static void t_device(void)
 	struct cudaDeviceProp p;
 	int n = 0, dev = -1, warp = 0, drv = 0, rt = 0;
 
-	check(OK(cudaGetDeviceCount(&n)) && n == 1, "one device");
+	check(OK(cudaGetDeviceCount(&n)) && n >= 1, "a device");
 	check(OK(cudaSetDevice(0)) && OK(cudaGetDevice(&dev)) && dev == 0,
 	      "cudaSetDevice(0), cudaGetDevice");
 	memset(&p, 0xff, sizeof(p));
