@@ -15,6 +15,32 @@
 
 #define CRT_EXPORT __attribute__((visibility("default")))
 
+/*
+ * nvcc's compiler ABI, as crt/host_runtime.h and crt/device_functions.h
+ * declare it (headers for C++ only, hence here).
+ */
+void **__cudaRegisterFatBinary(void *fat_cubin);
+void __cudaRegisterFatBinaryEnd(void **handle);
+void __cudaUnregisterFatBinary(void **handle);
+void __cudaRegisterFunction(void **handle, const char *host_fun,
+			    char *device_fun, const char *device_name,
+			    int thread_limit, uint3 *tid, uint3 *bid,
+			    dim3 *bdim, dim3 *gdim, int *wsize);
+void __cudaRegisterVar(void **handle, char *host_var, char *device_address,
+		       const char *device_name, int ext, size_t size,
+		       int constant, int global);
+char __cudaInitModule(void **handle);
+unsigned int __cudaPushCallConfiguration(dim3 grid, dim3 block, size_t shmem,
+					 struct CUstream_st *stream);
+cudaError_t __cudaPopCallConfiguration(dim3 *grid, dim3 *block,
+				       size_t *shmem, void *stream);
+cudaError_t __cudaGetKernel(cudaKernel_t *kernel, const void *func);
+cudaError_t __cudaLaunchKernel(cudaKernel_t kernel, dim3 grid, dim3 block,
+			       void **args, size_t shmem, cudaStream_t stream);
+cudaError_t __cudaLaunchKernel_ptsz(cudaKernel_t kernel, dim3 grid, dim3 block,
+				    void **args, size_t shmem,
+				    cudaStream_t stream);
+
 /* errors.c: CUresult -> cudaError_t, names, the per-thread last error. */
 cudaError_t crt_from_cu(CUresult r);
 /* Records @e as the thread's last error (not cudaSuccess, cudaErrorNotReady). */
