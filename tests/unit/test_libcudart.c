@@ -203,6 +203,26 @@ CUresult cuFuncGetAttribute(int *v, CUfunction_attribute a, CUfunction f)
 	return CUDA_SUCCESS;
 }
 
+static CUresult found_fn(void)
+{
+	return CUDA_SUCCESS;
+}
+
+CUresult cuGetProcAddress(const char *symbol, void **fn, int version,
+			  cuuint64_t flags, CUdriverProcAddressQueryResult *st)
+{
+	assert_int_equal(version, 12080);
+	assert_int_equal(flags, CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM);
+	if (strcmp(symbol, "cuFound")) {
+		*fn = NULL;
+		*st = CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
+		return CUDA_ERROR_NOT_FOUND;
+	}
+	*fn = (void *)found_fn;
+	*st = CU_GET_PROC_ADDRESS_SUCCESS;
+	return CUDA_SUCCESS;
+}
+
 /* ---- the tests ---- */
 
 static void *other_thread(void *arg)
@@ -351,6 +371,26 @@ static void test_device_properties(void **state)
 	assert_int_equal(v, p.warpSize);
 	assert_int_equal(cudaGetDeviceProperties(&p, 3), cudaErrorInvalidDevice);
 	assert_int_equal(cudaGetDeviceProperties(NULL, 0), cudaErrorInvalidValue);
+	cudaGetLastError();
+}
+
+static void test_driver_entry_point(void **state)
+{
+	enum cudaDriverEntryPointQueryResult st = cudaDriverEntryPointSuccess;
+	void *fn = NULL;
+
+	(void)state;
+	assert_int_equal(cudaGetDriverEntryPointByVersion("cuFound", &fn, 12080,
+			 cudaEnablePerThreadDefaultStream, &st), cudaSuccess);
+	assert_ptr_equal(fn, (void *)found_fn);
+	assert_int_equal(st, cudaDriverEntryPointSuccess);
+	/* Not found: a status, not an error (as cuGetProcAddress's). */
+	assert_int_equal(cudaGetDriverEntryPointByVersion("cuMissing", &fn, 12080,
+			 cudaEnablePerThreadDefaultStream, &st), cudaSuccess);
+	assert_null(fn);
+	assert_int_equal(st, cudaDriverEntryPointSymbolNotFound);
+	assert_int_equal(cudaGetDriverEntryPointByVersion(NULL, &fn, 12080, 0, &st),
+			 cudaErrorInvalidValue);
 	cudaGetLastError();
 }
 
@@ -532,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_error_mapping),
 		cmocka_unit_test(test_last_error),
 		cmocka_unit_test(test_device_properties),
+		cmocka_unit_test(test_driver_entry_point),
 		cmocka_unit_test(test_config_stack),
 		cmocka_unit_test(test_register_and_launch),
 		cmocka_unit_test(test_bad_images),

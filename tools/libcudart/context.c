@@ -235,6 +235,35 @@ CRT_EXPORT cudaError_t cudaRuntimeGetVersion(int *version)
 	return cudaSuccess;
 }
 
+/*
+ * A Driver API function by name, from the libcuda.so.1 the runtime runs
+ * on (cuGetProcAddress); the flags and results are the Driver API's, bit
+ * for bit.
+ */
+CRT_EXPORT cudaError_t cudaGetDriverEntryPointByVersion(
+	const char *symbol, void **fn, unsigned int version,
+	unsigned long long flags, enum cudaDriverEntryPointQueryResult *status)
+{
+	CUdriverProcAddressQueryResult st = CU_GET_PROC_ADDRESS_SUCCESS;
+	CUresult r = driver_init();
+
+	if (!symbol || !fn)
+		return crt_ret(cudaErrorInvalidValue);
+	if (r == CUDA_SUCCESS)
+		r = cuGetProcAddress(symbol, fn, (int)version, flags, &st);
+	if (status)
+		*status = (enum cudaDriverEntryPointQueryResult)st;
+	return crt_cu(r == CUDA_ERROR_NOT_FOUND ? CUDA_SUCCESS : r);
+}
+
+CRT_EXPORT cudaError_t cudaGetDriverEntryPoint(
+	const char *symbol, void **fn, unsigned long long flags,
+	enum cudaDriverEntryPointQueryResult *status)
+{
+	return cudaGetDriverEntryPointByVersion(symbol, fn, CUDART_VERSION,
+						flags, status);
+}
+
 CRT_EXPORT cudaError_t cudaDeviceGetLimit(size_t *value, enum cudaLimit limit)
 {
 	cudaError_t e = crt_ctx();

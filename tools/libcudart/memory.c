@@ -262,3 +262,34 @@ CRT_EXPORT cudaError_t cudaGetSymbolSize(size_t *size, const void *symbol)
 		return crt_ret(cudaErrorInvalidValue);
 	return crt_var_get(symbol, &d, size);
 }
+
+/*
+ * Device memory is what the Driver API library's allocation table holds
+ * (cuMemGetAddressRange); anything else is host memory the device does
+ * not map: cudaMemoryTypeUnregistered, also for cudaMallocHost's (vgpu
+ * pins nothing, libcuda.md "Limits").
+ */
+CRT_EXPORT cudaError_t cudaPointerGetAttributes(struct cudaPointerAttributes *a,
+						const void *ptr)
+{
+	cudaError_t e = crt_ctx();
+	CUdeviceptr base;
+	size_t size;
+
+	if (e != cudaSuccess)
+		return e;
+	if (!a)
+		return crt_ret(cudaErrorInvalidValue);
+	if (ptr && cuMemGetAddressRange(&base, &size, DP(ptr)) == CUDA_SUCCESS) {
+		*a = (struct cudaPointerAttributes){
+			.type = cudaMemoryTypeDevice, .device = 0,
+			.devicePointer = (void *)ptr,
+		};
+	} else {
+		*a = (struct cudaPointerAttributes){
+			.type = cudaMemoryTypeUnregistered, .device = -2,
+			.hostPointer = (void *)ptr,
+		};
+	}
+	return cudaSuccess;
+}

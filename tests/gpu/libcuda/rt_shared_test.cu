@@ -9,6 +9,8 @@
 // Every result is checked here against values computed here; each check
 // prints one line, and the program exits 1 if any failed:
 //   rt_shared_test            (tests/gpu/run-fake.sh, run-libcuda.sh)
+// Built twice: as is, and with --default-stream per-thread
+// (rt_shared_test_ptds), whose calls are the _ptds/_ptsz entry points.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -69,6 +71,8 @@ static int all_eq(const unsigned int *p, size_t n, unsigned int v)
 	return 1;
 }
 
+typedef int (*mem_alloc_fn)(unsigned long long *, size_t);
+
 static void t_device(void)
 {
 	struct cudaDeviceProp p;
@@ -86,6 +90,16 @@ static void t_device(void)
 	      warp == p.warpSize, "cudaDeviceGetAttribute(warp size)");
 	check(OK(cudaDriverGetVersion(&drv)) && OK(cudaRuntimeGetVersion(&rt)) &&
 	      drv >= 13000 && rt == CUDART_VERSION, "driver and runtime versions");
+	// A Driver API function through the runtime, used beside it.
+	enum cudaDriverEntryPointQueryResult st = cudaDriverEntryPointSymbolNotFound;
+	void *fn = NULL;
+	unsigned long long dptr = 0;
+	check(OK(cudaGetDriverEntryPointByVersion("cuMemAlloc", &fn, 12000,
+						  cudaEnableDefault, &st)) &&
+	      st == cudaDriverEntryPointSuccess && fn &&
+	      ((mem_alloc_fn)fn)(&dptr, 4096) == 0 && dptr &&
+	      OK(cudaMemset((void *)dptr, 1, 4096)) && OK(cudaFree((void *)dptr)),
+	      "cudaGetDriverEntryPointByVersion(cuMemAlloc)");
 	check(cudaSetDevice(7) == cudaErrorInvalidDevice &&
 	      cudaGetLastError() == cudaErrorInvalidDevice &&
 	      cudaGetLastError() == cudaSuccess, "cudaSetDevice(7): invalid device");
@@ -136,6 +150,12 @@ static void t_memory(void)
 	      cudaErrorInvalidMemcpyDirection &&
 	      cudaGetLastError() == cudaErrorInvalidMemcpyDirection,
 	      "a bad cudaMemcpyKind refused");
+	struct cudaPointerAttributes pa, ha;
+	check(OK(cudaPointerGetAttributes(&pa, d + 5)) &&
+	      OK(cudaPointerGetAttributes(&ha, h)) &&
+	      pa.type == cudaMemoryTypeDevice && pa.devicePointer == d + 5 &&
+	      ha.type == cudaMemoryTypeUnregistered,
+	      "cudaPointerGetAttributes: device, host");
 	check(OK(cudaFree(d)) && OK(cudaFree(d2)) && OK(cudaFreeHost(pin)) &&
 	      OK(cudaFree(NULL)), "cudaFree, cudaFreeHost");
 	free(h);
