@@ -238,12 +238,13 @@ static void *other_thread(void *arg)
 
 static void *own_ctx_thread(void *arg)
 {
-	static int own;
+	static int own = 1;
+	CUcontext mine = (CUcontext)&own;
 	int *kept = arg;
 
-	current = (CUcontext)&own;
+	current = mine;
 	assert_int_equal(cudaDeviceSynchronize(), cudaSuccess);
-	*kept = current == (CUcontext)&own;
+	*kept = current == mine ? 1 : 0;
 	return NULL;
 }
 

@@ -88,7 +88,7 @@ CRT_EXPORT void __cudaRegisterFatBinaryEnd(void **handle)
 	(void)handle;
 }
 
-static void drop_records(struct crt_fatbin *fb)
+static void drop_records(const struct crt_fatbin *fb)
 {
 	for (unsigned int b = 0; b < BUCKETS; b++) {
 		struct crt_func **pf = &by_host[b];
