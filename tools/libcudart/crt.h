@@ -76,15 +76,14 @@ unsigned int crt_config_pop(struct crt_config *c);
 struct crt_fatbin;
 
 struct crt_func {
-	uint32_t magic;			/* CRT_FUNC_MAGIC */
 	struct crt_fatbin *fb;
 	const void *host_fun;		/* the stub's address: the key */
 	char *device_name;
 	CUfunction fn;			/* valid while fb->gen is current */
 	unsigned int gen;
-	struct crt_func *next;
+	struct crt_func *next;		/* in its host-address bucket */
+	struct crt_func *next_rec;	/* in its record-address bucket */
 };
-#define CRT_FUNC_MAGIC 0x63727466u	/* "crtf" */
 
 struct crt_var {
 	struct crt_fatbin *fb;

@@ -164,8 +164,11 @@ void crt_log(const char *fmt, ...)
 	fprintf(stderr, "libcudart-vgpu: %s\n", line);
 }
 
-/* A generated stub's first call (stubs.c): once per name, by its address. */
-#define CRT_SEEN_MAX 64
+/*
+ * A generated stub's call (stubs.c): logged the first time per name (by
+ * the name's address; room for every stub there is).
+ */
+#define CRT_SEEN_MAX 1024
 void crt_unsupported(const char *name)
 {
 	static const char *seen[CRT_SEEN_MAX];

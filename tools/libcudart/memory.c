@@ -36,8 +36,7 @@ CRT_EXPORT cudaError_t cudaFree(void *p)
 
 	if (e != cudaSuccess || !p)
 		return e;
-	e = crt_cu(cuMemFree(DP(p)));
-	return e == cudaErrorInvalidValue ? crt_ret(cudaErrorInvalidDevicePointer) : e;
+	return crt_cu(cuMemFree(DP(p)));
 }
 
 CRT_EXPORT cudaError_t cudaMallocHost(void **p, size_t size)

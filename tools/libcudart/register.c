@@ -20,7 +20,7 @@
 #define FATBINC_MAGIC	0x466243B1u	/* nvcc's wrapper (fatbinary_section.h) */
 #define FATBIN_MAGIC	0xBA55ED50u	/* the fatbin's own header */
 #define NAME_MAX_LEN	4096		/* a device name nvcc wrote; bounded */
-#define BUCKETS		256
+#define BUCKETS		1024
 
 struct fatbin_wrapper {			/* __fatBinC_Wrapper_t */
 	int magic;
@@ -40,6 +40,7 @@ struct crt_fatbin {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct crt_fatbin *fatbins;
 static struct crt_func *by_host[BUCKETS];	/* host stub -> record */
+static struct crt_func *by_rec[BUCKETS];	/* the records, by address */
 static struct crt_var *vars[BUCKETS];		/* host shadow -> record */
 
 static unsigned int bucket(const void *p)
@@ -95,14 +96,16 @@ static void drop_records(const struct crt_fatbin *fb)
 		struct crt_var **pv = &vars[b];
 
 		while (*pf) {
-			struct crt_func *f = *pf;
+			struct crt_func *f = *pf, **pr;
 
 			if (f->fb != fb) {
 				pf = &f->next;
 				continue;
 			}
 			*pf = f->next;
-			f->magic = 0;
+			for (pr = &by_rec[bucket(f)]; *pr != f; pr = &(*pr)->next_rec)
+				;
+			*pr = f->next_rec;
 			free(f->device_name);
 			free(f);
 		}
@@ -180,7 +183,6 @@ CRT_EXPORT void __cudaRegisterFunction(void **handle, const char *host_fun,
 		free(f);
 		return;
 	}
-	f->magic = CRT_FUNC_MAGIC;
 	f->host_fun = host_fun;
 	pthread_mutex_lock(&lock);
 	f->fb = fatbin_check(handle);
@@ -193,6 +195,8 @@ CRT_EXPORT void __cudaRegisterFunction(void **handle, const char *host_fun,
 	}
 	f->next = by_host[bucket(host_fun)];
 	by_host[bucket(host_fun)] = f;
+	f->next_rec = by_rec[bucket(f)];
+	by_rec[bucket(f)] = f;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -316,9 +320,8 @@ struct crt_func *crt_func_check(const void *k)
 	if (!k)
 		return NULL;
 	pthread_mutex_lock(&lock);
-	for (unsigned int b = 0; b < BUCKETS && !f; b++)
-		for (f = by_host[b]; f && (const void *)f != k; f = f->next)
-			;
+	for (f = by_rec[bucket(k)]; f && (const void *)f != k; f = f->next_rec)
+		;
 	pthread_mutex_unlock(&lock);
 	return f;
 }
