@@ -8,8 +8,9 @@
 #                          units, udev rule, modprobe.d file, man pages
 #   make install-guest     guest: vgpu-client, vgpu-pci-id, libvgpu (shared and static,
 #                          headers, pkg-config file), udev rule, modprobe.d
-#                          file, man pages, and libcuda.so.1 under
-#                          $(LIBDIR)/vgpu where CUDA's cuda.h was found
+#                          file, man pages, and libcuda.so.1 and
+#                          libcudart.so.13 under $(LIBDIR)/vgpu where
+#                          CUDA's cuda.h was found
 #   make install-dkms-src  both modules' sources with their dkms.conf under
 #                          $(DKMSSRCDIR) (for `dkms add`)
 #   make install           all three
@@ -116,6 +117,13 @@ install-guest: build-guest
 		$(INSTALL) -d $(DESTDIR)$(LIBDIR)/vgpu && \
 		$(INSTALL) -m 0644 $(B)/libcuda/libcuda.so.1 $(DESTDIR)$(LIBDIR)/vgpu/ && \
 		ln -sf libcuda.so.1 $(DESTDIR)$(LIBDIR)/vgpu/libcuda.so; \
+	fi
+	# libcudart.so.13 (Documentation/libcudart.md), the runtime over it,
+	# beside it: programs built with `nvcc -cudart shared` find both there.
+	if [ -f $(B)/libcudart/libcudart.so.13 ]; then \
+		$(INSTALL) -d $(DESTDIR)$(LIBDIR)/vgpu && \
+		$(INSTALL) -m 0644 $(B)/libcudart/libcudart.so.13 $(DESTDIR)$(LIBDIR)/vgpu/ && \
+		ln -sf libcudart.so.13 $(DESTDIR)$(LIBDIR)/vgpu/libcudart.so; \
 	fi
 
 # /usr/src/vgpu-back-VERSION and vgpu-front-VERSION: each module's

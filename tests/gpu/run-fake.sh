@@ -3,8 +3,13 @@
 # the fake CUDA device (tests/sim/cx_dev_fake.c, host memory, no GPU), so
 # their code paths and every result check run where no GPU is. The
 # benchmarks' figures mean nothing here; a wrong result fails them.
+# Then, where nvcc and cuda.h are, the runtime's program
+# (tests/gpu/libcuda/rt_shared_test.cu, built with -cudart shared, also
+# with --default-stream per-thread) over
+# this project's libcudart.so.13 and libcuda.so.1, through the loopback on
+# the fake device; elsewhere it is skipped with a line saying so.
 # Prints "gpu-fake: N passed, N failed": each GPU test, plus one for the
-# benchmarks.
+# benchmarks, plus one for each build of the runtime's program.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -36,6 +41,41 @@ else
 	tail -5 build/gpu/fake-bench.log
 	echo "gpu-fake: benchmarks on the fake device: FAIL (build/gpu/fake-bench.log)"
 	f=$((f + 1))
+fi
+
+# The runtime (Documentation/libcudart.md): rt_shared_test, built as is
+# and with --default-stream per-thread; its checks print one line each and
+# it exits non-zero if one failed. Output to a file, not a pipe: an
+# executor process outliving a crashed program must not hold it open.
+cuda_home=${CUDA_HOME:-/usr/local/cuda}
+if [ -x "$cuda_home/bin/nvcc" ] && [ -f "$cuda_home/include/cuda.h" ]; then
+	L=build/gpu/libcuda
+	log=build/gpu/fake-libcudart-build.log
+	if make -s -j"$jobs" -C tools/libcuda >"$log" 2>&1 &&
+		make -s -j"$jobs" -C tools/libcudart >>"$log" 2>&1 &&
+		make -s -j"$jobs" -C tests/gpu/libcuda >>"$log" 2>&1; then
+		built=1
+	else
+		tail -5 "$log"
+		built=0
+	fi
+	for prog in rt_shared_test rt_shared_test_ptds; do
+		log=build/gpu/fake-$prog.log
+		if [ "$built" = 1 ] &&
+			timeout -k 10 120 env LD_LIBRARY_PATH="$top/build/libcudart:$top/build/libcuda" \
+				VGPU_CUDA_TRANSPORT="$top/$L/libcuda-loopback.so" VGPU_LOOPBACK=fake \
+				VGPU_LOOPBACK_FAKE_EXEC="$top/$L/libcudart-fake-exec" \
+				"$L/$prog" >"$log" 2>&1; then
+			echo "gpu-fake: $prog over libcudart on the fake device: ok ($(sed -n 's/^rt_shared: \([0-9]* checks\).*/\1/p' "$log"))"
+			p=$((p + 1))
+		else
+			grep -E 'FAIL|^rt_shared: .*: cuda' "$log" 2>/dev/null | head -10
+			echo "gpu-fake: $prog over libcudart on the fake device: FAIL ($log)"
+			f=$((f + 1))
+		fi
+	done
+else
+	echo "gpu-fake: libcudart's rt_shared_test: skipped (no $cuda_home/bin/nvcc or cuda.h)"
 fi
 echo "gpu-fake: $p passed, $f failed"
 [ "$f" -eq 0 ]

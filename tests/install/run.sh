@@ -61,8 +61,8 @@ fi
 step_layout() {
 	(cd "$stage" && find . ! -type d | sed 's|^\./||' | LC_ALL=C sort) \
 		>"$w/layout.got"
-	# vgpu-cuda-exec, its page and libcuda.so.1 exist only where CUDA's
-	# cuda.h is.
+	# vgpu-cuda-exec, its page, libcuda.so.1 and libcudart.so.13 exist
+	# only where CUDA's cuda.h is.
 	sed -e "s|@MA@|$ma|g" -e "s|@V@|$version|g" "$here/layout" |
 		grep -v '^#' | {
 		if [ -f "$stage/usr/sbin/vgpu-cuda-exec" ]; then cat; else

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+// rt_shared_test: a runtime-API program built once by nvcc with
+// `-cudart shared` (it loads libcudart.so.13 by name), for this project's
+// libcudart.so.13 (tools/libcudart, Documentation/libcudart.md). It uses
+// only what the fake device (tests/sim/cx_dev_fake.c) also runs: its
+// kernels have the fake device's names and parameters (fill32,
+// read_global, fault, the __device__ variable vgpu_global of 64 bytes),
+// and real bodies that do the same, so it runs alike on a GPU.
+// Every result is checked here against values computed here; each check
+// prints one line, and the program exits 1 if any failed:
+//   rt_shared_test            (tests/gpu/run-fake.sh, run-libcuda.sh)
+// Built twice: as is, and with --default-stream per-thread
+// (rt_shared_test_ptds), whose calls are the _ptds/_ptsz entry points.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cuda_runtime.h>
+
+extern "C" {
+__device__ unsigned int vgpu_global[16];
+
+// dptr[i] = value, i < n (the fake device's fill32: u64, u32, u32).
+__global__ void fill32(unsigned int *dptr, unsigned int value, unsigned int n)
+{
+	for (unsigned int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+	     i += gridDim.x * blockDim.x)
+		dptr[i] = value;
+}
+
+// out[i] = vgpu_global[i], i < n <= 16 (the fake device's read_global).
+__global__ void read_global(unsigned int *out, unsigned int n)
+{
+	for (unsigned int i = threadIdx.x; i < n && i < 16; i += blockDim.x)
+		out[i] = vgpu_global[i];
+}
+
+// An illegal address, reported at the next synchronize (the fake's fault).
+__global__ void fault(void)
+{
+	*(volatile unsigned int *)(uintptr_t)8 = 1;
+}
+}
+
+static int failed, checks;
+
+static void check(int ok, const char *what)
+{
+	checks++;
+	if (!ok)
+		failed++;
+	printf("rt_shared: %-58s %s\n", what, ok ? "ok" : "FAIL");
+}
+
+// A call that must succeed: on failure, the error's name, and on.
+static int ok_call(cudaError_t e, const char *what)
+{
+	if (e != cudaSuccess) {
+		printf("rt_shared: %s: %s\n", what, cudaGetErrorName(e));
+		return 0;
+	}
+	return 1;
+}
+#define OK(x) ok_call((x), #x)
+
+static int all_eq(const unsigned int *p, size_t n, unsigned int v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return 0;
+	return 1;
+}
+
+typedef int (*mem_alloc_fn)(unsigned long long *, size_t);
+
+static void t_device(void)
+{
+	struct cudaDeviceProp p;
+	int n = 0, dev = -1, warp = 0, drv = 0, rt = 0;
+
+	check(OK(cudaGetDeviceCount(&n)) && n >= 1, "a device");
+	check(OK(cudaSetDevice(0)) && OK(cudaGetDevice(&dev)) && dev == 0,
+	      "cudaSetDevice(0), cudaGetDevice");
+	memset(&p, 0xff, sizeof(p));
+	check(OK(cudaGetDeviceProperties(&p, 0)) && p.name[0] &&
+	      strnlen(p.name, sizeof(p.name)) < sizeof(p.name) &&
+	      p.totalGlobalMem > 0 && p.major >= 1 && p.warpSize == 32 &&
+	      p.maxThreadsPerBlock >= 256, "cudaGetDeviceProperties");
+	check(OK(cudaDeviceGetAttribute(&warp, cudaDevAttrWarpSize, 0)) &&
+	      warp == p.warpSize, "cudaDeviceGetAttribute(warp size)");
+	check(OK(cudaDriverGetVersion(&drv)) && OK(cudaRuntimeGetVersion(&rt)) &&
+	      drv >= 13000 && rt == CUDART_VERSION, "driver and runtime versions");
+	// A Driver API function through the runtime, used beside it.
+	enum cudaDriverEntryPointQueryResult st = cudaDriverEntryPointSymbolNotFound;
+	void *fn = NULL;
+	unsigned long long dptr = 0;
+	check(OK(cudaGetDriverEntryPointByVersion("cuMemAlloc", &fn, 12000,
+						  cudaEnableDefault, &st)) &&
+	      st == cudaDriverEntryPointSuccess && fn &&
+	      ((mem_alloc_fn)fn)(&dptr, 4096) == 0 && dptr &&
+	      OK(cudaMemset((void *)dptr, 1, 4096)) && OK(cudaFree((void *)dptr)),
+	      "cudaGetDriverEntryPointByVersion(cuMemAlloc)");
+	check(cudaSetDevice(7) == cudaErrorInvalidDevice &&
+	      cudaGetLastError() == cudaErrorInvalidDevice &&
+	      cudaGetLastError() == cudaSuccess, "cudaSetDevice(7): invalid device");
+}
+
+// Copies of every kind between host, pinned host and device memory.
+static void t_memory(void)
+{
+	const size_t n = 1 << 16, bytes = n * 4;
+	unsigned int *h = (unsigned int *)malloc(bytes);
+	unsigned int *h2 = (unsigned int *)malloc(bytes), *pin = NULL;
+	unsigned int *d = NULL, *d2 = NULL;
+	size_t fr = 0, tot = 0;
+	int ok;
+
+	if (!h || !h2 || !OK(cudaMalloc(&d, bytes)) || !OK(cudaMalloc(&d2, bytes)) ||
+	    !OK(cudaMallocHost(&pin, bytes))) {
+		check(0, "allocations");
+		exit(1);
+	}
+	check(OK(cudaMemGetInfo(&fr, &tot)) && tot > 0 && fr <= tot,
+	      "cudaMemGetInfo");
+	ok = OK(cudaMemset(d, 0xab, bytes)) &&
+	     OK(cudaMemcpy(h, d, bytes, cudaMemcpyDeviceToHost));
+	check(ok && all_eq(h, n, 0xababababu), "cudaMemset, DeviceToHost");
+	for (size_t i = 0; i < n; i++)
+		h[i] = (unsigned int)(i * 2654435761u);
+	memset(h2, 0, bytes);
+	ok = OK(cudaMemcpy(d, h, bytes, cudaMemcpyHostToDevice)) &&
+	     OK(cudaMemcpy(d2, d, bytes, cudaMemcpyDeviceToDevice)) &&
+	     OK(cudaMemcpy(h2, d2, bytes, cudaMemcpyDeviceToHost));
+	check(ok && !memcmp(h, h2, bytes), "HostToDevice, DeviceToDevice");
+	memset(h2, 0, bytes);
+	ok = OK(cudaMemset(d2, 0, bytes)) &&
+	     OK(cudaMemcpy(d2 + 100, h + 100, 4000, cudaMemcpyDefault)) &&
+	     OK(cudaMemcpy(pin, d2, bytes, cudaMemcpyDefault));
+	check(ok && all_eq(pin, 100, 0) && !memcmp(pin + 100, h + 100, 4000) &&
+	      all_eq(pin + 1100, n - 1100, 0), "cudaMemcpyDefault host<->device");
+	ok = OK(cudaMemcpy(d2, d, bytes, cudaMemcpyDefault)) &&
+	     OK(cudaMemcpy(pin, pin + n / 2, bytes / 2, cudaMemcpyDefault)) &&
+	     OK(cudaMemcpy(h2, d2, bytes, cudaMemcpyDeviceToHost));
+	check(ok && !memcmp(h2, h, bytes) && !memcmp(pin, pin + n / 2, bytes / 2),
+	      "cudaMemcpyDefault device/device, host/host");
+	memset(h2, 0, bytes);
+	check(OK(cudaMemcpy(h2, h, bytes, cudaMemcpyHostToHost)) &&
+	      !memcmp(h, h2, bytes), "HostToHost");
+	check(cudaMemcpy(h2, d, 4, (cudaMemcpyKind)9) ==
+	      cudaErrorInvalidMemcpyDirection &&
+	      cudaGetLastError() == cudaErrorInvalidMemcpyDirection,
+	      "a bad cudaMemcpyKind refused");
+	struct cudaPointerAttributes pa, ha;
+	check(OK(cudaPointerGetAttributes(&pa, d + 5)) &&
+	      OK(cudaPointerGetAttributes(&ha, h)) &&
+	      pa.type == cudaMemoryTypeDevice && pa.devicePointer == d + 5 &&
+	      ha.type == cudaMemoryTypeUnregistered,
+	      "cudaPointerGetAttributes: device, host");
+	check(OK(cudaFree(d)) && OK(cudaFree(d2)) && OK(cudaFreeHost(pin)) &&
+	      OK(cudaFree(NULL)), "cudaFree, cudaFreeHost");
+	free(h);
+	free(h2);
+}
+
+// <<<>>> launches and cudaLaunchKernel of fill32; a bad configuration.
+static void t_launch(void)
+{
+	const unsigned int n = 8192;
+	unsigned int *d = NULL, *h = (unsigned int *)malloc(n * 4);
+	unsigned int v = 0x5eed1234u, half = n / 2;
+	void *args[] = { &d, &v, &half };
+	int ok;
+
+	if (!h || !OK(cudaMalloc(&d, n * 4)) || !OK(cudaMemset(d, 0, n * 4))) {
+		check(0, "allocations");
+		exit(1);
+	}
+	fill32<<<4, 128>>>(d, 0x12345678u, n);
+	ok = OK(cudaGetLastError()) && OK(cudaDeviceSynchronize()) &&
+	     OK(cudaMemcpy(h, d, n * 4, cudaMemcpyDeviceToHost));
+	check(ok && all_eq(h, n, 0x12345678u), "fill32<<<4, 128>>>");
+	ok = OK(cudaLaunchKernel((const void *)fill32, dim3(2), dim3(64), args,
+				 0, 0)) &&
+	     OK(cudaMemcpy(h, d, n * 4, cudaMemcpyDeviceToHost));
+	check(ok && all_eq(h, half, v) && all_eq(h + half, n - half, 0x12345678u),
+	      "cudaLaunchKernel(fill32, half)");
+	fill32<<<1, 0>>>(d, 1, n);
+	check(cudaGetLastError() == cudaErrorInvalidConfiguration &&
+	      cudaGetLastError() == cudaSuccess,
+	      "<<<1, 0>>>: invalid configuration, once");
+	check(OK(cudaMemcpy(h, d, n * 4, cudaMemcpyDeviceToHost)) &&
+	      all_eq(h, half, v), "the bad launch wrote nothing");
+	check(!strcmp(cudaGetErrorName(cudaErrorInvalidConfiguration),
+		      "cudaErrorInvalidConfiguration") &&
+	      !strcmp(cudaGetErrorString(cudaSuccess), "no error"),
+	      "cudaGetErrorName, cudaGetErrorString");
+	cudaFree(d);
+	free(h);
+}
+
+// Two streams, pinned memory, events with an elapsed time.
+static void t_streams(void)
+{
+	const unsigned int n = 1 << 15;
+	cudaStream_t s1, s2;
+	cudaEvent_t e0, e1;
+	unsigned int *pin = NULL, *d1 = NULL, *d2 = NULL, *h;
+	float ms = -1;
+	int lo = 0, hi = 0, ok;
+
+	h = (unsigned int *)malloc(n * 4);
+	if (!h || !OK(cudaMallocHost(&pin, n * 4)) || !OK(cudaMalloc(&d1, n * 4)) ||
+	    !OK(cudaMalloc(&d2, n * 4))) {
+		check(0, "allocations");
+		exit(1);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		pin[i] = i ^ 0xa5a5a5a5u;
+	ok = OK(cudaDeviceGetStreamPriorityRange(&lo, &hi)) &&
+	     OK(cudaStreamCreateWithFlags(&s1, cudaStreamNonBlocking)) &&
+	     OK(cudaStreamCreateWithPriority(&s2, cudaStreamDefault, hi)) &&
+	     OK(cudaEventCreate(&e0)) &&
+	     OK(cudaEventCreateWithFlags(&e1, cudaEventDefault));
+	check(ok, "streams and events created");
+	ok = OK(cudaEventRecord(e0, s1)) &&
+	     OK(cudaMemcpyAsync(d1, pin, n * 4, cudaMemcpyHostToDevice, s1));
+	fill32<<<8, 256, 0, s1>>>(d1 + 1000, 77u, 1000);
+	ok = ok && OK(cudaGetLastError()) &&
+	     OK(cudaMemsetAsync(d2, 0x11, n * 4, s2)) &&
+	     OK(cudaMemcpyAsync(h, d1, n * 4, cudaMemcpyDeviceToHost, s1)) &&
+	     OK(cudaEventRecord(e1, s1)) && OK(cudaStreamWaitEvent(s2, e1, 0)) &&
+	     OK(cudaEventSynchronize(e1)) && OK(cudaEventQuery(e1)) &&
+	     OK(cudaEventElapsedTime(&ms, e0, e1));
+	int good = 1;
+	for (unsigned int i = 0; i < n; i++)
+		good &= h[i] == (i >= 1000 && i < 2000 ? 77u : (i ^ 0xa5a5a5a5u));
+	check(ok && good, "copy, fill32, copy on a stream");
+	check(ok && ms >= 0, "cudaEventElapsedTime >= 0");
+	ok = OK(cudaStreamSynchronize(s2)) && OK(cudaStreamQuery(s2)) &&
+	     OK(cudaMemcpy(h, d2, n * 4, cudaMemcpyDeviceToHost));
+	check(ok && all_eq(h, n, 0x11111111u), "cudaMemsetAsync on a second stream");
+	check(OK(cudaStreamDestroy(s1)) && OK(cudaStreamDestroy(s2)) &&
+	      OK(cudaEventDestroy(e0)) && OK(cudaEventDestroy(e1)),
+	      "streams and events destroyed");
+	cudaFree(d1);
+	cudaFree(d2);
+	cudaFreeHost(pin);
+	free(h);
+}
+
+// A __device__ variable by its host shadow.
+static void t_symbols(void)
+{
+	unsigned int src[16], back[16], *d = NULL, quad[4] = { 9, 8, 7, 6 };
+	void *addr = NULL;
+	size_t size = 0;
+	int ok;
+
+	for (int i = 0; i < 16; i++)
+		src[i] = 0xc0de0000u + (unsigned int)i * 3;
+	if (!OK(cudaMalloc(&d, sizeof(back)))) {
+		check(0, "allocations");
+		exit(1);
+	}
+	ok = OK(cudaMemcpyToSymbol(vgpu_global, src, sizeof(src)));
+	read_global<<<1, 16>>>(d, 16);
+	ok = ok && OK(cudaGetLastError()) &&
+	     OK(cudaMemcpy(back, d, sizeof(back), cudaMemcpyDeviceToHost));
+	check(ok && !memcmp(src, back, sizeof(src)),
+	      "cudaMemcpyToSymbol, read by a kernel");
+	memcpy(src + 2, quad, sizeof(quad));
+	memset(back, 0, sizeof(back));
+	ok = OK(cudaMemcpyToSymbol(vgpu_global, quad, sizeof(quad), 8)) &&
+	     OK(cudaMemcpyFromSymbol(back, vgpu_global, sizeof(back)));
+	check(ok && !memcmp(src, back, sizeof(src)),
+	      "cudaMemcpyToSymbol at an offset, FromSymbol");
+	ok = OK(cudaGetSymbolAddress(&addr, vgpu_global)) &&
+	     OK(cudaGetSymbolSize(&size, vgpu_global)) &&
+	     OK(cudaMemcpy(back, addr, 8, cudaMemcpyDeviceToHost));
+	check(ok && size == sizeof(src) && back[0] == src[0] && back[1] == src[1],
+	      "cudaGetSymbolAddress, cudaGetSymbolSize");
+	check(cudaMemcpyToSymbol(vgpu_global, src, sizeof(src), 4) ==
+	      cudaErrorInvalidValue && cudaGetLastError() == cudaErrorInvalidValue,
+	      "a copy past the symbol's end refused");
+	check(cudaMemcpyToSymbol(src, src, 4) == cudaErrorInvalidSymbol &&
+	      cudaGetLastError() == cudaErrorInvalidSymbol,
+	      "a host variable is no symbol");
+	cudaFree(d);
+}
+
+// A kernel's fault surfaces at the next synchronize; after
+// cudaDeviceReset the program goes on in a new context.
+static void t_fault(void)
+{
+	unsigned int *d = NULL, h[64];
+	cudaError_t e;
+
+	fault<<<1, 1>>>();
+	check(cudaGetLastError() == cudaSuccess, "fault<<<1, 1>>> launched");
+	e = cudaDeviceSynchronize();
+	check(e == cudaErrorIllegalAddress,
+	      "the fault at cudaDeviceSynchronize: cudaErrorIllegalAddress");
+	check(OK(cudaDeviceReset()), "cudaDeviceReset");
+	cudaGetLastError();	/* the fault's, recorded by the synchronize */
+	check(OK(cudaMalloc(&d, sizeof(h))) && OK(cudaMemset(d, 0, sizeof(h))),
+	      "cudaMalloc after the reset");
+	fill32<<<1, 64>>>(d, 0xfeedu, 64);	/* loads the module again */
+	check(OK(cudaGetLastError()) &&
+	      OK(cudaMemcpy(h, d, sizeof(h), cudaMemcpyDeviceToHost)) &&
+	      all_eq(h, 64, 0xfeedu), "fill32 after the reset");
+	cudaFree(d);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	t_device();
+	t_memory();
+	t_launch();
+	t_streams();
+	t_symbols();
+	t_fault();
+	printf("rt_shared: %d checks, %d failed\n", checks, failed);
+	return failed ? 1 : 0;
+}

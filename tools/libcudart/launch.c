@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Launches: what a <<<>>> launch becomes in a program nvcc 13 built
+ * (__cudaGetKernel once per stub, then __cudaLaunchKernel with the
+ * configuration __cudaPopCallConfiguration gave), cudaLaunchKernel (a
+ * host stub's address), and the function attribute calls. The arguments
+ * are the array of pointers, one per parameter, that cuLaunchKernel takes
+ * as kernelParams: the Driver API library lays them out from the image.
+ * A failed launch is also the thread's last error, since <<<>>> ignores
+ * what the stub returns (cudaGetLastError after a launch).
+ */
+#include "crt.h"
+
+static cudaError_t launch(struct crt_func *f, dim3 grid, dim3 block,
+			  void **args, size_t shmem, cudaStream_t stream)
+{
+	CUfunction fn;
+	cudaError_t e;
+
+	if (!f)
+		return crt_ret(cudaErrorInvalidDeviceFunction);
+	if (!grid.x || !grid.y || !grid.z || !block.x || !block.y || !block.z ||
+	    shmem > 0xffffffffu)
+		return crt_ret(cudaErrorInvalidConfiguration);
+	e = crt_func_get(f, &fn);
+	if (e != cudaSuccess)
+		return e;
+	return crt_cu(cuLaunchKernel(fn, grid.x, grid.y, grid.z, block.x,
+				     block.y, block.z, (unsigned int)shmem,
+				     (CUstream)stream, args, NULL));
+}
+
+CRT_EXPORT cudaError_t cudaLaunchKernel(const void *func, dim3 grid,
+					dim3 block, void **args, size_t shmem,
+					cudaStream_t stream)
+{
+	return launch(crt_func_find(func), grid, block, args, shmem, stream);
+}
+
+CRT_EXPORT cudaError_t cudaLaunchKernel_ptsz(const void *func, dim3 grid,
+					     dim3 block, void **args,
+					     size_t shmem, cudaStream_t stream)
+{
+	return launch(crt_func_find(func), grid, block, args, shmem,
+		      stream ? stream : cudaStreamPerThread);
+}
+
+/* The handle is the kernel's record; the module loads at its first launch. */
+CRT_EXPORT cudaError_t __cudaGetKernel(cudaKernel_t *kernel, const void *func)
+{
+	struct crt_func *f = crt_func_find(func);
+
+	if (!kernel)
+		return crt_ret(cudaErrorInvalidValue);
+	if (!f)
+		return crt_ret(cudaErrorInvalidDeviceFunction);
+	*kernel = (cudaKernel_t)f;
+	return cudaSuccess;
+}
+
+CRT_EXPORT cudaError_t __cudaLaunchKernel(cudaKernel_t kernel, dim3 grid,
+					  dim3 block, void **args,
+					  size_t shmem, cudaStream_t stream)
+{
+	return launch(crt_func_check(kernel), grid, block, args, shmem, stream);
+}
+
+CRT_EXPORT cudaError_t __cudaLaunchKernel_ptsz(cudaKernel_t kernel, dim3 grid,
+					       dim3 block, void **args,
+					       size_t shmem, cudaStream_t stream)
+{
+	return launch(crt_func_check(kernel), grid, block, args, shmem,
+		      stream ? stream : cudaStreamPerThread);
+}
+
+static int func_attr(CUfunction fn, CUfunction_attribute a)
+{
+	int v = 0;
+
+	return cuFuncGetAttribute(&v, a, fn) == CUDA_SUCCESS ? v : 0;
+}
+
+CRT_EXPORT cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes *attr,
+					     const void *func)
+{
+	struct crt_func *f = crt_func_find(func);
+	CUfunction fn;
+	cudaError_t e;
+
+	if (!attr)
+		return crt_ret(cudaErrorInvalidValue);
+	if (!f)
+		return crt_ret(cudaErrorInvalidDeviceFunction);
+	e = crt_func_get(f, &fn);
+	if (e != cudaSuccess)
+		return e;
+	*attr = (struct cudaFuncAttributes){
+		.sharedSizeBytes = (size_t)func_attr(fn, CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES),
+		.constSizeBytes = (size_t)func_attr(fn, CU_FUNC_ATTRIBUTE_CONST_SIZE_BYTES),
+		.localSizeBytes = (size_t)func_attr(fn, CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES),
+		.maxThreadsPerBlock = func_attr(fn, CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK),
+		.numRegs = func_attr(fn, CU_FUNC_ATTRIBUTE_NUM_REGS),
+		.ptxVersion = func_attr(fn, CU_FUNC_ATTRIBUTE_PTX_VERSION),
+		.binaryVersion = func_attr(fn, CU_FUNC_ATTRIBUTE_BINARY_VERSION),
+		.maxDynamicSharedSizeBytes =
+			func_attr(fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES),
+	};
+	return cudaSuccess;
+}
+
+/* A hint: accepted for a registered kernel, as libcuda accepts it. */
+CRT_EXPORT cudaError_t cudaFuncSetCacheConfig(const void *func,
+					      enum cudaFuncCache config)
+{
+	(void)config;
+	return crt_func_find(func) ? cudaSuccess :
+	       crt_ret(cudaErrorInvalidDeviceFunction);
+}

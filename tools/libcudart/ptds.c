@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The per-thread default stream's names (nvcc --default-stream per-thread,
+ * CUDA_API_PER_THREAD_DEFAULT_STREAM): the _ptsz forms take a stream, and
+ * their stream 0 is cudaStreamPerThread; the _ptds forms are the
+ * synchronous calls. The Driver API library runs every stream of the
+ * process in one order (libcuda.md, "Ordering"), so each is its plain
+ * call with that stream.
+ */
+#include "crt.h"
+
+#define PT(s) ((s) ? (s) : cudaStreamPerThread)
+
+CRT_EXPORT cudaError_t cudaMemcpy_ptds(void *dst, const void *src, size_t n,
+				       enum cudaMemcpyKind kind)
+{
+	return cudaMemcpy(dst, src, n, kind);
+}
+
+CRT_EXPORT cudaError_t cudaMemset_ptds(void *p, int value, size_t n)
+{
+	return cudaMemset(p, value, n);
+}
+
+CRT_EXPORT cudaError_t cudaMemcpyToSymbol_ptds(const void *symbol,
+					       const void *src, size_t n,
+					       size_t offset,
+					       enum cudaMemcpyKind kind)
+{
+	return cudaMemcpyToSymbol(symbol, src, n, offset, kind);
+}
+
+CRT_EXPORT cudaError_t cudaMemcpyFromSymbol_ptds(void *dst, const void *symbol,
+						 size_t n, size_t offset,
+						 enum cudaMemcpyKind kind)
+{
+	return cudaMemcpyFromSymbol(dst, symbol, n, offset, kind);
+}
+
+CRT_EXPORT cudaError_t cudaMemcpyAsync_ptsz(void *dst, const void *src,
+					    size_t n, enum cudaMemcpyKind kind,
+					    cudaStream_t s)
+{
+	return cudaMemcpyAsync(dst, src, n, kind, PT(s));
+}
+
+CRT_EXPORT cudaError_t cudaMemsetAsync_ptsz(void *p, int value, size_t n,
+					    cudaStream_t s)
+{
+	return cudaMemsetAsync(p, value, n, PT(s));
+}
+
+CRT_EXPORT cudaError_t cudaMemcpyToSymbolAsync_ptsz(const void *symbol,
+						    const void *src, size_t n,
+						    size_t offset,
+						    enum cudaMemcpyKind kind,
+						    cudaStream_t s)
+{
+	return cudaMemcpyToSymbolAsync(symbol, src, n, offset, kind, PT(s));
+}
+
+CRT_EXPORT cudaError_t cudaMemcpyFromSymbolAsync_ptsz(void *dst,
+						      const void *symbol,
+						      size_t n, size_t offset,
+						      enum cudaMemcpyKind kind,
+						      cudaStream_t s)
+{
+	return cudaMemcpyFromSymbolAsync(dst, symbol, n, offset, kind, PT(s));
+}
+
+CRT_EXPORT cudaError_t cudaStreamSynchronize_ptsz(cudaStream_t s)
+{
+	return cudaStreamSynchronize(PT(s));
+}
+
+CRT_EXPORT cudaError_t cudaStreamQuery_ptsz(cudaStream_t s)
+{
+	return cudaStreamQuery(PT(s));
+}
+
+CRT_EXPORT cudaError_t cudaStreamWaitEvent_ptsz(cudaStream_t s, cudaEvent_t ev,
+						unsigned int flags)
+{
+	return cudaStreamWaitEvent(PT(s), ev, flags);
+}
+
+CRT_EXPORT cudaError_t cudaStreamGetPriority_ptsz(cudaStream_t s, int *priority)
+{
+	return cudaStreamGetPriority(PT(s), priority);
+}
+
+CRT_EXPORT cudaError_t cudaStreamGetFlags_ptsz(cudaStream_t s,
+					       unsigned int *flags)
+{
+	return cudaStreamGetFlags(PT(s), flags);
+}
+
+CRT_EXPORT cudaError_t cudaEventRecord_ptsz(cudaEvent_t ev, cudaStream_t s)
+{
+	return cudaEventRecord(ev, PT(s));
+}
+
+CRT_EXPORT cudaError_t cudaEventRecordWithFlags_ptsz(cudaEvent_t ev,
+						     cudaStream_t s,
+						     unsigned int flags)
+{
+	return cudaEventRecordWithFlags(ev, PT(s), flags);
+}
+
+/* Default flags: the per-thread default stream's forms of the functions. */
+CRT_EXPORT cudaError_t cudaGetDriverEntryPointByVersion_ptsz(
+	const char *symbol, void **fn, unsigned int version,
+	unsigned long long flags, enum cudaDriverEntryPointQueryResult *status)
+{
+	return cudaGetDriverEntryPointByVersion(symbol, fn, version,
+		flags == cudaEnableDefault ? cudaEnablePerThreadDefaultStream : flags,
+		status);
+}
+
+CRT_EXPORT cudaError_t cudaGetDriverEntryPoint_ptsz(
+	const char *symbol, void **fn, unsigned long long flags,
+	enum cudaDriverEntryPointQueryResult *status)
+{
+	return cudaGetDriverEntryPointByVersion_ptsz(symbol, fn, CUDART_VERSION,
+						     flags, status);
+}
