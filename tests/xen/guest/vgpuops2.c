@@ -16,6 +16,14 @@
  * exits 0, or names the first failed check and exits 1.
  *
  *   vgpuops2 [DEVICE]       (default /dev/vgpu0)
+ *   vgpuops2 --bench N [DEVICE]
+ *       N MEM_SETs (rounded up to 64) one ioctl each, then in SUBMITs of
+ *       64: "memset_us=... memset_submit64_us=..." per operation
+ *       (split-bench, make bench)
+ *   vgpuops2 --submit-load [DEVICE]
+ *       SUBMITs of 64 MEM_SETs until killed: a load for the lab's faults
+ *       phase, which kills it with requests in flight and checks that
+ *       every grant and request comes back.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -222,8 +230,11 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-/* 1024 MEM_SETs one ioctl each, then in SUBMITs of 64: same boot. */
-static void time_submit(uint64_t dptr)
+/*
+ * @n MEM_SETs (a multiple of 64) one ioctl each, then in SUBMITs of 64,
+ * same boot: microseconds per operation each way.
+ */
+static void time_submit(uint64_t dptr, int n, double *single, double *batch)
 {
 	static struct vgpu_mem_set m[64];
 	static struct vgpu_submit_op ops[64];
@@ -237,14 +248,14 @@ static void time_submit(uint64_t dptr)
 						  .arg = (uint64_t)(uintptr_t)&m[i] };
 	}
 	t0 = now_us();
-	for (int i = 0; i < 1024; i++)
+	for (int i = 0; i < n; i++)
 		expect("timed memset", io(VGPU_IOC_MEM_SET, &m[i % 64]), 0);
 	t1 = now_us();
-	for (int i = 0; i < 1024 / 64; i++)
+	for (int i = 0; i < n / 64; i++)
 		expect("timed submit", submit(ops, 64, &done, &issued), 0);
 	t2 = now_us();
-	printf("vgpuops2: 1024 MEM_SETs: one ioctl each %.1f us/op, SUBMIT of 64 %.1f us/op, ratio %.1f\n",
-	       (t1 - t0) / 1024, (t2 - t1) / 1024, (t1 - t0) / (t2 - t1));
+	*single = (t1 - t0) / n;
+	*batch = (t2 - t1) / n;
 }
 
 static void check_submit(void)
@@ -256,6 +267,7 @@ static void check_submit(void)
 	static struct vgpu_submit_op ops[2 * CHUNKS];
 	struct vgpu_mem_set bad_set;
 	uint32_t done, issued, n = 2 * CHUNKS;
+	double single, batch;
 
 	expect("submit: alloc a", io(VGPU_IOC_MEM_ALLOC, &a), 0);
 	expect("submit: alloc b", io(VGPU_IOC_MEM_ALLOC, &b), 0);
@@ -332,18 +344,61 @@ static void check_submit(void)
 	expect("submit: ops unreadable", io(VGPU_IOC_SUBMIT, &(struct vgpu_submit){
 		.ops = 8, .count = 4 }), EFAULT);
 	read_check("submit: b after bad headers", b.dptr, wb);
-	time_submit(a.dptr);
+	time_submit(a.dptr, 1024, &single, &batch);
+	printf("vgpuops2: 1024 MEM_SETs: one ioctl each %.1f us/op, SUBMIT of 64 %.1f us/op, ratio %.1f\n",
+	       single, batch, single / batch);
 	expect("submit: free a", io(VGPU_IOC_MEM_FREE, &(struct vgpu_mem_free){ a.dptr }), 0);
 	expect("submit: free b", io(VGPU_IOC_MEM_FREE, &(struct vgpu_mem_free){ b.dptr }), 0);
 }
 
+static void submit_load(void)
+{
+	static struct vgpu_mem_set m[64];
+	static struct vgpu_submit_op ops[64];
+	struct vgpu_mem_alloc a = { .size = SZ };
+	uint32_t done, issued;
+
+	expect("load: alloc", io(VGPU_IOC_MEM_ALLOC, &a), 0);
+	for (int i = 0; i < 64; i++) {
+		m[i] = (struct vgpu_mem_set){ .dptr = a.dptr + i * (SZ / 64),
+					      .size = SZ / 64, .value = (uint32_t)i,
+					      .elem_size = 1 };
+		ops[i] = (struct vgpu_submit_op){ .cmd = VGPU_IOC_MEM_SET,
+						  .arg = (uint64_t)(uintptr_t)&m[i] };
+	}
+	printf("vgpuops2: submit load running\n");
+	fflush(stdout);
+	for (;;)
+		expect("load: submit", submit(ops, 64, &done, &issued), 0);
+}
+
+/* For make bench (split-bench): KEY=VALUE figures of @n MEM_SETs. */
+static void bench(int n)
+{
+	struct vgpu_mem_alloc a = { .size = SZ };
+	double single, batch;
+
+	expect("bench: alloc", io(VGPU_IOC_MEM_ALLOC, &a), 0);
+	time_submit(a.dptr, n, &single, &batch);
+	printf("memset_us=%.1f memset_submit64_us=%.1f\n", single, batch);
+}
+
 int main(int argc, char **argv)
 {
-	const char *dev = argc > 1 ? argv[1] : "/dev/vgpu0";
+	int load = argc > 1 && !strcmp(argv[1], "--submit-load");
+	int timed = argc > 2 && !strcmp(argv[1], "--bench");
+	const char *dev = argc > 1 + load + 2 * timed ?
+		argv[1 + load + 2 * timed] : "/dev/vgpu0";
 
 	fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		fail(dev, errno);
+	if (load)
+		submit_load();
+	if (timed) {
+		bench((atoi(argv[2]) + 63) / 64 * 64);
+		return 0;
+	}
 	check_memory();
 	check_global();
 	check_attrs();
