@@ -5,8 +5,8 @@
  *   vgpu_front_xenbus.c  xenbus driver: probe, connect, disconnect, remove
  *   vgpu_front_ring.c    requests: buffers, grants, ring, irq, completion
  *   vgpu_front_dev.c     /dev/vgpuN and its ioctls
- *   vgpu_front_ops2.c    the ioctls of memset, device copy, globals,
- *                        device attributes and events
+ *   vgpu_front_async.c   launch, memset, device copy, one or a batch
+ *   vgpu_front_ops2.c    the ioctls of globals, device attributes, events
  *   vgpu_front_file.c    open files: what each owns, freed at close
  *   vgpu_front_args.c    Xen-free: argument checks, layouts, headers
  *   vgpu_front_ids.c     Xen-free: request id table
@@ -140,6 +140,11 @@ int vgpu_front_own_begin(struct vgpu_front_file *file,
 void vgpu_front_own_end(struct vgpu_front_file *file,
 			struct vgpu_front_own *own,
 			const struct vgpu_front_req *req, u64 base, u64 size);
+
+/* vgpu_front_async.c */
+long vgpu_front_ioc_async(struct vgpu_front_file *file, unsigned int cmd,
+			  void __user *uarg);
+long vgpu_front_ioc_submit(struct vgpu_front_file *file, void __user *uarg);
 
 /* vgpu_front_ops2.c */
 long vgpu_front_ioctl_ops2(struct vgpu_front_file *file, unsigned int cmd,

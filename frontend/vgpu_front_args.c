@@ -26,6 +26,9 @@ static_assert(sizeof(struct vgpu_module_global) == 40);
 static_assert(sizeof(struct vgpu_device_attrs) == 352);
 static_assert(sizeof(struct vgpuif_device_attrs) == 352);
 static_assert(sizeof(struct vgpu_event_record) == 16);
+static_assert(sizeof(struct vgpu_submit) == 24);
+static_assert(sizeof(struct vgpu_submit_op) == 16);
+static_assert(VGPU_SUBMIT_WINDOW <= VGPUIF_RING_SIZE);
 static_assert(VGPU_ATTR_SLOTS == VGPUIF_ATTR_SLOTS);
 static_assert(VGPU_NR_ATTRS == VGPUIF_NR_ATTRS);
 static_assert(VGPU_ATTR_PCI_DOMAIN_ID == VGPUIF_ATTR_PCI_DOMAIN_ID);
@@ -169,6 +172,68 @@ int vgpu_front_check_module_global(const struct vgpu_module_global *g,
 	if (g->name_len > VGPU_FUNC_NAME_MAX)
 		return vgpu_front_bad(field, "name_len", -E2BIG);
 	return 0;
+}
+
+int vgpu_front_check_submit(const struct vgpu_submit *s, const char **field)
+{
+	if (s->flags)
+		return vgpu_front_bad(field, "flags", -EINVAL);
+	if (!s->count)
+		return vgpu_front_bad(field, "count", -EINVAL);
+	if (s->count > VGPU_SUBMIT_MAX)
+		return vgpu_front_bad(field, "count", -E2BIG);
+	return 0;
+}
+
+u32 vgpu_front_async_arg_size(u32 cmd)
+{
+	switch (cmd) {
+	case VGPU_IOC_LAUNCH:
+		return sizeof(struct vgpu_launch);
+	case VGPU_IOC_MEM_SET:
+		return sizeof(struct vgpu_mem_set);
+	case VGPU_IOC_MEM_COPY:
+		return sizeof(struct vgpu_mem_copy);
+	default:
+		return 0;
+	}
+}
+
+int vgpu_front_check_submit_op(const struct vgpu_submit_op *op,
+			       const char **field)
+{
+	if (op->reserved)
+		return vgpu_front_bad(field, "element reserved", -EINVAL);
+	if (!vgpu_front_async_arg_size(op->cmd))
+		return vgpu_front_bad(field, "element cmd", -EINVAL);
+	return 0;
+}
+
+u8 vgpu_front_async_op(u32 cmd)
+{
+	switch (cmd) {
+	case VGPU_IOC_LAUNCH:
+		return VGPUIF_OP_LAUNCH;
+	case VGPU_IOC_MEM_SET:
+		return VGPUIF_OP_MEM_SET;
+	default:
+		return VGPUIF_OP_MEM_COPY;
+	}
+}
+
+int vgpu_front_check_async(u32 cmd, const union vgpu_front_async_arg *a,
+			   const char **field)
+{
+	switch (cmd) {
+	case VGPU_IOC_LAUNCH:
+		return vgpu_front_check_launch(&a->launch, field);
+	case VGPU_IOC_MEM_SET:
+		return vgpu_front_check_mem_set(&a->set, field);
+	case VGPU_IOC_MEM_COPY:
+		return vgpu_front_check_mem_copy(&a->copy, field);
+	default:
+		return vgpu_front_bad(field, "cmd", -EINVAL);
+	}
 }
 
 int vgpu_front_status_to_errno(s32 status)
@@ -404,6 +469,22 @@ void vgpu_front_build_mem_copy(struct vgpuif_request *req,
 	req->u.copy.dst = c->dst;
 	req->u.copy.src = c->src;
 	req->u.copy.size = c->size;
+}
+
+void vgpu_front_build_async(struct vgpuif_request *req, u32 cmd,
+			    const union vgpu_front_async_arg *a)
+{
+	switch (cmd) {
+	case VGPU_IOC_LAUNCH:
+		vgpu_front_build_launch(req, &a->launch);
+		break;
+	case VGPU_IOC_MEM_SET:
+		vgpu_front_build_mem_set(req, &a->set);
+		break;
+	default:
+		vgpu_front_build_mem_copy(req, &a->copy);
+		break;
+	}
 }
 
 void vgpu_front_build_module_global(struct vgpuif_request *req,

@@ -40,6 +40,30 @@ int vgpu_front_check_module_global(const struct vgpu_module_global *g,
 int vgpu_front_check_vector_add(const struct vgpu_vector_add *v,
 				const char **field);
 
+/*
+ * The operations VGPU_IOC_SUBMIT may carry (LAUNCH, MEM_SET, MEM_COPY), by
+ * their ioctl number: the same argument structures, the same checks and
+ * request headers as the single ioctls, which use these too.
+ */
+union vgpu_front_async_arg {
+	struct vgpu_launch launch;
+	struct vgpu_mem_set set;
+	struct vgpu_mem_copy copy;
+};
+
+/* The SUBMIT header: count 1..VGPU_SUBMIT_MAX, flags 0. */
+int vgpu_front_check_submit(const struct vgpu_submit *s, const char **field);
+/* One element: reserved 0, cmd one of the three (-EINVAL otherwise). */
+int vgpu_front_check_submit_op(const struct vgpu_submit_op *op,
+			       const char **field);
+/* Bytes of @cmd's argument structure; 0 for a cmd SUBMIT cannot carry. */
+u32 vgpu_front_async_arg_size(u32 cmd);
+/* The VGPUIF_OP_* of a cmd that passed vgpu_front_check_submit_op(). */
+u8 vgpu_front_async_op(u32 cmd);
+/* The single ioctl's check of @a (vgpu_front_check_launch() ...). */
+int vgpu_front_check_async(u32 cmd, const union vgpu_front_async_arg *a,
+			   const char **field);
+
 /* VGPUIF_RSP_* to 0 or a negative errno; unknown statuses are -EIO. */
 int vgpu_front_status_to_errno(s32 status);
 
@@ -119,6 +143,9 @@ void vgpu_front_build_mem_set(struct vgpuif_request *req,
 			      const struct vgpu_mem_set *m);
 void vgpu_front_build_mem_copy(struct vgpuif_request *req,
 			       const struct vgpu_mem_copy *c);
+/* The header of an @a that passed vgpu_front_check_async(). */
+void vgpu_front_build_async(struct vgpuif_request *req, u32 cmd,
+			    const union vgpu_front_async_arg *a);
 void vgpu_front_build_module_global(struct vgpuif_request *req,
 				    const struct vgpu_module_global *g);
 void vgpu_front_build_device_attrs(struct vgpuif_request *req);

@@ -5,7 +5,7 @@
  * Each ioctl copies its argument struct from user space once, checks the
  * copy (vgpu_front_args.c), builds one request (or, for MEM_WRITE and
  * MEM_READ, a pipeline of chunk requests), waits for it and copies results
- * out. No lock is held across a wait: as many calls run at once as the ring
+ * out. LAUNCH, MEM_SET, MEM_COPY and SUBMIT are in vgpu_front_async.c. No lock is held across a wait: as many calls run at once as the ring
  * has slots.
  *
  * A call may name only device addresses and module handles that calls on
@@ -318,64 +318,6 @@ static int vgpu_front_ioc_module_unload(struct vgpu_front_file *file,
 	return vgpu_front_call_free(file, &file->mod, &wire, u.handle);
 }
 
-struct vgpu_front_launch_arg {
-	struct vgpu_front_file *file;
-	struct vgpu_launch l;
-};
-
-/*
- * The module must be this file's, of the connection @req is made for.
- * Name at 0, zero padding to 8 bytes, then the parameter blob.
- */
-static int vgpu_front_fill_launch(struct vgpu_front_req *req, const void *arg)
-{
-	const struct vgpu_front_launch_arg *la = arg;
-	const struct vgpu_launch *l = &la->l;
-	u32 poff = vgpu_front_launch_params_off(l->name_len);
-	int err;
-
-	mutex_lock(&la->file->lock);
-	err = vgpu_front_own_check(&la->file->mod, l->module, 1, req->conn_gen);
-	mutex_unlock(&la->file->lock);
-	if (err) {
-		vgpu_front_log_bad(req->info, VGPUIF_OP_LAUNCH,
-				   "module (not loaded through this file)", err);
-		return err;
-	}
-	err = vgpu_front_req_from_user(req, 0, u64_to_user_ptr(l->name),
-				       l->name_len);
-	if (err)
-		return err;
-	vgpu_front_req_write(req, l->name_len, NULL, poff - l->name_len);
-	if (!l->params_len)
-		return 0;
-	return vgpu_front_req_from_user(req, poff, u64_to_user_ptr(l->params),
-					l->params_len);
-}
-
-static int vgpu_front_ioc_launch(struct vgpu_front_file *file,
-				 void __user *uarg)
-{
-	struct vgpu_front_info *info = file->info;
-	struct vgpu_front_launch_arg la = { .file = file };
-	struct vgpuif_request wire;
-	struct vgpu_front_req *req;
-	const char *field;
-	int err;
-
-	if (copy_from_user(&la.l, uarg, sizeof(la.l)))
-		return -EFAULT;
-	err = vgpu_front_check_launch(&la.l, &field);
-	if (err) {
-		vgpu_front_log_bad(info, VGPUIF_OP_LAUNCH, field, err);
-		return err;
-	}
-	vgpu_front_build_launch(&wire, &la.l);
-	err = vgpu_front_call(info, &wire, vgpu_front_fill_launch, &la, &req);
-	vgpu_front_req_free(req);
-	return err;
-}
-
 /* a[n] at 0, b[n] at 4n; c[n] at 8n starts zeroed and comes back. */
 static int vgpu_front_fill_vector_add(struct vgpu_front_req *req,
 				      const void *arg)
@@ -595,7 +537,11 @@ static long vgpu_front_ioctl(struct file *filp, unsigned int cmd,
 	case VGPU_IOC_MODULE_UNLOAD:
 		return vgpu_front_ioc_module_unload(file, uarg);
 	case VGPU_IOC_LAUNCH:
-		return vgpu_front_ioc_launch(file, uarg);
+	case VGPU_IOC_MEM_SET:
+	case VGPU_IOC_MEM_COPY:
+		return vgpu_front_ioc_async(file, cmd, uarg);
+	case VGPU_IOC_SUBMIT:
+		return vgpu_front_ioc_submit(file, uarg);
 	case VGPU_IOC_SYNC:
 		return vgpu_front_ioc_simple(info, VGPUIF_OP_SYNC);
 	case VGPU_IOC_VECTOR_ADD:

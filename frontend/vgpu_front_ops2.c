@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vgpu frontend: the ioctls a CUDA Driver API library needs beyond the
- * first ones (issue 18): MEM_SET, MEM_COPY, MODULE_GET_GLOBAL,
- * DEVICE_ATTRS and EVENT_RECORD (include/uapi/linux/vgpu.h). As in
- * vgpu_front_dev.c, each copies its argument once, checks the copy
- * (vgpu_front_args.c) and sends one request.
+ * first ones (issue 18): MODULE_GET_GLOBAL, DEVICE_ATTRS and EVENT_RECORD
+ * (include/uapi/linux/vgpu.h; MEM_SET and MEM_COPY are in
+ * vgpu_front_async.c). As in vgpu_front_dev.c, each copies its argument
+ * once, checks the copy (vgpu_front_args.c) and sends one request.
  *
  * Device ranges are checked against what this open file owns: its
  * allocations, and the globals MODULE_GET_GLOBAL gave it (kept in
@@ -44,75 +44,6 @@ void vgpu_front_range_put(struct vgpu_front_file *file,
 	mutex_lock(&file->lock);
 	vgpu_front_own_put(own, base);
 	mutex_unlock(&file->lock);
-}
-
-/* One request with no data naming up to two ranges of this file. */
-static int vgpu_front_call_ranges(struct vgpu_front_file *file,
-				  const struct vgpuif_request *wire,
-				  u64 a, u64 b, u64 len, bool two)
-{
-	struct vgpu_front_info *info = file->info;
-	u32 gen = vgpu_front_conn_gen(info);
-	struct vgpu_front_own *own_a, *own_b = NULL;
-	struct vgpu_front_req *req;
-	u64 base_a, base_b = 0;
-	int err;
-
-	err = vgpu_front_range_get(file, wire->operation, a, len, gen, &own_a,
-				   &base_a);
-	if (err)
-		return err;
-	if (two) {
-		err = vgpu_front_range_get(file, wire->operation, b, len, gen,
-					   &own_b, &base_b);
-		if (err)
-			goto out;
-	}
-	err = vgpu_front_call(info, wire, NULL, NULL, &req);
-	vgpu_front_req_free(req);
-	if (own_b)
-		vgpu_front_range_put(file, own_b, base_b);
-out:
-	vgpu_front_range_put(file, own_a, base_a);
-	return err;
-}
-
-static int vgpu_front_ioc_mem_set(struct vgpu_front_file *file,
-				  void __user *uarg)
-{
-	struct vgpuif_request wire;
-	struct vgpu_mem_set m;
-	const char *field;
-	int err;
-
-	if (copy_from_user(&m, uarg, sizeof(m)))
-		return -EFAULT;
-	err = vgpu_front_check_mem_set(&m, &field);
-	if (err) {
-		vgpu_front_log_bad(file->info, VGPUIF_OP_MEM_SET, field, err);
-		return err;
-	}
-	vgpu_front_build_mem_set(&wire, &m);
-	return vgpu_front_call_ranges(file, &wire, m.dptr, 0, m.size, false);
-}
-
-static int vgpu_front_ioc_mem_copy(struct vgpu_front_file *file,
-				   void __user *uarg)
-{
-	struct vgpuif_request wire;
-	struct vgpu_mem_copy c;
-	const char *field;
-	int err;
-
-	if (copy_from_user(&c, uarg, sizeof(c)))
-		return -EFAULT;
-	err = vgpu_front_check_mem_copy(&c, &field);
-	if (err) {
-		vgpu_front_log_bad(file->info, VGPUIF_OP_MEM_COPY, field, err);
-		return err;
-	}
-	vgpu_front_build_mem_copy(&wire, &c);
-	return vgpu_front_call_ranges(file, &wire, c.dst, c.src, c.size, true);
 }
 
 struct vgpu_front_global_arg {
@@ -240,10 +171,6 @@ long vgpu_front_ioctl_ops2(struct vgpu_front_file *file, unsigned int cmd,
 			   void __user *uarg)
 {
 	switch (cmd) {
-	case VGPU_IOC_MEM_SET:
-		return vgpu_front_ioc_mem_set(file, uarg);
-	case VGPU_IOC_MEM_COPY:
-		return vgpu_front_ioc_mem_copy(file, uarg);
 	case VGPU_IOC_MODULE_GET_GLOBAL:
 		return vgpu_front_ioc_module_global(file, uarg);
 	case VGPU_IOC_DEVICE_ATTRS:

@@ -166,6 +166,19 @@ int vgpu_mem_copy(int fd, uint64_t dst, uint64_t src, uint64_t size)
 	return xioctl(fd, VGPU_IOC_MEM_COPY, &c);
 }
 
+int vgpu_submit(int fd, const struct vgpu_submit_op *ops, uint32_t count,
+		uint32_t *done, uint32_t *issued)
+{
+	struct vgpu_submit s = { .ops = (uint64_t)(uintptr_t)ops, .count = count };
+	int err = xioctl(fd, VGPU_IOC_SUBMIT, &s);
+
+	if (done)
+		*done = s.done;
+	if (issued)
+		*issued = s.issued;
+	return err;
+}
+
 int vgpu_module_get_global(int fd, uint64_t module, const char *name,
 			   uint64_t *dptr, uint64_t *size)
 {

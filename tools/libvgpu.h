@@ -73,6 +73,20 @@ int vgpu_device_attrs(int fd, struct vgpu_device_attrs *attrs);
 int vgpu_event_record(int fd, uint64_t *time_ns, uint32_t *flags);
 
 /*
+ * Since LIBVGPU_3: @count (1..VGPU_SUBMIT_MAX) launches, memsets and
+ * device copies in one VGPU_IOC_SUBMIT: each element's cmd is
+ * VGPU_IOC_LAUNCH, VGPU_IOC_MEM_SET or VGPU_IOC_MEM_COPY and its arg
+ * points to that ioctl's argument structure. The driver runs them in
+ * order, several in flight, and stops at the first failure, whose -errno
+ * is returned. *@done: how many leading elements completed (all on
+ * success, else the index of the failed one); *@issued: how many reached
+ * the host (those from it on did not run). Either may be NULL. -ENOTTY
+ * from a driver without it (api_version 1): issue them one at a time.
+ */
+int vgpu_submit(int fd, const struct vgpu_submit_op *ops, uint32_t count,
+		uint32_t *done, uint32_t *issued);
+
+/*
  * What an error of a vgpu call means (vgpu.h's wording), for errno or
  * -errno; other values get strerror()'s text.
  */

@@ -920,6 +920,140 @@ static void vgpu_front_check_ops2(struct kunit *test)
 					      &reason), VGPUIF_RSP_OKAY);
 }
 
+/*
+ * VGPU_IOC_SUBMIT: the header, each element's header, and each element's
+ * argument through the check its single ioctl uses, with the same header
+ * built as the single ioctl builds.
+ */
+static void vgpu_front_check_submit_batch(struct kunit *test)
+{
+	struct vgpu_submit s = { .ops = 0x1000, .count = 1 };
+	struct vgpu_submit_op op = { .cmd = VGPU_IOC_LAUNCH };
+	union vgpu_front_async_arg a;
+	struct vgpuif_request r1, r2;
+	const char *field = NULL;
+	const char *reason;
+
+	KUNIT_EXPECT_EQ(test, sizeof(struct vgpu_submit), 24);
+	KUNIT_EXPECT_EQ(test, sizeof(struct vgpu_submit_op), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpu_submit, done), 12);
+	KUNIT_EXPECT_EQ(test, offsetof(struct vgpu_submit_op, arg), 8);
+	KUNIT_EXPECT_LE(test, VGPU_SUBMIT_WINDOW, VGPUIF_RING_SIZE);
+
+	EXPECT_CHECK(test, vgpu_front_check_submit, &s, 0, NULL);
+	s.count = VGPU_SUBMIT_MAX;
+	EXPECT_CHECK(test, vgpu_front_check_submit, &s, 0, NULL);
+	s.count = VGPU_SUBMIT_MAX + 1;
+	EXPECT_CHECK(test, vgpu_front_check_submit, &s, -E2BIG, "count");
+	s.count = U32_MAX;
+	EXPECT_CHECK(test, vgpu_front_check_submit, &s, -E2BIG, "count");
+	s.count = 0;
+	EXPECT_CHECK(test, vgpu_front_check_submit, &s, -EINVAL, "count");
+	s.count = 1;
+	s.flags = 1;
+	EXPECT_CHECK(test, vgpu_front_check_submit, &s, -EINVAL, "flags");
+	/* done and issued are outputs: what the caller left there is moot. */
+	s.flags = 0;
+	s.done = 7;
+	s.issued = 9;
+	EXPECT_CHECK(test, vgpu_front_check_submit, &s, 0, NULL);
+
+	EXPECT_CHECK(test, vgpu_front_check_submit_op, &op, 0, NULL);
+	op.cmd = VGPU_IOC_MEM_SET;
+	EXPECT_CHECK(test, vgpu_front_check_submit_op, &op, 0, NULL);
+	op.cmd = VGPU_IOC_MEM_COPY;
+	EXPECT_CHECK(test, vgpu_front_check_submit_op, &op, 0, NULL);
+	op.reserved = 1;
+	EXPECT_CHECK(test, vgpu_front_check_submit_op, &op, -EINVAL,
+		     "element reserved");
+	op.reserved = 0;
+	/* Only argument-only operations: no transfers, no nesting. */
+	op.cmd = VGPU_IOC_MEM_WRITE;
+	EXPECT_CHECK(test, vgpu_front_check_submit_op, &op, -EINVAL,
+		     "element cmd");
+	op.cmd = VGPU_IOC_SUBMIT;
+	EXPECT_CHECK(test, vgpu_front_check_submit_op, &op, -EINVAL,
+		     "element cmd");
+	op.cmd = VGPUIF_OP_LAUNCH;	/* the wire number is not the ioctl's */
+	EXPECT_CHECK(test, vgpu_front_check_submit_op, &op, -EINVAL,
+		     "element cmd");
+	op.cmd = 0;
+	EXPECT_CHECK(test, vgpu_front_check_submit_op, &op, -EINVAL,
+		     "element cmd");
+	KUNIT_EXPECT_EQ(test, vgpu_front_async_arg_size(VGPU_IOC_LAUNCH),
+			sizeof(struct vgpu_launch));
+	KUNIT_EXPECT_EQ(test, vgpu_front_async_arg_size(VGPU_IOC_MEM_SET),
+			sizeof(struct vgpu_mem_set));
+	KUNIT_EXPECT_EQ(test, vgpu_front_async_arg_size(VGPU_IOC_MEM_COPY),
+			sizeof(struct vgpu_mem_copy));
+	KUNIT_EXPECT_EQ(test, vgpu_front_async_arg_size(VGPU_IOC_SYNC), 0);
+	KUNIT_EXPECT_EQ(test, vgpu_front_async_op(VGPU_IOC_LAUNCH),
+			VGPUIF_OP_LAUNCH);
+	KUNIT_EXPECT_EQ(test, vgpu_front_async_op(VGPU_IOC_MEM_SET),
+			VGPUIF_OP_MEM_SET);
+	KUNIT_EXPECT_EQ(test, vgpu_front_async_op(VGPU_IOC_MEM_COPY),
+			VGPUIF_OP_MEM_COPY);
+
+	/* LAUNCH: the single ioctl's check and header. */
+	memset(&a, 0, sizeof(a));
+	a.launch = vgpu_front_good_launch();
+	OPS2_EXPECT(test, vgpu_front_check_async(VGPU_IOC_LAUNCH, &a, &field),
+		    0, "");
+	vgpu_front_build_async(&r1, VGPU_IOC_LAUNCH, &a);
+	vgpu_front_build_launch(&r2, &a.launch);
+	KUNIT_EXPECT_EQ(test, memcmp(&r1, &r2, sizeof(r1)), 0);
+	KUNIT_EXPECT_EQ(test, vgpuif_check_op(r1.operation, r1.data_len, &r1.u,
+					      &reason), VGPUIF_RSP_OKAY);
+	a.launch.grid[1] = 0;
+	OPS2_EXPECT(test, vgpu_front_check_async(VGPU_IOC_LAUNCH, &a, &field),
+		    -EINVAL, "grid");
+	a.launch = vgpu_front_good_launch();
+	a.launch.name_len = VGPU_FUNC_NAME_MAX + 1;
+	OPS2_EXPECT(test, vgpu_front_check_async(VGPU_IOC_LAUNCH, &a, &field),
+		    -E2BIG, "name_len");
+	a.launch = vgpu_front_good_launch();
+	a.launch.reserved = 1;
+	OPS2_EXPECT(test, vgpu_front_check_async(VGPU_IOC_LAUNCH, &a, &field),
+		    -EINVAL, "reserved");
+
+	/* MEM_SET */
+	memset(&a, 0, sizeof(a));
+	a.set = (struct vgpu_mem_set){ .dptr = 0x1000, .size = 8,
+				       .value = 0xab, .elem_size = 1 };
+	OPS2_EXPECT(test, vgpu_front_check_async(VGPU_IOC_MEM_SET, &a, &field),
+		    0, "");
+	vgpu_front_build_async(&r1, VGPU_IOC_MEM_SET, &a);
+	vgpu_front_build_mem_set(&r2, &a.set);
+	KUNIT_EXPECT_EQ(test, memcmp(&r1, &r2, sizeof(r1)), 0);
+	a.set.elem_size = 8;
+	OPS2_EXPECT(test, vgpu_front_check_async(VGPU_IOC_MEM_SET, &a, &field),
+		    -EINVAL, "elem_size");
+	a.set.elem_size = 1;
+	a.set.value = 0x100;
+	OPS2_EXPECT(test, vgpu_front_check_async(VGPU_IOC_MEM_SET, &a, &field),
+		    -EINVAL, "value");
+
+	/* MEM_COPY */
+	memset(&a, 0, sizeof(a));
+	a.copy = (struct vgpu_mem_copy){ .dst = 0x1000, .src = 0x2000,
+					 .size = 64 };
+	OPS2_EXPECT(test, vgpu_front_check_async(VGPU_IOC_MEM_COPY, &a,
+						 &field), 0, "");
+	vgpu_front_build_async(&r1, VGPU_IOC_MEM_COPY, &a);
+	vgpu_front_build_mem_copy(&r2, &a.copy);
+	KUNIT_EXPECT_EQ(test, memcmp(&r1, &r2, sizeof(r1)), 0);
+	a.copy.size = 0;
+	OPS2_EXPECT(test, vgpu_front_check_async(VGPU_IOC_MEM_COPY, &a,
+						 &field), -EINVAL, "size");
+	a.copy.size = 2;
+	a.copy.src = U64_MAX;
+	OPS2_EXPECT(test, vgpu_front_check_async(VGPU_IOC_MEM_COPY, &a,
+						 &field), -EINVAL, "src");
+	/* A cmd the element check refuses is refused here too. */
+	OPS2_EXPECT(test, vgpu_front_check_async(VGPU_IOC_MEM_READ, &a,
+						 &field), -EINVAL, "cmd");
+}
+
 /* A worker's count past the table and an unterminated name are cut. */
 static void vgpu_front_attrs_conversion(struct kunit *test)
 {
@@ -964,6 +1098,7 @@ static struct kunit_case vgpu_front_args_cases[] = {
 	KUNIT_CASE(vgpu_front_build_launch_hdr),
 	KUNIT_CASE(vgpu_front_info_conversion),
 	KUNIT_CASE(vgpu_front_check_ops2),
+	KUNIT_CASE(vgpu_front_check_submit_batch),
 	KUNIT_CASE(vgpu_front_attrs_conversion),
 	{}
 };

@@ -6,7 +6,8 @@
  * driver. Each library call becomes the request a guest's /dev/vgpu0
  * would send, split at VGPUIF_MAX_DATA_LEN as the frontend splits it, and
  * each status becomes the errno the frontend gives
- * (vgpu_front_status_to_errno).
+ * (vgpu_front_status_to_errno). A batch (submit) keeps up to
+ * VGPU_SUBMIT_WINDOW of its requests in flight, as the frontend does.
  *
  * Two ways in:
  *  - the cmocka tests (tests/unit/test_libcuda_*.c) link the library's
@@ -252,6 +253,120 @@ static int lb_event(void *p, uint64_t *time_ns, uint32_t *flags)
 	return err;
 }
 
+/*
+ * SUBMIT as the frontend does it: the elements in order, up to
+ * VGPU_SUBMIT_WINDOW of them queued in the simulated backend at once
+ * (its events reach the worker in order, and the worker runs one VM's
+ * requests in order), collected oldest first; posting stops at the first
+ * failure. The frontend's checks of the header and the elements are
+ * repeated here; ownership is left to the worker's (ENOENT, ERANGE).
+ */
+struct lb_slot {
+	struct simreq r;
+	uint8_t blob[VGPUIF_ALIGN8(VGPU_FUNC_NAME_MAX) + VGPU_PARAMS_MAX];
+};
+
+static int lb_prepare(struct loop *l, const struct vgpu_submit_op *op,
+		      struct lb_slot *s)
+{
+	union vgpuif_request_args *u = &s->r.req.u;
+
+	memset(&s->r, 0, sizeof(s->r));
+	s->r.vm = l->v.cfg;
+	if (op->reserved)
+		return -EINVAL;
+	switch (op->cmd) {
+	case VGPU_IOC_LAUNCH: {
+		const struct vgpu_launch *a = (const void *)(uintptr_t)op->arg;
+		uint32_t poff = VGPUIF_ALIGN8(a->name_len);
+
+		if (a->reserved || !a->name_len)
+			return -EINVAL;
+		if (a->name_len > VGPU_FUNC_NAME_MAX ||
+		    a->params_len > VGPU_PARAMS_MAX)
+			return -E2BIG;
+		memset(s->blob, 0, poff);
+		memcpy(s->blob, (const void *)(uintptr_t)a->name, a->name_len);
+		if (a->params_len)
+			memcpy(s->blob + poff, (const void *)(uintptr_t)a->params,
+			       a->params_len);
+		s->r.req.operation = VGPUIF_OP_LAUNCH;
+		s->r.req.data_len = poff + a->params_len;
+		s->r.buf = s->blob;
+		u->launch.module = a->module;
+		memcpy(u->launch.grid, a->grid, sizeof(u->launch.grid));
+		memcpy(u->launch.block, a->block, sizeof(u->launch.block));
+		u->launch.shared_mem = a->shared_mem;
+		u->launch.name_len = (uint16_t)a->name_len;
+		u->launch.params_len = (uint16_t)a->params_len;
+		return 0;
+	}
+	case VGPU_IOC_MEM_SET: {
+		const struct vgpu_mem_set *a = (const void *)(uintptr_t)op->arg;
+
+		s->r.req.operation = VGPUIF_OP_MEM_SET;
+		u->memset.dptr = a->dptr;
+		u->memset.size = a->size;
+		u->memset.value = a->value;
+		u->memset.elem_size = (uint8_t)a->elem_size;
+		return 0;
+	}
+	case VGPU_IOC_MEM_COPY: {
+		const struct vgpu_mem_copy *a = (const void *)(uintptr_t)op->arg;
+
+		s->r.req.operation = VGPUIF_OP_MEM_COPY;
+		u->copy.dst = a->dst;
+		u->copy.src = a->src;
+		u->copy.size = a->size;
+		return 0;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
+static int lb_submit(void *p, const struct vgpu_submit_op *ops, uint32_t count,
+		     uint32_t *done, uint32_t *issued)
+{
+	struct loop *l = p;
+	struct lb_slot *w;
+	unsigned int head = 0, nq = 0;
+	int post_err = 0, ring_err = 0;
+
+	*done = *issued = 0;
+	if (!count)
+		return -EINVAL;
+	if (count > VGPU_SUBMIT_MAX)
+		return -E2BIG;
+	w = calloc(VGPU_SUBMIT_WINDOW, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	while (nq || (!post_err && !ring_err && *issued < count)) {
+		if (!post_err && !ring_err && *issued < count &&
+		    nq < VGPU_SUBMIT_WINDOW) {
+			struct lb_slot *s = &w[(head + nq) % VGPU_SUBMIT_WINDOW];
+
+			post_err = lb_prepare(l, &ops[*issued], s);
+			if (!post_err) {
+				simbe_submit(&l->h.tp, &s->r);
+				nq++;
+				(*issued)++;
+			}
+			continue;
+		}
+		int err = to_errno(simbe_wait(&w[head].r, l->v.spin_ns));
+
+		if (err && !ring_err)
+			ring_err = err;
+		else if (!err && !ring_err)
+			(*done)++;
+		head = (head + 1) % VGPU_SUBMIT_WINDOW;
+		nq--;
+	}
+	free(w);
+	return ring_err ? ring_err : post_err;
+}
+
 static void lb_close(void *p)
 {
 	struct loop *l = p;
@@ -320,7 +435,7 @@ int libcuda_loopback_open(struct cuvg_transport *t, const char *mode,
 		.launch = lb_launch, .sync = lb_sync, .close = lb_close,
 		.mem_set = lb_set, .mem_copy = lb_copy,
 		.module_get_global = lb_global, .device_attrs = lb_attrs,
-		.event_record = lb_event,
+		.event_record = lb_event, .submit = lb_submit,
 	};
 	return 0;
 }

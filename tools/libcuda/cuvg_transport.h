@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * How libcuda.so.1 (Documentation/libcuda.md) reaches a vgpu device: the
- * operations of /dev/vgpuN (libvgpu.h), one call each, synchronous, each
- * returning 0 or -errno as libvgpu does. The product implementation is
- * libvgpu over /dev/vgpu0 (transport_dev.c). A transport plugin, a shared
+ * operations of /dev/vgpuN (libvgpu.h), one call each (submit carries
+ * many), synchronous, each returning 0 or -errno as libvgpu does. The
+ * product implementation is libvgpu over /dev/vgpu0 (transport_dev.c).
+ * A transport plugin, a shared
  * object named by the environment variable VGPU_CUDA_TRANSPORT, provides
  * another: its function vgpu_cuda_transport_open() fills in the table. The
  * project's only plugin is the test loopback (tests/sim/libcuda_loopback.c).
@@ -16,7 +17,7 @@
 
 #include <uapi/linux/vgpu.h>
 
-#define VGPU_CUDA_TRANSPORT_ABI	2
+#define VGPU_CUDA_TRANSPORT_ABI	3
 
 struct cuvg_transport {
 	uint32_t abi;		/* VGPU_CUDA_TRANSPORT_ABI, set by the opener */
@@ -49,6 +50,15 @@ struct cuvg_transport {
 				 uint64_t *dptr, uint64_t *size);
 	int (*device_attrs)(void *priv, struct vgpu_device_attrs *attrs);
 	int (*event_record)(void *priv, uint64_t *time_ns, uint32_t *flags);
+	/*
+	 * ABI 3, optional (NULL: none): libvgpu's vgpu_submit(), @count
+	 * (1..VGPU_SUBMIT_MAX) launches, memsets and device copies in order;
+	 * *done and *issued as VGPU_IOC_SUBMIT gives them. -ENOTTY or
+	 * -EOPNOTSUPP with nothing issued (a driver without it) makes the
+	 * library issue them one at a time for good.
+	 */
+	int (*submit)(void *priv, const struct vgpu_submit_op *ops,
+		      uint32_t count, uint32_t *done, uint32_t *issued);
 };
 
 /* What a plugin exports. 0 or -errno. */

@@ -8,6 +8,14 @@
  * a caller past either waits for room, so nothing grows without bound.
  * The first error of an asynchronous request is kept and returned by the
  * next synchronizing call (cuvg_sync_upto), as CUDA reports kernel errors.
+ *
+ * Consecutive asynchronous launches, memsets and device copies that are
+ * queued when the thread looks go to the transport as one batch (submit,
+ * VGPU_IOC_SUBMIT: one ioctl, several requests in flight) of what is
+ * there, never waiting for more. A batch changes nothing else: each
+ * request still runs once, in order, and after a failed one the rest run
+ * as they would one at a time (the driver says which it put on the ring;
+ * those it did not are submitted again).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -24,6 +32,9 @@
 #define CUVG_CHUNK	(8u << 20)
 /* EBUSY / EAGAIN (the VM's in-flight or rate limit): retried this long. */
 #define CUVG_RETRY_NS	(30ull * 1000000000ull)
+/* Requests in one submit: at most VGPU_SUBMIT_MAX. */
+#define CUVG_BATCH	64
+_Static_assert(CUVG_BATCH <= VGPU_SUBMIT_MAX, "batch over the driver's limit");
 
 static struct {
 	pthread_mutex_t mu;
@@ -108,6 +119,13 @@ static int set_dd(uint64_t dst, uint32_t value, uint32_t elem, uint64_t len)
 
 /* The host lacks an operation of the second set: the old way from now on. */
 static int no_set, no_copy, no_event;
+/* The driver lacks SUBMIT: one request per call from now on. */
+static int no_submit;
+/*
+ * A MEM_SET / MEM_COPY of ours has worked: the host has it, so one in a
+ * batch cannot fail for its lack (and fall back behind later requests).
+ */
+static int have_set, have_copy;
 
 static int lacks(int err, int *flag, const char *what)
 {
@@ -133,6 +151,7 @@ static int run_once(struct cuvg_req *r)
 		if (!no_copy && cuvg_tp.mem_copy) {
 			int err = cuvg_tp.mem_copy(p, r->dptr, r->dptr2, r->len);
 
+			have_copy |= !err;
 			if (!lacks(err, &no_copy, "MEM_COPY"))
 				return err;
 		}
@@ -142,6 +161,7 @@ static int run_once(struct cuvg_req *r)
 			int err = cuvg_tp.mem_set(p, r->dptr, r->value, r->elem,
 						  r->len);
 
+			have_set |= !err;
 			if (!lacks(err, &no_set, "MEM_SET"))
 				return err;
 		}
@@ -207,45 +227,171 @@ static int run(struct cuvg_req *r)
 	}
 }
 
+static int busy(int err)
+{
+	return err == -EBUSY || err == -EAGAIN;
+}
+
+/* Whether @r may go in a batch: asynchronous, and never a fall-back. */
+static int batchable(const struct cuvg_req *r)
+{
+	if (r->wait || r->ev)
+		return 0;
+	switch (r->op) {
+	case Q_LAUNCH:
+		return 1;
+	case Q_SET:
+		return have_set && !no_set;
+	case Q_COPY_DD:
+		return have_copy && !no_copy;
+	default:
+		return 0;
+	}
+}
+
+union batch_arg {
+	struct vgpu_launch l;
+	struct vgpu_mem_set s;
+	struct vgpu_mem_copy c;
+};
+
+static void batch_op(const struct cuvg_req *r, union batch_arg *a,
+		     struct vgpu_submit_op *op)
+{
+	memset(a, 0, sizeof(*a));
+	*op = (struct vgpu_submit_op){ .arg = (uint64_t)(uintptr_t)a };
+	switch (r->op) {
+	case Q_LAUNCH:
+		op->cmd = VGPU_IOC_LAUNCH;
+		a->l.module = r->module;
+		a->l.name = (uint64_t)(uintptr_t)r->name;
+		a->l.name_len = (uint32_t)strlen(r->name);
+		a->l.params = (uint64_t)(uintptr_t)r->owned;
+		a->l.params_len = r->plen;
+		memcpy(a->l.grid, r->grid, sizeof(a->l.grid));
+		memcpy(a->l.block, r->block, sizeof(a->l.block));
+		a->l.shared_mem = r->shmem;
+		break;
+	case Q_SET:
+		op->cmd = VGPU_IOC_MEM_SET;
+		a->s = (struct vgpu_mem_set){ .dptr = r->dptr, .size = r->len,
+					      .value = r->value,
+					      .elem_size = r->elem };
+		break;
+	default:
+		op->cmd = VGPU_IOC_MEM_COPY;
+		a->c = (struct vgpu_mem_copy){ .dst = r->dptr, .src = r->dptr2,
+					       .size = r->len };
+		break;
+	}
+}
+
+/*
+ * Runs @rs[0..@n) in order through submit, their statuses in @errs. After
+ * a failed request the driver ran those it had in flight behind it (their
+ * own statuses are lost, as one at a time only the first error counts)
+ * and none after: those go again. A busy host (EBUSY, EAGAIN) is retried
+ * as run() does, unless requests behind the busy one already ran.
+ */
+static void run_batch(struct cuvg_req **rs, unsigned int n, int *errs)
+{
+	struct vgpu_submit_op ops[CUVG_BATCH];
+	union batch_arg args[CUVG_BATCH];
+	uint64_t t0 = cuvg_now_ns(), wait = 100000;
+	unsigned int start = 0, i;
+
+	for (i = 0; i < n; i++) {
+		batch_op(rs[i], &args[i], &ops[i]);
+		errs[i] = 0;
+	}
+	while (start < n && !no_submit) {
+		uint32_t done = 0, issued = 0;
+		int err = cuvg_tp.submit(cuvg_tp.priv, ops + start, n - start,
+					 &done, &issued);
+
+		if (!err)
+			return;
+		if ((err == -ENOTTY || err == -EOPNOTSUPP) && !issued) {
+			cuvg_log("the device has no SUBMIT operation: one request per call");
+			no_submit = 1;
+			break;
+		}
+		if (busy(err) && issued == done + 1 &&
+		    cuvg_now_ns() - t0 <= CUVG_RETRY_NS) {
+			start += done;
+			sleep_ns(wait);
+			if (wait < 50000000)
+				wait *= 2;
+			continue;
+		}
+		errs[start + done] = err;
+		start += issued > done + 1 ? issued : done + 1;
+	}
+	for (; start < n; start++)
+		errs[start] = run(rs[start]);
+}
+
+/* @r, the queue's head, ran with status @err: called with q.mu held. */
+static void retire(struct cuvg_req *r, int err)
+{
+	q.head = r->next;
+	if (!q.head)
+		q.tail = NULL;
+	q.n--;
+	if (r->ev && !err)
+		r->ev->done = 1;
+	q.done_seq = r->seq;
+	if (r->wait) {
+		r->rc = err;
+		r->done = 1;
+	} else {
+		if (err && !q.async_err) {
+			q.async_err = err;
+			q.async_what = op_name(r->op);
+		}
+		if (r->owned && r->op == Q_WRITE)
+			q.staged -= r->len;
+		free(r->owned);
+		free(r);
+	}
+}
+
 static void *queue_main(void *arg)
 {
+	struct cuvg_req *rs[CUVG_BATCH];
+	int errs[CUVG_BATCH];
+
 	(void)arg;
 	pthread_mutex_lock(&q.mu);
 	for (;;) {
 		struct cuvg_req *r;
-		int err;
+		unsigned int n = 0, i;
 
 		while (!q.head && !q.stop)
 			pthread_cond_wait(&q.cv_work, &q.mu);
 		if (!q.head)
 			break;
-		r = q.head;
+		/* What is queued now; the list behind q.head is ours to read. */
+		if (cuvg_tp.submit && !no_submit)
+			for (r = q.head; r && n < CUVG_BATCH && batchable(r);
+			     r = r->next)
+				rs[n++] = r;
+		if (n < 2) {
+			rs[0] = q.head;
+			n = 1;
+		}
 		pthread_mutex_unlock(&q.mu);
-		err = run(r);
-		if (r->ev && !err) {
-			r->ev->t_ns = r->ret;
+		if (n == 1) {
+			r = rs[0];
+			errs[0] = run(r);
+			if (r->ev && !errs[0])
+				r->ev->t_ns = r->ret;
+		} else {
+			run_batch(rs, n, errs);
 		}
 		pthread_mutex_lock(&q.mu);
-		q.head = r->next;
-		if (!q.head)
-			q.tail = NULL;
-		q.n--;
-		if (r->ev && !err)
-			r->ev->done = 1;
-		q.done_seq = r->seq;
-		if (r->wait) {
-			r->rc = err;
-			r->done = 1;
-		} else {
-			if (err && !q.async_err) {
-				q.async_err = err;
-				q.async_what = op_name(r->op);
-			}
-			if (r->owned && r->op == Q_WRITE)
-				q.staged -= r->len;
-			free(r->owned);
-			free(r);
-		}
+		for (i = 0; i < n; i++)
+			retire(rs[i], errs[i]);
 		pthread_cond_broadcast(&q.cv_room);
 		pthread_cond_broadcast(&q.cv_done);
 	}
@@ -380,5 +526,7 @@ void cuvg_queue_stop(void)
 	pthread_join(q.thr, NULL);
 	q.started = 0;
 	q.async_err = 0;
-	no_set = no_copy = no_event = 0;	/* the next transport may have them */
+	/* The next transport may have them. */
+	no_set = no_copy = no_event = no_submit = 0;
+	have_set = have_copy = 0;
 }

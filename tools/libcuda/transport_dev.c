@@ -87,6 +87,12 @@ static int dev_event(void *p, uint64_t *time_ns, uint32_t *flags)
 	return vgpu_event_record(fd_of(p), time_ns, flags);
 }
 
+static int dev_submit(void *p, const struct vgpu_submit_op *ops, uint32_t n,
+		      uint32_t *done, uint32_t *issued)
+{
+	return vgpu_submit(fd_of(p), ops, n, done, issued);
+}
+
 static void dev_close(void *p)
 {
 	vgpu_close(fd_of(p));
@@ -108,7 +114,7 @@ int cuvg_transport_open_dev(struct cuvg_transport *t)
 		.launch = dev_launch, .sync = dev_sync, .close = dev_close,
 		.mem_set = dev_set, .mem_copy = dev_copy,
 		.module_get_global = dev_global, .device_attrs = dev_attrs,
-		.event_record = dev_event,
+		.event_record = dev_event, .submit = dev_submit,
 	};
 	return 0;
 }

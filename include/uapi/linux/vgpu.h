@@ -39,7 +39,8 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define VGPU_API_VERSION	1
+/* 2: VGPU_IOC_SUBMIT. Older drivers answer it with ENOTTY. */
+#define VGPU_API_VERSION	2
 
 #define VGPU_IOC_MAGIC		0xD7	/* 0x00-0x1F; 0x20-0x2F is vgpu_back.h */
 
@@ -247,6 +248,36 @@ struct vgpu_event_record {
 	__u32 reserved;
 };
 
+/*
+ * SUBMIT: count (1..VGPU_SUBMIT_MAX) operations in one call, each one of
+ * VGPU_IOC_LAUNCH, VGPU_IOC_MEM_SET or VGPU_IOC_MEM_COPY (cmd) with its
+ * usual argument structure at the user pointer arg, checked as that ioctl
+ * checks it. The driver puts them on the ring in array order, up to
+ * VGPU_SUBMIT_WINDOW in flight at once, so they complete in that order.
+ * It stops putting more on the ring at the first failure (a bad element
+ * or a request's status), waits for those in flight and returns the first
+ * failure's errno. Out: done, how many leading elements completed OK
+ * (count on success; the index of the failed one otherwise); issued, how
+ * many were put on the ring: elements from issued on were not run, those
+ * between done + 1 and issued were in flight behind the failed one and
+ * ran (their own results are not reported). reserved fields and flags: 0.
+ */
+#define VGPU_SUBMIT_MAX		256
+#define VGPU_SUBMIT_WINDOW	16
+struct vgpu_submit_op {
+	__u32 cmd;		/* VGPU_IOC_LAUNCH, _MEM_SET or _MEM_COPY */
+	__u32 reserved;		/* must be 0 */
+	__u64 arg;		/* user pointer to that ioctl's argument */
+};
+
+struct vgpu_submit {
+	__u64 ops;		/* user pointer to count struct vgpu_submit_op */
+	__u32 count;
+	__u32 done;		/* out */
+	__u32 issued;		/* out */
+	__u32 flags;		/* must be 0 */
+};				/* 24 bytes */
+
 #define VGPU_IOC_GET_INFO	_IOR(VGPU_IOC_MAGIC, 0x00, struct vgpu_info)
 #define VGPU_IOC_MEM_ALLOC	_IOWR(VGPU_IOC_MAGIC, 0x01, struct vgpu_mem_alloc)
 #define VGPU_IOC_MEM_FREE	_IOW(VGPU_IOC_MAGIC, 0x02, struct vgpu_mem_free)
@@ -265,5 +296,6 @@ struct vgpu_event_record {
 	_IOWR(VGPU_IOC_MAGIC, 0x0d, struct vgpu_module_global)
 #define VGPU_IOC_DEVICE_ATTRS	_IOR(VGPU_IOC_MAGIC, 0x0e, struct vgpu_device_attrs)
 #define VGPU_IOC_EVENT_RECORD	_IOR(VGPU_IOC_MAGIC, 0x0f, struct vgpu_event_record)
+#define VGPU_IOC_SUBMIT		_IOWR(VGPU_IOC_MAGIC, 0x10, struct vgpu_submit)
 
 #endif /* _UAPI_LINUX_VGPU_H */

@@ -3,7 +3,8 @@
 # exactly our xenstore keys; vector adds of 1, 4096 and 1,048,576 elements
 # are right; 16 MiB written and read back with equal checksums; malformed
 # ioctls get their errno and leave the device working; memset, device
-# copy, attributes and events give their documented results (vgpuops2);
+# copy, attributes, events and batches (SUBMIT) give their documented
+# results (vgpuops2);
 # the project's libcuda.so.1 works over /dev/vgpu0 (vgpucuda), and its
 # libcudart.so.13 over that (vgpucudart).
 # Then Dom0 checks the worker's side while we wait.

@@ -7,10 +7,11 @@
 #
 # (c) For each guest in turn: the per-device gauges (outstanding,
 #     grefs_held, indirect_pages) and copy_errors at rest; the guest starts
-#     loads (memwrite, vector adds), Dom0 sees its requests outstanding, the
-#     guest SIGKILLs them; the gauges must return to the values at rest
-#     within 30 s and no grant copy may have failed (the frontend keeps an
-#     abandoned request's grants until its response).
+#     loads (memwrite, vector adds, SUBMITs of memsets), Dom0 sees its
+#     requests outstanding, the guest SIGKILLs them; the gauges must
+#     return to the values at rest within 30 s and no grant copy may have
+#     failed (the frontend keeps an abandoned request's grants until its
+#     response).
 # (d) Both guests load; Dom0 SIGKILLs the worker with requests outstanding.
 #     The backend must end them all (gauges 0, no_worker counted); the
 #     guests' calls must fail with EHOSTDOWN within 60 s, not hang. After

@@ -19,17 +19,25 @@ vgpu-client bench memwrite 1M --count 100000 --threads 3 >/run/lab/c-memwrite.lo
 p1=$!
 vgpu-client stress 100000 --threads 2 --size 4096 >/run/lab/c-stress.log 2>&1 &
 p2=$!
+# SUBMITs of 64 with up to 16 requests in flight each (vgpuops2.c).
+vgpuops2 --submit-load >/run/lab/c-submit.log 2>&1 &
+p3=$!
 vgpu_phase c-loading
 vgpu_wait_ack c-kill 60
-kill -KILL $p1 $p2
+kill -KILL $p1 $p2 $p3
 ended_within $p1 10 || lab_fail "a SIGKILLed vgpu-client (memwrite) still runs after 10 s"
 ended_within $p2 10 || lab_fail "a SIGKILLed vgpu-client (stress) still runs after 10 s"
+ended_within $p3 10 || lab_fail "a SIGKILLed vgpuops2 (submit load) still runs after 10 s"
 wait $p1
 r1=$?
 wait $p2
 r2=$?
+wait $p3
+r3=$?
+echo "c-submit: $(cat /run/lab/c-submit.log)"
 lab_expect_eq "memwrite load ended by SIGKILL (exit status)" "$r1" 137
 lab_expect_eq "vector-add load ended by SIGKILL (exit status)" "$r2" 137
+lab_expect_eq "submit load ended by SIGKILL (exit status)" "$r3" 137
 vgpu_phase c-killed
 vgpu_wait_ack c-clean 60
 # Every bounce page is back, or this 16 MiB request could not get its pages.
