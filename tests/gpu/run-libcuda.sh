@@ -12,9 +12,9 @@
 #      and its CUDA executor in the program's process, over the simulated
 #      backend, on this GPU; then compares the outputs line by line;
 #   3. runs the benchmark both ways and prints the ratios.
-# Programs: drv_test (Driver API), rt_test_shared, rt_shared_test and
-# rt_shared_test_ptds (runtime API, -cudart shared: over this project's
-# libcudart.so.13), and
+# Programs: drv_test (Driver API), rt_test_shared, rt_shared_test,
+# rt_shared_test_ptds and thrust_test (runtime API and Thrust, -cudart
+# shared: over this project's libcudart.so.13), and
 # rt_test (runtime API, static cudart). rt_test is EXPECTED TO DIFFER:
 # NVIDIA's static runtime asks the driver for its private export tables
 # and integrity check, which vgpu does not serve (Documentation/libcuda.md,
@@ -34,7 +34,7 @@ if ! {
 	make -j"$jobs" -C dom0-worker &&
 	make -j"$jobs" -C tools/libcuda &&
 	make -j"$jobs" -C tools/libcudart &&
-	make -j"$jobs" -C tests/gpu/libcuda
+	make -j"$jobs" -C tests/gpu/libcuda all thrust
 } >"$out/build.log" 2>&1; then
 	tail -30 "$out/build.log"
 	echo "run-libcuda: build FAILED"
@@ -55,7 +55,8 @@ fail=0
 # shellcheck disable=SC2086 # $prog is the program and its arguments
 for prog in "drv_test $L vadd" "drv_test $L matmul" "drv_test $L reduce" \
 	"drv_test $L params" "drv_test $L streams" "drv_test $L mem" \
-	"rt_test_shared" "rt_shared_test" "rt_shared_test_ptds" "rt_test"; do
+	"rt_test_shared" "rt_shared_test" "rt_shared_test_ptds" "thrust_test" \
+	"rt_test"; do
 	name=$(echo "$prog" | awk '{ print $1 ($3 ? "-" $3 : "") }')
 	echo "== $name"
 	timeout 300 env "$native_env" $L/$prog >"$out/$name.native" 2>"$out/$name.native.err"
