@@ -93,7 +93,7 @@ static CUresult side_of(CUmemorytype type, const void *host, CUdeviceptr dev,
 	    __builtin_add_overflow(span, (uint64_t)w, &span) ||
 	    __builtin_add_overflow(s->addr, span, &end) ||
 	    (s->dev && !cuvg_dev_range(s->addr, span))) {
-		cuvg_log("cuMemcpy2D: bad %s (x %zu, y %zu, pitch %zu, %zu x %zu bytes)",
+		cuvg_log("cuMemcpy2D: bad %s (x %zu, y %zu, pitch %zu, %zu bytes x %zu rows)",
 			 what, x, y, pitch, w, h);
 		return CUDA_ERROR_INVALID_VALUE;
 	}
