@@ -479,14 +479,22 @@ static const char fake_module[] =
 	"\t.param .u32 fill32_param_1,\n"
 	"\t.param .u32 fill32_param_2\n)\n";
 
+/* fill32(p, v, n) with @cfg. */
+static CUresult fill_ex(const CUlaunchConfig *cfg, CUfunction f, CUdeviceptr p,
+			uint32_t v, uint32_t n)
+{
+	void *args[] = { &p, &v, &n };
+
+	return cuLaunchKernelEx(cfg, f, args, NULL);
+}
+
 /* cuLaunchKernelEx: no attributes, PRIORITY (kept), COOPERATIVE (refused). */
 static void test_launch_ex(void **state)
 {
 	uint32_t got[96], want[96] = { 0 }, v = 0x0badcafeu, n = 32;
 	CUlaunchAttribute at[2];
 	CUlaunchConfig cfg = { 1, 1, 1, 32, 1, 1, 0, NULL, NULL, 0 };
-	CUdeviceptr d, p;
-	void *args[] = { &p, &v, &n };
+	CUdeviceptr d;
 	CUfunction f;
 	CUmodule m;
 	CUstream s;
@@ -497,9 +505,8 @@ static void test_launch_ex(void **state)
 	assert_int_equal(cuModuleGetFunction(&f, m, "fill32"), CUDA_SUCCESS);
 	assert_int_equal(cuMemAlloc(&d, sizeof(got)), CUDA_SUCCESS);
 	assert_int_equal(cuMemsetD8(d, 0, sizeof(got)), CUDA_SUCCESS);
-	p = d;
 	cfg.hStream = s;
-	assert_int_equal(cuLaunchKernelEx(&cfg, f, args, NULL), CUDA_SUCCESS);
+	assert_int_equal(fill_ex(&cfg, f, d, v, n), CUDA_SUCCESS);
 	for (int i = 0; i < 32; i++)
 		want[i] = v;
 	memset(at, 0, sizeof(at));
@@ -508,24 +515,22 @@ static void test_launch_ex(void **state)
 	at[1].id = CU_LAUNCH_ATTRIBUTE_IGNORE;
 	cfg.attrs = at;
 	cfg.numAttrs = 2;
-	p = d + 128;
 	v = 0x600df00du;
-	assert_int_equal(cuLaunchKernelEx(&cfg, f, args, NULL), CUDA_SUCCESS);
+	assert_int_equal(fill_ex(&cfg, f, d + 128, v, n), CUDA_SUCCESS);
 	for (int i = 32; i < 64; i++)
 		want[i] = v;
 	at[1].id = CU_LAUNCH_ATTRIBUTE_COOPERATIVE;
 	at[1].value.cooperative = 1;
-	p = d + 256;
-	assert_int_equal(cuLaunchKernelEx(&cfg, f, args, NULL),
+	assert_int_equal(fill_ex(&cfg, f, d + 256, v, n),
 			 CUDA_ERROR_NOT_SUPPORTED);
 	cfg.attrs = NULL;
-	assert_int_equal(cuLaunchKernelEx(&cfg, f, args, NULL),
+	assert_int_equal(fill_ex(&cfg, f, d + 256, v, n),
 			 CUDA_ERROR_INVALID_VALUE);
-	assert_int_equal(cuLaunchKernelEx(NULL, f, args, NULL),
+	assert_int_equal(fill_ex(NULL, f, d + 256, v, n),
 			 CUDA_ERROR_INVALID_VALUE);
 	cfg.numAttrs = 0;
 	cfg.gridDimX = 0;
-	assert_int_equal(cuLaunchKernelEx(&cfg, f, args, NULL),
+	assert_int_equal(fill_ex(&cfg, f, d + 256, v, n),
 			 CUDA_ERROR_INVALID_VALUE);
 	assert_int_equal(cuStreamSynchronize(s), CUDA_SUCCESS);
 	assert_int_equal(cuMemcpyDtoH(got, d, sizeof(got)), CUDA_SUCCESS);

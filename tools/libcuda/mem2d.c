@@ -109,7 +109,7 @@ static CUresult finish(CUresult rc, int async)
 }
 
 /* Device rows: one request each, queued (batched by the queue). */
-static CUresult rows_dd(struct cuvg_req *r, uint64_t dpitch, uint64_t spitch,
+static CUresult rows_dd(const struct cuvg_req *r, uint64_t dpitch, uint64_t spitch,
 			uint64_t rows, CUstream s, int async)
 {
 	CUresult rc = CUDA_SUCCESS;
