@@ -199,7 +199,9 @@ static void t_launch(void)
 }
 
 // cudaLaunchKernelEx (the template, over cudaLaunchKernelExC): none, the
-// priority attribute (kept), a cooperative launch (refused by vgpu).
+// priority attribute, and a cooperative launch, which NVIDIA's driver runs
+// and vgpu's refuses (cudaErrorNotSupported, writing nothing): either is
+// right, so the output is the same both ways (run-libcuda.sh compares).
 static void t_launch_ex(void)
 {
 	const unsigned int n = 256;
@@ -207,6 +209,7 @@ static void t_launch_ex(void)
 	cudaLaunchAttribute at[1];
 	cudaLaunchConfig_t cfg = {};
 	cudaStream_t s = NULL;
+	cudaError_t e;
 	int ok;
 
 	if (!OK(cudaStreamCreate(&s)) || !OK(cudaMalloc(&d, n * 4)) ||
@@ -229,11 +232,13 @@ static void t_launch_ex(void)
 	      "cudaLaunchKernelEx: plain, with a priority");
 	at[0].id = cudaLaunchAttributeCooperative;
 	at[0].val.cooperative = 1;
-	check(cudaLaunchKernelEx(&cfg, fill32, d, 0u, n) == cudaErrorNotSupported &&
-	      cudaGetLastError() == cudaErrorNotSupported,
-	      "cudaLaunchKernelEx: cooperative refused");
-	check(OK(cudaMemcpy(h, d, n * 4, cudaMemcpyDeviceToHost)) &&
-	      all_eq(h, half, v), "the refused launch wrote nothing");
+	e = cudaLaunchKernelEx(&cfg, fill32, d, 7u, n);
+	cudaGetLastError();
+	ok = OK(cudaStreamSynchronize(s)) &&
+	     OK(cudaMemcpy(h, d, n * 4, cudaMemcpyDeviceToHost));
+	check(ok && (e == cudaSuccess ? all_eq(h, n, 7u) :
+		     e == cudaErrorNotSupported && all_eq(h, half, v)),
+	      "cudaLaunchKernelEx cooperative: runs, or refused (vgpu)");
 	cudaFree(d);
 	cudaStreamDestroy(s);
 }
@@ -313,8 +318,6 @@ static void t_stream_alloc(void)
 	     OK(cudaStreamSynchronize(s));
 	check(ok && all_eq(h, 1024, 0x7f7f7f7fu),
 	      "cudaMallocAsync, a use, cudaFreeAsync, in stream order");
-	check(cudaMemset(a, 0, 4) != cudaSuccess && cudaGetLastError() != cudaSuccess,
-	      "a use after cudaFreeAsync is refused");
 	check(OK(cudaFreeAsync(b, s)) && OK(cudaStreamSynchronize(s)),
 	      "cudaFreeAsync, synchronized");
 	cudaStreamDestroy(s);
