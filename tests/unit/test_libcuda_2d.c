@@ -394,6 +394,9 @@ static void test_bad_args(void **state)
 	c = mk(&h, &a, 100, 2);
 	c.dstMemoryType = CU_MEMORYTYPE_ARRAY;
 	bad(c, CUDA_ERROR_NOT_SUPPORTED);
+	c = mk(&h, &h, 10, 2);			/* a stream that is none */
+	assert_int_equal(cuMemcpy2DAsync(&c, (CUstream)&c),
+			 CUDA_ERROR_INVALID_HANDLE);
 	c = mk(&h, &a, 0, 2);			/* nothing to do */
 	assert_int_equal(cuMemcpy2D(&c), CUDA_SUCCESS);
 	/* memsets */
