@@ -171,14 +171,14 @@ static CUresult copy_2d(const CUDA_MEMCPY2D *c, CUstream s, int async)
 		r.dpitch = dst.pitch;
 		if (async) {
 			/* Staged packed: the caller may reuse its rows at once. */
-			uint8_t *st = malloc(r.len);
+			uint8_t *stage = malloc(r.len);
 
-			if (!st)
+			if (!stage)
 				return CUDA_ERROR_OUT_OF_MEMORY;
 			for (uint64_t i = 0; i < h; i++)
-				memcpy(st + i * w, (const uint8_t *)(uintptr_t)
+				memcpy(stage + i * w, (const uint8_t *)(uintptr_t)
 				       (src.addr + i * src.pitch), w);
-			r.owned = st;
+			r.owned = stage;
 			r.op = dst.pitch == w || h == 1 ? Q_WRITE : Q_WRITE_2D;
 		} else {
 			r.src = (const void *)(uintptr_t)src.addr;
