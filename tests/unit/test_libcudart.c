@@ -23,6 +23,10 @@
 
 #include "crt.h"
 
+/* Declared by cuda_runtime_api.h only for per-thread-stream builds. */
+cudaError_t cudaLaunchKernelExC_ptsz(const cudaLaunchConfig_t *c,
+				     const void *func, void **args);
+
 /* ---- the Driver API double ---- */
 
 static struct {
@@ -33,6 +37,8 @@ static struct {
 	unsigned int grid[3], block[3], shmem;
 	CUstream stream;
 	void **params;
+	unsigned int nattrs;		/* cuLaunchKernelEx's */
+	CUlaunchAttributeID attr0;
 } drv;
 static _Thread_local CUcontext current;
 static int primary_obj, module_obj, func_obj;
@@ -193,6 +199,19 @@ CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy,
 	drv.stream = s;
 	drv.params = params;
 	return CUDA_SUCCESS;
+}
+
+/* As libcuda's: PRIORITY kept, COOPERATIVE refused. */
+CUresult cuLaunchKernelEx(const CUlaunchConfig *c, CUfunction f,
+			  void **params, void **extra)
+{
+	drv.nattrs = c->numAttrs;
+	drv.attr0 = c->numAttrs ? c->attrs[0].id : CU_LAUNCH_ATTRIBUTE_IGNORE;
+	if (c->numAttrs && c->attrs[0].id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE)
+		return CUDA_ERROR_NOT_SUPPORTED;
+	return cuLaunchKernel(f, c->gridDimX, c->gridDimY, c->gridDimZ,
+			      c->blockDimX, c->blockDimY, c->blockDimZ,
+			      c->sharedMemBytes, c->hStream, params, extra);
 }
 
 CUresult cuFuncGetAttribute(int *v, CUfunction_attribute a, CUfunction f)
@@ -446,6 +465,8 @@ static void test_register_and_launch(void **state)
 	CUdeviceptr d = 0;
 	size_t size = 0;
 	int loads0 = drv.loads, launches0 = drv.launches;
+	cudaLaunchAttribute attr = { 0 };
+	cudaLaunchConfig_t cfg;
 
 	(void)state;
 	assert_non_null(h);
@@ -484,6 +505,37 @@ static void test_register_and_launch(void **state)
 	assert_int_equal(drv.launches, launches0 + 3);
 	assert_int_equal(drv.loads, loads0 + 1);	/* once */
 
+	/* cudaLaunchKernelExC: the configuration and attributes as given. */
+	attr.id = cudaLaunchAttributePriority;
+	attr.val.priority = -1;
+	cfg = (cudaLaunchConfig_t){ { 5, 1, 1 }, { 32, 2, 1 }, 64,
+				    (cudaStream_t)0x30, &attr, 1 };
+	assert_int_equal(cudaLaunchKernelExC(&cfg, &host_a, args), cudaSuccess);
+	assert_int_equal(drv.grid[0], 5);
+	assert_int_equal(drv.block[1], 2);
+	assert_int_equal(drv.shmem, 64);
+	assert_ptr_equal(drv.stream, (CUstream)0x30);
+	assert_ptr_equal(drv.params, args);
+	assert_int_equal(drv.nattrs, 1);
+	assert_int_equal(drv.attr0, CU_LAUNCH_ATTRIBUTE_PRIORITY);
+	cfg.stream = NULL;
+	assert_int_equal(cudaLaunchKernelExC_ptsz(&cfg, &host_a, args),
+			 cudaSuccess);
+	assert_ptr_equal(drv.stream, CU_STREAM_PER_THREAD);
+	attr.id = cudaLaunchAttributeCooperative;
+	assert_int_equal(cudaLaunchKernelExC(&cfg, &host_a, args),
+			 cudaErrorNotSupported);
+	cfg.numAttrs = 0;
+	cfg.blockDim.x = 0;
+	assert_int_equal(cudaLaunchKernelExC(&cfg, &host_a, args),
+			 cudaErrorInvalidConfiguration);
+	assert_int_equal(cudaLaunchKernelExC(NULL, &host_a, args),
+			 cudaErrorInvalidValue);
+	assert_int_equal(cudaLaunchKernelExC(&cfg, &host_b, args),
+			 cudaErrorInvalidDeviceFunction);
+	cudaGetLastError();
+	assert_int_equal(drv.launches, launches0 + 5);
+
 	/* Refused before the driver sees them. */
 	assert_int_equal(__cudaLaunchKernel((cudaKernel_t)&host_bad, (dim3){ 1, 1, 1 },
 					    (dim3){ 1, 1, 1 }, args, 0, NULL),
@@ -495,7 +547,7 @@ static void test_register_and_launch(void **state)
 					    args, 0, NULL),
 			 cudaErrorInvalidConfiguration);
 	assert_int_equal(cudaGetLastError(), cudaErrorInvalidConfiguration);
-	assert_int_equal(drv.launches, launches0 + 3);
+	assert_int_equal(drv.launches, launches0 + 5);
 	/* A kernel the module does not have. */
 	assert_int_equal(__cudaLaunchKernel(kc, (dim3){ 1, 1, 1 }, (dim3){ 1, 1, 1 },
 					    NULL, 0, NULL),

@@ -101,7 +101,8 @@ CUresult cuvg_need_ctx(void);
 /* queue.c: the submission queue and its thread. */
 enum cuvg_op {
 	Q_WRITE, Q_READ, Q_COPY_DD, Q_SET, Q_LAUNCH, Q_SYNC, Q_EVENT,
-	Q_ALLOC, Q_FREE, Q_LOAD, Q_UNLOAD, Q_INFO, Q_NOP, Q_GLOBAL, Q_ATTRS
+	Q_ALLOC, Q_FREE, Q_LOAD, Q_UNLOAD, Q_INFO, Q_NOP, Q_GLOBAL, Q_ATTRS,
+	Q_WRITE_2D, Q_READ_2D
 };
 
 struct cuvg_req {
@@ -112,6 +113,12 @@ struct cuvg_req {
 	void *dst;		/* host destination */
 	void *owned;		/* staged data, freed by the queue */
 	uint32_t value, elem;	/* Q_SET: pattern and its size (1, 2, 4) */
+	/*
+	 * Q_WRITE_2D / Q_READ_2D: @rows rows of @width bytes, @dpitch apart
+	 * on the device, @hpitch apart in host memory (@owned: packed, @width
+	 * apart); len is width * rows.
+	 */
+	uint64_t width, rows, hpitch, dpitch;
 	uint64_t ret;
 	struct cuvg_event *ev;
 	/* Q_LAUNCH */
@@ -148,6 +155,15 @@ void cuvg_queue_stop(void);
 /* mem.c: a module's __device__ variable, a valid copy range until unload. */
 int cuvg_mem_add_global(uint64_t dptr, uint64_t size, const void *module);
 void cuvg_mem_drop_globals(const void *module);
+/* [p, p + len) inside one allocation (or __device__ variable)? */
+int cuvg_dev_range(uint64_t p, uint64_t len);
+/* A stream argument: NULL, the legacy or per-thread handle, or a live one. */
+CUresult cuvg_stream_check(CUstream s, struct cuvg_stream **out);
+/*
+ * Queues @r on @s (@async; the stream's last op becomes it) or runs it and
+ * reports an earlier asynchronous error. Frees @r->owned on refusal.
+ */
+CUresult cuvg_issue(struct cuvg_req *r, CUstream s, int async);
 
 /* module.c */
 CUresult cuvg_image_size(const void *image, size_t *size);

@@ -13,8 +13,6 @@
 
 #include "cuvg.h"
 
-CUresult cuvg_stream_check(CUstream s, struct cuvg_stream **out); /* mem.c */
-
 /* kernelParams (one pointer per parameter) or extra's buffer -> the blob. */
 static CUresult pack(struct cuvg_func *f, void **kp, void **extra,
 		     void **blob, uint32_t *len)
@@ -118,6 +116,52 @@ CUVG_EXPORT CUresult cuLaunchKernel(CUfunction hf, unsigned int gx,
 	if (st)
 		st->last = seq;
 	return CUDA_SUCCESS;
+}
+
+/*
+ * A launch with attributes. Those that change nothing here are accepted:
+ * IGNORE (an empty entry) and PRIORITY (kept by nothing, as stream
+ * priorities are: one queue runs every stream in issue order). Any other
+ * needs what the device interface cannot express (clusters, cooperative
+ * launches, programmatic dependencies ...): CUDA_ERROR_NOT_SUPPORTED,
+ * with one log line naming it, rather than a launch that silently lacks it.
+ */
+static const char *attr_name(CUlaunchAttributeID id)
+{
+	static const char *const names[] = {
+		"IGNORE", "ACCESS_POLICY_WINDOW", "COOPERATIVE",
+		"SYNCHRONIZATION_POLICY", "CLUSTER_DIMENSION",
+		"CLUSTER_SCHEDULING_POLICY_PREFERENCE",
+		"PROGRAMMATIC_STREAM_SERIALIZATION", "PROGRAMMATIC_EVENT",
+		"PRIORITY", "MEM_SYNC_DOMAIN_MAP", "MEM_SYNC_DOMAIN",
+		"PREFERRED_CLUSTER_DIMENSION", "LAUNCH_COMPLETION_EVENT",
+		"DEVICE_UPDATABLE_KERNEL_NODE",
+		"PREFERRED_SHARED_MEMORY_CARVEOUT",
+	};
+
+	return (unsigned int)id < sizeof(names) / sizeof(names[0]) ?
+		names[id] : "(unknown)";
+}
+
+CUVG_EXPORT CUresult cuLaunchKernelEx(const CUlaunchConfig *c, CUfunction hf,
+				      void **kernelParams, void **extra)
+{
+	if (!c || (c->numAttrs && !c->attrs))
+		return CUDA_ERROR_INVALID_VALUE;
+	for (unsigned int i = 0; i < c->numAttrs; i++) {
+		CUlaunchAttributeID id = c->attrs[i].id;
+
+		if (id == CU_LAUNCH_ATTRIBUTE_IGNORE ||
+		    id == CU_LAUNCH_ATTRIBUTE_PRIORITY)
+			continue;
+		cuvg_log("cuLaunchKernelEx: launch attribute CU_LAUNCH_ATTRIBUTE_%s (%d) not supported",
+			 attr_name(id), (int)id);
+		return CUDA_ERROR_NOT_SUPPORTED;
+	}
+	return cuLaunchKernel(hf, c->gridDimX, c->gridDimY, c->gridDimZ,
+			      c->blockDimX, c->blockDimY, c->blockDimZ,
+			      c->sharedMemBytes, c->hStream, kernelParams,
+			      extra);
 }
 
 CUVG_EXPORT CUresult cuFuncGetAttribute(int *pi, CUfunction_attribute a,

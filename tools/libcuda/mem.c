@@ -40,7 +40,7 @@ static struct alloc *find_locked(uint64_t p)
 }
 
 /* [p, p + len) inside one allocation? */
-static int dev_range(uint64_t p, uint64_t len)
+int cuvg_dev_range(uint64_t p, uint64_t len)
 {
 	struct alloc *a;
 	int ok;
@@ -116,9 +116,9 @@ CUVG_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t size)
 	return CUDA_SUCCESS;
 }
 
-static CUresult free_dptr(uint64_t p)
+/* Takes @p, an allocation's start, out of the table: 0 if it is none. */
+static int take_dptr(uint64_t p)
 {
-	struct cuvg_req r = { .op = Q_FREE, .dptr = p };
 	int found = 0;
 
 	pthread_mutex_lock(&mu);
@@ -129,7 +129,14 @@ static CUresult free_dptr(uint64_t p)
 			break;
 		}
 	pthread_mutex_unlock(&mu);
-	if (!found)
+	return found;
+}
+
+static CUresult free_dptr(uint64_t p)
+{
+	struct cuvg_req r = { .op = Q_FREE, .dptr = p };
+
+	if (!take_dptr(p))
 		return CUDA_ERROR_INVALID_VALUE;
 	/* Queued after the work that may still use it. */
 	return cuvg_call(&r);
@@ -144,6 +151,50 @@ CUVG_EXPORT CUresult cuMemFree_v2(CUdeviceptr dptr)
 	if (!dptr)
 		return CUDA_SUCCESS;
 	return free_dptr(dptr);
+}
+
+/*
+ * Stream-ordered allocation, without pools. cuMemAllocAsync allocates at
+ * the call (memory usable before the stream reaches the call is still
+ * correct; the allocation request itself waits behind the queue, as
+ * cuMemAlloc's does). cuMemFreeAsync takes the range out of the table at
+ * the call, so a later use is refused as an unknown address, and queues
+ * the free without waiting: the queue runs every request of the process
+ * in issue order, so the free runs after all work queued before it, on
+ * its stream and every other. A failed free is the next synchronizing
+ * call's error. No reuse, no release threshold: each is a MEM_ALLOC /
+ * MEM_FREE of the device.
+ */
+CUVG_EXPORT CUresult cuMemAllocAsync(CUdeviceptr *dptr, size_t size,
+				     CUstream s)
+{
+	struct cuvg_stream *st;
+	CUresult rc = cuvg_need_ctx();
+
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	rc = cuvg_stream_check(s, &st);
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	return cuMemAlloc_v2(dptr, size);
+}
+
+CUVG_EXPORT CUresult cuMemFreeAsync(CUdeviceptr dptr, CUstream s)
+{
+	struct cuvg_req r = { .op = Q_FREE, .dptr = dptr };
+	struct cuvg_stream *st;
+	CUresult rc = cuvg_need_ctx();
+
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	rc = cuvg_stream_check(s, &st);
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	if (!dptr)
+		return CUDA_SUCCESS;	/* as cuMemFree */
+	if (!take_dptr(dptr))
+		return CUDA_ERROR_INVALID_VALUE;
+	return cuvg_issue(&r, s, 1);
 }
 
 void cuvg_mem_ctx_gone(const struct cuvg_ctx *c)
@@ -210,7 +261,6 @@ CUVG_EXPORT CUresult cuMemGetAddressRange_v2(CUdeviceptr *base, size_t *size,
 	return a ? CUDA_SUCCESS : CUDA_ERROR_NOT_FOUND;
 }
 
-/* A stream argument: NULL, the legacy or per-thread handle, or a live one. */
 CUresult cuvg_stream_check(CUstream s, struct cuvg_stream **out)
 {
 	*out = NULL;
@@ -222,8 +272,7 @@ CUresult cuvg_stream_check(CUstream s, struct cuvg_stream **out)
 	return CUDA_SUCCESS;
 }
 
-/* Queues @r on @s (asynchronously) or runs it (synchronously). */
-static CUresult issue(struct cuvg_req *r, CUstream s, int async)
+CUresult cuvg_issue(struct cuvg_req *r, CUstream s, int async)
 {
 	struct cuvg_stream *st;
 	CUresult rc = cuvg_stream_check(s, &st);
@@ -259,7 +308,7 @@ static CUresult htod(CUdeviceptr dst, const void *src, size_t n, CUstream s,
 		return rc;
 	if (!n)
 		return CUDA_SUCCESS;
-	if (!src || !dev_range(dst, n))
+	if (!src || !cuvg_dev_range(dst, n))
 		return CUDA_ERROR_INVALID_VALUE;
 	if (async) {
 		/* Staged: the caller may reuse its buffer at once. */
@@ -268,7 +317,7 @@ static CUresult htod(CUdeviceptr dst, const void *src, size_t n, CUstream s,
 			return CUDA_ERROR_OUT_OF_MEMORY;
 		memcpy(r.owned, src, n);
 	}
-	return issue(&r, s, async);
+	return cuvg_issue(&r, s, async);
 }
 
 static CUresult dtoh(void *dst, CUdeviceptr src, size_t n, CUstream s,
@@ -281,9 +330,9 @@ static CUresult dtoh(void *dst, CUdeviceptr src, size_t n, CUstream s,
 		return rc;
 	if (!n)
 		return CUDA_SUCCESS;
-	if (!dst || !dev_range(src, n))
+	if (!dst || !cuvg_dev_range(src, n))
 		return CUDA_ERROR_INVALID_VALUE;
-	return issue(&r, s, async);
+	return cuvg_issue(&r, s, async);
 }
 
 static CUresult dtod(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s,
@@ -297,9 +346,9 @@ static CUresult dtod(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s,
 		return rc;
 	if (!n)
 		return CUDA_SUCCESS;
-	if (!dev_range(dst, n) || !dev_range(src, n))
+	if (!cuvg_dev_range(dst, n) || !cuvg_dev_range(src, n))
 		return CUDA_ERROR_INVALID_VALUE;
-	return issue(&r, s, async);
+	return cuvg_issue(&r, s, async);
 }
 
 static CUresult memset_n(CUdeviceptr dst, uint32_t v, uint32_t elem, size_t n,
@@ -313,9 +362,9 @@ static CUresult memset_n(CUdeviceptr dst, uint32_t v, uint32_t elem, size_t n,
 		return rc;
 	if (!n)
 		return CUDA_SUCCESS;
-	if (n > (1ull << 40) || dst % elem || !dev_range(dst, r.len))
+	if (n > (1ull << 40) || dst % elem || !cuvg_dev_range(dst, r.len))
 		return CUDA_ERROR_INVALID_VALUE;
-	return issue(&r, s, async);
+	return cuvg_issue(&r, s, async);
 }
 
 CUVG_EXPORT CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t n)
@@ -355,7 +404,7 @@ CUVG_EXPORT CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src,
 static CUresult copy_any(CUdeviceptr dst, CUdeviceptr src, size_t n,
 			 CUstream s, int async)
 {
-	int d_dev = dev_range(dst, 1), s_dev = dev_range(src, 1);
+	int d_dev = cuvg_dev_range(dst, 1), s_dev = cuvg_dev_range(src, 1);
 
 	if (d_dev && s_dev)
 		return dtod(dst, src, n, s, async);

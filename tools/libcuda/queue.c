@@ -60,7 +60,7 @@ static const char *op_name(enum cuvg_op op)
 	static const char *const names[] = {
 		"write", "read", "copy", "memset", "launch", "sync", "event",
 		"alloc", "free", "module-load", "module-unload", "info", "nop",
-		"module-get-global", "device-attrs",
+		"module-get-global", "device-attrs", "write-2d", "read-2d",
 	};
 
 	return (unsigned int)op < sizeof(names) / sizeof(names[0]) ?
@@ -117,6 +117,48 @@ static int set_dd(uint64_t dst, uint32_t value, uint32_t elem, uint64_t len)
 	return err;
 }
 
+/*
+ * A pitched copy's host side, row by row (mem2d.c queues one request for
+ * a whole rectangle, so its rows stay in order with everything else).
+ */
+static int write_2d(const struct cuvg_req *r)
+{
+	const uint8_t *h = r->owned ? r->owned : r->src;
+	uint64_t hp = r->owned ? r->width : r->hpitch;
+	int err = 0;
+
+	for (uint64_t i = 0; i < r->rows && !err; i++)
+		err = cuvg_tp.mem_write(cuvg_tp.priv, r->dptr + i * r->dpitch,
+					h + i * hp, r->width);
+	return err;
+}
+
+/*
+ * A device span of up to CUVG_CHUNK is read at once (the bytes between
+ * rows are inside the allocation: mem2d.c checked the span) and its rows
+ * copied out; a longer one is read row by row.
+ */
+static int read_2d(const struct cuvg_req *r)
+{
+	uint64_t span = r->dpitch * (r->rows - 1) + r->width;
+	uint8_t *h = r->dst, *buf = NULL;
+	int err = 0;
+
+	if (span <= CUVG_CHUNK)
+		buf = malloc(span);
+	if (buf) {
+		err = cuvg_tp.mem_read(cuvg_tp.priv, r->dptr, buf, span);
+		for (uint64_t i = 0; i < r->rows && !err; i++)
+			memcpy(h + i * r->hpitch, buf + i * r->dpitch, r->width);
+		free(buf);
+		return err;
+	}
+	for (uint64_t i = 0; i < r->rows && !err; i++)
+		err = cuvg_tp.mem_read(cuvg_tp.priv, r->dptr + i * r->dpitch,
+				       h + i * r->hpitch, r->width);
+	return err;
+}
+
 /* The host lacks an operation of the second set: the old way from now on. */
 static int no_set, no_copy, no_event;
 /* The driver lacks SUBMIT: one request per call from now on. */
@@ -147,6 +189,10 @@ static int run_once(struct cuvg_req *r)
 					 r->len);
 	case Q_READ:
 		return cuvg_tp.mem_read(p, r->dptr, r->dst, r->len);
+	case Q_WRITE_2D:
+		return write_2d(r);
+	case Q_READ_2D:
+		return read_2d(r);
 	case Q_COPY_DD:
 		if (!no_copy && cuvg_tp.mem_copy) {
 			int err = cuvg_tp.mem_copy(p, r->dptr, r->dptr2, r->len);
@@ -349,7 +395,7 @@ static void retire(struct cuvg_req *r, int err)
 			q.async_err = err;
 			q.async_what = op_name(r->op);
 		}
-		if (r->owned && r->op == Q_WRITE)
+		if (r->owned && (r->op == Q_WRITE || r->op == Q_WRITE_2D))
 			q.staged -= r->len;
 		free(r->owned);
 		free(r);
@@ -401,7 +447,9 @@ static void *queue_main(void *arg)
 
 int cuvg_submit(struct cuvg_req *r, int wait, uint64_t *seq)
 {
-	uint64_t staged = (!wait && r->owned && r->op == Q_WRITE) ? r->len : 0;
+	uint64_t staged = (!wait && r->owned &&
+			   (r->op == Q_WRITE || r->op == Q_WRITE_2D)) ?
+			  r->len : 0;
 	struct cuvg_req *e = r;
 	int err = 0;
 

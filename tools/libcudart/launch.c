@@ -3,12 +3,15 @@
  * Launches: what a <<<>>> launch becomes in a program nvcc 13 built
  * (__cudaGetKernel once per stub, then __cudaLaunchKernel with the
  * configuration __cudaPopCallConfiguration gave), cudaLaunchKernel (a
- * host stub's address), and the function attribute calls. The arguments
- * are the array of pointers, one per parameter, that cuLaunchKernel takes
- * as kernelParams: the Driver API library lays them out from the image.
+ * host stub's address), cudaLaunchKernelExC (launch attributes), and the
+ * function attribute calls. The arguments are the array of pointers,
+ * one per parameter, that cuLaunchKernel takes as kernelParams: the
+ * Driver API library lays them out from the image.
  * A failed launch is also the thread's last error, since <<<>>> ignores
  * what the stub returns (cudaGetLastError after a launch).
  */
+#include <stddef.h>
+
 #include "crt.h"
 
 static cudaError_t launch(struct crt_func *f, dim3 grid, dim3 block,
@@ -43,6 +46,63 @@ CRT_EXPORT cudaError_t cudaLaunchKernel_ptsz(const void *func, dim3 grid,
 {
 	return launch(crt_func_find(func), grid, block, args, shmem,
 		      stream ? stream : cudaStreamPerThread);
+}
+
+/*
+ * cudaLaunchKernelEx (cuda_runtime.h's template calls this C form): the
+ * launch attributes are the Driver API's, same numbers and layout, so
+ * cuLaunchKernelEx judges them (it keeps the priority and refuses what
+ * it cannot honour, with cudaErrorNotSupported).
+ */
+_Static_assert(sizeof(cudaLaunchAttribute) == sizeof(CUlaunchAttribute) &&
+	       offsetof(cudaLaunchAttribute, val) ==
+	       offsetof(CUlaunchAttribute, value) &&
+	       (int)cudaLaunchAttributePriority ==
+	       (int)CU_LAUNCH_ATTRIBUTE_PRIORITY,
+	       "runtime and driver launch attributes differ");
+
+static cudaError_t launch_ex(const cudaLaunchConfig_t *c, const void *func,
+			     void **args, cudaStream_t stream)
+{
+	struct crt_func *f = crt_func_find(func);
+	CUlaunchConfig cc;
+	CUfunction fn;
+	cudaError_t e;
+
+	if (!c || (c->numAttrs && !c->attrs))
+		return crt_ret(cudaErrorInvalidValue);
+	if (!f)
+		return crt_ret(cudaErrorInvalidDeviceFunction);
+	if (!c->gridDim.x || !c->gridDim.y || !c->gridDim.z ||
+	    !c->blockDim.x || !c->blockDim.y || !c->blockDim.z ||
+	    c->dynamicSmemBytes > 0xffffffffu)
+		return crt_ret(cudaErrorInvalidConfiguration);
+	e = crt_func_get(f, &fn);
+	if (e != cudaSuccess)
+		return e;
+	cc = (CUlaunchConfig){
+		.gridDimX = c->gridDim.x, .gridDimY = c->gridDim.y,
+		.gridDimZ = c->gridDim.z, .blockDimX = c->blockDim.x,
+		.blockDimY = c->blockDim.y, .blockDimZ = c->blockDim.z,
+		.sharedMemBytes = (unsigned int)c->dynamicSmemBytes,
+		.hStream = (CUstream)stream,
+		.attrs = (CUlaunchAttribute *)c->attrs,
+		.numAttrs = c->numAttrs,
+	};
+	return crt_cu(cuLaunchKernelEx(&cc, fn, args, NULL));
+}
+
+CRT_EXPORT cudaError_t cudaLaunchKernelExC(const cudaLaunchConfig_t *c,
+					   const void *func, void **args)
+{
+	return launch_ex(c, func, args, c ? c->stream : NULL);
+}
+
+CRT_EXPORT cudaError_t cudaLaunchKernelExC_ptsz(const cudaLaunchConfig_t *c,
+						const void *func, void **args)
+{
+	return launch_ex(c, func, args,
+			 c && c->stream ? c->stream : cudaStreamPerThread);
 }
 
 /* The handle is the kernel's record; the module loads at its first launch. */

@@ -124,3 +124,45 @@ CRT_EXPORT cudaError_t cudaGetDriverEntryPoint_ptsz(
 	return cudaGetDriverEntryPointByVersion_ptsz(symbol, fn, CUDART_VERSION,
 						     flags, status);
 }
+
+CRT_EXPORT cudaError_t cudaMemcpy2D_ptds(void *dst, size_t dpitch,
+					 const void *src, size_t spitch,
+					 size_t width, size_t height,
+					 enum cudaMemcpyKind kind)
+{
+	return cudaMemcpy2D(dst, dpitch, src, spitch, width, height, kind);
+}
+
+CRT_EXPORT cudaError_t cudaMemset2D_ptds(void *p, size_t pitch, int value,
+					 size_t width, size_t height)
+{
+	return cudaMemset2D(p, pitch, value, width, height);
+}
+
+CRT_EXPORT cudaError_t cudaMemcpy2DAsync_ptsz(void *dst, size_t dpitch,
+					      const void *src, size_t spitch,
+					      size_t width, size_t height,
+					      enum cudaMemcpyKind kind,
+					      cudaStream_t s)
+{
+	return cudaMemcpy2DAsync(dst, dpitch, src, spitch, width, height, kind,
+				 PT(s));
+}
+
+CRT_EXPORT cudaError_t cudaMemset2DAsync_ptsz(void *p, size_t pitch, int value,
+					      size_t width, size_t height,
+					      cudaStream_t s)
+{
+	return cudaMemset2DAsync(p, pitch, value, width, height, PT(s));
+}
+
+CRT_EXPORT cudaError_t cudaMallocAsync_ptsz(void **p, size_t size,
+					    cudaStream_t s)
+{
+	return cudaMallocAsync(p, size, PT(s));
+}
+
+CRT_EXPORT cudaError_t cudaFreeAsync_ptsz(void *p, cudaStream_t s)
+{
+	return cudaFreeAsync(p, PT(s));
+}

@@ -198,6 +198,131 @@ static void t_launch(void)
 	free(h);
 }
 
+// cudaLaunchKernelEx (the template, over cudaLaunchKernelExC): none, the
+// priority attribute, and a cooperative launch, which NVIDIA's driver runs
+// and vgpu's refuses (cudaErrorNotSupported, writing nothing): either is
+// right, so the output is the same both ways (run-libcuda.sh compares).
+static void t_launch_ex(void)
+{
+	const unsigned int n = 256;
+	unsigned int *d = NULL, h[256], v = 0xe0e0e0e1u, half = n / 2;
+	cudaLaunchAttribute at[1];
+	cudaLaunchConfig_t cfg = {};
+	cudaStream_t s = NULL;
+	cudaError_t e;
+	int ok;
+
+	if (!OK(cudaStreamCreate(&s)) || !OK(cudaMalloc(&d, n * 4)) ||
+	    !OK(cudaMemset(d, 0, n * 4))) {
+		check(0, "launch-ex set-up");
+		return;
+	}
+	cfg.gridDim = dim3(2);
+	cfg.blockDim = dim3(64);
+	cfg.stream = s;
+	ok = OK(cudaLaunchKernelEx(&cfg, fill32, d, v, half));
+	at[0].id = cudaLaunchAttributePriority;
+	at[0].val.priority = 0;
+	cfg.attrs = at;
+	cfg.numAttrs = 1;
+	ok = ok && OK(cudaLaunchKernelEx(&cfg, fill32, d + half, v + 1, half)) &&
+	     OK(cudaStreamSynchronize(s)) &&
+	     OK(cudaMemcpy(h, d, n * 4, cudaMemcpyDeviceToHost));
+	check(ok && all_eq(h, half, v) && all_eq(h + half, half, v + 1),
+	      "cudaLaunchKernelEx: plain, with a priority");
+	at[0].id = cudaLaunchAttributeCooperative;
+	at[0].val.cooperative = 1;
+	e = cudaLaunchKernelEx(&cfg, fill32, d, 7u, n);
+	cudaGetLastError();
+	ok = OK(cudaStreamSynchronize(s)) &&
+	     OK(cudaMemcpy(h, d, n * 4, cudaMemcpyDeviceToHost));
+	check(ok && (e == cudaSuccess ? all_eq(h, n, 7u) :
+		     e == cudaErrorNotSupported && all_eq(h, half, v)),
+	      "cudaLaunchKernelEx cooperative: runs, or refused (vgpu)");
+	cudaFree(d);
+	cudaStreamDestroy(s);
+}
+
+// Pitched memory: a host rectangle up and back, a 2D memset inside it,
+// device to device and cudaMemcpyDefault; checked byte for byte.
+static void t_pitched(void)
+{
+	enum { W = 100, H = 7, HP = 120 };
+	static unsigned char src[HP * H], back[HP * H], want[HP * H];
+	unsigned char *d = NULL, *d2 = NULL;
+	size_t pitch = 0, pitch2 = 0;
+	cudaStream_t s = NULL;
+	int ok;
+
+	for (int i = 0; i < HP * H; i++)
+		src[i] = (unsigned char)(i * 13 + 5);
+	ok = OK(cudaStreamCreate(&s)) &&
+	     OK(cudaMallocPitch((void **)&d, &pitch, W, H)) &&
+	     OK(cudaMallocPitch((void **)&d2, &pitch2, W - 10, H));
+	check(ok && pitch >= W && pitch2 >= W - 10, "cudaMallocPitch");
+	if (!ok)
+		return;
+	memset(back, 0xcd, sizeof(back));
+	memcpy(want, back, sizeof(want));
+	for (int y = 0; y < H; y++)
+		memcpy(want + y * HP, src + y * HP, W);
+	for (int y = 0; y < 3; y++)
+		memset(want + y * HP + 10, 0x11, 20);
+	ok = OK(cudaMemset2D(d, pitch, 0xab, pitch, H)) &&
+	     OK(cudaMemcpy2D(d, pitch, src, HP, W, H, cudaMemcpyHostToDevice)) &&
+	     OK(cudaMemset2D(d + 10, pitch, 0x11, 20, 3)) &&
+	     OK(cudaMemcpy2D(back, HP, d, pitch, W, H, cudaMemcpyDeviceToHost));
+	check(ok && !memcmp(back, want, sizeof(back)),
+	      "cudaMemcpy2D up and back, cudaMemset2D inside");
+	/* Rows 1.. of columns 5..94, to d2, then back by cudaMemcpyDefault. */
+	memset(back, 0xcd, sizeof(back));
+	ok = OK(cudaMemcpy2DAsync(d2, pitch2, d + pitch + 5, pitch, W - 10,
+				  H - 1, cudaMemcpyDeviceToDevice, s)) &&
+	     OK(cudaMemset2DAsync(d2 + pitch2, pitch2, 0x22, 4, 2, s)) &&
+	     OK(cudaMemcpy2DAsync(back, HP, d2, pitch2, W - 10, H - 1,
+				  cudaMemcpyDefault, s)) &&
+	     OK(cudaStreamSynchronize(s));
+	for (int y = 0; y < H - 1 && ok; y++)
+		for (int x = 0; x < HP; x++) {
+			unsigned char e = x >= W - 10 ? 0xcd :
+				(y == 1 || y == 2) && x < 4 ? 0x22 :
+				want[(y + 1) * HP + 5 + x];
+
+			if (back[y * HP + x] != e)
+				ok = 0;
+		}
+	check(ok, "cudaMemcpy2DAsync device to device, Default, Memset2DAsync");
+	check(cudaMemcpy2D(back, W - 1, d, pitch, W, 2,
+			   cudaMemcpyDeviceToHost) == cudaErrorInvalidPitchValue &&
+	      cudaGetLastError() == cudaErrorInvalidPitchValue,
+	      "cudaMemcpy2D wider than a pitch: cudaErrorInvalidPitchValue");
+	cudaFree(d);
+	cudaFree(d2);
+	cudaStreamDestroy(s);
+}
+
+// cudaMallocAsync / cudaFreeAsync: the free after a use on the stream.
+static void t_stream_alloc(void)
+{
+	unsigned int *a = NULL, *b = NULL, h[1024];
+	cudaStream_t s = NULL;
+	int ok;
+
+	ok = OK(cudaStreamCreate(&s)) &&
+	     OK(cudaMallocAsync((void **)&a, sizeof(h), s)) &&
+	     OK(cudaMallocAsync((void **)&b, sizeof(h), s)) &&
+	     OK(cudaMemsetAsync(a, 0x7f, sizeof(h), s)) &&
+	     OK(cudaMemcpyAsync(b, a, sizeof(h), cudaMemcpyDeviceToDevice, s)) &&
+	     OK(cudaFreeAsync(a, s)) &&
+	     OK(cudaMemcpyAsync(h, b, sizeof(h), cudaMemcpyDeviceToHost, s)) &&
+	     OK(cudaStreamSynchronize(s));
+	check(ok && all_eq(h, 1024, 0x7f7f7f7fu),
+	      "cudaMallocAsync, a use, cudaFreeAsync, in stream order");
+	check(OK(cudaFreeAsync(b, s)) && OK(cudaStreamSynchronize(s)),
+	      "cudaFreeAsync, synchronized");
+	cudaStreamDestroy(s);
+}
+
 // Two streams, pinned memory, events with an elapsed time.
 static void t_streams(void)
 {
@@ -317,6 +442,9 @@ int main(void)
 	t_device();
 	t_memory();
 	t_launch();
+	t_launch_ex();
+	t_pitched();
+	t_stream_alloc();
 	t_streams();
 	t_symbols();
 	t_fault();
