@@ -39,8 +39,11 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-/* 2: VGPU_IOC_SUBMIT. Older drivers answer it with ENOTTY. */
-#define VGPU_API_VERSION	2
+/*
+ * 2: VGPU_IOC_SUBMIT; 3: VGPU_IOC_FUNC_ATTRS. Older drivers answer an
+ * ioctl they do not have with ENOTTY.
+ */
+#define VGPU_API_VERSION	3
 
 #define VGPU_IOC_MAGIC		0xD7	/* 0x00-0x1F; 0x20-0x2F is vgpu_back.h */
 
