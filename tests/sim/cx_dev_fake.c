@@ -467,12 +467,24 @@ static int32_t fake_func_attrs(void *mod, const char *name,
 	return VGPUIF_RSP_OKAY;
 }
 
-/* A small device of compute capability 9.0 (the worker filters it). */
+/*
+ * A small device of compute capability 9.0 (the worker filters it): two
+ * multiprocessors with an H100's limits, which the occupancy tests
+ * compute with: 2048 threads and 65536 registers a multiprocessor, 65536
+ * registers and 48 KiB shared memory a block (227 KiB opted in), 228 KiB
+ * shared memory a multiprocessor.
+ */
 static int32_t fake_attrs(int32_t *attr, uint32_t *nr, char *name)
 {
 	attr[VGPUIF_ATTR_MAX_THREADS_PER_BLOCK] = 1024;
 	attr[VGPUIF_ATTR_WARP_SIZE] = 32;
 	attr[VGPUIF_ATTR_MULTIPROCESSOR_COUNT] = 2;
+	attr[VGPUIF_ATTR_MAX_THREADS_PER_MULTIPROCESSOR] = 2048;
+	attr[VGPUIF_ATTR_MAX_REGISTERS_PER_BLOCK] = 65536;
+	attr[VGPUIF_ATTR_MAX_REGISTERS_PER_MULTIPROCESSOR] = 65536;
+	attr[VGPUIF_ATTR_MAX_SHARED_MEM_PER_BLOCK] = 49152;
+	attr[VGPUIF_ATTR_MAX_SHARED_MEM_PER_MULTIPROCESSOR] = 233472;
+	attr[VGPUIF_ATTR_MAX_SHARED_MEM_PER_BLOCK_OPTIN] = 232448;
 	attr[VGPUIF_ATTR_COMPUTE_CAPABILITY_MAJOR] = 9;
 	attr[VGPUIF_ATTR_PCI_BUS_ID] = 0x41;	/* the worker hides it */
 	*nr = VGPUIF_NR_ATTRS;
