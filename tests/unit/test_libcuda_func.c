@@ -5,8 +5,9 @@
  * (this binary started again with --fake-child): cuFuncGetAttribute gives
  * the values tests/sim/cx_dev_fake.c documents for its kernels, asked of
  * the host once per function; a host without FUNC_ATTRS (-ENOTTY: an
- * older driver) or one that cannot answer it (-EOPNOTSUPP: the CPU
- * executor's status) is asked once, then the library gives the fixed
+ * older driver; -EINVAL: an older backend or worker, to which the
+ * operation is unknown) or one that cannot answer it (-EOPNOTSUPP: the
+ * CPU executor's status) is asked once, then the library gives the fixed
  * values of before.
  *
  * Occupancy (tools/libcuda/occupancy.c) on the fake device's documented
@@ -73,6 +74,7 @@ static int up(void **state, int err)
 static int up_fake(void **state) { return up(state, 0); }
 static int up_old(void **state) { return up(state, -ENOTTY); }
 static int up_nosupp(void **state) { return up(state, -EOPNOTSUPP); }
+static int up_unknown(void **state) { return up(state, -EINVAL); }
 
 static int down(void **state)
 {
@@ -271,6 +273,8 @@ int main(int argc, char **argv)
 						down),
 		cmocka_unit_test_setup_teardown(test_func_attrs_fallback,
 						up_nosupp, down),
+		cmocka_unit_test_setup_teardown(test_func_attrs_fallback,
+						up_unknown, down),
 		cmocka_unit_test_setup_teardown(test_occupancy, up_fake, down),
 		cmocka_unit_test_setup_teardown(test_occupancy_unsupported,
 						up_nosupp, down),

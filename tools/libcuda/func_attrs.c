@@ -48,7 +48,13 @@ CUresult cuvg_func_attrs(struct cuvg_func *f, struct vgpu_func_attrs *out)
 	snprintf(r.name, sizeof(r.name), "%s", f->name);
 	r.dst = &a;
 	err = cuvg_submit(&r, 1, NULL);
-	if (err == -ENOTTY || err == -EOPNOTSUPP) {
+	/*
+	 * ENOTTY: a driver without the ioctl; EOPNOTSUPP: a host that cannot
+	 * answer (the CPU executor); EINVAL: a backend or worker older than
+	 * the operation, which finds it unknown (the request itself is
+	 * well formed: a live module, a name of 1..255 bytes).
+	 */
+	if (err == -ENOTTY || err == -EOPNOTSUPP || err == -EINVAL) {
 		cuvg_log("the device has no FUNC_ATTRS operation: kernels' registers and memory are unknown");
 		no_func_attrs = 1;
 		rc = CUDA_ERROR_NOT_SUPPORTED;
