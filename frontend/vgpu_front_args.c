@@ -24,6 +24,8 @@ static_assert(sizeof(struct vgpu_mem_set) == 24);
 static_assert(sizeof(struct vgpu_mem_copy) == 24);
 static_assert(sizeof(struct vgpu_module_global) == 40);
 static_assert(sizeof(struct vgpu_device_attrs) == 352);
+static_assert(sizeof(struct vgpu_func_attrs) == 56);
+static_assert(sizeof(struct vgpuif_func_attrs) == 32);
 static_assert(sizeof(struct vgpuif_device_attrs) == 352);
 static_assert(sizeof(struct vgpu_event_record) == 16);
 static_assert(sizeof(struct vgpu_submit) == 24);
@@ -170,6 +172,18 @@ int vgpu_front_check_module_global(const struct vgpu_module_global *g,
 	if (!g->name_len)
 		return vgpu_front_bad(field, "name_len", -EINVAL);
 	if (g->name_len > VGPU_FUNC_NAME_MAX)
+		return vgpu_front_bad(field, "name_len", -E2BIG);
+	return 0;
+}
+
+int vgpu_front_check_func_attrs(const struct vgpu_func_attrs *f,
+				const char **field)
+{
+	if (f->reserved)
+		return vgpu_front_bad(field, "reserved", -EINVAL);
+	if (!f->name_len)
+		return vgpu_front_bad(field, "name_len", -EINVAL);
+	if (f->name_len > VGPU_FUNC_NAME_MAX)
 		return vgpu_front_bad(field, "name_len", -E2BIG);
 	return 0;
 }
@@ -493,6 +507,29 @@ void vgpu_front_build_module_global(struct vgpuif_request *req,
 	vgpu_front_hdr(req, VGPUIF_OP_MODULE_GET_GLOBAL, g->name_len);
 	req->u.global.module = g->module;
 	req->u.global.name_len = g->name_len;
+}
+
+void vgpu_front_build_func_attrs(struct vgpuif_request *req,
+				 const struct vgpu_func_attrs *f)
+{
+	vgpu_front_hdr(req, VGPUIF_OP_FUNC_ATTRS,
+		       VGPUIF_ALIGN8(f->name_len) +
+		       sizeof(struct vgpuif_func_attrs));
+	req->u.func.module = f->module;
+	req->u.func.name_len = f->name_len;
+}
+
+void vgpu_front_func_attrs_from_wire(struct vgpu_func_attrs *out,
+				     const struct vgpuif_func_attrs *in)
+{
+	out->num_regs = in->num_regs;
+	out->shared_size = in->shared_size;
+	out->const_size = in->const_size;
+	out->local_size = in->local_size;
+	out->max_threads_per_block = in->max_threads_per_block;
+	out->ptx_version = in->ptx_version;
+	out->binary_version = in->binary_version;
+	out->max_dynamic_shared = in->max_dynamic_shared;
 }
 
 void vgpu_front_build_device_attrs(struct vgpuif_request *req)

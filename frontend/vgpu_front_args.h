@@ -35,6 +35,8 @@ int vgpu_front_check_launch(const struct vgpu_launch *l, const char **field);
 int vgpu_front_check_mem_set(const struct vgpu_mem_set *m, const char **field);
 int vgpu_front_check_mem_copy(const struct vgpu_mem_copy *c,
 			      const char **field);
+int vgpu_front_check_func_attrs(const struct vgpu_func_attrs *f,
+				const char **field);
 int vgpu_front_check_module_global(const struct vgpu_module_global *g,
 				   const char **field);
 int vgpu_front_check_vector_add(const struct vgpu_vector_add *v,
@@ -149,6 +151,11 @@ void vgpu_front_build_async(struct vgpuif_request *req, u32 cmd,
 void vgpu_front_build_module_global(struct vgpuif_request *req,
 				    const struct vgpu_module_global *g);
 void vgpu_front_build_device_attrs(struct vgpuif_request *req);
+void vgpu_front_build_func_attrs(struct vgpuif_request *req,
+				 const struct vgpu_func_attrs *f);
+/* Copies the worker's values; the caller's module, name, lengths stay. */
+void vgpu_front_func_attrs_from_wire(struct vgpu_func_attrs *out,
+				     const struct vgpuif_func_attrs *in);
 /* Copies @in, with nr_attrs at most VGPU_NR_ATTRS and the name ended. */
 void vgpu_front_attrs_from_wire(struct vgpu_device_attrs *out,
 				const struct vgpuif_device_attrs *in);

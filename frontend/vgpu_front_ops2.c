@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vgpu frontend: the ioctls a CUDA Driver API library needs beyond the
- * first ones (issue 18): MODULE_GET_GLOBAL, DEVICE_ATTRS and EVENT_RECORD
+ * first ones (issue 18): MODULE_GET_GLOBAL, DEVICE_ATTRS and EVENT_RECORD,
+ * and FUNC_ATTRS (a kernel's registers and memory, for occupancy)
  * (include/uapi/linux/vgpu.h; MEM_SET and MEM_COPY are in
  * vgpu_front_async.c). As in vgpu_front_dev.c, each copies its argument
  * once, checks the copy (vgpu_front_args.c) and sends one request.
@@ -116,6 +117,61 @@ static int vgpu_front_ioc_module_global(struct vgpu_front_file *file,
 	return 0;
 }
 
+struct vgpu_front_func_arg {
+	struct vgpu_front_file *file;
+	struct vgpu_func_attrs f;
+};
+
+/* The module must be this file's; the name is the buffer's first part. */
+static int vgpu_front_fill_func(struct vgpu_front_req *req, const void *arg)
+{
+	const struct vgpu_front_func_arg *fa = arg;
+	int err;
+
+	mutex_lock(&fa->file->lock);
+	err = vgpu_front_own_check(&fa->file->mod, fa->f.module, 1,
+				   req->conn_gen);
+	mutex_unlock(&fa->file->lock);
+	if (err) {
+		vgpu_front_log_bad(req->info, VGPUIF_OP_FUNC_ATTRS,
+				   "module (not loaded through this file)", err);
+		return err;
+	}
+	return vgpu_front_req_from_user(req, 0, u64_to_user_ptr(fa->f.name),
+					fa->f.name_len);
+}
+
+static int vgpu_front_ioc_func_attrs(struct vgpu_front_file *file,
+				     void __user *uarg)
+{
+	struct vgpu_front_func_arg fa = { .file = file };
+	struct vgpuif_func_attrs w;
+	struct vgpuif_request wire;
+	struct vgpu_front_req *req;
+	const char *field;
+	int err;
+
+	if (copy_from_user(&fa.f, uarg, sizeof(fa.f)))
+		return -EFAULT;
+	err = vgpu_front_check_func_attrs(&fa.f, &field);
+	if (err) {
+		vgpu_front_log_bad(file->info, VGPUIF_OP_FUNC_ATTRS, field,
+				   err);
+		return err;
+	}
+	vgpu_front_build_func_attrs(&wire, &fa.f);
+	err = vgpu_front_call(file->info, &wire, vgpu_front_fill_func, &fa,
+			      &req);
+	if (err)
+		return err;
+	vgpu_front_req_read(req, VGPUIF_ALIGN8(fa.f.name_len), &w, sizeof(w));
+	vgpu_front_req_free(req);
+	vgpu_front_func_attrs_from_wire(&fa.f, &w);
+	if (copy_to_user(uarg, &fa.f, sizeof(fa.f)))
+		return -EFAULT;
+	return 0;
+}
+
 static int vgpu_front_ioc_device_attrs(struct vgpu_front_info *info,
 				       void __user *uarg)
 {
@@ -177,6 +233,8 @@ long vgpu_front_ioctl_ops2(struct vgpu_front_file *file, unsigned int cmd,
 		return vgpu_front_ioc_device_attrs(file->info, uarg);
 	case VGPU_IOC_EVENT_RECORD:
 		return vgpu_front_ioc_event_record(file->info, uarg);
+	case VGPU_IOC_FUNC_ATTRS:
+		return vgpu_front_ioc_func_attrs(file, uarg);
 	default:
 		return -ENOTTY;
 	}

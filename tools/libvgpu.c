@@ -200,6 +200,20 @@ int vgpu_module_get_global(int fd, uint64_t module, const char *name,
 	return err;
 }
 
+int vgpu_func_attrs(int fd, uint64_t module, const char *name,
+		    struct vgpu_func_attrs *attrs)
+{
+	size_t name_len = strlen(name);
+
+	if (name_len > VGPU_FUNC_NAME_MAX)
+		return -E2BIG;
+	memset(attrs, 0, sizeof(*attrs));
+	attrs->module = module;
+	attrs->name = (uint64_t)(uintptr_t)name;
+	attrs->name_len = (uint32_t)name_len;
+	return xioctl(fd, VGPU_IOC_FUNC_ATTRS, attrs);
+}
+
 int vgpu_device_attrs(int fd, struct vgpu_device_attrs *attrs)
 {
 	return xioctl(fd, VGPU_IOC_DEVICE_ATTRS, attrs);

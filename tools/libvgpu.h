@@ -73,6 +73,15 @@ int vgpu_device_attrs(int fd, struct vgpu_device_attrs *attrs);
 int vgpu_event_record(int fd, uint64_t *time_ns, uint32_t *flags);
 
 /*
+ * Since LIBVGPU_4: the registers, memory and limits of kernel @name (a C
+ * string) of @module, as the host's driver reports them; fills all of
+ * *@attrs (module, name and name_len too). -EOPNOTSUPP without a GPU,
+ * -ENOTTY from a driver without VGPU_IOC_FUNC_ATTRS.
+ */
+int vgpu_func_attrs(int fd, uint64_t module, const char *name,
+		    struct vgpu_func_attrs *attrs);
+
+/*
  * Since LIBVGPU_3: @count (1..VGPU_SUBMIT_MAX) launches, memsets and
  * device copies in one VGPU_IOC_SUBMIT: each element's cmd is
  * VGPU_IOC_LAUNCH, VGPU_IOC_MEM_SET or VGPU_IOC_MEM_COPY and its arg

@@ -359,7 +359,7 @@ static int cpu_submit(struct executor *ex, struct exec_vm *vm,
 		res->ret[0] = mono_ns() - ((struct cpu_vm *)vm->priv)->t0;
 		res->ret[1] = VGPUIF_EVENT_F_HOST_CLOCK;
 		break;
-	default:	/* MODULE_*, LAUNCH: no modules here */
+	default:	/* MODULE_*, LAUNCH, FUNC_ATTRS: no modules here */
 		res->status = VGPUIF_RSP_NOT_SUPPORTED;
 		break;
 	}

@@ -268,6 +268,17 @@
  *                        (VGPUIF_EVENT_F_* in ret[1]). The difference of
  *                        two records is the GPU time between them
  *                        (cuEventElapsedTime); see "Ordering and time".
+ * VGPUIF_OP_FUNC_ATTRS   G->B and B->G; the buffer holds the name of a
+ *                        kernel of module u.func.module (u.func.name_len
+ *                        bytes, 1..VGPUIF_MAX_FUNC_NAME, no NUL) and, at
+ *                        offset VGPUIF_ALIGN8(name_len), room for struct
+ *                        vgpuif_func_attrs, which the worker writes there
+ *                        (see below); data_len == VGPUIF_ALIGN8(name_len)
+ *                        + sizeof(struct vgpuif_func_attrs). What
+ *                        cuFuncGetAttribute and the occupancy calculator
+ *                        need. VGPUIF_RSP_BAD_HANDLE: module unknown;
+ *                        NOT_FOUND: no such kernel; NOT_SUPPORTED: no
+ *                        modules (the CPU executor).
  *
  * Within one device, requests complete in the order they were issued.
  *
@@ -307,7 +318,8 @@
 #define VGPUIF_OP_MODULE_GET_GLOBAL	13
 #define VGPUIF_OP_DEVICE_ATTRS		14
 #define VGPUIF_OP_EVENT_RECORD		15
-#define VGPUIF_NR_OPS			16
+#define VGPUIF_OP_FUNC_ATTRS		16
+#define VGPUIF_NR_OPS			17
 
 #define VGPUIF_MAX_ALLOC		(1ull << 40)
 #define VGPUIF_MAX_FUNC_NAME		255
@@ -371,6 +383,12 @@ struct vgpuif_global_args {
 	uint16_t _pad[3];	/* 10: must be 0 */
 };				/* 16 bytes */
 
+struct vgpuif_func_args {
+	uint64_t module;	/* 0 */
+	uint16_t name_len;	/* 8: 1..VGPUIF_MAX_FUNC_NAME */
+	uint16_t _pad[3];	/* 10: must be 0 */
+};				/* 16 bytes */
+
 union vgpuif_request_args {
 	struct vgpuif_mem_args mem;
 	struct vgpuif_module_args module;
@@ -379,6 +397,7 @@ union vgpuif_request_args {
 	struct vgpuif_memset_args memset;
 	struct vgpuif_copy_args copy;
 	struct vgpuif_global_args global;
+	struct vgpuif_func_args func;
 	uint8_t raw[40];
 };				/* 40 bytes */
 
@@ -571,6 +590,34 @@ struct vgpuif_device_attrs {
 	uint8_t uuid[16];
 	char name[64];
 	int32_t attr[VGPUIF_ATTR_SLOTS];
+};
+
+/*
+ * Written by the worker at offset VGPUIF_ALIGN8(name_len) of a FUNC_ATTRS
+ * buffer, 32 bytes: the kernel's CU_FUNC_ATTRIBUTE_* values as the host's
+ * driver gives them for the module it loaded.
+ *   offset  0 num_regs: registers per thread (NUM_REGS)
+ *   offset  4 shared_size: static shared memory, bytes (SHARED_SIZE_BYTES)
+ *   offset  8 const_size: user __constant__ memory, bytes (CONST_SIZE_BYTES)
+ *   offset 12 local_size: local memory per thread, bytes (LOCAL_SIZE_BYTES)
+ *   offset 16 max_threads_per_block: the most threads a block of this
+ *             kernel may have (MAX_THREADS_PER_BLOCK)
+ *   offset 20 ptx_version: major * 10 + minor (PTX_VERSION)
+ *   offset 24 binary_version: major * 10 + minor (BINARY_VERSION)
+ *   offset 28 max_dynamic_shared: the dynamic shared memory a launch may
+ *             ask for, bytes (MAX_DYNAMIC_SHARED_SIZE_BYTES)
+ * The guest does not trust them: each is a count a library checks before
+ * it computes with it.
+ */
+struct vgpuif_func_attrs {
+	int32_t num_regs;
+	int32_t shared_size;
+	int32_t const_size;
+	int32_t local_size;
+	int32_t max_threads_per_block;
+	int32_t ptx_version;
+	int32_t binary_version;
+	int32_t max_dynamic_shared;
 };
 
 /*

@@ -37,6 +37,7 @@ enum vgpuif_len_rule {
 	VGPUIF_LEN_VECTOR_ADD,	/* 12 * n */
 	VGPUIF_LEN_GLOBAL,	/* name_len 1..VGPUIF_MAX_FUNC_NAME */
 	VGPUIF_LEN_ATTRS,	/* at least sizeof(vgpuif_device_attrs) */
+	VGPUIF_LEN_FUNC,	/* ALIGN8(name_len) + vgpuif_func_attrs */
 };
 
 struct vgpuif_op_desc {
@@ -118,6 +119,11 @@ static inline const struct vgpuif_op_desc *vgpuif_op_desc(unsigned int op)
 		[VGPUIF_OP_EVENT_RECORD] = {
 			"event_record", VGPUIF_DIR_NONE, 0, 0,
 			VGPUIF_LEN_ZERO },
+		[VGPUIF_OP_FUNC_ATTRS] = {
+			"func_attrs",
+			VGPUIF_DIR_FROM_GUEST | VGPUIF_DIR_TO_GUEST,
+			VGPUIF_ARG_LO(func), VGPUIF_ARG_HI(func),
+			VGPUIF_LEN_FUNC },
 	};
 
 	return op < VGPUIF_NR_OPS ? &ops[op] : (const struct vgpuif_op_desc *)0;
@@ -215,6 +221,20 @@ static inline int vgpuif_check_global(const struct vgpuif_global_args *g,
 	return VGPUIF_RSP_OKAY;
 }
 
+static inline int vgpuif_check_func(const struct vgpuif_func_args *f,
+				    uint32_t data_len, const char **reason)
+{
+	if (f->_pad[0] || f->_pad[1] || f->_pad[2])
+		return vgpuif_op_invalid(reason, "func padding not zero");
+	if (!f->name_len || f->name_len > VGPUIF_MAX_FUNC_NAME)
+		return vgpuif_op_invalid(reason, "name_len out of range");
+	if (data_len != VGPUIF_ALIGN8((uint32_t)f->name_len) +
+			sizeof(struct vgpuif_func_attrs))
+		return vgpuif_op_invalid(reason,
+				"data_len is not name and func_attrs");
+	return VGPUIF_RSP_OKAY;
+}
+
 /**
  * vgpuif_check_op() - check an operation's arguments and data length
  * @op: VGPUIF_OP_*
@@ -285,6 +305,8 @@ static inline int vgpuif_check_op(unsigned int op, uint32_t data_len,
 			return vgpuif_op_invalid(reason,
 					"data_len below vgpuif_device_attrs");
 		break;
+	case VGPUIF_LEN_FUNC:
+		return vgpuif_check_func(&u->func, data_len, reason);
 	}
 
 	if (op == VGPUIF_OP_MEM_ALLOC &&

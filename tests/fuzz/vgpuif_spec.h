@@ -34,6 +34,7 @@ static inline bool spec_arg_byte_used(unsigned int op, unsigned int i)
 	case VGPUIF_OP_MEM_COPY:
 		return i < 24;			/* dst, src, size */
 	case VGPUIF_OP_MODULE_GET_GLOBAL:
+	case VGPUIF_OP_FUNC_ATTRS:
 		return i < 10;			/* module, name_len */
 	default:
 		return false;	/* NOP, GET_INFO, LOAD, SYNC, ATTRS, EVENT */
@@ -63,7 +64,7 @@ static inline bool spec_launch_ok(const struct vgpuif_launch_args *l,
 static inline bool spec_op_ok(unsigned int op, uint32_t data_len,
 			      const union vgpuif_request_args *u)
 {
-	if (op >= 16 || data_len > 16u * 1024 * 1024)
+	if (op >= 17 || data_len > 16u * 1024 * 1024)
 		return false;
 	for (unsigned int i = 0; i < 40; i++)
 		if (u->raw[i] && !spec_arg_byte_used(op, i))
@@ -109,6 +110,9 @@ static inline bool spec_op_ok(unsigned int op, uint32_t data_len,
 		return data_len >= 352;
 	case VGPUIF_OP_EVENT_RECORD:
 		return data_len == 0;
+	case VGPUIF_OP_FUNC_ATTRS:
+		return u->func.name_len >= 1 && u->func.name_len <= 255 &&
+		       data_len == ((u->func.name_len + 7u) / 8u) * 8u + 32u;
 	}
 	return false;
 }
@@ -138,6 +142,8 @@ static inline uint32_t spec_natural_len(unsigned int op,
 		return u->global.name_len;
 	case VGPUIF_OP_DEVICE_ATTRS:
 		return 352;
+	case VGPUIF_OP_FUNC_ATTRS:
+		return ((u->func.name_len + 7u) / 8u) * 8u + 32u;
 	default:
 		return 0;
 	}

@@ -16,8 +16,8 @@
  *              and comes back: requests get DEVICE_LOST, none hangs, no
  *              wrong result, the VMs are served again, nothing reconnected
  *   ops2       MEM_SET, MEM_COPY, MODULE_GET_GLOBAL (a kernel reads the
- *              global written through it), DEVICE_ATTRS, EVENT_RECORD's
- *              GPU time of a kernel (gpu_test_ops2.c)
+ *              global written through it), DEVICE_ATTRS, FUNC_ATTRS,
+ *              EVENT_RECORD's GPU time of a kernel (gpu_test_ops2.c)
  * Prints "gpu-test: NAME: ok|FAIL ..." per test and, last,
  * "gpu-test: N passed, N failed". Exit status 0 only if all passed.
  *

@@ -6,7 +6,8 @@
  * found with MODULE_GET_GLOBAL, written through MEM_WRITE and MEM_SET and
  * read back by a kernel (cudaMemcpyToSymbol's way), forgotten at unload;
  * DEVICE_ATTRS as the guest sees it; EVENT_RECORD around a kernel of known
- * length.
+ * length; FUNC_ATTRS of fill32 (values a GPU can have: they differ between
+ * GPUs and the fake device) and of names and modules that are not there.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -124,6 +125,47 @@ static void check_global(struct gvm *v)
 	EXPECT_ST(g_free(v, out), VGPUIF_RSP_OKAY);
 }
 
+/* FUNC_ATTRS of @name: the buffer is the name, then the values. */
+static int32_t func_attrs(struct gvm *v, uint64_t mod, const char *name,
+			  struct vgpuif_func_attrs *a)
+{
+	union vgpuif_request_args u = { .func = {
+		.module = mod, .name_len = (uint16_t)strlen(name),
+	} };
+	uint32_t off = VGPUIF_ALIGN8((uint32_t)strlen(name));
+	uint8_t buf[VGPUIF_ALIGN8(VGPUIF_MAX_FUNC_NAME) + sizeof(*a)] = { 0 };
+	int32_t st;
+
+	memcpy(buf, name, strlen(name));
+	st = g_call(v, VGPUIF_OP_FUNC_ATTRS, &u, buf, off + sizeof(*a), NULL);
+	memcpy(a, buf + off, sizeof(*a));
+	return st;
+}
+
+static void check_func_attrs(struct gvm *v)
+{
+	uint64_t mod = load_main_module(v);
+	struct vgpuif_func_attrs a;
+
+	EXPECT_ST(func_attrs(v, mod, "fill32", &a), VGPUIF_RSP_OKAY);
+	printf("gpu-test:   fill32: %d registers, %d B shared, %d B local, "
+	       "%d threads a block at most, binary %d\n", a.num_regs,
+	       a.shared_size, a.local_size, a.max_threads_per_block,
+	       a.binary_version);
+	EXPECT(a.num_regs > 0 && a.num_regs <= 255, "fill32: %d registers",
+	       a.num_regs);
+	EXPECT(a.max_threads_per_block > 0 && a.max_threads_per_block <= 1024,
+	       "fill32: %d threads a block", a.max_threads_per_block);
+	EXPECT(a.shared_size >= 0 && a.local_size >= 0 &&
+	       a.max_dynamic_shared >= 0 && a.binary_version > 0,
+	       "fill32: impossible sizes or version");
+	EXPECT_ST(func_attrs(v, mod, "no_such_kernel", &a),
+		  VGPUIF_RSP_NOT_FOUND);
+	EXPECT_ST(func_attrs(v, mod + 12345, "fill32", &a),
+		  VGPUIF_RSP_BAD_HANDLE);
+	EXPECT_ST(g_unload(v, mod), VGPUIF_RSP_OKAY);
+}
+
 static void check_attrs(struct gvm *v)
 {
 	struct vgpuif_device_attrs a;
@@ -190,6 +232,7 @@ void test_ops2(void)
 	check_set_copy(&v, buf);
 	check_global(&v);
 	check_attrs(&v);
+	check_func_attrs(&v);
 	check_events(&v);
 	h_stop(&h);
 }

@@ -108,6 +108,11 @@ static void make_req(struct vgpuif_request *req, u8 op)
 	case VGPUIF_OP_DEVICE_ATTRS:
 		set_data(req, sizeof(struct vgpuif_device_attrs));
 		break;
+	case VGPUIF_OP_FUNC_ATTRS:
+		req->u.func.module = 77;
+		req->u.func.name_len = 6;
+		set_data(req, 8 + sizeof(struct vgpuif_func_attrs));
+		break;
 	default:	/* NOP, SYNC, EVENT_RECORD */
 		break;
 	}
@@ -660,6 +665,7 @@ static void validate_copy_dirs(struct kunit *test)
 		{ VGPUIF_OP_MODULE_GET_GLOBAL, true, false },
 		{ VGPUIF_OP_DEVICE_ATTRS, false, true },
 		{ VGPUIF_OP_EVENT_RECORD, false, false },
+		{ VGPUIF_OP_FUNC_ATTRS, true, true },
 	};
 	unsigned int i;
 

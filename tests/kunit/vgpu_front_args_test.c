@@ -85,6 +85,7 @@ static void vgpu_front_op_writable(struct kunit *test)
 		{ VGPUIF_OP_LAUNCH, false },
 		{ VGPUIF_OP_SYNC, false },
 		{ VGPUIF_OP_VECTOR_ADD, true },
+		{ VGPUIF_OP_FUNC_ATTRS, true },
 		{ VGPUIF_NR_OPS, false },
 		{ 255, false },
 		{ ~0u, false },
@@ -848,6 +849,7 @@ static void vgpu_front_check_ops2(struct kunit *test)
 				  .elem_size = 2 };
 	struct vgpu_mem_copy c = { .dst = 0x1000, .src = 0x2000, .size = 1 };
 	struct vgpu_module_global g = { .module = 1, .name_len = 1 };
+	struct vgpu_func_attrs f = { .module = 1, .name_len = 1 };
 	const char *field = NULL;
 	struct vgpuif_request r;
 	const char *reason;
@@ -910,6 +912,28 @@ static void vgpu_front_check_ops2(struct kunit *test)
 	g.name_len = 1;
 	g.reserved = 1;
 	OPS2_EXPECT(test, vgpu_front_check_module_global(&g, &field), -EINVAL,
+		    "reserved");
+
+	/* FUNC_ATTRS: the same name rules; room for the values after it. */
+	OPS2_EXPECT(test, vgpu_front_check_func_attrs(&f, &field), 0, "");
+	f.name_len = VGPU_FUNC_NAME_MAX;
+	vgpu_front_build_func_attrs(&r, &f);
+	KUNIT_EXPECT_EQ(test, vgpuif_check_op(r.operation, r.data_len, &r.u,
+					      &reason), VGPUIF_RSP_OKAY);
+	KUNIT_EXPECT_EQ(test, r.data_len, 256 + 32);
+	KUNIT_EXPECT_EQ(test, r.u.func.module, 1);
+	f.name_len = 1;
+	vgpu_front_build_func_attrs(&r, &f);
+	KUNIT_EXPECT_EQ(test, r.data_len, 8 + 32);
+	f.name_len = VGPU_FUNC_NAME_MAX + 1;
+	OPS2_EXPECT(test, vgpu_front_check_func_attrs(&f, &field), -E2BIG,
+		    "name_len");
+	f.name_len = 0;
+	OPS2_EXPECT(test, vgpu_front_check_func_attrs(&f, &field), -EINVAL,
+		    "name_len");
+	f.name_len = 1;
+	f.reserved = 1;
+	OPS2_EXPECT(test, vgpu_front_check_func_attrs(&f, &field), -EINVAL,
 		    "reserved");
 
 	vgpu_front_build_device_attrs(&r);

@@ -72,6 +72,9 @@ static const struct vgpuif_ops_row vgpuif_ops_rows[] = {
 	  sizeof(struct vgpuif_device_attrs), { .raw = { 0 } } },
 	{ VGPUIF_OP_EVENT_RECORD, "event_record", VGPUIF_DIR_NONE, 0, 0, 0,
 	  { .raw = { 0 } } },
+	{ VGPUIF_OP_FUNC_ATTRS, "func_attrs",
+	  VGPUIF_DIR_FROM_GUEST | VGPUIF_DIR_TO_GUEST, 0, 16, 8 + 32,
+	  { .func = { .module = 77, .name_len = 5 } } },
 };
 
 /* Operation numbers vgpuif.h does not define. */
@@ -106,6 +109,8 @@ struct vgpuif_ops_case {
 	{ .copy = { .dst = dst_, .src = src_, .size = size_ } }
 #define VGPUIF_OPS_GLOBAL(mod_, len_)					\
 	{ .global = { .module = mod_, .name_len = len_ } }
+/* A FUNC_ATTRS of module m, name_len nl. */
+#define VGPUIF_OPS_FUNC(m, nl) { .func = { .module = m, .name_len = nl } }
 
 static const struct vgpuif_ops_case vgpuif_ops_cases[] = {
 	/* Unknown operations, whatever else the request says. */
@@ -453,6 +458,43 @@ static const struct vgpuif_ops_case vgpuif_ops_cases[] = {
 		       "data_len must be 0", VGPUIF_OPS_NONE),
 	VGPUIF_OPS_BAD("event_record with an argument", VGPUIF_OP_EVENT_RECORD,
 		       0, "unused arguments not zero", VGPUIF_OPS_MEM(1, 0)),
+
+	/*
+	 * FUNC_ATTRS: the name (1..255 bytes), padded to 8, then room for
+	 * the 32 bytes of struct vgpuif_func_attrs: nothing else.
+	 */
+	VGPUIF_OPS_OK("func_attrs of a 1-byte name", VGPUIF_OP_FUNC_ATTRS,
+		      8 + 32, VGPUIF_OPS_FUNC(1, 1)),
+	VGPUIF_OPS_OK("func_attrs of an 8-byte name", VGPUIF_OP_FUNC_ATTRS,
+		      8 + 32, VGPUIF_OPS_FUNC(1, 8)),
+	VGPUIF_OPS_OK("func_attrs of the longest name", VGPUIF_OP_FUNC_ATTRS,
+		      256 + 32, VGPUIF_OPS_FUNC(1, VGPUIF_MAX_FUNC_NAME)),
+	VGPUIF_OPS_BAD("func_attrs of an empty name", VGPUIF_OP_FUNC_ATTRS,
+		       32, "name_len out of range", VGPUIF_OPS_FUNC(1, 0)),
+	VGPUIF_OPS_BAD("func_attrs of a name too long", VGPUIF_OP_FUNC_ATTRS,
+		       256 + 32, "name_len out of range",
+		       VGPUIF_OPS_FUNC(1, VGPUIF_MAX_FUNC_NAME + 1)),
+	VGPUIF_OPS_BAD("func_attrs without room for the values",
+		       VGPUIF_OP_FUNC_ATTRS, 5,
+		       "data_len is not name and func_attrs",
+		       VGPUIF_OPS_FUNC(1, 5)),
+	VGPUIF_OPS_BAD("func_attrs a byte short", VGPUIF_OP_FUNC_ATTRS,
+		       8 + 31, "data_len is not name and func_attrs",
+		       VGPUIF_OPS_FUNC(1, 5)),
+	VGPUIF_OPS_BAD("func_attrs a byte over", VGPUIF_OP_FUNC_ATTRS,
+		       8 + 33, "data_len is not name and func_attrs",
+		       VGPUIF_OPS_FUNC(1, 5)),
+	VGPUIF_OPS_BAD("func_attrs with the name unpadded",
+		       VGPUIF_OP_FUNC_ATTRS, 5 + 32,
+		       "data_len is not name and func_attrs",
+		       VGPUIF_OPS_FUNC(1, 5)),
+	{ "func_attrs with padding", VGPUIF_OP_FUNC_ATTRS, 8 + 32,
+	  { .func = { .module = 1, .name_len = 5, ._pad = { 0, 0, 1 } } },
+	  VGPUIF_RSP_INVALID, "func padding not zero" },
+	VGPUIF_OPS_BAD("func_attrs with a byte past its arguments",
+		       VGPUIF_OP_FUNC_ATTRS, 8 + 32,
+		       "unused arguments not zero",
+		       { .raw = { [0] = 1, [8] = 5, [16] = 1 } }),
 };
 
 #endif /* VGPUIF_OPS_CASES_H */

@@ -20,7 +20,12 @@
  *      crash()        the process dies at once (SIGKILL)
  *      sleep_ms(u32)  the next wait takes that long
  *      read_global(u64 out, u32 n)  out[i] = vgpu_global[i], u32, i < n <= 16
- *    other names: not found;
+ *    other names: not found. FUNC_ATTRS of fill32: 40 registers a thread,
+ *    2048 bytes of static shared memory, 1024 threads a block at most,
+ *    47104 bytes of dynamic shared memory (48 KiB less the static),
+ *    PTX and binary version 90, no constant or local memory; of the
+ *    others: 16 registers, no shared memory, 49152 dynamic, the rest as
+ *    fill32's;
  *  - the device has FAKE_MEM bytes; bigger allocations get NO_MEMORY;
  *  - the whole device can be lost, as a GPU that falls off the bus is
  *    (the worker's "GPU lost" handling): while the file FAKE_LOST_FMT of
@@ -432,12 +437,54 @@ static int32_t fake_module_global(void *mod, const char *name, uint64_t *dptr,
 	return VGPUIF_RSP_OKAY;
 }
 
-/* A small device of compute capability 9.0 (the worker filters it). */
+/* Fixed values, documented at the top; occupancy tests compute with them. */
+static int32_t fake_func_attrs(void *mod, const char *name,
+			       struct vgpuif_func_attrs *a)
+{
+	static const char *const known[] = {
+		"fill32", "fault", "hang", "crash", "sleep_ms", "read_global",
+	};
+	size_t i;
+
+	(void)mod;
+	if (gone())
+		return lost_op();
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(name, known[i]))
+			break;
+	if (i == sizeof(known) / sizeof(known[0])) {
+		cx_dev_error(500, 0);	/* CUDA_ERROR_NOT_FOUND */
+		return VGPUIF_RSP_NOT_FOUND;
+	}
+	a->num_regs = i ? 16 : 40;
+	a->shared_size = i ? 0 : 2048;
+	a->const_size = 0;
+	a->local_size = 0;
+	a->max_threads_per_block = 1024;
+	a->ptx_version = 90;
+	a->binary_version = 90;
+	a->max_dynamic_shared = 49152 - a->shared_size;
+	return VGPUIF_RSP_OKAY;
+}
+
+/*
+ * A small device of compute capability 9.0 (the worker filters it): two
+ * multiprocessors with an H100's limits, which the occupancy tests
+ * compute with: 2048 threads and 65536 registers a multiprocessor, 65536
+ * registers and 48 KiB shared memory a block (227 KiB opted in), 228 KiB
+ * shared memory a multiprocessor.
+ */
 static int32_t fake_attrs(int32_t *attr, uint32_t *nr, char *name)
 {
 	attr[VGPUIF_ATTR_MAX_THREADS_PER_BLOCK] = 1024;
 	attr[VGPUIF_ATTR_WARP_SIZE] = 32;
 	attr[VGPUIF_ATTR_MULTIPROCESSOR_COUNT] = 2;
+	attr[VGPUIF_ATTR_MAX_THREADS_PER_MULTIPROCESSOR] = 2048;
+	attr[VGPUIF_ATTR_MAX_REGISTERS_PER_BLOCK] = 65536;
+	attr[VGPUIF_ATTR_MAX_REGISTERS_PER_MULTIPROCESSOR] = 65536;
+	attr[VGPUIF_ATTR_MAX_SHARED_MEM_PER_BLOCK] = 49152;
+	attr[VGPUIF_ATTR_MAX_SHARED_MEM_PER_MULTIPROCESSOR] = 233472;
+	attr[VGPUIF_ATTR_MAX_SHARED_MEM_PER_BLOCK_OPTIN] = 232448;
 	attr[VGPUIF_ATTR_COMPUTE_CAPABILITY_MAJOR] = 9;
 	attr[VGPUIF_ATTR_PCI_BUS_ID] = 0x41;	/* the worker hides it */
 	*nr = VGPUIF_NR_ATTRS;
@@ -487,4 +534,5 @@ const struct cx_dev_ops cx_fake_ops = {
 	.module_global = fake_module_global,
 	.attrs = fake_attrs,
 	.timestamp = fake_timestamp,
+	.func_attrs = fake_func_attrs,
 };

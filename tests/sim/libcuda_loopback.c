@@ -221,6 +221,43 @@ static int lb_global(void *p, uint64_t module, const char *name,
 	return err;
 }
 
+static int lb_func_attrs(void *p, uint64_t module, const char *name,
+			 struct vgpu_func_attrs *out)
+{
+	union vgpuif_request_args u;
+	size_t nl = strlen(name);
+	uint8_t buf[VGPUIF_ALIGN8(VGPUIF_MAX_FUNC_NAME) +
+		    sizeof(struct vgpuif_func_attrs)];
+	struct vgpuif_func_attrs a;
+	uint32_t off;
+	int err;
+
+	if (nl < 1 || nl > VGPUIF_MAX_FUNC_NAME)
+		return -EINVAL;
+	off = VGPUIF_ALIGN8((uint32_t)nl);
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, name, nl);
+	memset(&u, 0, sizeof(u));
+	u.func.module = module;
+	u.func.name_len = (uint16_t)nl;
+	err = call2(p, VGPUIF_OP_FUNC_ATTRS, &u, buf, off + sizeof(a), NULL);
+	if (err)
+		return err;
+	memcpy(&a, buf + off, sizeof(a));
+	memset(out, 0, sizeof(*out));
+	out->module = module;
+	out->name_len = (uint32_t)nl;
+	out->num_regs = a.num_regs;
+	out->shared_size = a.shared_size;
+	out->const_size = a.const_size;
+	out->local_size = a.local_size;
+	out->max_threads_per_block = a.max_threads_per_block;
+	out->ptx_version = a.ptx_version;
+	out->binary_version = a.binary_version;
+	out->max_dynamic_shared = a.max_dynamic_shared;
+	return 0;
+}
+
 static int lb_attrs(void *p, struct vgpu_device_attrs *out)
 {
 	struct vgpuif_device_attrs a;
@@ -436,6 +473,7 @@ int libcuda_loopback_open(struct cuvg_transport *t, const char *mode,
 		.mem_set = lb_set, .mem_copy = lb_copy,
 		.module_get_global = lb_global, .device_attrs = lb_attrs,
 		.event_record = lb_event, .submit = lb_submit,
+		.func_attrs = lb_func_attrs,
 	};
 	return 0;
 }

@@ -388,7 +388,7 @@ static void test_info(void **state)
 {
 	(void)state;
 	expect("info", 0, "pool=A\npriority=high\nvm_id=501\nprotocol_version=1\n"
-	       "api_version=2\ndevice_name=cpu\ngpu=0\nmem_total=268435456\n",
+	       "api_version=3\ndevice_name=cpu\ngpu=0\nmem_total=268435456\n",
 	       NULL);
 	expect("-d 1 info", 0, "pool=B\npriority=low\nvm_id=502\n", NULL);
 	expect("--device 1 info", 0, "mem_quota=1048576\nmem_used=0\n", NULL);

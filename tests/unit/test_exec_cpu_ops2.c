@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests of the CPU executor's operations of issue 18 (MEM_SET,
- * MEM_COPY, MODULE_GET_GLOBAL, DEVICE_ATTRS, EVENT_RECORD), fed through the
+ * MEM_COPY, MODULE_GET_GLOBAL, FUNC_ATTRS, DEVICE_ATTRS, EVENT_RECORD), fed through the
  * simulated backend as test_exec_cpu.c feeds the others (exec_cpu_env.c).
  */
 #ifndef _GNU_SOURCE
@@ -133,6 +133,19 @@ static void test_get_global_unsupported(void **state)
 	assert_int_equal(run(e, 0, r, name).status, VGPUIF_RSP_INVALID);
 }
 
+static void test_func_attrs_unsupported(void **state)
+{
+	struct env *e = *state;
+	struct vgpu_back_req r = op(VGPUIF_OP_FUNC_ATTRS);
+	char buf[8 + sizeof(struct vgpuif_func_attrs)] = "fill32";
+
+	r.u.func = (struct vgpuif_func_args){ .module = 1, .name_len = 6 };
+	r.data_len = sizeof(buf);
+	assert_int_equal(run(e, 0, r, buf).status, VGPUIF_RSP_NOT_SUPPORTED);
+	r.data_len = 6;		/* no room for the values */
+	assert_int_equal(run(e, 0, r, buf).status, VGPUIF_RSP_INVALID);
+}
+
 static void test_device_attrs(void **state)
 {
 	struct env *e = *state;
@@ -228,6 +241,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mem_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mem_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_global_unsupported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_func_attrs_unsupported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_attrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attrs_finish, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_record, setup, teardown),

@@ -4,8 +4,8 @@
  * (tests/sim/cx_dev_fake.c), through the real executor and its per-VM
  * processes (cuda_env.c): MEM_SET and MEM_COPY with their range checks,
  * a global of a module as a target of the MEM_* operations until the
- * module is unloaded, DEVICE_ATTRS filtered by the worker, EVENT_RECORD's
- * clock.
+ * module is unloaded, FUNC_ATTRS of the fake device's kernels,
+ * DEVICE_ATTRS filtered by the worker, EVENT_RECORD's clock.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -203,6 +203,71 @@ static void test_global(void **state)
 	assert_int_equal(mem_set(e, 0, d, 4, 0, 4), VGPUIF_RSP_BAD_HANDLE);
 }
 
+/* FUNC_ATTRS of @nl bytes of @name: the buffer is the name, the values. */
+static int32_t func_attrs_n(struct env *e, int vm, uint64_t mod,
+			    const char *name, uint32_t nl,
+			    struct vgpuif_func_attrs *a)
+{
+	uint32_t off = VGPUIF_ALIGN8(nl);
+	uint8_t buf[VGPUIF_ALIGN8(VGPUIF_MAX_FUNC_NAME) + sizeof(*a) + 8];
+	struct vgpu_back_req r = {
+		.operation = VGPUIF_OP_FUNC_ATTRS,
+		.data_len = off + (uint32_t)sizeof(*a),
+	};
+	struct gbuf g = { .p = buf, .len = off + sizeof(*a) };
+	int32_t st;
+
+	memset(buf, 0x77, sizeof(buf));
+	memcpy(buf, name, nl);
+	r.u.func = (struct vgpuif_func_args){
+		.module = mod, .name_len = (uint16_t)nl,
+	};
+	st = env_run(e, vm, &r, &g, NULL);
+	memcpy(a, buf + off, sizeof(*a));
+	/* Nothing written past the values. */
+	assert_int_equal(buf[off + sizeof(*a)], 0x77);
+	return st;
+}
+
+static int32_t func_attrs(struct env *e, int vm, uint64_t mod,
+			  const char *name, struct vgpuif_func_attrs *a)
+{
+	return func_attrs_n(e, vm, mod, name, (uint32_t)strlen(name), a);
+}
+
+static void test_func_attrs(void **state)
+{
+	struct env *e = *state;
+	uint64_t mod = load(e, 0);
+	struct vgpuif_func_attrs a;
+
+	/* cx_dev_fake.c's documented values. */
+	assert_int_equal(func_attrs(e, 0, mod, "fill32", &a), VGPUIF_RSP_OKAY);
+	assert_int_equal(a.num_regs, 40);
+	assert_int_equal(a.shared_size, 2048);
+	assert_int_equal(a.const_size, 0);
+	assert_int_equal(a.local_size, 0);
+	assert_int_equal(a.max_threads_per_block, 1024);
+	assert_int_equal(a.ptx_version, 90);
+	assert_int_equal(a.binary_version, 90);
+	assert_int_equal(a.max_dynamic_shared, 47104);
+	assert_int_equal(func_attrs(e, 0, mod, "read_global", &a),
+			 VGPUIF_RSP_OKAY);
+	assert_int_equal(a.num_regs, 16);
+	assert_int_equal(a.shared_size, 0);
+	assert_int_equal(a.max_dynamic_shared, 49152);
+	/* Unknown names and modules; another VM's module. */
+	assert_int_equal(func_attrs(e, 0, mod, "nope", &a),
+			 VGPUIF_RSP_NOT_FOUND);
+	assert_int_equal(func_attrs(e, 0, mod + 1000, "fill32", &a),
+			 VGPUIF_RSP_BAD_HANDLE);
+	assert_int_equal(func_attrs(e, 1, mod, "fill32", &a),
+			 VGPUIF_RSP_BAD_HANDLE);
+	/* A NUL inside the name names nothing. */
+	assert_int_equal(func_attrs_n(e, 0, mod, "fill32\0x", 8, &a),
+			 VGPUIF_RSP_NOT_FOUND);
+}
+
 static void test_attrs_and_clock(void **state)
 {
 	struct env *e = *state;
@@ -242,6 +307,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_mem_set_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_global, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attrs_and_clock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_func_attrs, setup, teardown),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--fake-child"))

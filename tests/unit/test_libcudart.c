@@ -222,6 +222,38 @@ CUresult cuFuncGetAttribute(int *v, CUfunction_attribute a, CUfunction f)
 	return CUDA_SUCCESS;
 }
 
+/* Occupancy: what the runtime passed, and the answer to give. */
+static struct {
+	CUfunction f;
+	int block;
+	size_t smem;
+	unsigned int flags;
+	CUresult rc;
+} occ;
+
+CUresult cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(int *n,
+		CUfunction f, int block, size_t smem, unsigned int flags)
+{
+	occ.f = f;
+	occ.block = block;
+	occ.smem = smem;
+	occ.flags = flags;
+	if (occ.rc == CUDA_SUCCESS)
+		*n = 5;
+	return occ.rc;
+}
+
+CUresult cuOccupancyAvailableDynamicSMemPerBlock(size_t *smem, CUfunction f,
+						 int blocks, int block)
+{
+	occ.f = f;
+	occ.block = block;
+	occ.smem = (size_t)blocks;
+	if (occ.rc == CUDA_SUCCESS)
+		*smem = 12345;
+	return occ.rc;
+}
+
 static CUresult found_fn(void)
 {
 	return CUDA_SUCCESS;
@@ -559,6 +591,38 @@ static void test_register_and_launch(void **state)
 	assert_int_equal(size, 64);
 	assert_int_equal(crt_var_get(&not_a_var, &d, &size), cudaErrorInvalidSymbol);
 	cudaGetLastError();
+
+	/* Occupancy: the Driver API's, on the kernel's function. */
+	{
+		int n = 0;
+		size_t smem = 0;
+
+		assert_int_equal(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n,
+				 &host_a, 256, 100), cudaSuccess);
+		assert_int_equal(n, 5);
+		assert_ptr_equal(occ.f, &func_obj);
+		assert_int_equal(occ.block, 256);
+		assert_int_equal(occ.smem, 100);
+		assert_int_equal(occ.flags, cudaOccupancyDefault);
+		assert_int_equal(cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(
+				 &n, &host_a, 64, 0,
+				 cudaOccupancyDisableCachingOverride), cudaSuccess);
+		assert_int_equal(occ.flags, CU_OCCUPANCY_DISABLE_CACHING_OVERRIDE);
+		assert_int_equal(cudaOccupancyAvailableDynamicSMemPerBlock(&smem,
+				 &host_a, 3, 128), cudaSuccess);
+		assert_int_equal(smem, 12345);
+		assert_int_equal(occ.smem, 3);
+		/* The host cannot tell: the driver's NOT_SUPPORTED, mapped. */
+		occ.rc = CUDA_ERROR_NOT_SUPPORTED;
+		assert_int_equal(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n,
+				 &host_a, 256, 0), cudaErrorNotSupported);
+		occ.rc = CUDA_SUCCESS;
+		assert_int_equal(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n,
+				 &host_b, 256, 0), cudaErrorInvalidDeviceFunction);
+		assert_int_equal(cudaOccupancyMaxActiveBlocksPerMultiprocessor(NULL,
+				 &host_a, 256, 0), cudaErrorInvalidValue);
+		cudaGetLastError();
+	}
 
 	/* After a reset the module is loaded again, at the next use. */
 	assert_int_equal(cudaDeviceReset(), cudaSuccess);

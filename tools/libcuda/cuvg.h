@@ -66,6 +66,8 @@ struct cuvg_func {
 	int have_params;	/* the image told its parameter layout */
 	struct cuvg_kparams kp;
 	struct cuvg_func *next_in_mod;
+	int have_attrs;		/* FUNC_ATTRS answered: attrs (func_attrs.c) */
+	struct vgpu_func_attrs attrs;
 };
 
 struct cuvg_module {
@@ -102,7 +104,7 @@ CUresult cuvg_need_ctx(void);
 enum cuvg_op {
 	Q_WRITE, Q_READ, Q_COPY_DD, Q_SET, Q_LAUNCH, Q_SYNC, Q_EVENT,
 	Q_ALLOC, Q_FREE, Q_LOAD, Q_UNLOAD, Q_INFO, Q_NOP, Q_GLOBAL, Q_ATTRS,
-	Q_WRITE_2D, Q_READ_2D
+	Q_WRITE_2D, Q_READ_2D, Q_FUNC_ATTRS
 };
 
 struct cuvg_req {
@@ -164,6 +166,16 @@ CUresult cuvg_stream_check(CUstream s, struct cuvg_stream **out);
  * reports an earlier asynchronous error. Frees @r->owned on refusal.
  */
 CUresult cuvg_issue(struct cuvg_req *r, CUstream s, int async);
+
+/*
+ * func_attrs.c: the host's FUNC_ATTRS values of @f into *@out, asked once
+ * per function and kept. CUDA_ERROR_NOT_SUPPORTED where the host cannot
+ * tell (a driver or host without FUNC_ATTRS, the CPU executor): then it
+ * is not asked again, for any function.
+ */
+CUresult cuvg_func_attrs(struct cuvg_func *f, struct vgpu_func_attrs *out);
+/* The next transport may have FUNC_ATTRS (vgpu_cuda_shutdown()). */
+void cuvg_func_attrs_reset(void);
 
 /* module.c */
 CUresult cuvg_image_size(const void *image, size_t *size);

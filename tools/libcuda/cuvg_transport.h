@@ -17,7 +17,7 @@
 
 #include <uapi/linux/vgpu.h>
 
-#define VGPU_CUDA_TRANSPORT_ABI	3
+#define VGPU_CUDA_TRANSPORT_ABI	4
 
 struct cuvg_transport {
 	uint32_t abi;		/* VGPU_CUDA_TRANSPORT_ABI, set by the opener */
@@ -59,6 +59,14 @@ struct cuvg_transport {
 	 */
 	int (*submit)(void *priv, const struct vgpu_submit_op *ops,
 		      uint32_t count, uint32_t *done, uint32_t *issued);
+	/*
+	 * ABI 4, optional (NULL: none): libvgpu's vgpu_func_attrs(), the
+	 * resource use of kernel @name of @module. -ENOTTY or -EOPNOTSUPP
+	 * (a driver or host without it, the CPU executor) makes the library
+	 * stop asking, for good.
+	 */
+	int (*func_attrs)(void *priv, uint64_t module, const char *name,
+			  struct vgpu_func_attrs *attrs);
 };
 
 /* What a plugin exports. 0 or -errno. */

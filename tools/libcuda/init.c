@@ -252,6 +252,7 @@ CUVG_EXPORT void vgpu_cuda_shutdown(void)
 	}
 	memset(&cuvg_tp, 0, sizeof(cuvg_tp));
 	cuvg_have_attrs = 0;
+	cuvg_func_attrs_reset();
 	inited = 0;
 	init_rc = CUDA_ERROR_NOT_INITIALIZED;
 	pthread_mutex_unlock(&init_mu);

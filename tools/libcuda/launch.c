@@ -164,41 +164,6 @@ CUVG_EXPORT CUresult cuLaunchKernelEx(const CUlaunchConfig *c, CUfunction hf,
 			      extra);
 }
 
-CUVG_EXPORT CUresult cuFuncGetAttribute(int *pi, CUfunction_attribute a,
-					CUfunction hf)
-{
-	CUresult rc = cuvg_ready();
-
-	if (!pi)
-		return CUDA_ERROR_INVALID_VALUE;
-	if (rc != CUDA_SUCCESS)
-		return rc;
-	if (!cuvg_obj_live(hf, K_FUNC))
-		return CUDA_ERROR_INVALID_HANDLE;
-	switch (a) {
-	case CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK:
-		*pi = 1024;
-		return CUDA_SUCCESS;
-	case CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES:
-	case CU_FUNC_ATTRIBUTE_CONST_SIZE_BYTES:
-	case CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES:
-	case CU_FUNC_ATTRIBUTE_NUM_REGS:
-		/* The protocol does not carry them: reported as 0. */
-		*pi = 0;
-		return CUDA_SUCCESS;
-	case CU_FUNC_ATTRIBUTE_PTX_VERSION:
-	case CU_FUNC_ATTRIBUTE_BINARY_VERSION:
-		*pi = 90;
-		return CUDA_SUCCESS;
-	case CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES:
-		*pi = 49152;
-		return CUDA_SUCCESS;
-	default:
-		cuvg_unsupported("cuFuncGetAttribute (this attribute)");
-		return CUDA_ERROR_NOT_SUPPORTED;
-	}
-}
-
 /* Hints the LAUNCH operation cannot carry: accepted, without effect. */
 CUVG_EXPORT CUresult cuFuncSetCacheConfig(CUfunction hf, CUfunc_cache c)
 {

@@ -237,6 +237,10 @@ static int run_once(struct cuvg_req *r)
 			return -EOPNOTSUPP;
 		return cuvg_tp.module_get_global(p, r->module, r->name, &r->ret,
 						 &r->len);
+	case Q_FUNC_ATTRS:
+		if (!cuvg_tp.func_attrs)
+			return -EOPNOTSUPP;
+		return cuvg_tp.func_attrs(p, r->module, r->name, r->dst);
 	case Q_ATTRS:
 		if (!cuvg_tp.device_attrs)
 			return -EOPNOTSUPP;

@@ -93,6 +93,12 @@ static int dev_submit(void *p, const struct vgpu_submit_op *ops, uint32_t n,
 	return vgpu_submit(fd_of(p), ops, n, done, issued);
 }
 
+static int dev_func_attrs(void *p, uint64_t module, const char *name,
+			  struct vgpu_func_attrs *attrs)
+{
+	return vgpu_func_attrs(fd_of(p), module, name, attrs);
+}
+
 static void dev_close(void *p)
 {
 	vgpu_close(fd_of(p));
@@ -115,6 +121,7 @@ int cuvg_transport_open_dev(struct cuvg_transport *t)
 		.mem_set = dev_set, .mem_copy = dev_copy,
 		.module_get_global = dev_global, .device_attrs = dev_attrs,
 		.event_record = dev_event, .submit = dev_submit,
+		.func_attrs = dev_func_attrs,
 	};
 	return 0;
 }

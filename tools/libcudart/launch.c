@@ -3,8 +3,9 @@
  * Launches: what a <<<>>> launch becomes in a program nvcc 13 built
  * (__cudaGetKernel once per stub, then __cudaLaunchKernel with the
  * configuration __cudaPopCallConfiguration gave), cudaLaunchKernel (a
- * host stub's address), cudaLaunchKernelExC (launch attributes), and the
- * function attribute calls. The arguments are the array of pointers,
+ * host stub's address), cudaLaunchKernelExC (launch attributes), the
+ * function attribute calls and occupancy (the Driver API's, which asks
+ * the host for the kernel's resources). The arguments are the array of pointers,
  * one per parameter, that cuLaunchKernel takes as kernelParams: the
  * Driver API library lays them out from the image.
  * A failed launch is also the thread's last error, since <<<>>> ignores
@@ -154,6 +155,11 @@ CRT_EXPORT cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes *attr,
 	e = crt_func_get(f, &fn);
 	if (e != cudaSuccess)
 		return e;
+	/* The first asks the host (FUNC_ATTRS); its failure is the call's. */
+	e = crt_cu(cuFuncGetAttribute(&(int){ 0 }, CU_FUNC_ATTRIBUTE_NUM_REGS,
+				      fn));
+	if (e != cudaSuccess)
+		return e;
 	*attr = (struct cudaFuncAttributes){
 		.sharedSizeBytes = (size_t)func_attr(fn, CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES),
 		.constSizeBytes = (size_t)func_attr(fn, CU_FUNC_ATTRIBUTE_CONST_SIZE_BYTES),
@@ -166,6 +172,62 @@ CRT_EXPORT cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes *attr,
 			func_attr(fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES),
 	};
 	return cudaSuccess;
+}
+
+/* The registered kernel @func's function, or the error to return. */
+static cudaError_t func_of(const void *func, CUfunction *fn)
+{
+	struct crt_func *f = crt_func_find(func);
+
+	if (!f)
+		return crt_ret(cudaErrorInvalidDeviceFunction);
+	return crt_func_get(f, fn);
+}
+
+CRT_EXPORT cudaError_t
+cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(int *numBlocks,
+						       const void *func,
+						       int blockSize,
+						       size_t dynamicSMemSize,
+						       unsigned int flags)
+{
+	CUfunction fn;
+	cudaError_t e;
+
+	if (!numBlocks)
+		return crt_ret(cudaErrorInvalidValue);
+	e = func_of(func, &fn);
+	if (e != cudaSuccess)
+		return e;
+	/* cudaOccupancy* flags have the values of CU_OCCUPANCY_*. */
+	return crt_cu(cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(
+			numBlocks, fn, blockSize, dynamicSMemSize, flags));
+}
+
+CRT_EXPORT cudaError_t
+cudaOccupancyMaxActiveBlocksPerMultiprocessor(int *numBlocks, const void *func,
+					      int blockSize,
+					      size_t dynamicSMemSize)
+{
+	return cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(numBlocks,
+			func, blockSize, dynamicSMemSize, cudaOccupancyDefault);
+}
+
+CRT_EXPORT cudaError_t
+cudaOccupancyAvailableDynamicSMemPerBlock(size_t *dynamicSmemSize,
+					  const void *func, int numBlocks,
+					  int blockSize)
+{
+	CUfunction fn;
+	cudaError_t e;
+
+	if (!dynamicSmemSize)
+		return crt_ret(cudaErrorInvalidValue);
+	e = func_of(func, &fn);
+	if (e != cudaSuccess)
+		return e;
+	return crt_cu(cuOccupancyAvailableDynamicSMemPerBlock(dynamicSmemSize,
+			fn, numBlocks, blockSize));
 }
 
 /* A hint: accepted for a registered kernel, as libcuda accepts it. */

@@ -106,6 +106,27 @@ static int32_t do_attrs(const struct cx_cmd *c)
 	return st;
 }
 
+/*
+ * FUNC_ATTRS: the name comes in, the values go to the command's inline
+ * area after it (always inline: at most 256 + 32 bytes), where the worker
+ * copies them to the guest.
+ */
+static int32_t do_func_attrs(const struct cx_cmd *c)
+{
+	uint32_t off = VGPUIF_ALIGN8((uint32_t)c->req.u.func.name_len);
+	struct vgpuif_func_attrs a;
+	int32_t st;
+
+	if (!(c->flags & CX_CMD_F_INLINE) || c->out_len != sizeof(a))
+		return VGPUIF_RSP_ERROR;
+	st = cx_in_to_host(c);
+	if (st == VGPUIF_RSP_OKAY)
+		st = cx_func_attrs(c, cx.hostbuf, &a);
+	if (st == VGPUIF_RSP_OKAY)
+		memcpy(cx_inline(cx.ctrl, c->seq) + off, &a, sizeof(a));
+	return st;
+}
+
 static void run(const struct cx_cmd *c, struct cx_rsp *r)
 {
 	uint64_t t0 = cx_now_ns();
@@ -161,6 +182,9 @@ static void run(const struct cx_cmd *c, struct cx_rsp *r)
 			break;
 		case VGPUIF_OP_EVENT_RECORD:
 			st = cx.dev->timestamp(&r->ret[0]);
+			break;
+		case VGPUIF_OP_FUNC_ATTRS:
+			st = do_func_attrs(c);
 			break;
 		default:
 			st = VGPUIF_RSP_INVALID;

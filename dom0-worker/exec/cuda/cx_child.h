@@ -108,6 +108,12 @@ struct cx_dev_ops {
 				 uint64_t *size);
 	int32_t (*attrs)(int32_t *attr, uint32_t *nr, char *name);
 	int32_t (*timestamp)(uint64_t *ns);
+	/*
+	 * FUNC_ATTRS: the CU_FUNC_ATTRIBUTE_* values of kernel @name of
+	 * @mod (NOT_FOUND if none), as struct vgpuif_func_attrs.
+	 */
+	int32_t (*func_attrs)(void *mod, const char *name,
+			      struct vgpuif_func_attrs *a);
 };
 
 /* Records the device's error code behind a status; @lost: context gone. */

@@ -572,6 +572,40 @@ static int32_t cuda_module_global(void *mod, const char *name, uint64_t *dptr,
 	return s;
 }
 
+/* One CU_FUNC_ATTRIBUTE_* after another, in vgpuif_func_attrs' order. */
+static int32_t cuda_func_attrs(void *mod, const char *name,
+			       struct vgpuif_func_attrs *a)
+{
+	static const CUfunction_attribute which[] = {
+		CU_FUNC_ATTRIBUTE_NUM_REGS,
+		CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES,
+		CU_FUNC_ATTRIBUTE_CONST_SIZE_BYTES,
+		CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES,
+		CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK,
+		CU_FUNC_ATTRIBUTE_PTX_VERSION,
+		CU_FUNC_ATTRIBUTE_BINARY_VERSION,
+		CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+	};
+	int32_t *out[] = {
+		&a->num_regs, &a->shared_size, &a->const_size, &a->local_size,
+		&a->max_threads_per_block, &a->ptx_version,
+		&a->binary_version, &a->max_dynamic_shared,
+	};
+	CUfunction f;
+	int32_t s;
+
+	_Static_assert(sizeof(which) / sizeof(which[0]) ==
+		       sizeof(out) / sizeof(out[0]), "one value per attribute");
+	s = st(cuModuleGetFunction(&f, (CUmodule)mod, name));
+	for (size_t i = 0; s == VGPUIF_RSP_OKAY && i < sizeof(out) / sizeof(out[0]); i++) {
+		int v = 0;
+
+		s = st(cuFuncGetAttribute(&v, which[i], f));
+		*out[i] = v;
+	}
+	return s;
+}
+
 /* VGPUIF_ATTR_* -> the driver's attribute (vgpuif.h lists the pairs). */
 static const CUdevice_attribute cu_attr[VGPUIF_NR_ATTRS] = {
 #define A(x) [VGPUIF_ATTR_##x] = CU_DEVICE_ATTRIBUTE_##x
@@ -671,6 +705,7 @@ static const struct cx_dev_ops cuda_ops = {
 	.module_global = cuda_module_global,
 	.attrs = cuda_attrs,
 	.timestamp = cuda_timestamp,
+	.func_attrs = cuda_func_attrs,
 };
 
 int main(int argc, char **argv)

@@ -197,6 +197,23 @@ int32_t cx_module_get_global(const struct cx_cmd *c, const uint8_t *name,
 	return VGPUIF_RSP_OKAY;
 }
 
+int32_t cx_func_attrs(const struct cx_cmd *c, const uint8_t *name,
+		      struct vgpuif_func_attrs *a)
+{
+	const struct vgpuif_func_args *fa = &c->req.u.func;
+	char s[VGPUIF_MAX_FUNC_NAME + 1];
+	long i = find_module(fa->module);
+
+	if (i < 0)
+		return VGPUIF_RSP_BAD_HANDLE;
+	memcpy(s, name, fa->name_len);
+	s[fa->name_len] = '\0';
+	if (strlen(s) != fa->name_len)
+		return VGPUIF_RSP_NOT_FOUND;	/* a NUL inside names nothing */
+	memset(a, 0, sizeof(*a));
+	return cx.dev->func_attrs(cx.m[i].mod, s, a);
+}
+
 int32_t cx_module_unload(uint64_t handle)
 {
 	long i = find_module(handle);

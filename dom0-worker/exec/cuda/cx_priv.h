@@ -116,6 +116,9 @@ int32_t cx_mem_set_copy(const struct cx_cmd *c);
 /* MODULE_GET_GLOBAL of the name in @name (the request's data). */
 int32_t cx_module_get_global(const struct cx_cmd *c, const uint8_t *name,
 			     uint64_t ret[2]);
+/* FUNC_ATTRS of the name in @name (the request's data) into *@a. */
+int32_t cx_func_attrs(const struct cx_cmd *c, const uint8_t *name,
+		      struct vgpuif_func_attrs *a);
 /*
  * Loads @image (@len bytes, a NUL after them); *ret: its handle. A module
  * whose device memory would take the VM past @quota (0 = none) is

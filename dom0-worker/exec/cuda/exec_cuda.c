@@ -121,6 +121,13 @@ static int cuda_submit(struct executor *ex, struct exec_vm *vm,
 			r->out_len = req->data_len;
 		break;
 	case VGPUIF_DIR_FROM_GUEST | VGPUIF_DIR_TO_GUEST:
+		if (req->operation == VGPUIF_OP_FUNC_ATTRS) {
+			/* the name in, the values out after it (8-aligned) */
+			r->in_len = req->u.func.name_len;
+			r->out_off = VGPUIF_ALIGN8((uint32_t)r->in_len);
+			r->out_len = sizeof(struct vgpuif_func_attrs);
+			break;
+		}
 		/* vector_add: a[n] b[n] in, c[n] out after them */
 		r->in_len = 8u * req->u.vector_add.n;
 		r->out_len = 4u * req->u.vector_add.n;

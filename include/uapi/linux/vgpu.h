@@ -39,8 +39,11 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-/* 2: VGPU_IOC_SUBMIT. Older drivers answer it with ENOTTY. */
-#define VGPU_API_VERSION	2
+/*
+ * 2: VGPU_IOC_SUBMIT; 3: VGPU_IOC_FUNC_ATTRS. Older drivers answer an
+ * ioctl they do not have with ENOTTY.
+ */
+#define VGPU_API_VERSION	3
 
 #define VGPU_IOC_MAGIC		0xD7	/* 0x00-0x1F; 0x20-0x2F is vgpu_back.h */
 
@@ -179,6 +182,32 @@ struct vgpu_module_global {
 };				/* 40 bytes */
 
 /*
+ * The resource use of kernel name (name_len bytes, no NUL needed, 1..255)
+ * of module, as the host's driver reports it for the module it loaded
+ * (cuFuncGetAttribute): ESRCH if the module has no kernel of that name,
+ * EOPNOTSUPP without a GPU (the CPU executor), ENOENT for a module not
+ * loaded through this file. Everything after reserved is out: registers
+ * per thread, static shared, constant and local (per thread) memory in
+ * bytes, the most threads a block may have, PTX and binary versions
+ * (major * 10 + minor) and the most dynamic shared memory a launch may
+ * ask for.
+ */
+struct vgpu_func_attrs {
+	__u64 module;
+	__u64 name;		/* user pointer */
+	__u32 name_len;
+	__u32 reserved;		/* must be 0 */
+	__s32 num_regs;
+	__s32 shared_size;
+	__s32 const_size;
+	__s32 local_size;
+	__s32 max_threads_per_block;
+	__s32 ptx_version;
+	__s32 binary_version;
+	__s32 max_dynamic_shared;
+};				/* 56 bytes */
+
+/*
  * What cuDeviceGetAttribute, cuDeviceGetName, cuDeviceTotalMem and
  * cuDeviceGetUuid need. attr[] is indexed by VGPU_ATTR_*; entries from
  * nr_attrs on are unknown (0). total_mem is the VM's share: its mem-quota,
@@ -297,5 +326,6 @@ struct vgpu_submit {
 #define VGPU_IOC_DEVICE_ATTRS	_IOR(VGPU_IOC_MAGIC, 0x0e, struct vgpu_device_attrs)
 #define VGPU_IOC_EVENT_RECORD	_IOR(VGPU_IOC_MAGIC, 0x0f, struct vgpu_event_record)
 #define VGPU_IOC_SUBMIT		_IOWR(VGPU_IOC_MAGIC, 0x10, struct vgpu_submit)
+#define VGPU_IOC_FUNC_ATTRS	_IOWR(VGPU_IOC_MAGIC, 0x11, struct vgpu_func_attrs)
 
 #endif /* _UAPI_LINUX_VGPU_H */

@@ -190,6 +190,19 @@ static void t_launch(void)
 	      "<<<1, 0>>>: invalid configuration, once");
 	check(OK(cudaMemcpy(h, d, n * 4, cudaMemcpyDeviceToHost)) &&
 	      all_eq(h, half, v), "the bad launch wrote nothing");
+	// The kernel's resources, then occupancy from them: the values differ
+	// between the fake device and a GPU, what holds on both is printed.
+	{
+		struct cudaFuncAttributes fa;
+		int blocks = 0;
+
+		check(OK(cudaFuncGetAttributes(&fa, fill32)) && fa.numRegs > 0 &&
+		      fa.maxThreadsPerBlock > 0,
+		      "cudaFuncGetAttributes(fill32): registers > 0");
+		check(OK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks,
+				fill32, 128, 0)) && blocks > 0,
+		      "occupancy of fill32 at 128 threads > 0");
+	}
 	check(!strcmp(cudaGetErrorName(cudaErrorInvalidConfiguration),
 		      "cudaErrorInvalidConfiguration") &&
 	      !strcmp(cudaGetErrorString(cudaSuccess), "no error"),

@@ -5,6 +5,7 @@
  * elements, MEM_COPY between and within allocations, their ERANGE and
  * ENOENT, MODULE_GET_GLOBAL without a module of this file (ENOENT: the
  * frontend refuses it before the host, which has no modules either),
+ * FUNC_ATTRS likewise (ENOENT, and EINVAL or E2BIG for a bad argument),
  * DEVICE_ATTRS (the CPU executor's documented table: warp 32, 1024
  * threads per block, compute capability 9.0, PCI ids 0, a version-8 UUID)
  * and EVENT_RECORD (host clock; two records 5 ms apart differ by at least
@@ -132,6 +133,34 @@ static void check_global(void)
 	g.reserved = 1;
 	expect("get_global with reserved set",
 	       io(VGPU_IOC_MODULE_GET_GLOBAL, &g), EINVAL);
+}
+
+/*
+ * FUNC_ATTRS: the driver knows the ioctl (not ENOTTY) and checks it as
+ * MODULE_GET_GLOBAL's; with no module of this file (the CPU executor loads
+ * none) it ends at the frontend, ENOENT. The host's NOT_SUPPORTED behind
+ * it is test_exec_cpu_ops2's.
+ */
+static void check_func_attrs(void)
+{
+	static const char name[] = "fill32";
+	struct vgpu_func_attrs f = {
+		.module = 1, .name = (uint64_t)(uintptr_t)name,
+		.name_len = sizeof(name) - 1,
+	};
+
+	expect("func_attrs of a module not loaded here",
+	       io(VGPU_IOC_FUNC_ATTRS, &f), ENOENT);
+	f.name_len = 256;
+	expect("func_attrs of a name too long",
+	       io(VGPU_IOC_FUNC_ATTRS, &f), E2BIG);
+	f.name_len = 0;
+	expect("func_attrs of an empty name",
+	       io(VGPU_IOC_FUNC_ATTRS, &f), EINVAL);
+	f.name_len = sizeof(name) - 1;
+	f.reserved = 1;
+	expect("func_attrs with reserved set",
+	       io(VGPU_IOC_FUNC_ATTRS, &f), EINVAL);
 }
 
 static void check_attrs(void)
@@ -401,6 +430,7 @@ int main(int argc, char **argv)
 	}
 	check_memory();
 	check_global();
+	check_func_attrs();
 	check_attrs();
 	check_events();
 	check_submit();
