@@ -24,50 +24,26 @@
 #include "dom0-worker/exec/cuda/cx_child.h"
 #include "tests/sim/libcuda_loopback.h"
 #include "tools/libcuda/cuvg.h"
+#include "tests/unit/libcuda_fixture.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
-void vgpu_cuda_shutdown(void);
 
 static const char *mode = "fake";
 
 static int open_loopback(struct cuvg_transport *t)
 {
-	return libcuda_loopback_open(t, mode, "/proc/self/exe", 0);
-}
-
-static int enotty_set(void *p, uint64_t d, uint32_t v, uint32_t e, uint64_t n)
-{
-	(void)p; (void)d; (void)v; (void)e; (void)n;
-	return -ENOTTY;
-}
-
-static int enotty_copy(void *p, uint64_t d, uint64_t s, uint64_t n)
-{
-	(void)p; (void)d; (void)s; (void)n;
-	return -ENOTTY;
-}
-
-static int enotty_attrs(void *p, struct vgpu_device_attrs *a)
-{
-	(void)p; (void)a;
-	return -ENOTTY;
-}
-
-static int enotty_event(void *p, uint64_t *t, uint32_t *f)
-{
-	(void)p; (void)t; (void)f;
-	return -ENOTTY;
+	return lcf_open(t, mode);
 }
 
 /* A host (or driver) of before MEM_SET, MEM_COPY, DEVICE_ATTRS, EVENT_RECORD. */
 static int open_old_host(struct cuvg_transport *t)
 {
-	int err = libcuda_loopback_open(t, "fake", "/proc/self/exe", 0);
+	int err = lcf_open(t, "fake");
 
-	t->mem_set = enotty_set;
-	t->mem_copy = enotty_copy;
-	t->device_attrs = enotty_attrs;
-	t->event_record = enotty_event;
+	t->mem_set = lcf_enotty_set;
+	t->mem_copy = lcf_enotty_copy;
+	t->device_attrs = lcf_enotty_attrs;
+	t->event_record = lcf_enotty_event;
 	return err;
 }
 
@@ -95,16 +71,6 @@ static int up_fake_ctx(void **state) { return up(state, "fake", 1); }
 static int up_old(void **state) { return up(state, "old", 0); }
 static int up_old_ctx(void **state) { return up(state, "old", 1); }
 static int up_cpu_ctx(void **state) { return up(state, "cpu", 1); }
-
-static int down(void **state)
-{
-	int rc = 0;
-
-	if (*state)
-		rc = cuCtxDestroy((CUcontext)*state) == CUDA_SUCCESS ? 0 : -1;
-	vgpu_cuda_shutdown();
-	return rc;
-}
 
 /* Without DEVICE_ATTRS: GET_INFO's name and memory, the built-in table. */
 static void test_old_host_queries(void **state)
@@ -348,14 +314,6 @@ static void test_async_streams_events(void **state)
 
 /* The fake device runs modules that start with FAKEMOD; the .entry lines
  * give the library the parameter layout, as PTX would. */
-static const char fake_module[] =
-	"FAKEMOD\n"
-	".visible .entry fill32(\n"
-	"\t.param .u64 .ptr .global .align 4 fill32_param_0,\n"
-	"\t.param .u32 fill32_param_1,\n"
-	"\t.param .u32 fill32_param_2\n)\n"
-	".visible .entry fault()\n";
-
 static void test_module_launch(void **state)
 {
 	uint32_t out[256], val = 0x5a5a0001u, n = 200;
@@ -377,7 +335,7 @@ static void test_module_launch(void **state)
 	assert_int_equal(cuModuleGetLoadingMode(&loading), CUDA_SUCCESS);
 	assert_int_equal(loading, CU_MODULE_EAGER_LOADING);
 	assert_int_equal(cuModuleGetLoadingMode(NULL), CUDA_ERROR_INVALID_VALUE);
-	assert_int_equal(cuModuleLoadData(&m, fake_module), CUDA_SUCCESS);
+	assert_int_equal(cuModuleLoadData(&m, lcf_fake_module), CUDA_SUCCESS);
 	assert_int_equal(cuModuleGetFunction(&f, m, "fill32"), CUDA_SUCCESS);
 	assert_int_equal(cuModuleGetFunction(&f2, m, "fill32"), CUDA_SUCCESS);
 	assert_ptr_equal(f, f2);
@@ -438,7 +396,7 @@ static void test_async_errors(void **state)
 	CUmodule m;
 
 	(void)state;
-	assert_int_equal(cuModuleLoadData(&m, fake_module), CUDA_SUCCESS);
+	assert_int_equal(cuModuleLoadData(&m, lcf_fake_module), CUDA_SUCCESS);
 	assert_int_equal(cuModuleGetFunction(&fault, m, "fault"), CUDA_SUCCESS);
 	assert_int_equal(cuModuleGetFunction(&none, m, "nosuch"), CUDA_SUCCESS);
 	assert_int_equal(cuLaunchKernel(none, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL),
@@ -601,7 +559,7 @@ static void test_cpu_executor(void **state)
 	memset(a + 10, 0x33, 100);
 	assert_int_equal(cuMemcpyDtoH(b, d, sizeof(b)), CUDA_SUCCESS);
 	assert_memory_equal(a, b, sizeof(a));
-	if (cuModuleLoadData(&m, fake_module) == CUDA_SUCCESS) {
+	if (cuModuleLoadData(&m, lcf_fake_module) == CUDA_SUCCESS) {
 		CUdeviceptr g;
 		size_t gsz;
 
@@ -621,19 +579,19 @@ int main(int argc, char **argv)
 	/* One group (the runner counts one summary); each case starts the
 	 * library on the transport it needs and shuts it down. */
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_queries, up_fake, down),
-		cmocka_unit_test_setup_teardown(test_ctx_stack, up_fake, down),
-		cmocka_unit_test_setup_teardown(test_memory, up_fake_ctx, down),
-		cmocka_unit_test_setup_teardown(test_async_streams_events, up_fake_ctx, down),
-		cmocka_unit_test_setup_teardown(test_module_launch, up_fake_ctx, down),
-		cmocka_unit_test_setup_teardown(test_async_errors, up_fake_ctx, down),
-		cmocka_unit_test_setup_teardown(test_bad_handles, up_fake_ctx, down),
-		cmocka_unit_test_setup_teardown(test_proc_address, up_fake, down),
+		cmocka_unit_test_setup_teardown(test_queries, up_fake, lcf_down),
+		cmocka_unit_test_setup_teardown(test_ctx_stack, up_fake, lcf_down),
+		cmocka_unit_test_setup_teardown(test_memory, up_fake_ctx, lcf_down),
+		cmocka_unit_test_setup_teardown(test_async_streams_events, up_fake_ctx, lcf_down),
+		cmocka_unit_test_setup_teardown(test_module_launch, up_fake_ctx, lcf_down),
+		cmocka_unit_test_setup_teardown(test_async_errors, up_fake_ctx, lcf_down),
+		cmocka_unit_test_setup_teardown(test_bad_handles, up_fake_ctx, lcf_down),
+		cmocka_unit_test_setup_teardown(test_proc_address, up_fake, lcf_down),
 		cmocka_unit_test(test_ptx_params),
-		cmocka_unit_test_setup_teardown(test_old_host_queries, up_old, down),
-		cmocka_unit_test_setup_teardown(test_memory, up_old_ctx, down),
-		cmocka_unit_test_setup_teardown(test_async_streams_events, up_old_ctx, down),
-		cmocka_unit_test_setup_teardown(test_cpu_executor, up_cpu_ctx, down),
+		cmocka_unit_test_setup_teardown(test_old_host_queries, up_old, lcf_down),
+		cmocka_unit_test_setup_teardown(test_memory, up_old_ctx, lcf_down),
+		cmocka_unit_test_setup_teardown(test_async_streams_events, up_old_ctx, lcf_down),
+		cmocka_unit_test_setup_teardown(test_cpu_executor, up_cpu_ctx, lcf_down),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--fake-child"))

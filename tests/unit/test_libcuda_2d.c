@@ -22,59 +22,24 @@
 #include "dom0-worker/exec/cuda/cx_child.h"
 #include "tests/sim/libcuda_loopback.h"
 #include "tools/libcuda/cuvg.h"
+#include "tests/unit/libcuda_fixture.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
-void vgpu_cuda_shutdown(void);
 
 static const char *mode = "fake";
 static int old_host;
-static struct cuvg_transport orig;
 
-/* A gate in mem_write holds the submission thread (see test_alloc_async). */
-static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
-static int gate_closed;
-
-static void gate(int closed)
-{
-	pthread_mutex_lock(&gate_mu);
-	gate_closed = closed;
-	pthread_cond_broadcast(&gate_cv);
-	pthread_mutex_unlock(&gate_mu);
-}
-
-static int gated_write(void *p, uint64_t d, const void *buf, uint64_t len)
-{
-	pthread_mutex_lock(&gate_mu);
-	while (gate_closed)
-		pthread_cond_wait(&gate_cv, &gate_mu);
-	pthread_mutex_unlock(&gate_mu);
-	return orig.mem_write(p, d, buf, len);
-}
-
-static int enotty_set(void *p, uint64_t d, uint32_t v, uint32_t e, uint64_t n)
-{
-	(void)p; (void)d; (void)v; (void)e; (void)n;
-	return -ENOTTY;
-}
-
-static int enotty_copy(void *p, uint64_t d, uint64_t s, uint64_t n)
-{
-	(void)p; (void)d; (void)s; (void)n;
-	return -ENOTTY;
-}
-
+/* The gate holds the submission thread (see test_alloc_async). */
 static int open_loopback(struct cuvg_transport *t)
 {
-	int err = libcuda_loopback_open(t, mode, "/proc/self/exe", 0);
+	int err = lcf_open(t, mode);
 
 	if (err)
 		return err;
-	orig = *t;
-	t->mem_write = gated_write;
+	t->mem_write = lcf_gated_write;
 	if (old_host) {
-		t->mem_set = enotty_set;
-		t->mem_copy = enotty_copy;
+		t->mem_set = lcf_enotty_set;
+		t->mem_copy = lcf_enotty_copy;
 	}
 	return 0;
 }
@@ -96,16 +61,6 @@ static int up(void **state, const char *m, int old)
 static int up_fake(void **state) { return up(state, "fake", 0); }
 static int up_old(void **state) { return up(state, "fake", 1); }
 static int up_cpu(void **state) { return up(state, "cpu", 0); }
-
-static int down(void **state)
-{
-	int rc = 0;
-
-	if (*state)
-		rc = cuCtxDestroy((CUcontext)*state) == CUDA_SUCCESS ? 0 : -1;
-	vgpu_cuda_shutdown();
-	return rc;
-}
 
 static void fill_rand(uint8_t *p, size_t n, uint32_t seed)
 {
@@ -449,7 +404,7 @@ static void test_alloc_async(void **state)
 	assert_int_equal(cuMemAllocAsync(&d, sizeof(got), s), CUDA_SUCCESS);
 	assert_int_equal(cuMemAllocAsync(&e, sizeof(got), s), CUDA_SUCCESS);
 	assert_int_equal(cuMemAlloc(&keep, 4), CUDA_SUCCESS);
-	gate(1);
+	lcf_gate(1);
 	assert_int_equal(cuMemcpyHtoDAsync(keep, &hold, 4, s), CUDA_SUCCESS);
 	assert_int_equal(cuMemsetD32Async(d, v, 64, s), CUDA_SUCCESS);
 	assert_int_equal(cuMemcpyDtoDAsync(e, d, sizeof(got), s), CUDA_SUCCESS);
@@ -457,7 +412,7 @@ static void test_alloc_async(void **state)
 	/* Gone from the table at the call. */
 	assert_int_equal(cuMemsetD8Async(d, 0, 4, s), CUDA_ERROR_INVALID_VALUE);
 	assert_int_equal(cuMemFreeAsync(d, s), CUDA_ERROR_INVALID_VALUE);
-	gate(0);
+	lcf_gate(0);
 	assert_int_equal(cuStreamSynchronize(s), CUDA_SUCCESS);
 	for (int i = 0; i < 64; i++)
 		want[i] = v;
@@ -474,13 +429,6 @@ static void test_alloc_async(void **state)
 	assert_int_equal(cuMemFree(keep), CUDA_SUCCESS);
 	assert_int_equal(cuStreamDestroy(s), CUDA_SUCCESS);
 }
-
-static const char fake_module[] =
-	"FAKEMOD\n"
-	".visible .entry fill32(\n"
-	"\t.param .u64 .ptr .global .align 4 fill32_param_0,\n"
-	"\t.param .u32 fill32_param_1,\n"
-	"\t.param .u32 fill32_param_2\n)\n";
 
 /* fill32(p, v, n) with @cfg. */
 static CUresult fill_ex(const CUlaunchConfig *cfg, CUfunction f, CUdeviceptr p,
@@ -504,7 +452,7 @@ static void test_launch_ex(void **state)
 
 	(void)state;
 	assert_int_equal(cuStreamCreate(&s, 0), CUDA_SUCCESS);
-	assert_int_equal(cuModuleLoadData(&m, fake_module), CUDA_SUCCESS);
+	assert_int_equal(cuModuleLoadData(&m, lcf_fake_module), CUDA_SUCCESS);
 	assert_int_equal(cuModuleGetFunction(&f, m, "fill32"), CUDA_SUCCESS);
 	assert_int_equal(cuMemAlloc(&d, sizeof(got)), CUDA_SUCCESS);
 	assert_int_equal(cuMemsetD8(d, 0, sizeof(got)), CUDA_SUCCESS);
@@ -546,21 +494,21 @@ static void test_launch_ex(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_copy_2d, up_fake, down),
-		cmocka_unit_test_setup_teardown(test_copy_2d_async, up_fake, down),
-		cmocka_unit_test_setup_teardown(test_memset_2d, up_fake, down),
-		cmocka_unit_test_setup_teardown(test_bad_args, up_fake, down),
-		cmocka_unit_test_setup_teardown(test_alloc_async, up_fake, down),
-		cmocka_unit_test_setup_teardown(test_launch_ex, up_fake, down),
-		cmocka_unit_test_setup_teardown(test_copy_2d, up_old, down),
-		cmocka_unit_test_setup_teardown(test_copy_2d_async, up_old, down),
-		cmocka_unit_test_setup_teardown(test_memset_2d, up_old, down),
-		cmocka_unit_test_setup_teardown(test_alloc_async, up_old, down),
-		cmocka_unit_test_setup_teardown(test_copy_2d, up_cpu, down),
-		cmocka_unit_test_setup_teardown(test_copy_2d_async, up_cpu, down),
-		cmocka_unit_test_setup_teardown(test_memset_2d, up_cpu, down),
-		cmocka_unit_test_setup_teardown(test_bad_args, up_cpu, down),
-		cmocka_unit_test_setup_teardown(test_alloc_async, up_cpu, down),
+		cmocka_unit_test_setup_teardown(test_copy_2d, up_fake, lcf_down),
+		cmocka_unit_test_setup_teardown(test_copy_2d_async, up_fake, lcf_down),
+		cmocka_unit_test_setup_teardown(test_memset_2d, up_fake, lcf_down),
+		cmocka_unit_test_setup_teardown(test_bad_args, up_fake, lcf_down),
+		cmocka_unit_test_setup_teardown(test_alloc_async, up_fake, lcf_down),
+		cmocka_unit_test_setup_teardown(test_launch_ex, up_fake, lcf_down),
+		cmocka_unit_test_setup_teardown(test_copy_2d, up_old, lcf_down),
+		cmocka_unit_test_setup_teardown(test_copy_2d_async, up_old, lcf_down),
+		cmocka_unit_test_setup_teardown(test_memset_2d, up_old, lcf_down),
+		cmocka_unit_test_setup_teardown(test_alloc_async, up_old, lcf_down),
+		cmocka_unit_test_setup_teardown(test_copy_2d, up_cpu, lcf_down),
+		cmocka_unit_test_setup_teardown(test_copy_2d_async, up_cpu, lcf_down),
+		cmocka_unit_test_setup_teardown(test_memset_2d, up_cpu, lcf_down),
+		cmocka_unit_test_setup_teardown(test_bad_args, up_cpu, lcf_down),
+		cmocka_unit_test_setup_teardown(test_alloc_async, up_cpu, lcf_down),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--fake-child"))

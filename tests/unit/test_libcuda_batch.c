@@ -26,42 +26,12 @@
 #include "dom0-worker/exec/cuda/cx_child.h"
 #include "tests/sim/libcuda_loopback.h"
 #include "tools/libcuda/cuvg.h"
+#include "tests/unit/libcuda_fixture.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
-void vgpu_cuda_shutdown(void);
 
-/* The fake device runs modules that start with FAKEMOD. */
-static const char fake_module[] =
-	"FAKEMOD\n"
-	".visible .entry fill32(\n"
-	"\t.param .u64 .ptr .global .align 4 fill32_param_0,\n"
-	"\t.param .u32 fill32_param_1,\n"
-	"\t.param .u32 fill32_param_2\n)\n";
-
-static struct cuvg_transport orig;
 static int with_submit;		/* 0: the driver answers SUBMIT with ENOTTY */
 static unsigned int submit_calls, submit_elems, set_calls, launch_calls;
-
-static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
-static int gate_closed;
-
-static void gate(int closed)
-{
-	pthread_mutex_lock(&gate_mu);
-	gate_closed = closed;
-	pthread_cond_broadcast(&gate_cv);
-	pthread_mutex_unlock(&gate_mu);
-}
-
-static int gated_write(void *p, uint64_t d, const void *buf, uint64_t len)
-{
-	pthread_mutex_lock(&gate_mu);
-	while (gate_closed)
-		pthread_cond_wait(&gate_cv, &gate_mu);
-	pthread_mutex_unlock(&gate_mu);
-	return orig.mem_write(p, d, buf, len);
-}
 
 static int counted_submit(void *p, const struct vgpu_submit_op *ops,
 			  uint32_t n, uint32_t *done, uint32_t *issued)
@@ -72,14 +42,14 @@ static int counted_submit(void *p, const struct vgpu_submit_op *ops,
 		*done = *issued = 0;
 		return -ENOTTY;
 	}
-	return orig.submit(p, ops, n, done, issued);
+	return lcf_orig.submit(p, ops, n, done, issued);
 }
 
 static int counted_set(void *p, uint64_t d, uint32_t v, uint32_t e,
 		       uint64_t n)
 {
 	set_calls++;
-	return orig.mem_set(p, d, v, e, n);
+	return lcf_orig.mem_set(p, d, v, e, n);
 }
 
 static int counted_launch(void *p, uint64_t module, const char *name,
@@ -88,17 +58,16 @@ static int counted_launch(void *p, uint64_t module, const char *name,
 			  uint32_t shmem)
 {
 	launch_calls++;
-	return orig.launch(p, module, name, params, plen, grid, block, shmem);
+	return lcf_orig.launch(p, module, name, params, plen, grid, block, shmem);
 }
 
 static int open_counted(struct cuvg_transport *t)
 {
-	int err = libcuda_loopback_open(t, "fake", "/proc/self/exe", 0);
+	int err = lcf_open(t, "fake");
 
 	if (err)
 		return err;
-	orig = *t;
-	t->mem_write = gated_write;
+	t->mem_write = lcf_gated_write;
 	t->submit = counted_submit;
 	t->mem_set = counted_set;
 	t->launch = counted_launch;
@@ -125,7 +94,7 @@ static int up(void **state, int submit)
 	if (cuInit(0) != CUDA_SUCCESS ||
 	    cuCtxCreate(&f.ctx, NULL, 0, 0) != CUDA_SUCCESS ||
 	    cuStreamCreate(&f.s, CU_STREAM_NON_BLOCKING) != CUDA_SUCCESS ||
-	    cuModuleLoadData(&f.m, fake_module) != CUDA_SUCCESS ||
+	    cuModuleLoadData(&f.m, lcf_fake_module) != CUDA_SUCCESS ||
 	    cuModuleGetFunction(&f.fill, f.m, "fill32") != CUDA_SUCCESS ||
 	    cuMemAlloc(&f.d, DEV_BYTES) != CUDA_SUCCESS)
 		return -1;
@@ -155,7 +124,7 @@ static int down(void **state)
 static void hold(struct fixture *f, uint8_t *want, const uint8_t *src,
 		 size_t n)
 {
-	gate(1);
+	lcf_gate(1);
 	assert_int_equal(cuMemcpyHtoDAsync(f->d, src, n, f->s), CUDA_SUCCESS);
 	memcpy(want, src, n);
 }
@@ -210,7 +179,7 @@ static void test_batch(void **state)
 	assert_int_equal(cuMemsetD8Async(f->d + 20001, 0x5a, 99, f->s),
 			 CUDA_SUCCESS);
 	memset(want + 20001, 0x5a, 99);
-	gate(0);
+	lcf_gate(0);
 	assert_int_equal(cuCtxSynchronize(), CUDA_SUCCESS);
 	expect_device(f, want);
 	/* 43 requests, one call; none of them one at a time. */
@@ -242,7 +211,7 @@ static void test_batch_error(void **state)
 					NULL), CUDA_SUCCESS);
 	for (uint32_t i = 0; i < 20; i++)
 		set32(f, want, 4096 + 64 * i, 0x200u + i, 16);
-	gate(0);
+	lcf_gate(0);
 	assert_int_equal(cuCtxSynchronize(), CUDA_ERROR_NOT_FOUND);
 	assert_int_equal(cuCtxSynchronize(), CUDA_SUCCESS);
 	expect_device(f, want);
@@ -261,7 +230,7 @@ static void test_batch_fallback(void **state)
 	hold(f, want, src, sizeof(src));
 	for (uint32_t i = 0; i < 10; i++)
 		set32(f, want, 1024 + 64 * i, 0x300u + i, 16);
-	gate(0);
+	lcf_gate(0);
 	assert_int_equal(cuCtxSynchronize(), CUDA_SUCCESS);
 	expect_device(f, want);
 	assert_int_equal(submit_calls - calls, 1);
@@ -270,7 +239,7 @@ static void test_batch_fallback(void **state)
 	hold(f, want, src, sizeof(src));
 	for (uint32_t i = 0; i < 5; i++)
 		set32(f, want, 2048 + 64 * i, 0x400u + i, 16);
-	gate(0);
+	lcf_gate(0);
 	assert_int_equal(cuCtxSynchronize(), CUDA_SUCCESS);
 	expect_device(f, want);
 	assert_int_equal(submit_calls - calls, 1);

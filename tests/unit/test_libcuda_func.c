@@ -31,9 +31,9 @@
 #include "dom0-worker/exec/cuda/cx_child.h"
 #include "tests/sim/libcuda_loopback.h"
 #include "tools/libcuda/cuvg.h"
+#include "tests/unit/libcuda_fixture.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
-void vgpu_cuda_shutdown(void);
 
 /* How the host answers FUNC_ATTRS: 0 as it does, else this -errno. */
 static int host_err;
@@ -50,7 +50,7 @@ static int counted_func_attrs(void *p, uint64_t module, const char *name,
 
 static int open_counted(struct cuvg_transport *t)
 {
-	int err = libcuda_loopback_open(t, "fake", "/proc/self/exe", 0);
+	int err = lcf_open(t, "fake");
 
 	real_func_attrs = t->func_attrs;
 	t->func_attrs = counted_func_attrs;
@@ -76,22 +76,6 @@ static int up_old(void **state) { return up(state, -ENOTTY); }
 static int up_nosupp(void **state) { return up(state, -EOPNOTSUPP); }
 static int up_unknown(void **state) { return up(state, -EINVAL); }
 
-static int down(void **state)
-{
-	int rc = cuCtxDestroy((CUcontext)*state) == CUDA_SUCCESS ? 0 : -1;
-
-	vgpu_cuda_shutdown();
-	return rc;
-}
-
-static const char fake_module[] =
-	"FAKEMOD\n"
-	".visible .entry fill32(\n"
-	"\t.param .u64 .ptr .global .align 4 fill32_param_0,\n"
-	"\t.param .u32 fill32_param_1,\n"
-	"\t.param .u32 fill32_param_2\n)\n"
-	".visible .entry fault()\n";
-
 static int attr(CUfunction f, CUfunction_attribute a)
 {
 	int v = -1;
@@ -102,7 +86,7 @@ static int attr(CUfunction f, CUfunction_attribute a)
 
 static void load(CUmodule *m, CUfunction *fill, CUfunction *fault)
 {
-	assert_int_equal(cuModuleLoadData(m, fake_module), CUDA_SUCCESS);
+	assert_int_equal(cuModuleLoadData(m, lcf_fake_module), CUDA_SUCCESS);
 	assert_int_equal(cuModuleGetFunction(fill, *m, "fill32"), CUDA_SUCCESS);
 	assert_int_equal(cuModuleGetFunction(fault, *m, "fault"), CUDA_SUCCESS);
 }
@@ -268,18 +252,19 @@ static void test_occupancy_unsupported(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_func_attrs_real, up_fake, down),
+		cmocka_unit_test_setup_teardown(test_func_attrs_real, up_fake,
+						lcf_down),
 		cmocka_unit_test_setup_teardown(test_func_attrs_fallback, up_old,
-						down),
+						lcf_down),
 		cmocka_unit_test_setup_teardown(test_func_attrs_fallback,
-						up_nosupp, down),
+						up_nosupp, lcf_down),
 		cmocka_unit_test_setup_teardown(test_func_attrs_fallback,
-						up_unknown, down),
-		cmocka_unit_test_setup_teardown(test_occupancy, up_fake, down),
+						up_unknown, lcf_down),
+		cmocka_unit_test_setup_teardown(test_occupancy, up_fake, lcf_down),
 		cmocka_unit_test_setup_teardown(test_occupancy_unsupported,
-						up_nosupp, down),
+						up_nosupp, lcf_down),
 		cmocka_unit_test_setup_teardown(test_occupancy_unsupported,
-						up_old, down),
+						up_old, lcf_down),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--fake-child"))
