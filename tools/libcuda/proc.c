@@ -19,40 +19,24 @@
 
 extern int cuvg_log_level;	/* init.c */
 
+/* Both tables are sorted by name, their first member (cuvg_syms.h). */
+static int by_name(const void *key, const void *entry)
+{
+	return strcmp(key, *(const char *const *)entry);
+}
+
 static void *lookup(const char *name)
 {
-	unsigned int lo = 0, hi = cuvg_nsyms;
+	const struct cuvg_sym *s = bsearch(name, cuvg_syms, cuvg_nsyms,
+					   sizeof(*s), by_name);
 
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
-		int c = strcmp(name, cuvg_syms[mid].name);
-
-		if (!c)
-			return cuvg_syms[mid].fn;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return s ? s->fn : NULL;
 }
 
 static const struct cuvg_abis *abis_of(const char *name)
 {
-	unsigned int lo = 0, hi = cuvg_nabis;
-
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
-		int c = strcmp(name, cuvg_abis[mid].name);
-
-		if (!c)
-			return &cuvg_abis[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return bsearch(name, cuvg_abis, cuvg_nabis, sizeof(*cuvg_abis),
+		       by_name);
 }
 
 /*
@@ -149,7 +133,7 @@ CUVG_EXPORT CUresult cuGetExportTable(const void **table, const CUuuid *id)
 	return CUDA_ERROR_NOT_SUPPORTED;
 }
 
-static const struct {
+static const struct cuvg_err {
 	CUresult rc;
 	const char *name, *text;
 } errs[] = {
@@ -178,28 +162,30 @@ static const struct {
 #undef E
 };
 
+static const struct cuvg_err *find_err(CUresult rc)
+{
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		if (errs[i].rc == rc)
+			return &errs[i];
+	return NULL;
+}
+
 CUVG_EXPORT CUresult cuGetErrorName(CUresult rc, const char **s)
 {
+	const struct cuvg_err *e = find_err(rc);
+
 	if (!s)
 		return CUDA_ERROR_INVALID_VALUE;
-	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-		if (errs[i].rc == rc) {
-			*s = errs[i].name;
-			return CUDA_SUCCESS;
-		}
-	*s = NULL;
-	return CUDA_ERROR_INVALID_VALUE;
+	*s = e ? e->name : NULL;
+	return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
 CUVG_EXPORT CUresult cuGetErrorString(CUresult rc, const char **s)
 {
+	const struct cuvg_err *e = find_err(rc);
+
 	if (!s)
 		return CUDA_ERROR_INVALID_VALUE;
-	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-		if (errs[i].rc == rc) {
-			*s = errs[i].text;
-			return CUDA_SUCCESS;
-		}
-	*s = NULL;
-	return CUDA_ERROR_INVALID_VALUE;
+	*s = e ? e->text : NULL;
+	return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
