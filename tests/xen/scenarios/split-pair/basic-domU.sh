@@ -57,36 +57,33 @@ rc=$?
 echo "$out" | sed 's/^/ops2: /'
 lab_expect_eq "vgpuops2 exit status" "$rc" 0
 
-# The project's libcuda.so.1 (tools/libcuda, from the vgpu-guest package)
-# over this /dev/vgpu0: queries, memory, device copies and memsets right;
-# a module refused with CUDA_ERROR_NOT_SUPPORTED by the CPU executor
-# (tests/xen/guest/vgpucuda.c). Built only where the host had cuda.h.
+# The project's guest libraries, from the vgpu-guest package, built only
+# where the host had cuda.h, each with a program of its own over this
+# /dev/vgpu0 and the CPU executor:
+#  - libcuda.so.1 (tools/libcuda), vgpucuda: queries, memory, device
+#    copies and memsets right; a module refused with
+#    CUDA_ERROR_NOT_SUPPORTED (tests/xen/guest/vgpucuda.c);
+#  - libcudart.so.13 (tools/libcudart) over it, vgpucudart: device
+#    properties, every copy kind, memsets, a stream with events, all
+#    checked; a launch of a function the runtime does not know refused
+#    cleanly (tests/xen/guest/vgpucudart.c).
 libcuda_dir=
 for f in /usr/lib/*/vgpu/libcuda.so.1; do
 	[ -f "$f" ] && libcuda_dir=${f%/libcuda.so.1}
 done
-if [ -x /usr/local/bin/vgpucuda ] && [ -n "$libcuda_dir" ]; then
-	out=$(lab_timeout 60 env LD_LIBRARY_PATH="$libcuda_dir" vgpucuda 2>&1)
-	rc=$?
-	echo "$out" | sed 's/^/libcuda: /'
-	lab_expect_eq "vgpucuda exit status" "$rc" 0
-else
-	echo "libcuda: not in this image (no cuda.h where it was built)"
-fi
-
-# The project's libcudart.so.13 (tools/libcudart, from the same package)
-# over libcuda.so.1 and this /dev/vgpu0: device properties, every copy
-# kind, memsets, a stream with events, all checked; a launch of a
-# function the runtime does not know refused cleanly
-# (tests/xen/guest/vgpucudart.c).
-if [ -x /usr/local/bin/vgpucudart ] && [ -n "$libcuda_dir" ] &&
-	[ -f "$libcuda_dir/libcudart.so.13" ]; then
-	out=$(lab_timeout 60 env LD_LIBRARY_PATH="$libcuda_dir" vgpucudart 2>&1)
-	rc=$?
-	echo "$out" | sed 's/^/libcudart: /'
-	lab_expect_eq "vgpucudart exit status" "$rc" 0
-else
-	echo "libcudart: not in this image (no cuda.h where it was built)"
-fi
+# run_with_library LABEL LIBRARY PROGRAM
+run_with_library() {
+	if [ -x "/usr/local/bin/$3" ] && [ -n "$libcuda_dir" ] &&
+		[ -f "$libcuda_dir/$2" ]; then
+		out=$(lab_timeout 60 env LD_LIBRARY_PATH="$libcuda_dir" "$3" 2>&1)
+		rc=$?
+		echo "$out" | sed "s/^/$1: /"
+		lab_expect_eq "$3 exit status" "$rc" 0
+	else
+		echo "$1: not in this image (no cuda.h where it was built)"
+	fi
+}
+run_with_library libcuda libcuda.so.1 vgpucuda
+run_with_library libcudart libcudart.so.13 vgpucudart
 vgpu_phase basic-done
 vgpu_wait_ack faults 300
