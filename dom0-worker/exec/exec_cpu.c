@@ -35,10 +35,13 @@
  * 1 to CPU_GAP_PAGES pages. So an address never repeats within a worker
  * run (a stale one names nothing), one from an earlier run is unlikely to
  * name anything, and no allocation tells where the next one (of this or
- * another guest process) will be.
+ * another guest process) will be. They start below 2^47, the top of an
+ * x86-64 process's addresses, under the ranges Linux gives programs and
+ * their mappings, so a guest's libcuda can map managed memory's host copy
+ * at the device's address (tools/libcuda/managed.c).
  */
 #define CPU_DPTR_MIN		(1ull << 44)
-#define CPU_DPTR_SPREAD		(1ull << 58)
+#define CPU_DPTR_SPREAD		(1ull << 46)
 #define CPU_DPTR_ALIGN		4096ull
 #define CPU_GAP_PAGES		(1ull << 16)
 #define CPU_VM_GAP_PAGES	(1ull << 20)
