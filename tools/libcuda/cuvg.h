@@ -157,6 +157,14 @@ void cuvg_queue_stop(void);
 /* mem.c: a module's __device__ variable, a valid copy range until unload. */
 int cuvg_mem_add_global(uint64_t dptr, uint64_t size, const void *module);
 void cuvg_mem_drop_globals(const void *module);
+/* managed.c's allocations: [dptr, dptr + size) of the device block @base. */
+int cuvg_mem_add_managed(uint64_t dptr, uint64_t size, uint64_t base);
+/*
+ * The allocation (or __device__ variable) holding @p: its start, size and
+ * context (NULL for a variable). 0 if none holds it.
+ */
+int cuvg_mem_find(uint64_t p, uint64_t *start, uint64_t *size,
+		  struct cuvg_ctx **ctx);
 /* [p, p + len) inside one allocation (or __device__ variable)? */
 int cuvg_dev_range(uint64_t p, uint64_t len);
 /* A stream argument: NULL, the legacy or per-thread handle, or a live one. */
@@ -176,6 +184,18 @@ CUresult cuvg_issue(struct cuvg_req *r, CUstream s, int async);
 CUresult cuvg_func_attrs(struct cuvg_func *f, struct vgpu_func_attrs *out);
 /* The next transport may have FUNC_ATTRS (vgpu_cuda_shutdown()). */
 void cuvg_func_attrs_reset(void);
+
+/*
+ * managed.c: managed memory, each allocation the host's or the device's.
+ * _has: @p is managed memory. _to_device: the allocation holding @p (0:
+ * every one) becomes the device's, its data copied there. _to_host: every
+ * one the device holds comes back (a synchronizing call's last step).
+ * _drop: @p's mirror unmapped (its device block is the caller's to free).
+ */
+int cuvg_managed_has(uint64_t p);
+CUresult cuvg_managed_to_device(uint64_t p);
+CUresult cuvg_managed_to_host(void);
+void cuvg_managed_drop(uint64_t p);
 
 /* module.c */
 CUresult cuvg_image_size(const void *image, size_t *size);

@@ -25,6 +25,7 @@ struct alloc {
 	uint64_t dptr, size;
 	struct cuvg_ctx *ctx;
 	const void *global_of;	/* a module's __device__ variable: not freed */
+	uint64_t base;		/* the device's block: dptr, or managed.c's */
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -75,8 +76,19 @@ int cuvg_mem_add_global(uint64_t dptr, uint64_t size, const void *module)
 	for (size_t i = 0; i < ntab; i++)
 		if (tab[i].dptr == dptr && tab[i].global_of == module)
 			goto out;	/* asked before */
-	err = add_locked((struct alloc){ dptr, size, NULL, module });
+	err = add_locked((struct alloc){ dptr, size, NULL, module, dptr });
 out:
+	pthread_mutex_unlock(&mu);
+	return err;
+}
+
+int cuvg_mem_add_managed(uint64_t dptr, uint64_t size, uint64_t base)
+{
+	int err;
+
+	pthread_mutex_lock(&mu);
+	err = add_locked((struct alloc){ dptr, size, cuvg_current(), NULL,
+					 base });
 	pthread_mutex_unlock(&mu);
 	return err;
 }
@@ -105,7 +117,8 @@ CUVG_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t size)
 	if (rc != CUDA_SUCCESS)
 		return rc;
 	pthread_mutex_lock(&mu);
-	if (add_locked((struct alloc){ r.ret, size, cuvg_current(), NULL })) {
+	if (add_locked((struct alloc){ r.ret, size, cuvg_current(), NULL,
+				       r.ret })) {
 		pthread_mutex_unlock(&mu);
 		r = (struct cuvg_req){ .op = Q_FREE, .dptr = r.ret };
 		cuvg_call(&r);
@@ -116,27 +129,33 @@ CUVG_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t size)
 	return CUDA_SUCCESS;
 }
 
-/* Takes @p, an allocation's start, out of the table: 0 if it is none. */
-static int take_dptr(uint64_t p)
+/*
+ * Takes @p, an allocation's start, out of the table (and a managed one's
+ * mirror out of the process): the device block to free, 0 if it is none.
+ */
+static uint64_t take_dptr(uint64_t p)
 {
-	int found = 0;
+	uint64_t base = 0;
 
 	pthread_mutex_lock(&mu);
 	for (size_t i = 0; i < ntab; i++)
 		if (tab[i].dptr == p && !tab[i].global_of) {
+			base = tab[i].base;
 			tab[i] = tab[--ntab];
-			found = 1;
 			break;
 		}
 	pthread_mutex_unlock(&mu);
-	return found;
+	if (base)
+		cuvg_managed_drop(p);
+	return base;
 }
 
 static CUresult free_dptr(uint64_t p)
 {
-	struct cuvg_req r = { .op = Q_FREE, .dptr = p };
+	struct cuvg_req r = { .op = Q_FREE };
 
-	if (!take_dptr(p))
+	r.dptr = take_dptr(p);
+	if (!r.dptr)
 		return CUDA_ERROR_INVALID_VALUE;
 	/* Queued after the work that may still use it. */
 	return cuvg_call(&r);
@@ -181,7 +200,7 @@ CUVG_EXPORT CUresult cuMemAllocAsync(CUdeviceptr *dptr, size_t size,
 
 CUVG_EXPORT CUresult cuMemFreeAsync(CUdeviceptr dptr, CUstream s)
 {
-	struct cuvg_req r = { .op = Q_FREE, .dptr = dptr };
+	struct cuvg_req r = { .op = Q_FREE };
 	struct cuvg_stream *st;
 	CUresult rc = cuvg_need_ctx();
 
@@ -192,7 +211,8 @@ CUVG_EXPORT CUresult cuMemFreeAsync(CUdeviceptr dptr, CUstream s)
 		return rc;
 	if (!dptr)
 		return CUDA_SUCCESS;	/* as cuMemFree */
-	if (!take_dptr(dptr))
+	r.dptr = take_dptr(dptr);
+	if (!r.dptr)
 		return CUDA_ERROR_INVALID_VALUE;
 	return cuvg_issue(&r, s, 1);
 }
@@ -241,24 +261,38 @@ CUVG_EXPORT CUresult cuMemGetInfo_v2(size_t *free_b, size_t *total_b)
 	return CUDA_SUCCESS;
 }
 
+int cuvg_mem_find(uint64_t p, uint64_t *start, uint64_t *size,
+		  struct cuvg_ctx **ctx)
+{
+	struct alloc *a;
+
+	pthread_mutex_lock(&mu);
+	a = find_locked(p);
+	if (a) {
+		*start = a->dptr;
+		*size = a->size;
+		*ctx = a->ctx;
+	}
+	pthread_mutex_unlock(&mu);
+	return a != NULL;
+}
+
 CUVG_EXPORT CUresult cuMemGetAddressRange_v2(CUdeviceptr *base, size_t *size,
 					     CUdeviceptr dptr)
 {
 	CUresult rc = cuvg_need_ctx();
-	struct alloc *a;
+	struct cuvg_ctx *ctx;
+	uint64_t start, len;
 
 	if (rc != CUDA_SUCCESS)
 		return rc;
-	pthread_mutex_lock(&mu);
-	a = find_locked(dptr);
-	if (a) {
-		if (base)
-			*base = (CUdeviceptr)a->dptr;
-		if (size)
-			*size = (size_t)a->size;
-	}
-	pthread_mutex_unlock(&mu);
-	return a ? CUDA_SUCCESS : CUDA_ERROR_NOT_FOUND;
+	if (!cuvg_mem_find(dptr, &start, &len, &ctx))
+		return CUDA_ERROR_NOT_FOUND;
+	if (base)
+		*base = (CUdeviceptr)start;
+	if (size)
+		*size = (size_t)len;
+	return CUDA_SUCCESS;
 }
 
 CUresult cuvg_stream_check(CUstream s, struct cuvg_stream **out)
@@ -272,6 +306,29 @@ CUresult cuvg_stream_check(CUstream s, struct cuvg_stream **out)
 	return CUDA_SUCCESS;
 }
 
+/* Managed memory a request names becomes the device's first (managed.c). */
+static CUresult managed_to_device(const struct cuvg_req *r)
+{
+	CUresult rc = CUDA_SUCCESS;
+
+	switch (r->op) {
+	case Q_COPY_DD:
+		rc = cuvg_managed_to_device(r->dptr2);
+		/* fall through */
+	case Q_WRITE:
+	case Q_WRITE_2D:
+	case Q_READ:
+	case Q_READ_2D:
+	case Q_SET:
+		if (rc == CUDA_SUCCESS)
+			rc = cuvg_managed_to_device(r->dptr);
+		break;
+	default:
+		break;
+	}
+	return rc;
+}
+
 CUresult cuvg_issue(struct cuvg_req *r, CUstream s, int async)
 {
 	struct cuvg_stream *st;
@@ -279,6 +336,8 @@ CUresult cuvg_issue(struct cuvg_req *r, CUstream s, int async)
 	uint64_t seq;
 	int err;
 
+	if (rc == CUDA_SUCCESS)
+		rc = managed_to_device(r);
 	if (rc != CUDA_SUCCESS) {
 		free(r->owned);
 		return rc;
@@ -298,6 +357,9 @@ CUresult cuvg_issue(struct cuvg_req *r, CUstream s, int async)
 	return CUDA_SUCCESS;
 }
 
+static CUresult dtod(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s,
+		     int async);
+
 static CUresult htod(CUdeviceptr dst, const void *src, size_t n, CUstream s,
 		     int async)
 {
@@ -310,6 +372,9 @@ static CUresult htod(CUdeviceptr dst, const void *src, size_t n, CUstream s,
 		return CUDA_SUCCESS;
 	if (!src || !cuvg_dev_range(dst, n))
 		return CUDA_ERROR_INVALID_VALUE;
+	/* Managed memory is device memory, whichever kind the caller named. */
+	if (cuvg_managed_has((uintptr_t)src))
+		return dtod(dst, (uintptr_t)src, n, s, async);
 	if (async) {
 		/* Staged: the caller may reuse its buffer at once. */
 		r.owned = malloc(n);
@@ -332,6 +397,8 @@ static CUresult dtoh(void *dst, CUdeviceptr src, size_t n, CUstream s,
 		return CUDA_SUCCESS;
 	if (!dst || !cuvg_dev_range(src, n))
 		return CUDA_ERROR_INVALID_VALUE;
+	if (cuvg_managed_has((uintptr_t)dst))
+		return dtod((uintptr_t)dst, src, n, s, async);
 	return cuvg_issue(&r, s, async);
 }
 

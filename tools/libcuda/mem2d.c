@@ -67,8 +67,9 @@ static CUresult side_of(CUmemorytype type, const void *host, CUdeviceptr dev,
 
 	switch (type) {
 	case CU_MEMORYTYPE_HOST:
-		s->dev = 0;
+		/* Managed memory is device memory, whichever kind is named. */
 		s->addr = (uint64_t)(uintptr_t)host;
+		s->dev = cuvg_managed_has(s->addr);
 		break;
 	case CU_MEMORYTYPE_DEVICE:
 		s->dev = 1;

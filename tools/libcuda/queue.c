@@ -514,6 +514,7 @@ CUresult cuvg_call(struct cuvg_req *r)
 
 CUresult cuvg_sync_upto(uint64_t seq, int device)
 {
+	CUresult rc;
 	int err = 0;
 
 	if (device) {
@@ -534,7 +535,9 @@ CUresult cuvg_sync_upto(uint64_t seq, int device)
 		q.async_err = 0;
 	}
 	pthread_mutex_unlock(&q.mu);
-	return cuvg_err(err);
+	/* Managed memory is the host's again after any synchronizing call. */
+	rc = cuvg_managed_to_host();
+	return err ? cuvg_err(err) : rc;
 }
 
 void cuvg_wait_seq(uint64_t seq)
