@@ -263,26 +263,29 @@ CRT_EXPORT cudaError_t cudaGetSymbolSize(size_t *size, const void *symbol)
 }
 
 /*
- * Device memory is what the Driver API library's allocation table holds
- * (cuMemGetAddressRange); anything else is host memory the device does
- * not map: cudaMemoryTypeUnregistered, also for cudaMallocHost's (vgpu
- * pins nothing, libcuda.md "Limits").
+ * Device and managed memory are what the Driver API library's allocation
+ * table holds (cuPointerGetAttribute); anything else is host memory the
+ * device does not map: cudaMemoryTypeUnregistered, also for
+ * cudaMallocHost's (vgpu pins nothing, libcuda.md "Limits"). Managed
+ * memory has one address for both sides, as in CUDA.
  */
 CRT_EXPORT cudaError_t cudaPointerGetAttributes(struct cudaPointerAttributes *a,
 						const void *ptr)
 {
 	cudaError_t e = crt_ctx();
-	CUdeviceptr base;
-	size_t size;
+	int managed = 0;
 
 	if (e != cudaSuccess)
 		return e;
 	if (!a)
 		return crt_ret(cudaErrorInvalidValue);
-	if (ptr && cuMemGetAddressRange(&base, &size, DP(ptr)) == CUDA_SUCCESS) {
+	if (ptr && cuPointerGetAttribute(&managed, CU_POINTER_ATTRIBUTE_IS_MANAGED,
+					 DP(ptr)) == CUDA_SUCCESS) {
 		*a = (struct cudaPointerAttributes){
-			.type = cudaMemoryTypeDevice, .device = 0,
-			.devicePointer = (void *)ptr,
+			.type = managed ? cudaMemoryTypeManaged :
+					  cudaMemoryTypeDevice,
+			.device = 0, .devicePointer = (void *)ptr,
+			.hostPointer = managed ? (void *)ptr : NULL,
 		};
 	} else {
 		*a = (struct cudaPointerAttributes){

@@ -166,3 +166,18 @@ CRT_EXPORT cudaError_t cudaFreeAsync_ptsz(void *p, cudaStream_t s)
 {
 	return cudaFreeAsync(p, PT(s));
 }
+
+CRT_EXPORT cudaError_t cudaMemPrefetchAsync_ptsz(const void *p, size_t n,
+						 struct cudaMemLocation loc,
+						 unsigned int flags,
+						 cudaStream_t s)
+{
+	return cudaMemPrefetchAsync(p, n, loc, flags, PT(s));
+}
+
+CRT_EXPORT cudaError_t cudaStreamAttachMemAsync_ptsz(cudaStream_t s, void *p,
+						     size_t n,
+						     unsigned int flags)
+{
+	return cudaStreamAttachMemAsync(PT(s), p, n, flags);
+}

@@ -426,6 +426,50 @@ static void t_symbols(void)
 	cudaFree(d);
 }
 
+// Managed memory: one pointer for host code and kernels. vgpu's is the
+// device's from a launch (or a prefetch to it) to the next synchronize
+// (concurrentManagedAccess 0); a GPU with page faults migrates it on
+// demand. The program keeps the rules of both: no host access between
+// device work and the synchronize after it.
+static void t_managed(void)
+{
+	const unsigned int n = 4096;
+	struct cudaMemLocation dev = { cudaMemLocationTypeDevice, 0 };
+	struct cudaPointerAttributes pa;
+	unsigned int *m = NULL, h[16];
+	int attr = -1, ok;
+
+	check(OK(cudaDeviceGetAttribute(&attr, cudaDevAttrManagedMemory, 0)) &&
+	      attr == 1, "cudaDevAttrManagedMemory");
+	if (!OK(cudaMallocManaged(&m, n * 4))) {
+		check(0, "cudaMallocManaged");
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		m[i] = i;
+	fill32<<<1, 128>>>(m, 0xa11ceu, n / 2);
+	ok = OK(cudaGetLastError()) && OK(cudaDeviceSynchronize());
+	check(ok && all_eq(m, n / 2, 0xa11ceu) && m[n / 2] == n / 2 &&
+	      m[n - 1] == n - 1, "managed: host writes, fill32, host reads");
+	m[n - 1] = 7;
+	ok = OK(cudaMemPrefetchAsync(m, n * 4, dev, 0, 0));
+	fill32<<<1, 16>>>(m + n / 2, 0xb0bu, 16);
+	ok = ok && OK(cudaGetLastError()) && OK(cudaStreamSynchronize(0));
+	check(ok && m[n / 2] == 0xb0bu && m[n / 2 + 16] == n / 2 + 16 &&
+	      m[n - 1] == 7 && m[0] == 0xa11ceu,
+	      "managed: prefetch, a second round keeps host writes");
+	ok = OK(cudaMemcpy(h, m, sizeof(h), cudaMemcpyDefault)) &&
+	     all_eq(h, 16, 0xa11ceu) && OK(cudaMemset(m, 0, 64)) &&
+	     OK(cudaDeviceSynchronize());
+	check(ok && all_eq(m, 16, 0) && m[16] == 0xa11ceu,
+	      "managed: cudaMemcpy from it, cudaMemset on it");
+	check(OK(cudaPointerGetAttributes(&pa, m + 1)) &&
+	      pa.type == cudaMemoryTypeManaged && pa.devicePointer == m + 1 &&
+	      pa.hostPointer == m + 1, "managed: cudaPointerGetAttributes");
+	check(OK(cudaMemAdvise(m, n * 4, cudaMemAdviseSetReadMostly, dev)) &&
+	      OK(cudaFree(m)), "managed: cudaMemAdvise, cudaFree");
+}
+
 // A kernel's fault surfaces at the next synchronize; after
 // cudaDeviceReset the program goes on in a new context.
 static void t_fault(void)
@@ -460,6 +504,7 @@ int main(void)
 	t_stream_alloc();
 	t_streams();
 	t_symbols();
+	t_managed();
 	t_fault();
 	printf("rt_shared: %d checks, %d failed\n", checks, failed);
 	return failed ? 1 : 0;
