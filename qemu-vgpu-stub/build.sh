@@ -11,8 +11,7 @@
 # Cache ($VGPU_STUB_CACHE, default /var/cache/vgpu-stub), outside the clone:
 #   apt/                  a private apt configuration (its own sources.list
 #                         with deb-src lines, lists and cache) so the host's
-#                         apt sources stay as they are (as in
-#                         scripts/debian-kernel.sh)
+#                         apt sources stay as they are (scripts/debian-apt.sh)
 #   dl/                   the Debian source package (.dsc, orig, debian)
 #   tree/VERSION/         the unpacked source with Debian's patches and the
 #                         stub's files added; build/ in it is the meson/ninja
@@ -27,12 +26,12 @@
 # of one. Needs root the first time (packages, apt-get update).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+# debian_apt, debian_apt_update, VGPU_DEBIAN_MIRROR and _SECURITY.
+. "$top/scripts/debian-apt.sh"
 cache=${VGPU_STUB_CACHE:-/var/cache/vgpu-stub}
 # The Debian source package: bookworm's QEMU (what the host runs).
 src_pkg=qemu
 src_version=${VGPU_STUB_QEMU_VERSION:-1:7.2+dfsg-7+deb12u18}
-mirror=${VGPU_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-security=${VGPU_DEBIAN_SECURITY:-http://deb.debian.org/debian-security}
 jobs=${VGPU_STUB_JOBS:-2}
 build_deps="meson ninja-build dpkg-dev python3 pkg-config libglib2.0-dev
 libpixman-1-dev libfdt-dev zlib1g-dev qemu-system-x86 seabios"
@@ -98,16 +97,6 @@ need_pkgs() {
 		--no-install-recommends $missing >/dev/null
 }
 
-apt_private() { # apt-get|apt-cache ARGS...
-	a=$cache/apt
-	"$@" -o Dir::Etc::SourceList="$a/sources.list" \
-		-o Dir::Etc::SourceParts=/nonexistent \
-		-o Dir::Etc::Preferences=/nonexistent \
-		-o Dir::Etc::PreferencesParts=/nonexistent \
-		-o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache" \
-		-o Dir::State::status=/dev/null -o Debug::NoLocking=1
-}
-
 # Prints the .dsc path, downloading the source package the first time.
 fetch_source() {
 	d=$cache/dl
@@ -117,20 +106,19 @@ fetch_source() {
 		return 0
 	fi
 	a=$cache/apt
-	mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$d"
-	k=/usr/share/keyrings/debian-archive-keyring.gpg
-	cat >"$a/sources.list" <<EOF
-deb-src [signed-by=$k] $mirror bookworm main
-deb-src [signed-by=$k] $mirror bookworm-updates main
-deb-src [signed-by=$k] $security bookworm-security main
-EOF
+	k=$DEBIAN_APT_KEYRING
+	mkdir -p "$d"
 	# apt drops privileges to _apt for downloads.
-	id _apt >/dev/null 2>&1 && chown -R _apt "$a/lists" "$a/cache" "$d"
+	id _apt >/dev/null 2>&1 && chown -R _apt "$d"
 	msg "apt-get update ($a)"
-	apt_private apt-get update -qq >"$a/update.log" 2>&1 ||
+	debian_apt_update "$a" <<EOF ||
+deb-src [signed-by=$k] $VGPU_DEBIAN_MIRROR bookworm main
+deb-src [signed-by=$k] $VGPU_DEBIAN_MIRROR bookworm-updates main
+deb-src [signed-by=$k] $VGPU_DEBIAN_SECURITY bookworm-security main
+EOF
 		die "apt-get update failed: $(tail -n 3 "$a/update.log")"
 	msg "apt-get source $src_pkg=$src_version"
-	(cd "$d" && apt_private apt-get source --download-only -q \
+	(cd "$d" && debian_apt "$a" apt-get source --download-only -q \
 		"$src_pkg=$src_version") >"$d/source.log" 2>&1 ||
 		die "apt-get source failed: $(tail -n 3 "$d/source.log")"
 	[ -s "$dsc" ] || die "apt-get source did not produce $dsc"

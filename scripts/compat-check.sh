@@ -21,6 +21,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/versions.env"
+. "$top/scripts/debian-apt.sh"
 . "$top/scripts/debian-kernel.sh"
 tree=$(cd "${1:-$top}" && pwd)
 series=$BACKPORTS_KERNEL_SERIES

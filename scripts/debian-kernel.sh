@@ -4,7 +4,8 @@
 # configuration (its own sources, lists and cache, so the host's apt sources
 # stay as they are), unpacked once, all outside the clone. Sourced by
 # scripts/compat-check.sh and tests/xen/lib/prepare.sh (needs versions.env
-# loaded). Needs root the first time (apt-get update and download).
+# and scripts/debian-apt.sh, the private apt configuration, loaded). Needs
+# root the first time (apt-get update and download).
 #
 # Cache ($VGPU_KERNEL_CACHE, default /var/cache/vgpu-kernels):
 #   apt/                     sources.list, lists/, apt's own cache
@@ -17,9 +18,6 @@
 # interrupted run never leaves half a tree.
 
 VGPU_KERNEL_CACHE=${VGPU_KERNEL_CACHE:-/var/cache/vgpu-kernels}
-# Debian's archive and the suites the kernels below come from.
-VGPU_DEBIAN_MIRROR=${VGPU_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-VGPU_DEBIAN_SECURITY=${VGPU_DEBIAN_SECURITY:-http://deb.debian.org/debian-security}
 
 dk_msg() { echo "debian-kernel: $*" >&2; }
 dk_die() {
@@ -45,29 +43,20 @@ dk_kernel() {
 }
 
 dk__apt() { # apt-get|apt-cache ARGS...
-	a=$VGPU_KERNEL_CACHE/apt
-	"$@" -o Dir::Etc::SourceList="$a/sources.list" \
-		-o Dir::Etc::SourceParts=/nonexistent \
-		-o Dir::Etc::Preferences=/nonexistent \
-		-o Dir::Etc::PreferencesParts=/nonexistent \
-		-o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache" \
-		-o Dir::State::status=/dev/null -o Debug::NoLocking=1
+	debian_apt "$VGPU_KERNEL_CACHE/apt" "$@"
 }
 
+# The suites the kernels below come from.
 dk__update() {
 	[ "$(id -u)" = 0 ] || dk_die "apt-get update of $VGPU_KERNEL_CACHE/apt needs root"
 	a=$VGPU_KERNEL_CACHE/apt
-	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
-	k=/usr/share/keyrings/debian-archive-keyring.gpg
-	cat >"$a/sources.list" <<EOF
+	k=$DEBIAN_APT_KEYRING
+	dk_msg "apt-get update ($a)"
+	debian_apt_update "$a" <<EOF ||
 deb [signed-by=$k] $VGPU_DEBIAN_MIRROR bullseye main
 deb [signed-by=$k] $VGPU_DEBIAN_SECURITY bullseye-security main
 deb [signed-by=$k] $VGPU_DEBIAN_MIRROR bookworm-backports main
 EOF
-	# apt drops privileges to _apt for downloads.
-	id _apt >/dev/null 2>&1 && chown -R _apt "$a/lists" "$a/cache"
-	dk_msg "apt-get update ($a)"
-	dk__apt apt-get update -qq >"$a/update.log" 2>&1 ||
 		dk_die "apt-get update failed: $(tail -n 3 "$a/update.log")"
 }
 

@@ -23,50 +23,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "anchor.h"
 #include "cuda_check.h"
 #include "lib/percentile.h"
 
-/* The same kernel as the executor's built-in vector add. */
-static const char vadd_ptx[] =
-	".version 7.0\n.target sm_75\n.address_size 64\n"
-	".visible .entry vadd(.param .u64 pa, .param .u64 pb, .param .u64 pc, .param .u32 pn)\n"
-	"{\n.reg .pred %p<2>;\n.reg .f32 %f<4>;\n.reg .b32 %r<6>;\n.reg .b64 %rd<11>;\n"
-	"ld.param.u64 %rd1, [pa];\nld.param.u64 %rd2, [pb];\nld.param.u64 %rd3, [pc];\n"
-	"ld.param.u32 %r2, [pn];\nmov.u32 %r3, %ctaid.x;\nmov.u32 %r4, %ntid.x;\n"
-	"mov.u32 %r5, %tid.x;\nmad.lo.s32 %r1, %r3, %r4, %r5;\nsetp.ge.u32 %p1, %r1, %r2;\n"
-	"@%p1 bra DONE;\ncvta.to.global.u64 %rd4, %rd1;\nmul.wide.u32 %rd5, %r1, 4;\n"
-	"add.s64 %rd6, %rd4, %rd5;\ncvta.to.global.u64 %rd7, %rd2;\nadd.s64 %rd8, %rd7, %rd5;\n"
-	"ld.global.nc.f32 %f1, [%rd8];\nld.global.nc.f32 %f2, [%rd6];\nadd.f32 %f3, %f2, %f1;\n"
-	"cvta.to.global.u64 %rd9, %rd3;\nadd.s64 %rd10, %rd9, %rd5;\nst.global.f32 [%rd10], %f3;\n"
-	"DONE:\nret;\n}\n"
+/* The vector add, and an empty kernel for the launch latency. */
+static const char vadd_ptx[] = ANCHOR_VADD_PTX
 	".visible .entry empty()\n{\nret;\n}\n";
 
 static CUstream st;
 static CUfunction fvadd, fempty;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void setup(void)
 {
-	CUdevice dev;
 	CUcontext ctx;
 	CUmodule mod;
+	CUdevice dev = anchor_setup(&ctx, vadd_ptx, &mod);
 	char name[64];
 
-	CK(cuInit(0));
-	CK(cuDeviceGet(&dev, 0));
-	CK(cuDevicePrimaryCtxRetain(&ctx, dev));
-	CK(cuCtxSetCurrent(ctx));
 	CK(cuStreamCreate(&st, CU_STREAM_NON_BLOCKING));
-	CK(cuModuleLoadData(&mod, vadd_ptx));
 	CK(cuModuleGetFunction(&fvadd, mod, "vadd"));
 	CK(cuModuleGetFunction(&fempty, mod, "empty"));
 	CK(cuDeviceGetName(name, sizeof(name), dev));
@@ -108,10 +84,10 @@ static void small(unsigned int n, double seconds)
 			CK(cuMemcpyDtoHAsync(h + 2 * n, d + 2 * bytes, bytes, st));
 			CK(cuStreamSynchronize(st));
 		}
-		t0 = now_ns();
+		t0 = mono_ns();
 		t_end = t0 + (uint64_t)(seconds * 1e9);
 		for (k = 0; k < cap; k++) {
-			uint64_t t = now_ns();
+			uint64_t t = mono_ns();
 
 			if (t >= t_end)
 				break;
@@ -124,7 +100,7 @@ static void small(unsigned int n, double seconds)
 			launch_vadd(d, d + bytes, d + 2 * bytes, n);
 			CK(cuMemcpyDtoHAsync(h + 2 * n, d + 2 * bytes, bytes, st));
 			CK(cuStreamSynchronize(st));
-			lat[k] = now_ns() - t;
+			lat[k] = mono_ns() - t;
 		}
 		if (h[2 * n + n - 1] != (float)(n - 1) + (float)(2 * n - 1)) {
 			fprintf(stderr, "native: wrong vector add result\n");
@@ -132,7 +108,7 @@ static void small(unsigned int n, double seconds)
 		}
 		printf("small%s_n=%u\nsmall%s_adds_per_s=%.0f\n", packed ? "_packed" : "",
 		       n, packed ? "_packed" : "",
-		       (double)k / ((double)(now_ns() - t0) / 1e9));
+		       (double)k / ((double)(mono_ns() - t0) / 1e9));
 		print_lat(packed ? "small_packed" : "small", lat, k);
 	}
 	free(lat);
@@ -165,28 +141,28 @@ static void big(size_t bytes, int reps)
 	for (unsigned int i = 0; i < n; i++)
 		h[i] = (float)(i & 1023);
 	for (int r = -2; r < reps; r++) {
-		uint64_t t0 = now_ns(), t1, t2;
+		uint64_t t0 = mono_ns(), t1, t2;
 
 		CK(cuMemcpyHtoDAsync(d, h, bytes, st));
 		CK(cuStreamSynchronize(st));
-		t1 = now_ns();
+		t1 = mono_ns();
 		CK(cuMemcpyDtoHAsync(h, d, bytes, st));
 		CK(cuStreamSynchronize(st));
-		t2 = now_ns();
+		t2 = mono_ns();
 		if (r >= 0) {
 			t[1][r] = t1 - t0;
 			t[2][r] = t2 - t1;
 		}
 	}
 	for (int r = -2; r < reps; r++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = mono_ns();
 
 		CK(cuMemcpyHtoDAsync(d, h, bytes, st));
 		launch_vadd(d, d, d, n);
 		CK(cuMemcpyDtoHAsync(h, d, bytes, st));
 		CK(cuStreamSynchronize(st));
 		if (r >= 0)
-			t[0][r] = now_ns() - t0;
+			t[0][r] = mono_ns() - t0;
 	}
 	/* Every round doubled it: (i & 1023) * 2^(reps + 2). */
 	if (h[5] != 5.0f * (float)(1ull << (reps + 2))) {
@@ -201,11 +177,11 @@ static void big(size_t bytes, int reps)
 	       (double)bytes / (double)median(t[1], reps),
 	       (double)bytes / (double)median(t[2], reps));
 	for (int i = 0; i < 1000; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = mono_ns();
 
 		CK(cuLaunchKernel(fempty, 1, 1, 1, 1, 1, 1, 0, st, NULL, NULL));
 		CK(cuStreamSynchronize(st));
-		lat[i] = now_ns() - t0;
+		lat[i] = mono_ns() - t0;
 	}
 	print_lat("empty_launch_sync", lat + 100, 900);
 }
@@ -236,7 +212,7 @@ static void slot_submit(struct slot *sl, unsigned int n, int mapped)
 	sl->k++;
 	sl->h[0] = (float)sl->k;
 	sl->h[2 * n] = -1.0f;
-	sl->t = now_ns();
+	sl->t = mono_ns();
 	if (mapped) {
 		void *args[] = { &sl->hd, 0, 0, &n };
 		CUdeviceptr b = sl->hd + bytes, c = sl->hd + 2 * bytes;
@@ -288,7 +264,7 @@ static void inflight(unsigned int nstreams, unsigned int depth, unsigned int n,
 	}
 	for (unsigned int i = 0; i < ns; i++)
 		slot_submit(&sl[i], n, mapped);
-	warm_end = now_ns() + 300000000ull;
+	warm_end = mono_ns() + 300000000ull;
 	t0 = t_end = 0;
 	for (;;) {
 		for (unsigned int i = 0; i < ns; i++) {
@@ -298,7 +274,7 @@ static void inflight(unsigned int nstreams, unsigned int depth, unsigned int n,
 			if (r == CUDA_ERROR_NOT_READY)
 				continue;
 			CK(r);
-			t = now_ns();
+			t = mono_ns();
 			if (sl[i].h[2 * n] != (float)sl[i].k + sl[i].h[n] ||
 			    sl[i].h[3 * n - 1] != sl[i].h[n - 1] + sl[i].h[2 * n - 1])
 				wrong++;
@@ -306,21 +282,16 @@ static void inflight(unsigned int nstreams, unsigned int depth, unsigned int n,
 				lat[k++] = t - sl[i].t;
 			slot_submit(&sl[i], n, mapped);
 		}
-		if (!measuring && now_ns() >= warm_end) {
+		if (!measuring && mono_ns() >= warm_end) {
 			if (start_at) {
-				struct timespec ts;
-				uint64_t rt;
-
-				clock_gettime(CLOCK_REALTIME, &ts);
-				rt = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-				if (rt < start_at)
+				if (real_ns() < start_at)
 					continue;
 				start_at = 0;
 			}
 			measuring = 1;
-			t0 = now_ns();
+			t0 = mono_ns();
 			t_end = t0 + (uint64_t)(seconds * 1e9);
-		} else if (measuring && now_ns() >= t_end) {
+		} else if (measuring && mono_ns() >= t_end) {
 			break;
 		}
 	}
@@ -328,7 +299,7 @@ static void inflight(unsigned int nstreams, unsigned int depth, unsigned int n,
 	printf("inflight_mode=%s\ninflight_streams=%u\ninflight_depth=%u\ninflight_n=%u\n",
 	       mapped ? "mapped" : "copied", nstreams, depth, n);
 	printf("inflight_adds_per_s=%.0f\ninflight_wrong=%zu\n",
-	       (double)k / ((double)(now_ns() - t0) / 1e9), wrong);
+	       (double)k / ((double)(mono_ns() - t0) / 1e9), wrong);
 	print_lat("inflight", lat, k);
 	free(lat);
 	free(sl);

@@ -31,23 +31,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "anchor.h"
 #include "cuda_check.h"
 #include "lib/percentile.h"
 
-static const char ptx[] =
-	".version 7.0\n.target sm_75\n.address_size 64\n"
-	".visible .entry vadd(.param .u64 pa, .param .u64 pb, .param .u64 pc, .param .u32 pn)\n"
-	"{\n.reg .pred %p<2>;\n.reg .f32 %f<4>;\n.reg .b32 %r<6>;\n.reg .b64 %rd<11>;\n"
-	"ld.param.u64 %rd1, [pa];\nld.param.u64 %rd2, [pb];\nld.param.u64 %rd3, [pc];\n"
-	"ld.param.u32 %r2, [pn];\nmov.u32 %r3, %ctaid.x;\nmov.u32 %r4, %ntid.x;\n"
-	"mov.u32 %r5, %tid.x;\nmad.lo.s32 %r1, %r3, %r4, %r5;\nsetp.ge.u32 %p1, %r1, %r2;\n"
-	"@%p1 bra DONE;\ncvta.to.global.u64 %rd4, %rd1;\nmul.wide.u32 %rd5, %r1, 4;\n"
-	"add.s64 %rd6, %rd4, %rd5;\ncvta.to.global.u64 %rd7, %rd2;\nadd.s64 %rd8, %rd7, %rd5;\n"
-	"ld.global.nc.f32 %f1, [%rd8];\nld.global.nc.f32 %f2, [%rd6];\nadd.f32 %f3, %f2, %f1;\n"
-	"cvta.to.global.u64 %rd9, %rd3;\nadd.s64 %rd10, %rd9, %rd5;\nst.global.f32 [%rd10], %f3;\n"
-	"DONE:\nret;\n}\n"
+/* The high tenant's vector add; the low tenants' kernel spins on the GPU's timer. */
+static const char ptx[] = ANCHOR_VADD_PTX
 	".visible .entry spin(.param .u32 pus)\n"
 	"{\n.reg .pred %p<2>;\n.reg .b32 %r<2>;\n.reg .b64 %rd<6>;\n"
 	"ld.param.u32 %r1, [pus];\ncvt.u64.u32 %rd1, %r1;\nmul.lo.u64 %rd2, %rd1, 1000;\n"
@@ -63,33 +53,12 @@ static CUfunction fvadd, fspin;
 static int sms;
 static atomic_int stop;
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void setup(void)
 {
-	CUdevice dev;
 	CUmodule mod;
+	CUdevice dev = anchor_setup(&ctx, ptx, &mod);
 
-	CK(cuInit(0));
-	CK(cuDeviceGet(&dev, 0));
-	CK(cuDevicePrimaryCtxRetain(&ctx, dev));
-	CK(cuCtxSetCurrent(ctx));
 	CK(cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev));
-	CK(cuModuleLoadData(&mod, ptx));
 	CK(cuModuleGetFunction(&fvadd, mod, "vadd"));
 	CK(cuModuleGetFunction(&fspin, mod, "spin"));
 }

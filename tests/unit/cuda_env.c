@@ -123,3 +123,24 @@ int32_t env_xfer(struct env *e, int vm, uint8_t op, uint64_t dptr,
 	r.u.mem.dptr = dptr;
 	return env_run(e, vm, &r, &g, NULL);
 }
+
+uint64_t env_load_module(struct env *e, int vm, const char *img)
+{
+	struct vgpu_back_req r = {
+		.operation = VGPUIF_OP_MODULE_LOAD,
+		.data_len = (uint32_t)strlen(img),
+	};
+	struct gbuf g = { .p = (uint8_t *)img, .len = strlen(img) };
+	uint64_t h = 0;
+
+	assert_int_equal(env_run(e, vm, &r, &g, &h), VGPUIF_RSP_OKAY);
+	return h;
+}
+
+void env_fill(uint8_t *p, size_t n, unsigned int seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (uint8_t)(seed >> 16);
+	}
+}

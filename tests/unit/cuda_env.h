@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The CUDA executor as its unit tests run it (test_exec_cuda.c,
- * test_exec_cuda_guard.c, test_exec_cuda_hostile.c): the real executor
+ * The CUDA executor as its unit tests run it (the test_exec_cuda*.c
+ * files): the real executor
  * (dom0-worker/exec/cuda/) with its executor processes, which are the test
  * binary run again with a child argument (--fake-child: the host-memory
  * device, tests/sim/cx_dev_fake.c), its VMs attached, and the guest
@@ -11,6 +11,7 @@
 #define VGPU_TESTS_UNIT_CUDA_ENV_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dom0-worker/exec/exec.h"
@@ -74,5 +75,10 @@ uint64_t env_alloc(struct env *e, int vm, uint64_t size);
 /* MEM_WRITE or MEM_READ (@op) of @len bytes at @dptr from or into @buf. */
 int32_t env_xfer(struct env *e, int vm, uint8_t op, uint64_t dptr,
 		 void *buf, uint32_t len);
+/* Loads the module image @img (a string; the fake device takes any that
+ * starts with "FAKEMOD") into VM @vm, which must succeed; its handle. */
+uint64_t env_load_module(struct env *e, int vm, const char *img);
+/* @n bytes of a pattern that @seed picks (the same on every run). */
+void env_fill(uint8_t *p, size_t n, unsigned int seed);
 
 #endif

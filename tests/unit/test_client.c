@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests of libvgpu (tools/libvgpu.c) and vgpu-client (tools/
- * vgpu-client.c, included here with its main() renamed) against a
+ * vgpu-client.c, included here with its main() renamed; its commands,
+ * tools/vgpu-client-cmds.c and -threads.c, are linked) against a
  * simulated guest device: this file defines ioctl(), which the library
  * calls, and plays frontend, backend and worker in one: it turns each
  * VGPU_IOC_* into the vgpuif request the frontend would send, runs it on

@@ -81,28 +81,6 @@ static int32_t simple(struct env *e, int vm, uint8_t op, uint64_t arg)
 	return env_run(e, vm, &r, NULL, NULL);
 }
 
-static void fill_random(uint8_t *p, size_t n, unsigned int seed)
-{
-	for (size_t i = 0; i < n; i++) {
-		seed = seed * 1103515245u + 12345u;
-		p[i] = (uint8_t)(seed >> 16);
-	}
-}
-
-static uint64_t load_module(struct env *e, int vm)
-{
-	static char img[] = "FAKEMOD v1";
-	struct vgpu_back_req r = {
-		.operation = VGPUIF_OP_MODULE_LOAD,
-		.data_len = sizeof(img) - 1,
-	};
-	struct gbuf g = { .p = (uint8_t *)img, .len = sizeof(img) - 1 };
-	uint64_t h = 0;
-
-	assert_int_equal(env_run(e, vm, &r, &g, &h), VGPUIF_RSP_OKAY);
-	return h;
-}
-
 /* LAUNCH of @name with a parameter blob. */
 static int32_t launch(struct env *e, int vm, uint64_t mod, const char *name,
 		      const void *params, uint16_t plen)
@@ -164,7 +142,7 @@ static void test_memory(void **state)
 	uint8_t in[3000], out[3000];
 	uint64_t d = env_alloc(e, 0, 4096), d1;
 
-	fill_random(in, sizeof(in), 1);
+	env_fill(in, sizeof(in), 1);
 	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_WRITE, d + 100, in, sizeof(in)),
 			 VGPUIF_RSP_OKAY);
 	memset(out, 0, sizeof(out));
@@ -231,7 +209,7 @@ static void big_roundtrip(struct env *e)
 	assert_non_null(out);
 	assert_non_null(v);
 	d = env_alloc(e, 0, len + 100);
-	fill_random(in, len, 7);
+	env_fill(in, len, 7);
 	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_WRITE, d + 3, in, len),
 			 VGPUIF_RSP_OKAY);
 	memset(out, 0, len);
@@ -305,7 +283,7 @@ static void test_vector_add_small(void **state)
 static void test_modules(void **state)
 {
 	struct env *e = *state;
-	uint64_t m = load_module(e, 0), d = env_alloc(e, 0, 400);
+	uint64_t m = env_load_module(e, 0, "FAKEMOD v1"), d = env_alloc(e, 0, 400);
 	uint8_t p[16];
 	uint32_t out[100], v = 0xabcd1234, n = 100;
 	static char bad[] = "not a module";
@@ -351,7 +329,7 @@ static void check_fresh(struct env *e, int vm, uint64_t old_dptr)
 static void test_fault(void **state)
 {
 	struct env *e = *state;
-	uint64_t m = load_module(e, 0), d = env_alloc(e, 0, 64);
+	uint64_t m = env_load_module(e, 0, "FAKEMOD v1"), d = env_alloc(e, 0, 64);
 	int pid = exec_cuda_vm_pid(&e->vm[0]);
 	struct exec_cuda_stats st;
 
@@ -372,7 +350,7 @@ static uint64_t ms_since(uint64_t t0)
 static void test_timeout(void **state)
 {
 	struct env *e = *state;
-	uint64_t m = load_module(e, 0), d = env_alloc(e, 0, 64), t0;
+	uint64_t m = env_load_module(e, 0, "FAKEMOD v1"), d = env_alloc(e, 0, 64), t0;
 	int pid = exec_cuda_vm_pid(&e->vm[0]);
 	struct exec_cuda_stats st;
 
@@ -386,7 +364,7 @@ static void test_timeout(void **state)
 	exec_cuda_get_stats(&e->ex, &st);
 	assert_int_equal(st.timeouts, 1);
 	/* A slow request under the limit is not a timeout. */
-	m = load_module(e, 0);
+	m = env_load_module(e, 0, "FAKEMOD v1");
 	{
 		uint32_t ms = 100;
 
@@ -398,7 +376,7 @@ static void test_timeout(void **state)
 static void test_crash(void **state)
 {
 	struct env *e = *state;
-	uint64_t m = load_module(e, 1), d = env_alloc(e, 1, 64);
+	uint64_t m = env_load_module(e, 1, "FAKEMOD v1"), d = env_alloc(e, 1, 64);
 	struct exec_cuda_stats st;
 
 	assert_int_equal(launch(e, 1, m, "crash", NULL, 0), VGPUIF_RSP_ERROR);
@@ -438,7 +416,7 @@ static void wait_one(struct env *e, struct collect *c, int want)
 static void test_isolation(void **state)
 {
 	struct env *e = *state;
-	uint64_t m = load_module(e, 0);
+	uint64_t m = env_load_module(e, 0, "FAKEMOD v1");
 	struct vgpu_back_req sync = { .operation = VGPUIF_OP_SYNC };
 	struct gbuf none = { .op = VGPUIF_OP_SYNC };
 	struct exec_data d = { .copy = gbuf_copy, .ctx = &none };
@@ -510,7 +488,7 @@ static void test_pipeline(void **state)
 	assert_non_null(q);
 	assert_non_null(big);
 	assert_non_null(back);
-	fill_random(big, 200 * KiB, 11);
+	env_fill(big, 200 * KiB, 11);
 	for (int i = 0; i < N; i++) {
 		q[i].d = (struct exec_data){ .copy = gbuf_copy, .ctx = &q[i].g };
 		if (i == 5 || i == 16) {	/* slotted, failing: tickets abandoned */
@@ -580,7 +558,7 @@ static void test_pipeline(void **state)
 static void test_pipeline_fault(void **state)
 {
 	struct env *e = *state;
-	uint64_t m = load_module(e, 0);
+	uint64_t m = env_load_module(e, 0, "FAKEMOD v1");
 	uint8_t blob[16] = "fault";
 	float v[5][3 * 16];
 	struct vgpu_back_req rq[5];
@@ -639,7 +617,7 @@ static void copy_fail(struct env *e, uint32_t len)
 	r.operation = VGPUIF_OP_MEM_READ;
 	assert_int_equal(env_run(e, 0, &r, &g, NULL), VGPUIF_RSP_ERROR);
 	atomic_store(&g.fail, 0);
-	fill_random(buf, len, 3);
+	env_fill(buf, len, 3);
 	r.operation = VGPUIF_OP_MEM_WRITE;
 	assert_int_equal(env_run(e, 0, &r, &g, NULL), VGPUIF_RSP_OKAY);
 	free(buf);
@@ -656,7 +634,7 @@ static void test_copy_fail(void **state)
 static void test_detach_busy(void **state)
 {
 	struct env *e = *state;
-	uint64_t m = load_module(e, 1);
+	uint64_t m = env_load_module(e, 1, "FAKEMOD v1");
 	struct vgpu_back_req sync = { .operation = VGPUIF_OP_SYNC };
 	struct gbuf none = { .op = VGPUIF_OP_SYNC };
 	struct exec_data d = { .copy = gbuf_copy, .ctx = &none };

@@ -63,34 +63,20 @@ static int32_t sync_vm(struct env *e, int vm)
 /* Loads the fake module and launches @name (no parameters). */
 static int32_t launch(struct env *e, int vm, const char *name)
 {
-	static char img[] = "FAKEMOD";
+	uint64_t h = env_load_module(e, vm, "FAKEMOD");
 	uint8_t blob[16] = { 0 };
 	struct vgpu_back_req r = {
-		.operation = VGPUIF_OP_MODULE_LOAD, .data_len = 7,
-	};
-	struct gbuf g = { .p = (uint8_t *)img, .len = 7 };
-	uint64_t h = 0;
-
-	assert_int_equal(env_run(e, vm, &r, &g, &h), VGPUIF_RSP_OKAY);
-	memcpy(blob, name, strlen(name));
-	r = (struct vgpu_back_req){
 		.operation = VGPUIF_OP_LAUNCH,
 		.data_len = VGPUIF_ALIGN8((uint32_t)strlen(name)),
 	};
+	struct gbuf g = { .p = blob, .len = r.data_len };
+
+	memcpy(blob, name, strlen(name));
 	r.u.launch = (struct vgpuif_launch_args){
 		.module = h, .grid = { 1, 1, 1 }, .block = { 1, 1, 1 },
 		.name_len = (uint16_t)strlen(name),
 	};
-	g = (struct gbuf){ .p = blob, .len = r.data_len };
 	return env_run(e, vm, &r, &g, NULL);
-}
-
-static void fill(uint8_t *p, size_t n, unsigned int seed)
-{
-	for (size_t i = 0; i < n; i++) {
-		seed = seed * 1103515245u + 12345u;
-		p[i] = (uint8_t)(seed >> 16);
-	}
 }
 
 struct collect {
@@ -160,7 +146,7 @@ static void test_failed_copy_publishes_tickets(void **state)
 	assert_int_equal(env_run(e, 0, &add, &g, NULL), VGPUIF_RSP_ERROR);
 	/* Enough chunks to come round every slot again, twice. */
 	for (int k = 0; k < 3; k++) {
-		fill(in, LEN, (unsigned int)k);
+		env_fill(in, LEN, (unsigned int)k);
 		assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_WRITE, d, in, LEN),
 				 VGPUIF_RSP_OKAY);
 		memset(out, 0, LEN);
@@ -313,7 +299,7 @@ static void test_no_stale_address(void **state)
 
 	*state = e;
 	d1 = env_alloc(e, 0, 64);
-	fill(a, sizeof(a), 5);
+	env_fill(a, sizeof(a), 5);
 	assert_int_equal(env_xfer(e, 0, VGPUIF_OP_MEM_WRITE, d1, a, 64), VGPUIF_RSP_OKAY);
 	assert_int_equal(launch(e, 0, "hang"), VGPUIF_RSP_OKAY);
 	assert_int_equal(sync_vm(e, 0), VGPUIF_RSP_TIMEOUT);

@@ -63,20 +63,6 @@ static int32_t mem_copy(struct env *e, int vm, uint64_t dst, uint64_t src,
 	return env_run(e, vm, &r, NULL, NULL);
 }
 
-static uint64_t load(struct env *e, int vm)
-{
-	static char img[] = "FAKEMOD v1";
-	struct vgpu_back_req r = {
-		.operation = VGPUIF_OP_MODULE_LOAD,
-		.data_len = sizeof(img) - 1,
-	};
-	struct gbuf g = { .p = (uint8_t *)img, .len = sizeof(img) - 1 };
-	uint64_t h = 0;
-
-	assert_int_equal(env_run(e, vm, &r, &g, &h), VGPUIF_RSP_OKAY);
-	return h;
-}
-
 static int32_t get_global(struct env *e, int vm, uint64_t mod,
 			  const char *name, uint64_t *dptr, uint64_t *size)
 {
@@ -141,7 +127,7 @@ static void test_mem_set_copy(void **state)
 static void test_global(void **state)
 {
 	struct env *e = *state;
-	uint64_t mod = load(e, 0), d = 0, size = 0, d2 = 0, s2 = 0;
+	uint64_t mod = env_load_module(e, 0, "FAKEMOD v1"), d = 0, size = 0, d2 = 0, s2 = 0;
 	uint64_t out = env_alloc(e, 0, 64);
 	uint32_t vals[16], got[16];
 	uint8_t params[12];
@@ -238,7 +224,7 @@ static int32_t func_attrs(struct env *e, int vm, uint64_t mod,
 static void test_func_attrs(void **state)
 {
 	struct env *e = *state;
-	uint64_t mod = load(e, 0);
+	uint64_t mod = env_load_module(e, 0, "FAKEMOD v1");
 	struct vgpuif_func_attrs a;
 
 	/* cx_dev_fake.c's documented values. */

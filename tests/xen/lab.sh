@@ -19,6 +19,7 @@ set -u
 LAB_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$LAB_DIR/../.." && pwd)
 . "$TOP/versions.env"
+. "$TOP/scripts/debian-apt.sh"
 . "$TOP/scripts/debian-kernel.sh"
 . "$LAB_DIR/lib/prepare.sh"
 . "$LAB_DIR/lib/overlay.sh"

@@ -23,14 +23,15 @@ set -e
 CC=$1
 INC=$2
 what=$3
+# cpp_flat, entry_points, weak_stub: shared with libcudart's gen-stubs.sh.
+# shellcheck source=tools/cuda-stubs.sh
+. "$(dirname "$0")/../cuda-stubs.sh"
 names=$(mktemp)
 pfns=$(mktemp)
 trap 'rm -f "$names" "$pfns"' EXIT
-for defs in "" "-D__CUDA_API_VERSION_INTERNAL"; do
-	echo '#include <cuda.h>' | $CC -E -P $defs -I"$INC" -x c - |
-		tr -s ' \t\n' ' ' | grep -o 'CUresult cu[A-Za-z0-9_]* *(' |
-		sed 's/CUresult \(cu[A-Za-z0-9_]*\).*/\1/'
-done | LC_ALL=C sort -u >"$names"
+# -D__CUDA_API_VERSION_INTERNAL: also the older ABIs' names (cuCtxCreate,
+# cuCtxCreate_v2 ...) and the per-thread default stream's (_ptds, _ptsz).
+entry_points cuda.h CUresult cu -D__CUDA_API_VERSION_INTERNAL >"$names"
 
 if [ "$what" = defsyms ]; then
 	grep -E '_pt(ds|sz)$' "$names" | sed 's/^\(.*\)_pt\(ds\|sz\)$/-Wl,--defsym=&=\1/'
@@ -38,10 +39,9 @@ if [ "$what" = defsyms ]; then
 fi
 
 # "cuCtxCreate 2000", "cuCtxCreate 3020" ...: legacy-stream ABIs only.
-for defs in "" "-D__CUDA_API_VERSION_INTERNAL"; do
-	echo '#include <cudaTypedefs.h>' | $CC -E -P $defs -I"$INC" -x c - |
-		tr -s ' \t\n' ' ' | grep -o '\*PFN_cu[A-Za-z0-9_]*)'
-done | sed 's/^\*PFN_//; s/)$//' | grep -Ev '_pt(ds|sz)$' |
+cpp_flat cudaTypedefs.h -D__CUDA_API_VERSION_INTERNAL |
+	grep -o '\*PFN_cu[A-Za-z0-9_]*)' |
+	sed 's/^\*PFN_//; s/)$//' | grep -Ev '_pt(ds|sz)$' |
 	sed 's/^\(cu[A-Za-z0-9_]*\)_v\([0-9]*\)$/\1 \2/' |
 	LC_ALL=C sort -u | LC_ALL=C sort -k1,1 -k2,2n >"$pfns"
 
@@ -55,8 +55,7 @@ while read -r n; do
 		printf 'int %s(void);\n' "$n"
 		;;
 	*)
-		printf '__attribute__((weak, visibility("default"))) int %s(void);\n' "$n"
-		printf 'int %s(void) { cuvg_unsupported("%s"); return 801; }\n' "$n" "$n"
+		weak_stub "$n" cuvg_unsupported
 		;;
 	esac
 done <"$names"
