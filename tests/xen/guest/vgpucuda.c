@@ -4,7 +4,9 @@
  * /dev/vgpu0, against the lab's CPU executor: what needs no GPU works
  * with right results (device queries, the primary context, memory,
  * host-to-device, device-to-device, memset of 8, 16 and 32 bits,
- * device-to-host), and a module, which the CPU executor cannot run, is
+ * device-to-host, managed memory written by the host, memset on the
+ * device while the host is fenced off it, and read again after a
+ * synchronize), and a module, which the CPU executor cannot run, is
  * refused cleanly with CUDA_ERROR_NOT_SUPPORTED. Every result is checked
  * here against what the program computes itself. Prints "vgpucuda: ok"
  * and exits 0, or names the first failure and exits 1.
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define N (64u << 10)
 
@@ -31,6 +34,60 @@ static int fail(const char *what, CUresult r)
 
 #define CK(call) do { CUresult r_ = (call); \
 	if (r_ != CUDA_SUCCESS) return fail(#call, r_); } while (0)
+
+/* Can the process read @p? A fenced page makes write(2) fail (EFAULT). */
+static int readable(const void *p)
+{
+	int fd[2], ok;
+	char c;
+
+	if (pipe(fd))
+		return -1;
+	ok = write(fd[1], p, 1) == 1;
+	if (ok && read(fd[0], &c, 1) != 1)
+		ok = -1;
+	close(fd[0]);
+	close(fd[1]);
+	return ok;
+}
+
+/*
+ * Managed memory: the host's until device work takes it (fenced), the
+ * host's again after the synchronize, the device's changes in it.
+ */
+static int managed(void)
+{
+	CUdeviceptr m;
+	uint32_t *h;
+	int attr = 0;
+
+	CK(cuDeviceGetAttribute(&attr, CU_DEVICE_ATTRIBUTE_MANAGED_MEMORY, 0));
+	if (attr != 1)
+		return fail("CU_DEVICE_ATTRIBUTE_MANAGED_MEMORY is 1", CUDA_ERROR_INVALID_VALUE);
+	CK(cuMemAllocManaged(&m, N, CU_MEM_ATTACH_GLOBAL));
+	h = (uint32_t *)(uintptr_t)m;
+	for (uint32_t i = 0; i < N / 4; i++)
+		h[i] = i * 2654435761u;
+	CK(cuMemsetD32Async(m + 4096, 0x0a0b0c0d, 256, NULL));
+	if (readable(h) != 0)
+		return fail("managed memory fenced while the device holds it", CUDA_ERROR_INVALID_VALUE);
+	CK(cuCtxSynchronize());
+	if (readable(h) != 1)
+		return fail("managed memory the host's after the synchronize", CUDA_ERROR_INVALID_VALUE);
+	for (uint32_t i = 0; i < N / 4; i++) {
+		uint32_t want = i >= 1024 && i < 1280 ? 0x0a0b0c0du : i * 2654435761u;
+
+		if (h[i] != want) {
+			printf("vgpucuda: FAIL: managed word %u is 0x%08x, expected 0x%08x\n", i,
+			       h[i], want);
+			return 1;
+		}
+	}
+	CK(cuMemFree(m));
+	printf("vgpucuda: managed memory at 0x%llx: host writes, a device memset, read back right\n",
+	       (unsigned long long)m);
+	return 0;
+}
 
 static const char empty_ptx[] =
 	".version 7.0\n.target sm_75\n.address_size 64\n"
@@ -104,6 +161,8 @@ int main(void)
 	CK(cuMemFree(a));
 	CK(cuMemFree(b));
 	printf("vgpucuda: memory: %u bytes copied, set and read back right\n", N);
+	if (managed())
+		return 1;
 
 	r = cuModuleLoadData(&mod, empty_ptx);
 	if (r != CUDA_ERROR_NOT_SUPPORTED)
