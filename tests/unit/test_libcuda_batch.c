@@ -10,7 +10,10 @@
  * Checked: results byte for byte; a failing launch in the middle whose
  * error surfaces at the next synchronize, once, with the requests after
  * it run as one at a time runs them; and a driver without SUBMIT (ENOTTY):
- * one try, then one request per call for good.
+ * one try, then one request per call for good. Host functions
+ * (cuLaunchHostFunc, cuStreamAddCallback) end a batch: each runs once,
+ * after the requests queued before it reached the device and before the
+ * ones after it, with the stream and the device's status.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -189,6 +192,81 @@ static void test_batch(void **state)
 	assert_int_equal(launch_calls - launches, 0);
 }
 
+/* What the host functions saw: submitted elements at their call. */
+static unsigned int fn_calls, fn_saw[4];
+static CUstream cb_stream;
+static CUresult cb_status;
+
+static void record(void *data)
+{
+	fn_saw[fn_calls++ % 4] = submit_elems + (unsigned int)(uintptr_t)data;
+}
+
+static void record_cb(CUstream s, CUresult status, void *data)
+{
+	cb_stream = s;
+	cb_status = status;
+	record(data);
+}
+
+/*
+ * 10 memsets, a host function, 10 memsets, a stream callback, a memset:
+ * three batches, the functions between them, in order, once each.
+ */
+static void test_host_functions(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t src[16] = { 1, 2, 3 };
+	unsigned int elems = submit_elems;
+
+	memset(want, 0, DEV_BYTES);
+	fn_calls = 0;
+	cb_status = CUDA_ERROR_UNKNOWN;
+	hold(f, want, src, sizeof(src));
+	for (uint32_t i = 0; i < 10; i++)
+		set32(f, want, 1024 + 64 * i, i, 16);
+	assert_int_equal(cuLaunchHostFunc(f->s, record, NULL), CUDA_SUCCESS);
+	for (uint32_t i = 0; i < 10; i++)
+		set32(f, want, 2048 + 64 * i, i, 16);
+	assert_int_equal(cuStreamAddCallback(f->s, record_cb, NULL, 0),
+			 CUDA_SUCCESS);
+	set32(f, want, 4096, 7, 1);
+	assert_int_equal(fn_calls, 0);
+	lcf_gate(0);
+	assert_int_equal(cuStreamSynchronize(f->s), CUDA_SUCCESS);
+	assert_int_equal(fn_calls, 2);
+	assert_int_equal(fn_saw[0] - elems, 10);
+	assert_int_equal(fn_saw[1] - elems, 20);
+	assert_ptr_equal(cb_stream, f->s);
+	assert_int_equal(cb_status, CUDA_SUCCESS);
+	expect_device(f, want);
+	/* Bad arguments, refused at the call. */
+	assert_int_equal(cuLaunchHostFunc(f->s, NULL, NULL),
+			 CUDA_ERROR_INVALID_VALUE);
+	assert_int_equal(cuStreamAddCallback(f->s, record_cb, NULL, 1),
+			 CUDA_ERROR_INVALID_VALUE);
+	assert_int_equal(cuLaunchHostFunc((CUstream)&elems, record, NULL),
+			 CUDA_ERROR_INVALID_HANDLE);
+	assert_int_equal(fn_calls, 2);
+}
+
+/* A kernel fault before a callback: its status, then the synchronize's. */
+static void test_callback_after_fault(void **state)
+{
+	struct fixture *f = *state;
+	CUfunction fault;
+
+	fn_calls = 0;
+	assert_int_equal(cuModuleGetFunction(&fault, f->m, "fault"), CUDA_SUCCESS);
+	assert_int_equal(cuLaunchKernel(fault, 1, 1, 1, 1, 1, 1, 0, f->s, NULL,
+					NULL), CUDA_SUCCESS);
+	assert_int_equal(cuStreamAddCallback(f->s, record_cb, NULL, 0),
+			 CUDA_SUCCESS);
+	assert_int_not_equal(cuStreamSynchronize(f->s), CUDA_SUCCESS);
+	assert_int_equal(fn_calls, 1);
+	assert_int_equal(cb_status, CUDA_ERROR_ILLEGAL_ADDRESS);
+}
+
 /*
  * A launch of a function the module lacks, between memsets: ESRCH at the
  * next synchronize, once (CUDA_ERROR_NOT_FOUND); the memsets after it run,
@@ -250,6 +328,9 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_batch, up_submit, down),
+		cmocka_unit_test_setup_teardown(test_host_functions, up_submit, down),
+		cmocka_unit_test_setup_teardown(test_callback_after_fault, up_submit,
+						down),
 		cmocka_unit_test_setup_teardown(test_batch_error, up_submit, down),
 		cmocka_unit_test_setup_teardown(test_batch_fallback, up_no_submit,
 						down),

@@ -104,7 +104,7 @@ CUresult cuvg_need_ctx(void);
 enum cuvg_op {
 	Q_WRITE, Q_READ, Q_COPY_DD, Q_SET, Q_LAUNCH, Q_SYNC, Q_EVENT,
 	Q_ALLOC, Q_FREE, Q_LOAD, Q_UNLOAD, Q_INFO, Q_NOP, Q_GLOBAL, Q_ATTRS,
-	Q_WRITE_2D, Q_READ_2D, Q_FUNC_ATTRS
+	Q_WRITE_2D, Q_READ_2D, Q_FUNC_ATTRS, Q_HOST_FN
 };
 
 struct cuvg_req {
@@ -127,6 +127,14 @@ struct cuvg_req {
 	uint64_t module;
 	char name[VGPU_FUNC_NAME_MAX + 1];
 	uint32_t plen, grid[3], block[3], shmem;
+	/*
+	 * Q_HOST_FN: once the device finished what was queued before it,
+	 * host_fn(host_data), or stream_cb(cb_stream, status, host_data).
+	 */
+	CUhostFn host_fn;
+	CUstreamCallback stream_cb;
+	CUstream cb_stream;
+	void *host_data;
 	/* completion */
 	int wait;		/* the caller waits; it frees the request */
 	int done;

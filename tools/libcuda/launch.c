@@ -240,6 +240,55 @@ CUVG_EXPORT CUresult cuStreamQuery(CUstream hs)
 	return cuvg_seq_done(seq) ? CUDA_SUCCESS : CUDA_ERROR_NOT_READY;
 }
 
+/*
+ * A host function in stream order: the submission thread calls it once the
+ * device has finished everything queued before it (a SYNC first), and the
+ * work queued after it waits for it, on every stream (one queue runs them
+ * all). As in CUDA, it must not call the CUDA API: the thread that would
+ * run that call is the one running the function.
+ */
+static CUresult host_fn(CUstream hs, struct cuvg_req *r)
+{
+	struct cuvg_stream *st;
+	CUresult rc = cuvg_need_ctx();
+	uint64_t seq;
+	int err;
+
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	rc = cuvg_stream_check(hs, &st);
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	r->op = Q_HOST_FN;
+	r->cb_stream = hs;
+	err = cuvg_submit(r, 0, &seq);
+	if (err)
+		return cuvg_err(err);
+	if (st)
+		st->last = seq;
+	return CUDA_SUCCESS;
+}
+
+CUVG_EXPORT CUresult cuLaunchHostFunc(CUstream hs, CUhostFn fn, void *data)
+{
+	struct cuvg_req r = { .host_fn = fn, .host_data = data };
+
+	if (!fn)
+		return CUDA_ERROR_INVALID_VALUE;
+	return host_fn(hs, &r);
+}
+
+/* The callback gets the stream and the device's status: flags must be 0. */
+CUVG_EXPORT CUresult cuStreamAddCallback(CUstream hs, CUstreamCallback cb,
+					 void *data, unsigned int flags)
+{
+	struct cuvg_req r = { .stream_cb = cb, .host_data = data };
+
+	if (!cb || flags)
+		return CUDA_ERROR_INVALID_VALUE;
+	return host_fn(hs, &r);
+}
+
 CUVG_EXPORT CUresult cuStreamDestroy_v2(CUstream hs)
 {
 	struct cuvg_stream *s;

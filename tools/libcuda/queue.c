@@ -61,6 +61,7 @@ static const char *op_name(enum cuvg_op op)
 		"write", "read", "copy", "memset", "launch", "sync", "event",
 		"alloc", "free", "module-load", "module-unload", "info", "nop",
 		"module-get-global", "device-attrs", "write-2d", "read-2d",
+		"func-attrs", "wait before a host function",
 	};
 
 	return (unsigned int)op < sizeof(names) / sizeof(names[0]) ?
@@ -257,6 +258,18 @@ static int run_once(struct cuvg_req *r)
 		return cuvg_tp.info(p, r->dst);
 	case Q_NOP:
 		return 0;
+	case Q_HOST_FN: {
+		/* After the device finished the work before it, as CUDA's. */
+		int err = cuvg_tp.sync(p);
+
+		if (err == -EBUSY || err == -EAGAIN)
+			return err;	/* retried: the function runs once */
+		if (r->host_fn)
+			r->host_fn(r->host_data);
+		else
+			r->stream_cb(r->cb_stream, cuvg_err(err), r->host_data);
+		return err;
+	}
 	}
 	return -EINVAL;
 }

@@ -181,3 +181,17 @@ CRT_EXPORT cudaError_t cudaStreamAttachMemAsync_ptsz(cudaStream_t s, void *p,
 {
 	return cudaStreamAttachMemAsync(PT(s), p, n, flags);
 }
+
+CRT_EXPORT cudaError_t cudaLaunchHostFunc_ptsz(cudaStream_t s, cudaHostFn_t fn,
+					       void *data)
+{
+	return cudaLaunchHostFunc(PT(s), fn, data);
+}
+
+CRT_EXPORT cudaError_t cudaStreamAddCallback_ptsz(cudaStream_t s,
+						  cudaStreamCallback_t fn,
+						  void *data,
+						  unsigned int flags)
+{
+	return cudaStreamAddCallback(PT(s), fn, data, flags);
+}

@@ -6,6 +6,8 @@
  * values; each call is the Driver API's, after the primary context is
  * current. Priorities are accepted and kept, not used (libcuda.md).
  */
+#include <stdlib.h>
+
 #include "crt.h"
 
 #define CTX_OR_RETURN() do { cudaError_t e_ = crt_ctx(); \
@@ -73,6 +75,52 @@ CRT_EXPORT cudaError_t cudaStreamGetFlags(cudaStream_t s, unsigned int *flags)
 {
 	CTX_OR_RETURN();
 	return crt_cu(cuStreamGetFlags((CUstream)s, flags));
+}
+
+/*
+ * Host functions in stream order (libcuda.md, "Ordering"): the Driver API
+ * library calls them from its submission thread once the device finished
+ * the work before them; they must not call CUDA.
+ */
+CRT_EXPORT cudaError_t cudaLaunchHostFunc(cudaStream_t s, cudaHostFn_t fn,
+					  void *data)
+{
+	CTX_OR_RETURN();
+	return crt_cu(cuLaunchHostFunc((CUstream)s, fn, data));
+}
+
+/* A runtime callback takes a cudaError_t: called through this shim. */
+struct callback {
+	cudaStreamCallback_t fn;
+	void *data;
+};
+
+static void run_callback(CUstream s, CUresult status, void *data)
+{
+	struct callback c = *(struct callback *)data;
+
+	free(data);
+	c.fn((cudaStream_t)s, crt_from_cu(status), c.data);
+}
+
+CRT_EXPORT cudaError_t cudaStreamAddCallback(cudaStream_t s,
+					     cudaStreamCallback_t fn,
+					     void *data, unsigned int flags)
+{
+	struct callback *c;
+	cudaError_t e;
+
+	CTX_OR_RETURN();
+	if (!fn || flags)
+		return crt_ret(cudaErrorInvalidValue);
+	c = malloc(sizeof(*c));
+	if (!c)
+		return crt_ret(cudaErrorMemoryAllocation);
+	*c = (struct callback){ fn, data };
+	e = crt_cu(cuStreamAddCallback((CUstream)s, run_callback, c, 0));
+	if (e != cudaSuccess)
+		free(c);
+	return e;
 }
 
 CRT_EXPORT cudaError_t cudaEventCreate(cudaEvent_t *ev)

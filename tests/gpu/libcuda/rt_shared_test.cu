@@ -337,6 +337,25 @@ static void t_stream_alloc(void)
 }
 
 // Two streams, pinned memory, events with an elapsed time.
+// Host functions: what they saw, run in stream order.
+static unsigned int host_saw;
+static int cb_calls;
+static cudaError_t cb_status = cudaErrorUnknown;
+
+static void CUDART_CB read_pinned(void *data)
+{
+	host_saw = ((const unsigned int *)data)[5];
+}
+
+static void CUDART_CB count_callback(cudaStream_t s, cudaError_t status,
+				     void *data)
+{
+	(void)s;
+	(void)data;
+	cb_calls++;
+	cb_status = status;
+}
+
 static void t_streams(void)
 {
 	const unsigned int n = 1 << 15;
@@ -377,6 +396,15 @@ static void t_streams(void)
 	ok = OK(cudaStreamSynchronize(s2)) && OK(cudaStreamQuery(s2)) &&
 	     OK(cudaMemcpy(h, d2, n * 4, cudaMemcpyDeviceToHost));
 	check(ok && all_eq(h, n, 0x11111111u), "cudaMemsetAsync on a second stream");
+	// The host function reads what the copy before it on the stream wrote.
+	fill32<<<1, 64, 0, s1>>>(d1, 0x600du, 64);
+	ok = OK(cudaGetLastError()) &&
+	     OK(cudaMemcpyAsync(pin, d1, 256, cudaMemcpyDeviceToHost, s1)) &&
+	     OK(cudaLaunchHostFunc(s1, read_pinned, pin)) &&
+	     OK(cudaStreamAddCallback(s1, count_callback, NULL, 0)) &&
+	     OK(cudaStreamSynchronize(s1));
+	check(ok && host_saw == 0x600du && cb_calls == 1 && cb_status == cudaSuccess,
+	      "cudaLaunchHostFunc, cudaStreamAddCallback in order");
 	check(OK(cudaStreamDestroy(s1)) && OK(cudaStreamDestroy(s2)) &&
 	      OK(cudaEventDestroy(e0)) && OK(cudaEventDestroy(e1)),
 	      "streams and events destroyed");
