@@ -10,7 +10,9 @@
 #      project's (LD_LIBRARY_PATH=build/libcudart:build/libcuda), whose
 #      transport is the loopback plugin (VGPU_CUDA_TRANSPORT): the worker
 #      and its CUDA executor in the program's process, over the simulated
-#      backend, on this GPU; then compares the outputs line by line;
+#      backend, on this GPU; then compares the two standard outputs byte
+#      for byte. A program passes only when both runs exited 0, the
+#      native one printed something, and both printed the same;
 #   3. runs the benchmark both ways and prints the ratios.
 # Programs: drv_test (Driver API), rt_test_shared, rt_shared_test,
 # rt_shared_test_ptds and thrust_test (runtime API and Thrust, -cudart
@@ -18,7 +20,8 @@
 # rt_test (runtime API, static cudart). rt_test is EXPECTED TO DIFFER:
 # NVIDIA's static runtime asks the driver for its private export tables
 # and integrity check, which vgpu does not serve (Documentation/libcuda.md,
-# "The runtime"); its run shows that refusal and does not fail the script.
+# "The runtime"); its run shows that refusal and does not fail the script
+# (its native run must still succeed).
 # Logs go to $OUT (default build/gpu/libcuda-out). Exit status 0 only when
 # every other program printed the same both ways.
 set -u
@@ -50,7 +53,7 @@ VGPU_LOOPBACK=gpu VGPU_LOOPBACK_CUDA_EXEC=$top/build/dom0-worker/vgpu-cuda-exec"
 native_env="LD_LIBRARY_PATH=${CUDA_HOME:-/usr/local/cuda}/lib64"
 
 # Each program (and each drv_test test: a failed call ends drv_test) runs
-# natively, then over the library; outputs are compared line by line.
+# natively, then over the library; outputs are compared byte for byte.
 fail=0
 # shellcheck disable=SC2086 # $prog is the program and its arguments
 for prog in "drv_test $L vadd" "drv_test $L matmul" "drv_test $L reduce" \
@@ -60,16 +63,24 @@ for prog in "drv_test $L vadd" "drv_test $L matmul" "drv_test $L reduce" \
 	name=$(echo "$prog" | awk '{ print $1 ($3 ? "-" $3 : "") }')
 	echo "== $name"
 	timeout 300 env "$native_env" $L/$prog >"$out/$name.native" 2>"$out/$name.native.err"
-	echo "native: exit $?"
+	nrc=$?
+	echo "native: exit $nrc"
 	timeout 300 env $vgpu_env $L/$prog >"$out/$name.vgpu" 2>"$out/$name.vgpu.err"
-	echo "vgpu:   exit $?"
-	if cmp -s "$out/$name.native" "$out/$name.vgpu"; then
+	vrc=$?
+	echo "vgpu:   exit $vrc"
+	# Two failed runs can print the same (nothing, say): a program
+	# passes only when both exited 0 and the native run printed.
+	if [ $nrc != 0 ] || [ ! -s "$out/$name.native" ]; then
+		echo "$name: NATIVE RUN FAILED (exit $nrc): nothing to compare with; first lines:"
+		head -3 "$out/$name.native" "$out/$name.native.err"
+		fail=1
+	elif [ $vrc = 0 ] && cmp -s "$out/$name.native" "$out/$name.vgpu"; then
 		echo "$name: same output ($(wc -l <"$out/$name.native") lines)"
 	elif [ "$name" = rt_test ]; then
-		echo "$name: different, as expected (static cudart: the integrity check)"
+		echo "$name: different (vgpu exit $vrc), as expected (static cudart: the integrity check)"
 		head -3 "$out/$name.vgpu" "$out/$name.vgpu.err"
 	else
-		echo "$name: DIFFERENT"
+		echo "$name: DIFFERENT (vgpu exit $vrc)"
 		diff "$out/$name.native" "$out/$name.vgpu" | head -20
 		echo "-- library log (first lines):"
 		head -5 "$out/$name.vgpu.err"
@@ -93,5 +104,5 @@ awk '
 		}
 	}' "$out/bench.native" "$out/bench.vgpu" | tee "$out/bench-ratios.txt"
 grep -h "error" "$out/bench.native" "$out/bench.vgpu"
-echo "run-libcuda: $( [ $fail = 0 ] && echo all programs same || echo some programs DIFFER)"
+echo "run-libcuda: $( [ $fail = 0 ] && echo all programs same || echo some programs DIFFER or FAILED)"
 exit $fail
