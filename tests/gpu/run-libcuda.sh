@@ -22,8 +22,12 @@
 # and integrity check, which vgpu does not serve (Documentation/libcuda.md,
 # "The runtime"); its run shows that refusal and does not fail the script
 # (its native run must still succeed).
-# Logs go to $OUT (default build/gpu/libcuda-out). Exit status 0 only when
-# every other program printed the same both ways.
+# Logs go to $OUT (default build/gpu/libcuda-out). Each run is stopped
+# after RUN_TIMEOUT seconds (60; the benchmark's after BENCH_TIMEOUT, 120),
+# and once TIME_BUDGET seconds (420) have passed since the start the runs
+# left are skipped, as failures, so that the whole script ends within a
+# 10-minute limit. Exit status 0 only when every other program printed the
+# same both ways.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -31,6 +35,10 @@ out=${OUT:-$top/build/gpu/libcuda-out}
 L=$top/build/gpu/libcuda
 mkdir -p "$out" || exit 1
 jobs=${JOBS:-$(nproc)}
+run_timeout=${RUN_TIMEOUT:-60}
+bench_timeout=${BENCH_TIMEOUT:-120}
+budget=${TIME_BUDGET:-420}
+t0=$(date +%s)
 
 echo "== build"
 if ! {
@@ -52,6 +60,31 @@ VGPU_LOOPBACK=gpu VGPU_LOOPBACK_CUDA_EXEC=$top/build/dom0-worker/vgpu-cuda-exec"
 # Natively: the driver's libcuda.so.1, the toolkit's libcudart.so.13.
 native_env="LD_LIBRARY_PATH=${CUDA_HOME:-/usr/local/cuda}/lib64"
 
+elapsed() { echo $(($(date +%s) - t0)); }
+
+# run SIDE NAME LIMIT PROGRAM ARGS...: one run, its standard output to
+# $out/NAME.SIDE, its standard error to NAME.SIDE.err, nothing from the
+# terminal; prints the exit status (124: stopped at LIMIT seconds).
+run() {
+	side=$1 name=$2 limit=$3
+	shift 3
+	if [ "$side" = native ]; then
+		timeout -k 5 "$limit" env "$native_env" "$@" \
+			</dev/null >"$out/$name.$side" 2>"$out/$name.$side.err"
+	else
+		# shellcheck disable=SC2086 # $vgpu_env is one word per variable
+		timeout -k 5 "$limit" env $vgpu_env "$@" \
+			</dev/null >"$out/$name.$side" 2>"$out/$name.$side.err"
+	fi
+	rc=$?
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		echo "$side: stopped after $limit s (exit $rc)"
+	else
+		echo "$side: exit $rc"
+	fi
+	return $rc
+}
+
 # Each program (and each drv_test test: a failed call ends drv_test) runs
 # natively, then over the library; outputs are compared byte for byte.
 fail=0
@@ -62,12 +95,15 @@ for prog in "drv_test $L vadd" "drv_test $L matmul" "drv_test $L reduce" \
 	"rt_test"; do
 	name=$(echo "$prog" | awk '{ print $1 ($3 ? "-" $3 : "") }')
 	echo "== $name"
-	timeout 300 env "$native_env" $L/$prog >"$out/$name.native" 2>"$out/$name.native.err"
+	if [ "$(elapsed)" -ge "$budget" ]; then
+		echo "$name: SKIPPED: $(elapsed) s passed, over TIME_BUDGET=$budget"
+		fail=1
+		continue
+	fi
+	run native "$name" "$run_timeout" $L/$prog
 	nrc=$?
-	echo "native: exit $nrc"
-	timeout 300 env $vgpu_env $L/$prog >"$out/$name.vgpu" 2>"$out/$name.vgpu.err"
+	run vgpu "$name" "$run_timeout" $L/$prog
 	vrc=$?
-	echo "vgpu:   exit $vrc"
 	# Two failed runs can print the same (nothing, say): a program
 	# passes only when both exited 0 and the native run printed.
 	if [ $nrc != 0 ] || [ ! -s "$out/$name.native" ]; then
@@ -89,9 +125,14 @@ for prog in "drv_test $L vadd" "drv_test $L matmul" "drv_test $L reduce" \
 done
 
 echo "== bench"
-timeout 300 env "$native_env" "$L/libcuda_bench" "$L" >"$out/bench.native" 2>&1
-# shellcheck disable=SC2086 # $vgpu_env is one word per variable
-timeout 300 env $vgpu_env "$L/libcuda_bench" "$L" >"$out/bench.vgpu" 2>&1
+if [ "$(elapsed)" -ge "$budget" ]; then
+	echo "bench: SKIPPED: $(elapsed) s passed, over TIME_BUDGET=$budget"
+	: >"$out/bench.native"
+	: >"$out/bench.vgpu"
+else
+	run native bench "$bench_timeout" "$L/libcuda_bench" "$L"
+	run vgpu bench "$bench_timeout" "$L/libcuda_bench" "$L"
+fi
 awk '
 	FNR == NR && $1 == "bench:" { nat[$2] = $3; unit[$2] = $4; order[++n] = $2; next }
 	$1 == "bench:" { vg[$2] = $3 }
@@ -103,6 +144,8 @@ awk '
 			printf "%-14s %14s %14s %-12s %s\n", k, nat[k], (k in vg) ? vg[k] : "-", unit[k], r
 		}
 	}' "$out/bench.native" "$out/bench.vgpu" | tee "$out/bench-ratios.txt"
-grep -h "error" "$out/bench.native" "$out/bench.vgpu"
+grep -h "error" "$out/bench.native" "$out/bench.native.err" "$out/bench.vgpu" \
+	"$out/bench.vgpu.err"
+echo "== end ($(elapsed) s)"
 echo "run-libcuda: $( [ $fail = 0 ] && echo all programs same || echo some programs DIFFER or FAILED)"
 exit $fail
