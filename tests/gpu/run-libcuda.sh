@@ -22,35 +22,28 @@
 # and integrity check, which vgpu does not serve (Documentation/libcuda.md,
 # "The runtime"); its run shows that refusal and does not fail the script
 # (its native run must still succeed).
-# Logs go to $OUT (default build/gpu/libcuda-out). Each run is stopped
+# Every log goes to build/gpu/libcuda-out, with summary.txt (what this
+# script prints) and bench-ratios.txt. Where OUT names another folder, it
+# gets three files: summary.txt (written as the script goes),
+# bench-ratios.txt and libcuda-logs.tar.gz (that folder's files).
+# Each run is stopped
 # after RUN_TIMEOUT seconds (60; the benchmark's after BENCH_TIMEOUT, 120),
 # and once TIME_BUDGET seconds (420) have passed since the start the runs
 # left are skipped, as failures, so that the whole script ends within a
-# 10-minute limit. Exit status 0 only when every other program printed the
+# 10-minute limit with its summary written. Exit status 0 only when every other program printed the
 # same both ways.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
-out=${OUT:-$top/build/gpu/libcuda-out}
+work=$top/build/gpu/libcuda-out
+out=${OUT:-$work}
 L=$top/build/gpu/libcuda
-mkdir -p "$out" || exit 1
 jobs=${JOBS:-$(nproc)}
 run_timeout=${RUN_TIMEOUT:-60}
 bench_timeout=${BENCH_TIMEOUT:-120}
 budget=${TIME_BUDGET:-420}
 t0=$(date +%s)
-
-echo "== build"
-if ! {
-	make -j"$jobs" -C dom0-worker &&
-	make -j"$jobs" -C tools/libcuda &&
-	make -j"$jobs" -C tools/libcudart &&
-	make -j"$jobs" -C tests/gpu/libcuda all thrust
-} >"$out/build.log" 2>&1; then
-	tail -30 "$out/build.log"
-	echo "run-libcuda: build FAILED"
-	exit 1
-fi
+rm -rf "$work" && mkdir -p "$work" "$out" || exit 1
 
 # Over this project's library: the worker in-process on the real GPU
 # (paths without spaces: this is split into words for env).
@@ -63,18 +56,18 @@ native_env="LD_LIBRARY_PATH=${CUDA_HOME:-/usr/local/cuda}/lib64"
 elapsed() { echo $(($(date +%s) - t0)); }
 
 # run SIDE NAME LIMIT PROGRAM ARGS...: one run, its standard output to
-# $out/NAME.SIDE, its standard error to NAME.SIDE.err, nothing from the
+# $work/NAME.SIDE, its standard error to NAME.SIDE.err, nothing from the
 # terminal; prints the exit status (124: stopped at LIMIT seconds).
 run() {
 	side=$1 name=$2 limit=$3
 	shift 3
 	if [ "$side" = native ]; then
 		timeout -k 5 "$limit" env "$native_env" "$@" \
-			</dev/null >"$out/$name.$side" 2>"$out/$name.$side.err"
+			</dev/null >"$work/$name.$side" 2>"$work/$name.$side.err"
 	else
 		# shellcheck disable=SC2086 # $vgpu_env is one word per variable
 		timeout -k 5 "$limit" env $vgpu_env "$@" \
-			</dev/null >"$out/$name.$side" 2>"$out/$name.$side.err"
+			</dev/null >"$work/$name.$side" 2>"$work/$name.$side.err"
 	fi
 	rc=$?
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
@@ -85,67 +78,101 @@ run() {
 	return $rc
 }
 
-# Each program (and each drv_test test: a failed call ends drv_test) runs
-# natively, then over the library; outputs are compared byte for byte.
-fail=0
-# shellcheck disable=SC2086 # $prog is the program and its arguments
-for prog in "drv_test $L vadd" "drv_test $L matmul" "drv_test $L reduce" \
-	"drv_test $L params" "drv_test $L streams" "drv_test $L mem" \
-	"rt_test_shared" "rt_shared_test" "rt_shared_test_ptds" "thrust_test" \
-	"rt_test"; do
-	name=$(echo "$prog" | awk '{ print $1 ($3 ? "-" $3 : "") }')
-	echo "== $name"
-	if [ "$(elapsed)" -ge "$budget" ]; then
-		echo "$name: SKIPPED: $(elapsed) s passed, over TIME_BUDGET=$budget"
-		fail=1
-		continue
+main() {
+	fail=0
+	echo "== run-libcuda $(date -u +%FT%TZ)"
+	echo "== build"
+	if ! {
+		make -j"$jobs" -C dom0-worker &&
+		make -j"$jobs" -C tools/libcuda &&
+		make -j"$jobs" -C tools/libcudart &&
+		make -j"$jobs" -C tests/gpu/libcuda all thrust
+	} >"$work/build.log" 2>&1 </dev/null; then
+		tail -30 "$work/build.log"
+		echo "run-libcuda: build FAILED"
+		return 1
 	fi
-	run native "$name" "$run_timeout" $L/$prog
-	nrc=$?
-	run vgpu "$name" "$run_timeout" $L/$prog
-	vrc=$?
-	# Two failed runs can print the same (nothing, say): a program
-	# passes only when both exited 0 and the native run printed.
-	if [ $nrc != 0 ] || [ ! -s "$out/$name.native" ]; then
-		echo "$name: NATIVE RUN FAILED (exit $nrc): nothing to compare with; first lines:"
-		head -3 "$out/$name.native" "$out/$name.native.err"
-		fail=1
-	elif [ $vrc = 0 ] && cmp -s "$out/$name.native" "$out/$name.vgpu"; then
-		echo "$name: same output ($(wc -l <"$out/$name.native") lines)"
-	elif [ "$name" = rt_test ]; then
-		echo "$name: different (vgpu exit $vrc), as expected (static cudart: the integrity check)"
-		head -3 "$out/$name.vgpu" "$out/$name.vgpu.err"
-	else
-		echo "$name: DIFFERENT (vgpu exit $vrc)"
-		diff "$out/$name.native" "$out/$name.vgpu" | head -20
-		echo "-- library log (first lines):"
-		head -5 "$out/$name.vgpu.err"
-		fail=1
-	fi
-done
+	echo "build: ok ($(elapsed) s)"
 
-echo "== bench"
-if [ "$(elapsed)" -ge "$budget" ]; then
-	echo "bench: SKIPPED: $(elapsed) s passed, over TIME_BUDGET=$budget"
-	: >"$out/bench.native"
-	: >"$out/bench.vgpu"
-else
-	run native bench "$bench_timeout" "$L/libcuda_bench" "$L"
-	run vgpu bench "$bench_timeout" "$L/libcuda_bench" "$L"
+	# Each program (and each drv_test test: a failed call ends drv_test) runs
+	# natively, then over the library; outputs are compared byte for byte.
+	# shellcheck disable=SC2086 # $prog is the program and its arguments
+	for prog in "drv_test $L vadd" "drv_test $L matmul" "drv_test $L reduce" \
+		"drv_test $L params" "drv_test $L streams" "drv_test $L mem" \
+		"rt_test_shared" "rt_shared_test" "rt_shared_test_ptds" "thrust_test" \
+		"rt_test"; do
+		name=$(echo "$prog" | awk '{ print $1 ($3 ? "-" $3 : "") }')
+		echo "== $name"
+		if [ "$(elapsed)" -ge "$budget" ]; then
+			echo "$name: SKIPPED: $(elapsed) s passed, over TIME_BUDGET=$budget"
+			fail=1
+			continue
+		fi
+		run native "$name" "$run_timeout" $L/$prog
+		nrc=$?
+		run vgpu "$name" "$run_timeout" $L/$prog
+		vrc=$?
+		# Two failed runs can print the same (nothing, say): a program
+		# passes only when both exited 0 and the native run printed.
+		if [ $nrc != 0 ] || [ ! -s "$work/$name.native" ]; then
+			echo "$name: NATIVE RUN FAILED (exit $nrc): nothing to compare with; first lines:"
+			head -3 "$work/$name.native" "$work/$name.native.err"
+			fail=1
+		elif [ $vrc = 0 ] && cmp -s "$work/$name.native" "$work/$name.vgpu"; then
+			echo "$name: same output ($(wc -l <"$work/$name.native") lines)"
+		elif [ "$name" = rt_test ]; then
+			echo "$name: different (vgpu exit $vrc), as expected (static cudart: the integrity check)"
+			head -3 "$work/$name.vgpu" "$work/$name.vgpu.err"
+		else
+			echo "$name: DIFFERENT (vgpu exit $vrc)"
+			diff "$work/$name.native" "$work/$name.vgpu" | head -20
+			echo "-- library log (first lines):"
+			head -5 "$work/$name.vgpu.err"
+			fail=1
+		fi
+	done
+
+	echo "== bench"
+	if [ "$(elapsed)" -ge "$budget" ]; then
+		echo "bench: SKIPPED: $(elapsed) s passed, over TIME_BUDGET=$budget"
+		: >"$work/bench.native"
+		: >"$work/bench.vgpu"
+	else
+		run native bench "$bench_timeout" "$L/libcuda_bench" "$L"
+		run vgpu bench "$bench_timeout" "$L/libcuda_bench" "$L"
+	fi
+	awk '
+		FNR == NR && $1 == "bench:" { nat[$2] = $3; unit[$2] = $4; order[++n] = $2; next }
+		$1 == "bench:" { vg[$2] = $3 }
+		END {
+			printf "%-14s %14s %14s %-12s %s\n", "bench", "native", "vgpu", "unit", "vgpu/native"
+			for (i = 1; i <= n; i++) {
+				k = order[i]
+				r = (k in vg && nat[k] > 0) ? sprintf("%.3f", vg[k] / nat[k]) : "-"
+				printf "%-14s %14s %14s %-12s %s\n", k, nat[k], (k in vg) ? vg[k] : "-", unit[k], r
+			}
+		}' "$work/bench.native" "$work/bench.vgpu" >"$work/bench-ratios.txt"
+	cat "$work/bench-ratios.txt"
+	grep -h "error" "$work/bench.native" "$work/bench.native.err" "$work/bench.vgpu" \
+		"$work/bench.vgpu.err"
+	echo "== end ($(elapsed) s)"
+	echo "run-libcuda: $( [ $fail = 0 ] && echo all programs same || echo some programs DIFFER or FAILED)"
+	[ $fail = 0 ]
+}
+
+# What main prints goes to the terminal and, as it goes, to $out's
+# summary.txt (so that a run stopped from outside still leaves it); every
+# run's output goes to files, so that no process it leaves behind holds
+# this pipe open.
+{
+	main
+	echo $? >"$work/status"
+} 2>&1 | tee "$out/summary.txt"
+if [ "$out" != "$work" ]; then
+	cp "$out/summary.txt" "$work/summary.txt"
+	cp "$work/bench-ratios.txt" "$out/bench-ratios.txt" 2>/dev/null
+	tar -czf "$out/libcuda-logs.tar.gz" -C "$work" . ||
+		echo "run-libcuda: cannot write $out/libcuda-logs.tar.gz"
 fi
-awk '
-	FNR == NR && $1 == "bench:" { nat[$2] = $3; unit[$2] = $4; order[++n] = $2; next }
-	$1 == "bench:" { vg[$2] = $3 }
-	END {
-		printf "%-14s %14s %14s %-12s %s\n", "bench", "native", "vgpu", "unit", "vgpu/native"
-		for (i = 1; i <= n; i++) {
-			k = order[i]
-			r = (k in vg && nat[k] > 0) ? sprintf("%.3f", vg[k] / nat[k]) : "-"
-			printf "%-14s %14s %14s %-12s %s\n", k, nat[k], (k in vg) ? vg[k] : "-", unit[k], r
-		}
-	}' "$out/bench.native" "$out/bench.vgpu" | tee "$out/bench-ratios.txt"
-grep -h "error" "$out/bench.native" "$out/bench.native.err" "$out/bench.vgpu" \
-	"$out/bench.vgpu.err"
-echo "== end ($(elapsed) s)"
-echo "run-libcuda: $( [ $fail = 0 ] && echo all programs same || echo some programs DIFFER or FAILED)"
-exit $fail
+rc=$(cat "$work/status" 2>/dev/null)
+exit "${rc:-1}"
