@@ -22,16 +22,18 @@
 # and integrity check, which vgpu does not serve (Documentation/libcuda.md,
 # "The runtime"); its run shows that refusal and does not fail the script
 # (its native run must still succeed).
+#
 # Every log goes to build/gpu/libcuda-out, with summary.txt (what this
 # script prints) and bench-ratios.txt. Where OUT names another folder, it
 # gets three files: summary.txt (written as the script goes),
 # bench-ratios.txt and libcuda-logs.tar.gz (that folder's files).
-# Each run is stopped
-# after RUN_TIMEOUT seconds (60; the benchmark's after BENCH_TIMEOUT, 120),
-# and once TIME_BUDGET seconds (420) have passed since the start the runs
-# left are skipped, as failures, so that the whole script ends within a
-# 10-minute limit with its summary written. Exit status 0 only when every other program printed the
-# same both ways.
+# Each run is stopped after RUN_TIMEOUT seconds (60; the benchmark's after
+# BENCH_TIMEOUT, 120), and once TIME_BUDGET seconds (420) have passed
+# since the start the runs left are skipped, as failures, so that the
+# whole script ends within a 10-minute limit with its summary written.
+# JOBS: make's parallel jobs (nproc). Exit status 0 only when every
+# program but rt_test printed the same both ways and both benchmark runs
+# ended well.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -133,31 +135,42 @@ main() {
 	done
 
 	echo "== bench"
+	brc=0
+	: >"$work/bench.native"
+	: >"$work/bench.vgpu"
 	if [ "$(elapsed)" -ge "$budget" ]; then
 		echo "bench: SKIPPED: $(elapsed) s passed, over TIME_BUDGET=$budget"
-		: >"$work/bench.native"
-		: >"$work/bench.vgpu"
+		brc=1
 	else
-		run native bench "$bench_timeout" "$L/libcuda_bench" "$L"
-		run vgpu bench "$bench_timeout" "$L/libcuda_bench" "$L"
+		run native bench "$bench_timeout" "$L/libcuda_bench" "$L" || brc=1
+		run vgpu bench "$bench_timeout" "$L/libcuda_bench" "$L" || brc=1
 	fi
+	# By file name, not FNR == NR: an empty native file (a run stopped
+	# before it printed) must not make the vgpu figures the native ones.
 	awk '
-		FNR == NR && $1 == "bench:" { nat[$2] = $3; unit[$2] = $4; order[++n] = $2; next }
-		$1 == "bench:" { vg[$2] = $3 }
+		FILENAME == ARGV[1] && $1 == "bench:" && $2 != "error" {
+			nat[$2] = $3; unit[$2] = $4; order[++n] = $2; next }
+		FILENAME == ARGV[2] && $1 == "bench:" && $2 != "error" {
+			vg[$2] = $3; if (!($2 in nat)) { unit[$2] = $4; order[++n] = $2 } }
 		END {
 			printf "%-14s %14s %14s %-12s %s\n", "bench", "native", "vgpu", "unit", "vgpu/native"
 			for (i = 1; i <= n; i++) {
 				k = order[i]
-				r = (k in vg && nat[k] > 0) ? sprintf("%.3f", vg[k] / nat[k]) : "-"
-				printf "%-14s %14s %14s %-12s %s\n", k, nat[k], (k in vg) ? vg[k] : "-", unit[k], r
+				hn = k in nat
+				hv = k in vg
+				r = hn && hv && nat[k] > 0 ? sprintf("%.3f", vg[k] / nat[k]) : "-"
+				printf "%-14s %14s %14s %-12s %s\n", k, hn ? nat[k] : "-",
+				       hv ? vg[k] : "-", unit[k], r
 			}
 		}' "$work/bench.native" "$work/bench.vgpu" >"$work/bench-ratios.txt"
 	cat "$work/bench-ratios.txt"
-	grep -h "error" "$work/bench.native" "$work/bench.native.err" "$work/bench.vgpu" \
-		"$work/bench.vgpu.err"
+	grep -h -i "error" "$work/bench.native" "$work/bench.native.err" \
+		"$work/bench.vgpu" "$work/bench.vgpu.err" 2>/dev/null | head -10
+
 	echo "== end ($(elapsed) s)"
+	[ $brc = 0 ] || echo "run-libcuda: the benchmark FAILED (bench.native, bench.vgpu)"
 	echo "run-libcuda: $( [ $fail = 0 ] && echo all programs same || echo some programs DIFFER or FAILED)"
-	[ $fail = 0 ]
+	[ $fail = 0 ] && [ $brc = 0 ]
 }
 
 # What main prints goes to the terminal and, as it goes, to $out's
