@@ -4,7 +4,10 @@
 #   1. builds the worker's vgpu-cuda-exec, libcuda.so.1 (tools/libcuda),
 #      libcudart.so.13 (tools/libcudart), the loopback plugin and the test
 #      programs (tests/gpu/libcuda);
-#   2. runs each program twice, unmodified: natively (NVIDIA's
+#   2. checks with ldd that each program loads NVIDIA's libraries natively
+#      and this project's over LD_LIBRARY_PATH (else "same output" would
+#      compare NVIDIA with itself);
+#   3. runs each program twice, unmodified: natively (NVIDIA's
 #      libcuda.so.1, and NVIDIA's libcudart.so.13 from $CUDA_HOME/lib64
 #      for the programs built with -cudart shared) and over this
 #      project's (LD_LIBRARY_PATH=build/libcudart:build/libcuda), whose
@@ -13,7 +16,7 @@
 #      backend, on this GPU; then compares the two standard outputs byte
 #      for byte. A program passes only when both runs exited 0, the
 #      native one printed something, and both printed the same;
-#   3. runs the benchmark both ways and prints the ratios.
+#   4. runs the benchmark both ways and prints the ratios.
 # Programs: drv_test (Driver API), rt_test_shared, rt_shared_test,
 # rt_shared_test_ptds and thrust_test (runtime API and Thrust, -cudart
 # shared: over this project's libcudart.so.13), and
@@ -44,6 +47,7 @@ jobs=${JOBS:-$(nproc)}
 run_timeout=${RUN_TIMEOUT:-60}
 bench_timeout=${BENCH_TIMEOUT:-120}
 budget=${TIME_BUDGET:-420}
+cuda_home=${CUDA_HOME:-/usr/local/cuda}
 t0=$(date +%s)
 rm -rf "$work" && mkdir -p "$work" "$out" || exit 1
 
@@ -53,7 +57,7 @@ vgpu_env="LD_LIBRARY_PATH=$top/build/libcudart:$top/build/libcuda
 VGPU_CUDA_TRANSPORT=$L/libcuda-loopback.so
 VGPU_LOOPBACK=gpu VGPU_LOOPBACK_CUDA_EXEC=$top/build/dom0-worker/vgpu-cuda-exec"
 # Natively: the driver's libcuda.so.1, the toolkit's libcudart.so.13.
-native_env="LD_LIBRARY_PATH=${CUDA_HOME:-/usr/local/cuda}/lib64"
+native_env="LD_LIBRARY_PATH=$cuda_home/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 elapsed() { echo $(($(date +%s) - t0)); }
 
@@ -80,9 +84,18 @@ run() {
 	return $rc
 }
 
+# libs ENV PROGRAM: where the loader finds libcuda.so.1 and libcudart.so.13.
+libs() {
+	# shellcheck disable=SC2086 # $1 is one word per variable
+	env $1 ldd "$2" 2>&1 |
+		awk '$1 ~ /^libcuda(rt)?\.so/ { print $1, ($3 == "not" ? "NOT-FOUND" : $3) }'
+}
+
 main() {
 	fail=0
 	echo "== run-libcuda $(date -u +%FT%TZ)"
+	command -v nvidia-smi >/dev/null &&
+		nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1 | head -2
 	echo "== build"
 	if ! {
 		make -j"$jobs" -C dom0-worker &&
@@ -94,7 +107,37 @@ main() {
 		echo "run-libcuda: build FAILED"
 		return 1
 	fi
+	for f in "$top/build/libcuda/libcuda.so.1" "$top/build/libcudart/libcudart.so.13" \
+		"$L/libcuda-loopback.so" "$L/drv_test" "$L/drv_kernels.cubin" \
+		"$L/thrust_test" "$L/libcuda_bench"; do
+		[ -e "$f" ] || { echo "run-libcuda: the build made no $f"; return 1; }
+	done
+	if [ ! -x "$top/build/dom0-worker/vgpu-cuda-exec" ]; then
+		echo "run-libcuda: no build/dom0-worker/vgpu-cuda-exec (no cuda.h under $cuda_home?)"
+		return 1
+	fi
 	echo "build: ok ($(elapsed) s)"
+
+	# The libraries each program loads, both ways: ours over vgpu_env,
+	# anything else natively (rt_test links the runtime statically and
+	# opens libcuda.so.1 itself: not listed by ldd).
+	echo "== libraries"
+	for p in drv_test rt_test_shared rt_shared_test rt_shared_test_ptds thrust_test \
+		libcuda_bench; do
+		v=$(libs "$vgpu_env" "$L/$p")
+		n=$(libs "$native_env" "$L/$p")
+		echo "$v" | sed "s|^|$p vgpu: |"
+		echo "$n" | sed "s|^|$p native: |"
+		if echo "$v" | grep -v " $top/build/" | grep -q . ||
+			! echo "$v" | grep -q "^libcuda.so.1 $top/build/libcuda/"; then
+			echo "run-libcuda: $p does not load this project's libraries over LD_LIBRARY_PATH"
+			return 1
+		fi
+		if echo "$n" | grep -q -e " $top/build/" -e "NOT-FOUND$"; then
+			echo "run-libcuda: $p natively: a library not found or not NVIDIA's"
+			fail=1
+		fi
+	done
 
 	# Each program (and each drv_test test: a failed call ends drv_test) runs
 	# natively, then over the library; outputs are compared byte for byte.
