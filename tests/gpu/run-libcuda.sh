@@ -38,6 +38,14 @@
 # -Werror is made again without it, to run the programs all the same, and
 # fails the status. Exit status 0 only when every program but rt_test
 # printed the same both ways and both benchmark runs ended well.
+#
+# DRY_RUN=1 (no GPU needed): builds the same, then runs only the vgpu side
+# of each program and of the benchmark, over the loopback on the fake
+# device (VGPU_LOOPBACK=fake, libcudart-fake-exec, host memory, whose
+# kernels are the fake device's own: the programs' kernels are not found),
+# to check this script's plumbing; it compares nothing and its output says
+# that it is no GPU result. Exit status 0 when the build, the ldd checks
+# and the logs went through.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -48,15 +56,22 @@ jobs=${JOBS:-$(nproc)}
 run_timeout=${RUN_TIMEOUT:-60}
 bench_timeout=${BENCH_TIMEOUT:-120}
 budget=${TIME_BUDGET:-420}
+dry=${DRY_RUN:-}
+[ "$dry" = 0 ] && dry=
 cuda_home=${CUDA_HOME:-/usr/local/cuda}
 t0=$(date +%s)
 rm -rf "$work" && mkdir -p "$work" "$out" || exit 1
 
-# Over this project's library: the worker in-process on the real GPU
-# (paths without spaces: this is split into words for env).
+# Over this project's library: the worker in-process on the real GPU, or,
+# for a dry run, on the fake device (paths without spaces: this is split
+# into words for env).
 vgpu_env="LD_LIBRARY_PATH=$top/build/libcudart:$top/build/libcuda
-VGPU_CUDA_TRANSPORT=$L/libcuda-loopback.so
-VGPU_LOOPBACK=gpu VGPU_LOOPBACK_CUDA_EXEC=$top/build/dom0-worker/vgpu-cuda-exec"
+VGPU_CUDA_TRANSPORT=$L/libcuda-loopback.so"
+if [ -n "$dry" ]; then
+	vgpu_env="$vgpu_env VGPU_LOOPBACK=fake VGPU_LOOPBACK_FAKE_EXEC=$L/libcudart-fake-exec"
+else
+	vgpu_env="$vgpu_env VGPU_LOOPBACK=gpu VGPU_LOOPBACK_CUDA_EXEC=$top/build/dom0-worker/vgpu-cuda-exec"
+fi
 # Natively: the driver's libcuda.so.1, the toolkit's libcudart.so.13.
 native_env="LD_LIBRARY_PATH=$cuda_home/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
@@ -107,7 +122,7 @@ libs() {
 
 main() {
 	fail=0
-	echo "== run-libcuda $(date -u +%FT%TZ)"
+	echo "== run-libcuda $(date -u +%FT%TZ)${dry:+ DRY RUN: the fake device, no GPU, nothing compared}"
 	command -v nvidia-smi >/dev/null &&
 		nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1 | head -2
 	echo "== build"
@@ -132,10 +147,10 @@ main() {
 	fi
 	for f in "$top/build/libcuda/libcuda.so.1" "$top/build/libcudart/libcudart.so.13" \
 		"$L/libcuda-loopback.so" "$L/drv_test" "$L/drv_kernels.cubin" \
-		"$L/thrust_test" "$L/libcuda_bench"; do
+		"$L/thrust_test" "$L/libcuda_bench" "$L/libcudart-fake-exec"; do
 		[ -e "$f" ] || { echo "run-libcuda: the build made no $f"; return 1; }
 	done
-	if [ ! -x "$top/build/dom0-worker/vgpu-cuda-exec" ]; then
+	if [ -z "$dry" ] && [ ! -x "$top/build/dom0-worker/vgpu-cuda-exec" ]; then
 		echo "run-libcuda: no build/dom0-worker/vgpu-cuda-exec (no cuda.h under $cuda_home?)"
 		return 1
 	fi
@@ -150,13 +165,13 @@ main() {
 		v=$(libs "$vgpu_env" "$L/$p")
 		n=$(libs "$native_env" "$L/$p")
 		echo "$v" | sed "s|^|$p vgpu: |"
-		echo "$n" | sed "s|^|$p native: |"
+		[ -z "$dry" ] && echo "$n" | sed "s|^|$p native: |"
 		if echo "$v" | grep -v " $top/build/" | grep -q . ||
 			! echo "$v" | grep -q "^libcuda.so.1 $top/build/libcuda/"; then
 			echo "run-libcuda: $p does not load this project's libraries over LD_LIBRARY_PATH"
 			return 1
 		fi
-		if echo "$n" | grep -q -e " $top/build/" -e "NOT-FOUND$"; then
+		if [ -z "$dry" ] && echo "$n" | grep -q -e " $top/build/" -e "NOT-FOUND$"; then
 			echo "run-libcuda: $p natively: a library not found or not NVIDIA's"
 			fail=1
 		fi
@@ -176,6 +191,13 @@ main() {
 			fail=1
 			continue
 		fi
+		if [ -n "$dry" ]; then
+			run vgpu "$name" "$run_timeout" $L/$prog
+			vrc=$?
+			echo "$name: dry run, vgpu exit $vrc, not compared; first lines:"
+			(cd "$work" && head -2 "$name.vgpu" "$name.vgpu.err") | sed 's/^/  /'
+			continue
+		fi
 		run native "$name" "$run_timeout" $L/$prog
 		nrc=$?
 		run vgpu "$name" "$run_timeout" $L/$prog
@@ -184,13 +206,13 @@ main() {
 		# passes only when both exited 0 and the native run printed.
 		if [ $nrc != 0 ] || [ ! -s "$work/$name.native" ]; then
 			echo "$name: NATIVE RUN FAILED (exit $nrc): nothing to compare with; first lines:"
-			head -3 "$work/$name.native" "$work/$name.native.err"
+			(cd "$work" && head -3 "$name.native" "$name.native.err")
 			fail=1
 		elif [ $vrc = 0 ] && cmp -s "$work/$name.native" "$work/$name.vgpu"; then
 			echo "$name: same output ($(wc -l <"$work/$name.native") lines)"
 		elif [ "$name" = rt_test ]; then
 			echo "$name: different (vgpu exit $vrc), as expected (static cudart: the integrity check)"
-			head -3 "$work/$name.vgpu" "$work/$name.vgpu.err"
+			(cd "$work" && head -3 "$name.vgpu" "$name.vgpu.err")
 		else
 			echo "$name: DIFFERENT (vgpu exit $vrc)"
 			diff "$work/$name.native" "$work/$name.vgpu" | head -20
@@ -208,7 +230,7 @@ main() {
 		echo "bench: SKIPPED: $(elapsed) s passed, over TIME_BUDGET=$budget"
 		brc=1
 	else
-		run native bench "$bench_timeout" "$L/libcuda_bench" "$L" || brc=1
+		[ -n "$dry" ] || run native bench "$bench_timeout" "$L/libcuda_bench" "$L" || brc=1
 		run vgpu bench "$bench_timeout" "$L/libcuda_bench" "$L" || brc=1
 	fi
 	# By file name, not FNR == NR: an empty native file (a run stopped
@@ -234,6 +256,10 @@ main() {
 		"$work/bench.vgpu" "$work/bench.vgpu.err" 2>/dev/null | head -10
 
 	echo "== end ($(elapsed) s)"
+	if [ -n "$dry" ]; then
+		echo "run-libcuda: DRY RUN on the fake device: plumbing only, nothing compared, no GPU result"
+		return $fail
+	fi
 	[ $brc = 0 ] || echo "run-libcuda: the benchmark FAILED (bench.native, bench.vgpu)"
 	echo "run-libcuda: $( [ $fail = 0 ] && echo all programs same || echo some programs DIFFER or FAILED)"
 	[ $fail = 0 ] && [ $brc = 0 ]
