@@ -92,18 +92,19 @@ build() {
 
 # run SIDE NAME LIMIT PROGRAM ARGS...: one run, its standard output to
 # $work/NAME.SIDE, its standard error to NAME.SIDE.err, nothing from the
-# terminal; prints the exit status (124: stopped at LIMIT seconds).
+# terminal; prints the exit status (124: stopped at LIMIT seconds). SIDE:
+# native, vgpu, or vgpu-debug (vgpu with the worker's debug log and every
+# cuGetProcAddress request logged).
 run() {
 	side=$1 name=$2 limit=$3
 	shift 3
-	if [ "$side" = native ]; then
-		timeout -k 5 "$limit" env "$native_env" "$@" \
-			</dev/null >"$work/$name.$side" 2>"$work/$name.$side.err"
-	else
-		# shellcheck disable=SC2086 # $vgpu_env is one word per variable
-		timeout -k 5 "$limit" env $vgpu_env "$@" \
-			</dev/null >"$work/$name.$side" 2>"$work/$name.$side.err"
-	fi
+	# shellcheck disable=SC2086 # $vgpu_env is one word per variable
+	case $side in
+	native) set -- env "$native_env" "$@" ;;
+	vgpu) set -- env $vgpu_env "$@" ;;
+	*) set -- env $vgpu_env VGPU_LOOPBACK_DEBUG=1 VGPU_CUDA_LOG=2 "$@" ;;
+	esac
+	timeout -k 5 "$limit" "$@" </dev/null >"$work/$name.$side" 2>"$work/$name.$side.err"
 	rc=$?
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
 		echo "$side: stopped after $limit s (exit $rc)"
@@ -219,6 +220,13 @@ main() {
 			echo "-- library log (first lines):"
 			head -5 "$work/$name.vgpu.err"
 			fail=1
+			# The same again with the worker's debug log, for whoever
+			# reads the logs after this machine is gone.
+			if [ $vrc != 124 ] && [ $vrc != 137 ] && [ "$(elapsed)" -lt "$budget" ]; then
+				run vgpu-debug "$name" "$run_timeout" $L/$prog
+				echo "-- again with VGPU_LOOPBACK_DEBUG=1 VGPU_CUDA_LOG=2 ($name.vgpu-debug.err), last lines:"
+				tail -8 "$work/$name.vgpu-debug.err" | cut -c1-300
+			fi
 		fi
 	done
 
