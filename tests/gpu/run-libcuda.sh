@@ -15,7 +15,9 @@
 #      and its CUDA executor in the program's process, over the simulated
 #      backend, on this GPU; then compares the two standard outputs byte
 #      for byte. A program passes only when both runs exited 0, the
-#      native one printed something, and both printed the same;
+#      native one printed something, and both printed the same. One
+#      that differs runs once more over vgpu with the worker's debug log
+#      (NAME.vgpu-debug.err);
 #   4. runs the benchmark both ways and prints the ratios.
 # Programs: drv_test (Driver API), rt_test_shared, rt_shared_test,
 # rt_shared_test_ptds and thrust_test (runtime API and Thrust, -cudart
