@@ -134,7 +134,9 @@ main() {
 		# A compiler newer than the one the code was written with may
 		# warn where it did not: the GPU run is still worth having, so
 		# build again without -Werror, and say so (the status fails).
-		if ! grep -q -e "warnings being treated as errors" -e "-Werror" \
+		# (gcc: "[-Werror=...]", clang: "[-Werror,...]"; make's command
+		# lines hold a bare -Werror whatever failed.)
+		if ! grep -q -e "warnings being treated as errors" -e "\[-Werror" \
 			"$work/build.log"; then
 			echo "run-libcuda: build FAILED ($(elapsed) s)"
 			return 1
