@@ -187,6 +187,10 @@ static int t_reduce(void)
 	CUresult rc;
 
 	cur = "reduce";
+	if (!img) {
+		printf("drv_test: reduce: no drv_kernels.cubin\n");
+		exit(1);
+	}
 	for (int i = 0; i < n; i++) {
 		x[i] = (unsigned int)(i * 2654435761u) >> 12;
 		want += x[i];
