@@ -322,7 +322,11 @@
 #define VGPUIF_NR_OPS			17
 
 #define VGPUIF_MAX_ALLOC		(1ull << 40)
-#define VGPUIF_MAX_FUNC_NAME		255
+/*
+ * C++ kernels' mangled names run long (CUB's and Thrust's past 255
+ * bytes): a page's worth. Hosts before this limit refuse names over 255.
+ */
+#define VGPUIF_MAX_FUNC_NAME		4095
 #define VGPUIF_MAX_PARAMS		4096
 #define VGPUIF_MAX_GRID_DIM		0x7fffffffu
 #define VGPUIF_MAX_BLOCK_DIM		1024

@@ -751,7 +751,7 @@ static void vgpu_front_build_launch_hdr(struct kunit *test)
 		{ 8, 0, 8 },
 		{ 9, 4, 20 },
 		{ 6, 16, 24 },
-		{ VGPU_FUNC_NAME_MAX, VGPU_PARAMS_MAX, 256 + 4096 },
+		{ VGPU_FUNC_NAME_MAX, VGPU_PARAMS_MAX, 4096 + 4096 },
 	};
 	struct vgpu_launch l = vgpu_front_good_launch();
 	struct vgpuif_request r;
@@ -920,7 +920,7 @@ static void vgpu_front_check_ops2(struct kunit *test)
 	vgpu_front_build_func_attrs(&r, &f);
 	KUNIT_EXPECT_EQ(test, vgpuif_check_op(r.operation, r.data_len, &r.u,
 					      &reason), VGPUIF_RSP_OKAY);
-	KUNIT_EXPECT_EQ(test, r.data_len, 256 + 32);
+	KUNIT_EXPECT_EQ(test, r.data_len, 4096 + 32);
 	KUNIT_EXPECT_EQ(test, r.u.func.module, 1);
 	f.name_len = 1;
 	vgpu_front_build_func_attrs(&r, &f);

@@ -268,7 +268,7 @@ static const struct vgpuif_ops_case vgpuif_ops_cases[] = {
 		       "block dimension out of range",
 		       VGPUIF_OPS_LAUNCH(64, 1, 1, 65536, 65536, 1, 5, 24)),
 
-	/* LAUNCH: name 1..255 bytes padded to 8, parameters 0..4096. */
+	/* LAUNCH: name 1..4095 bytes padded to 8, parameters 0..4096. */
 	VGPUIF_OPS_BAD("launch without a name", VGPUIF_OP_LAUNCH, 8,
 		       "name_len out of range",
 		       VGPUIF_OPS_LAUNCH(64, 1, 1, 256, 1, 1, 0, 8)),
@@ -284,10 +284,10 @@ static const struct vgpuif_ops_case vgpuif_ops_cases[] = {
 		       VGPUIF_OPS_LAUNCH(64, 1, 1, 256, 1, 1, 9, 8)),
 	VGPUIF_OPS_OK("launch name of 9 bytes", VGPUIF_OP_LAUNCH, 16 + 8,
 		      VGPUIF_OPS_LAUNCH(64, 1, 1, 256, 1, 1, 9, 8)),
-	VGPUIF_OPS_OK("launch name of the most", VGPUIF_OP_LAUNCH, 256 + 8,
+	VGPUIF_OPS_OK("launch name of the most", VGPUIF_OP_LAUNCH, 4096 + 8,
 		      VGPUIF_OPS_LAUNCH(64, 1, 1, 256, 1, 1,
 					VGPUIF_MAX_FUNC_NAME, 8)),
-	VGPUIF_OPS_BAD("launch name one byte over", VGPUIF_OP_LAUNCH, 256 + 8,
+	VGPUIF_OPS_BAD("launch name one byte over", VGPUIF_OP_LAUNCH, 4096 + 8,
 		       "name_len out of range",
 		       VGPUIF_OPS_LAUNCH(64, 1, 1, 256, 1, 1,
 					 VGPUIF_MAX_FUNC_NAME + 1, 8)),
@@ -421,7 +421,7 @@ static const struct vgpuif_ops_case vgpuif_ops_cases[] = {
 		       "mem size out of range",
 		       VGPUIF_OPS_COPY(1, 2, VGPUIF_OPS_U64_MAX)),
 
-	/* MODULE_GET_GLOBAL: the name is the data, 1..255 bytes. */
+	/* MODULE_GET_GLOBAL: the name is the data, 1..4095 bytes. */
 	VGPUIF_OPS_OK("get_global of a 1-byte name",
 		      VGPUIF_OP_MODULE_GET_GLOBAL, 1, VGPUIF_OPS_GLOBAL(1, 1)),
 	VGPUIF_OPS_OK("get_global of the longest name",
@@ -460,7 +460,7 @@ static const struct vgpuif_ops_case vgpuif_ops_cases[] = {
 		       0, "unused arguments not zero", VGPUIF_OPS_MEM(1, 0)),
 
 	/*
-	 * FUNC_ATTRS: the name (1..255 bytes), padded to 8, then room for
+	 * FUNC_ATTRS: the name (1..4095 bytes), padded to 8, then room for
 	 * the 32 bytes of struct vgpuif_func_attrs: nothing else.
 	 */
 	VGPUIF_OPS_OK("func_attrs of a 1-byte name", VGPUIF_OP_FUNC_ATTRS,
@@ -468,11 +468,11 @@ static const struct vgpuif_ops_case vgpuif_ops_cases[] = {
 	VGPUIF_OPS_OK("func_attrs of an 8-byte name", VGPUIF_OP_FUNC_ATTRS,
 		      8 + 32, VGPUIF_OPS_FUNC(1, 8)),
 	VGPUIF_OPS_OK("func_attrs of the longest name", VGPUIF_OP_FUNC_ATTRS,
-		      256 + 32, VGPUIF_OPS_FUNC(1, VGPUIF_MAX_FUNC_NAME)),
+		      4096 + 32, VGPUIF_OPS_FUNC(1, VGPUIF_MAX_FUNC_NAME)),
 	VGPUIF_OPS_BAD("func_attrs of an empty name", VGPUIF_OP_FUNC_ATTRS,
 		       32, "name_len out of range", VGPUIF_OPS_FUNC(1, 0)),
 	VGPUIF_OPS_BAD("func_attrs of a name too long", VGPUIF_OP_FUNC_ATTRS,
-		       256 + 32, "name_len out of range",
+		       4096 + 32, "name_len out of range",
 		       VGPUIF_OPS_FUNC(1, VGPUIF_MAX_FUNC_NAME + 1)),
 	VGPUIF_OPS_BAD("func_attrs without room for the values",
 		       VGPUIF_OP_FUNC_ATTRS, 5,

@@ -502,7 +502,7 @@ static void test_usage_and_errors(void **state)
 static void test_library(void **state)
 {
 	static const uint32_t one[3] = { 1, 1, 1 };
-	char name[300];
+	char name[VGPU_FUNC_NAME_MAX + 2];	/* one byte over */
 	uint64_t h = 0, d = 0;
 	uint8_t buf[16] = { 0 };
 	int fd = vgpu_open(0);

@@ -123,9 +123,12 @@ struct cuvg_req {
 	uint64_t width, rows, hpitch, dpitch;
 	uint64_t ret;
 	struct cuvg_event *ev;
-	/* Q_LAUNCH */
+	/*
+	 * Q_LAUNCH (@name in @owned, after the parameters), Q_GLOBAL and
+	 * Q_FUNC_ATTRS (the caller's: they are synchronous).
+	 */
 	uint64_t module;
-	char name[VGPU_FUNC_NAME_MAX + 1];
+	const char *name;
 	uint32_t plen, grid[3], block[3], shmem;
 	/*
 	 * Q_HOST_FN: once the device finished what was queued before it,

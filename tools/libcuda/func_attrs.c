@@ -45,7 +45,7 @@ CUresult cuvg_func_attrs(struct cuvg_func *f, struct vgpu_func_attrs *out)
 		goto out;
 	}
 	r.module = f->mod->handle;
-	snprintf(r.name, sizeof(r.name), "%s", f->name);
+	r.name = f->name;
 	r.dst = &a;
 	err = cuvg_submit(&r, 1, NULL);
 	/*

@@ -73,6 +73,25 @@ static CUresult pack(struct cuvg_func *f, void **kp, void **extra,
 	return CUDA_SUCCESS;
 }
 
+/*
+ * The name goes with the queued request, after its parameters: a module
+ * unloaded before the launch runs takes its functions' names with it.
+ */
+static CUresult add_name(struct cuvg_req *r, const char *name)
+{
+	size_t n = strlen(name) + 1;
+	uint8_t *b = realloc(r->owned, r->plen + n);
+
+	if (!b) {
+		free(r->owned);
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	memcpy(b + r->plen, name, n);
+	r->owned = b;
+	r->name = (const char *)(b + r->plen);
+	return CUDA_SUCCESS;
+}
+
 CUVG_EXPORT CUresult cuLaunchKernel(CUfunction hf, unsigned int gx,
 				    unsigned int gy, unsigned int gz,
 				    unsigned int bx, unsigned int by,
@@ -105,8 +124,10 @@ CUVG_EXPORT CUresult cuLaunchKernel(CUfunction hf, unsigned int gx,
 	rc = pack(f, kernelParams, extra, &r.owned, &r.plen);
 	if (rc != CUDA_SUCCESS)
 		return rc;
+	rc = add_name(&r, f->name);
+	if (rc != CUDA_SUCCESS)
+		return rc;
 	r.module = f->mod->handle;
-	memcpy(r.name, f->name, sizeof(r.name));
 	r.grid[0] = gx;
 	r.grid[1] = gy;
 	r.grid[2] = gz;

@@ -261,7 +261,7 @@ CUVG_EXPORT CUresult cuModuleGetGlobal_v2(CUdeviceptr *dptr, size_t *bytes,
 	if (!*name || strlen(name) > VGPU_FUNC_NAME_MAX)
 		return CUDA_ERROR_NOT_FOUND;
 	r.module = m->handle;
-	snprintf(r.name, sizeof(r.name), "%s", name);
+	r.name = name;
 	rc = cuvg_call(&r);
 	if (rc == CUDA_ERROR_NOT_SUPPORTED)
 		cuvg_unsupported("cuModuleGetGlobal (the host has no MODULE_GET_GLOBAL)");

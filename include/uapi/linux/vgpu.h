@@ -110,14 +110,14 @@ struct vgpu_module_unload {
 };
 
 /*
- * Launch function name (name_len bytes, no NUL needed, 1..255) of module
+ * Launch function name (name_len bytes, no NUL needed, 1..4095) of module
  * handle with params_len bytes of parameters laid out as the kernel expects
  * them (each parameter at its natural alignment), 0..4096 bytes.
  * Grid dimensions 1..2^31-1; the block's x*y*z is 1..1024.
  * Launches are asynchronous on the host; SYNC waits for them, and a
  * later MEM_READ of the device runs after them.
  */
-#define VGPU_FUNC_NAME_MAX	255
+#define VGPU_FUNC_NAME_MAX	4095
 #define VGPU_PARAMS_MAX		4096
 struct vgpu_launch {
 	__u64 module;
@@ -168,7 +168,7 @@ struct vgpu_mem_copy {
 
 /*
  * The device address and size of the __device__ or __constant__ variable
- * name (name_len bytes, no NUL needed, 1..255) of module: ESRCH if it has
+ * name (name_len bytes, no NUL needed, 1..4095) of module: ESRCH if it has
  * none of that name, EOPNOTSUPP without a GPU. The range is valid for the
  * MEM_* calls until the module is unloaded. dptr and size: out.
  */
@@ -182,7 +182,7 @@ struct vgpu_module_global {
 };				/* 40 bytes */
 
 /*
- * The resource use of kernel name (name_len bytes, no NUL needed, 1..255)
+ * The resource use of kernel name (name_len bytes, no NUL needed, 1..4095)
  * of module, as the host's driver reports it for the module it loaded
  * (cuFuncGetAttribute): ESRCH if the module has no kernel of that name,
  * EOPNOTSUPP without a GPU (the CPU executor), ENOENT for a module not
