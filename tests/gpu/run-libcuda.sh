@@ -20,8 +20,9 @@
 #      (NAME.vgpu-debug.err);
 #   4. runs the benchmark both ways and prints the ratios.
 # Programs: drv_test (Driver API), rt_test_shared, rt_shared_test,
-# rt_shared_test_ptds and thrust_test (runtime API and Thrust, -cudart
-# shared: over this project's libcudart.so.13), and
+# rt_shared_test_ptds, thrust_test and managed_test (runtime API, Thrust
+# and managed memory, -cudart shared: over this project's
+# libcudart.so.13), and
 # rt_test (runtime API, static cudart). rt_test is EXPECTED TO DIFFER:
 # NVIDIA's static runtime asks the driver for its private export tables
 # and integrity check, which vgpu does not serve (Documentation/libcuda.md,
@@ -152,7 +153,8 @@ main() {
 	fi
 	for f in "$top/build/libcuda/libcuda.so.1" "$top/build/libcudart/libcudart.so.13" \
 		"$L/libcuda-loopback.so" "$L/drv_test" "$L/drv_kernels.cubin" \
-		"$L/thrust_test" "$L/libcuda_bench" "$L/libcudart-fake-exec"; do
+		"$L/thrust_test" "$L/managed_test" "$L/libcuda_bench" \
+		"$L/libcudart-fake-exec"; do
 		[ -e "$f" ] || { echo "run-libcuda: the build made no $f"; return 1; }
 	done
 	if [ -z "$dry" ] && [ ! -x "$top/build/dom0-worker/vgpu-cuda-exec" ]; then
@@ -166,7 +168,7 @@ main() {
 	# opens libcuda.so.1 itself: not listed by ldd).
 	echo "== libraries"
 	for p in drv_test rt_test_shared rt_shared_test rt_shared_test_ptds thrust_test \
-		libcuda_bench; do
+		managed_test libcuda_bench; do
 		v=$(libs "$vgpu_env" "$L/$p")
 		n=$(libs "$native_env" "$L/$p")
 		echo "$v" | sed "s|^|$p vgpu: |"
@@ -188,7 +190,7 @@ main() {
 	for prog in "drv_test $L vadd" "drv_test $L matmul" "drv_test $L reduce" \
 		"drv_test $L params" "drv_test $L streams" "drv_test $L mem" \
 		"rt_test_shared" "rt_shared_test" "rt_shared_test_ptds" "thrust_test" \
-		"rt_test"; do
+		"managed_test" "rt_test"; do
 		name=$(echo "$prog" | awk '{ print $1 ($3 ? "-" $3 : "") }')
 		echo "== $name"
 		if [ "$(elapsed)" -ge "$budget" ]; then
