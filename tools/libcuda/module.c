@@ -206,6 +206,17 @@ void cuvg_module_ctx_gone(const struct cuvg_ctx *c)
 	}
 }
 
+/* A name the protocol can carry; one that is too long is said, not lost. */
+static int name_fits(const char *call, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > VGPU_FUNC_NAME_MAX)
+		cuvg_log("%s: a name of %zu bytes, over the %d the host takes: not found",
+			 call, n, VGPU_FUNC_NAME_MAX);
+	return n && n <= VGPU_FUNC_NAME_MAX;
+}
+
 CUVG_EXPORT CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule module,
 					 const char *name)
 {
@@ -219,7 +230,7 @@ CUVG_EXPORT CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule module,
 		return rc;
 	if (!cuvg_obj_live(m, K_MODULE))
 		return CUDA_ERROR_INVALID_HANDLE;
-	if (!*name || strlen(name) > VGPU_FUNC_NAME_MAX)
+	if (!name_fits("cuModuleGetFunction", name))
 		return CUDA_ERROR_NOT_FOUND;
 	pthread_mutex_lock(&mu);
 	for (f = m->funcs; f; f = f->next_in_mod)
@@ -258,7 +269,7 @@ CUVG_EXPORT CUresult cuModuleGetGlobal_v2(CUdeviceptr *dptr, size_t *bytes,
 		return rc;
 	if (!cuvg_obj_live(m, K_MODULE))
 		return CUDA_ERROR_INVALID_HANDLE;
-	if (!*name || strlen(name) > VGPU_FUNC_NAME_MAX)
+	if (!name_fits("cuModuleGetGlobal", name))
 		return CUDA_ERROR_NOT_FOUND;
 	r.module = m->handle;
 	r.name = name;
