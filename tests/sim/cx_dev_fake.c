@@ -20,6 +20,8 @@
  *      crash()        the process dies at once (SIGKILL)
  *      sleep_ms(u32)  the next wait takes that long
  *      read_global(u64 out, u32 n)  out[i] = vgpu_global[i], u32, i < n <= 16
+ *      print()        writes a line to the process's standard output, as
+ *                     NVIDIA's driver writes a kernel's printf output
  *    other names: not found. FUNC_ATTRS of fill32: 40 registers a thread,
  *    2048 bytes of static shared memory, 1024 threads a block at most,
  *    47104 bytes of dynamic shared memory (48 KiB less the static),
@@ -40,6 +42,7 @@
 #define _GNU_SOURCE
 #endif
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -59,6 +62,9 @@
 #define FAKE_ERR_UNKNOWN	999	/* CUDA_ERROR_UNKNOWN: device gone */
 #define FAKE_ERR_NO_DEVICE	100	/* CUDA_ERROR_NO_DEVICE */
 #define FAKE_LOST_FMT	"/tmp/vgpu-fake-gpu-lost.%d"
+/* What the "print" kernel writes (tests look for it). */
+extern const char cx_fake_printed[];
+const char cx_fake_printed[] = "vgpu-fake-kernel-printf: guest text";
 void cx_fake_gpu_lost(int lost);
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -377,6 +383,10 @@ static int32_t fake_launch(void *mod, const char *name,
 		memcpy((void *)(uintptr_t)out, m->global, 4ull * n);
 		return VGPUIF_RSP_OKAY;
 	}
+	if (!strcmp(name, "print")) {
+		dprintf(STDOUT_FILENO, "%s\n", cx_fake_printed);
+		return VGPUIF_RSP_OKAY;
+	}
 	if (!strcmp(name, "sleep_ms") && params_len == 4) {
 		memcpy(&f.sleep_ms, params, 4);
 		return VGPUIF_RSP_OKAY;
@@ -443,6 +453,7 @@ static int32_t fake_func_attrs(void *mod, const char *name,
 {
 	static const char *const known[] = {
 		"fill32", "fault", "hang", "crash", "sleep_ms", "read_global",
+		"print",
 	};
 	size_t i;
 

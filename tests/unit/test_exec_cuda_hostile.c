@@ -36,6 +36,7 @@
 #include "vgpu/vgpuif_ops.h"
 
 extern const struct cx_dev_ops cx_fake_ops;
+extern const char cx_fake_printed[];
 
 /* This binary run with @child, one VM attached. */
 static struct env *start(const char *child, uint32_t timeout_ms)
@@ -253,6 +254,43 @@ static void test_log_escaped(void **state)
 		assert_true(line[i] >= 0x20 && line[i] < 0x7f);
 }
 
+/* ---- a kernel's printf output reaches no host log ---- */
+
+/*
+ * NVIDIA's driver writes a kernel's printf output to the process's
+ * standard output: guest text, as much as the printf buffer holds, each
+ * synchronize. The worker's standard output (here a file, under systemd
+ * the journal) must not get it.
+ */
+static void test_kernel_output_discarded(void **state)
+{
+	char path[] = "/tmp/vgpu-test-out-XXXXXX", out[4096];
+	int fd = mkstemp(path), saved = dup(1);
+	struct env *e;
+	uint64_t m = 0;
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stdout);
+	assert_int_equal(dup2(fd, 1), 1);
+	e = start("--fake-child", 5000);
+	assert_non_null(e);
+	assert_int_equal(load(e, "FAKEMOD", &m), VGPUIF_RSP_OKAY);
+	assert_int_equal(launch(e, m, "print"), VGPUIF_RSP_OKAY);
+	assert_int_equal(simple(e, VGPUIF_OP_SYNC), VGPUIF_RSP_OKAY);
+	env_del(e);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	n = pread(fd, out, sizeof(out) - 1, 0);
+	close(fd);
+	unlink(path);
+	assert_true(n >= 0);
+	out[n] = '\0';
+	assert_null(strstr(out, cx_fake_printed));
+}
+
 /* ---- the process is confined ---- */
 
 static size_t slurp(int pid, const char *what, char *buf, size_t len)
@@ -365,6 +403,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_module_quota),
 		cmocka_unit_test(test_info_free),
 		cmocka_unit_test(test_log_escaped),
+		cmocka_unit_test(test_kernel_output_discarded),
 		cmocka_unit_test(test_process_confined),
 		cmocka_unit_test(test_filter_kill),
 	};

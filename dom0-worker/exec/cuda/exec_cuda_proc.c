@@ -218,6 +218,16 @@ struct cx_inst *cx_spawn(struct cuda_exec *cx, struct cx_chan *ch)
 		err = posix_spawn_file_actions_adddup2(&fa, sv[1], CX_SOCK_FD);
 		if (!err)
 			err = posix_spawn_file_actions_adddup2(&fa, mfd, CX_SHM_FD);
+		/*
+		 * NVIDIA's driver writes a kernel's printf output to standard
+		 * output: the guest's text, as much as the printf buffer holds
+		 * at each synchronize. It must not reach the worker's journal
+		 * (forged lines, floods). The process logs on standard error.
+		 */
+		if (!err)
+			err = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO,
+							       "/dev/null",
+							       O_WRONLY, 0);
 		if (!err)
 			err = posix_spawn(&pid, cx->program, &fa, NULL,
 					  (char *const *)argv,
