@@ -117,16 +117,18 @@ CUVG_EXPORT CUresult cuLaunchKernel(CUfunction hf, unsigned int gx,
 	    (uint64_t)bx * by * bz > 1024 || gx > 0x7fffffffu ||
 	    gy > 65535 || gz > 65535 || bz > 64)
 		return CUDA_ERROR_INVALID_VALUE;
-	/* A kernel may reach any managed memory: all of it the device's. */
-	rc = cuvg_managed_to_device(0);
-	if (rc != CUDA_SUCCESS)
-		return rc;
 	rc = pack(f, kernelParams, extra, &r.owned, &r.plen);
 	if (rc != CUDA_SUCCESS)
 		return rc;
 	rc = add_name(&r, f->name);
 	if (rc != CUDA_SUCCESS)
 		return rc;
+	/* A kernel may reach any managed memory: all of it the device's. */
+	rc = cuvg_managed_to_device(0);
+	if (rc != CUDA_SUCCESS) {
+		free(r.owned);
+		return rc;
+	}
 	r.module = f->mod->handle;
 	r.grid[0] = gx;
 	r.grid[1] = gy;

@@ -69,6 +69,15 @@ static int ok_call(cudaError_t e, const char *what)
 }
 #define OK(x) ok_call((x), #x)
 
+// The launch's error, then a synchronize whatever it was: managed memory
+// is the host's only after one (on a GPU without concurrent access).
+static int sync_after_launch(void)
+{
+	int ok = OK(cudaGetLastError());
+
+	return OK(cudaDeviceSynchronize()) && ok;
+}
+
 int main(void)
 {
 	const int n = 1 << 20, nodes = 1000;
@@ -93,7 +102,7 @@ int main(void)
 		y[i] = 2.0f;
 	}
 	add<<<(n + 255) / 256, 256>>>(n, x, y);
-	ok = OK(cudaGetLastError()) && OK(cudaDeviceSynchronize());
+	ok = sync_after_launch();
 	for (int i = 0; ok && i < n; i++)
 		err = fmaxf(err, fabsf(y[i] - 3.0f));
 	check(ok && err == 0.0f, "add: 1M floats, y = x + y, max error 0");
@@ -108,14 +117,14 @@ int main(void)
 		want += list[i].value;
 	}
 	walk<<<1, 1>>>(&list[0], sum, count);
-	ok = OK(cudaGetLastError()) && OK(cudaDeviceSynchronize());
+	ok = sync_after_launch();
 	check(ok && *sum == want && *count == (unsigned int)nodes,
 	      "walk: 1000 nodes linked through managed memory");
 
 	y[0] = 10.0f;
 	y[n - 1] = -4.0f;
 	scale<<<(n + 255) / 256, 256>>>(n, 0.5f, y);
-	ok = OK(cudaGetLastError()) && OK(cudaDeviceSynchronize());
+	ok = sync_after_launch();
 	check(ok && y[0] == 5.0f && y[n - 1] == -2.0f && y[n / 2] == 1.5f,
 	      "scale: host writes between launches reach the device");
 

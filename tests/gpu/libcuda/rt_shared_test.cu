@@ -476,19 +476,22 @@ static void t_managed(void)
 	for (unsigned int i = 0; i < n; i++)
 		m[i] = i;
 	fill32<<<1, 128>>>(m, 0xa11ceu, n / 2);
-	ok = OK(cudaGetLastError()) && OK(cudaDeviceSynchronize());
+	// A synchronize whatever the launch said: the host's again after it.
+	ok = OK(cudaGetLastError());
+	ok = OK(cudaDeviceSynchronize()) && ok;
 	check(ok && all_eq(m, n / 2, 0xa11ceu) && m[n / 2] == n / 2 &&
 	      m[n - 1] == n - 1, "managed: host writes, fill32, host reads");
 	m[n - 1] = 7;
 	ok = OK(cudaMemPrefetchAsync(m, n * 4, dev, 0, 0));
 	fill32<<<1, 16>>>(m + n / 2, 0xb0bu, 16);
-	ok = ok && OK(cudaGetLastError()) && OK(cudaStreamSynchronize(0));
+	ok = OK(cudaGetLastError()) && ok;
+	ok = OK(cudaStreamSynchronize(0)) && ok;
 	check(ok && m[n / 2] == 0xb0bu && m[n / 2 + 16] == n / 2 + 16 &&
 	      m[n - 1] == 7 && m[0] == 0xa11ceu,
 	      "managed: prefetch, a second round keeps host writes");
 	ok = OK(cudaMemcpy(h, m, sizeof(h), cudaMemcpyDefault)) &&
-	     all_eq(h, 16, 0xa11ceu) && OK(cudaMemset(m, 0, 64)) &&
-	     OK(cudaDeviceSynchronize());
+	     all_eq(h, 16, 0xa11ceu) && OK(cudaMemset(m, 0, 64));
+	ok = OK(cudaDeviceSynchronize()) && ok;
 	check(ok && all_eq(m, 16, 0) && m[16] == 0xa11ceu,
 	      "managed: cudaMemcpy from it, cudaMemset on it");
 	check(OK(cudaPointerGetAttributes(&pa, m + 1)) &&
