@@ -44,8 +44,9 @@ else
 fi
 
 # The runtime (Documentation/libcudart.md): rt_shared_test, built as is
-# and with --default-stream per-thread; its checks print one line each and
-# it exits non-zero if one failed. Output to a file, not a pipe: an
+# and with --default-stream per-thread, and rt_managed_test (a __managed__
+# variable); their checks print one line each and they exit non-zero if
+# one failed. Output to a file, not a pipe: an
 # executor process outliving a crashed program must not hold it open.
 cuda_home=${CUDA_HOME:-/usr/local/cuda}
 if [ -x "$cuda_home/bin/nvcc" ] && [ -f "$cuda_home/include/cuda.h" ]; then
@@ -59,17 +60,17 @@ if [ -x "$cuda_home/bin/nvcc" ] && [ -f "$cuda_home/include/cuda.h" ]; then
 		tail -5 "$log"
 		built=0
 	fi
-	for prog in rt_shared_test rt_shared_test_ptds; do
+	for prog in rt_shared_test rt_shared_test_ptds rt_managed_test; do
 		log=build/gpu/fake-$prog.log
 		if [ "$built" = 1 ] &&
 			timeout -k 10 120 env LD_LIBRARY_PATH="$top/build/libcudart:$top/build/libcuda" \
 				VGPU_CUDA_TRANSPORT="$top/$L/libcuda-loopback.so" VGPU_LOOPBACK=fake \
 				VGPU_LOOPBACK_FAKE_EXEC="$top/$L/libcudart-fake-exec" \
 				"$L/$prog" >"$log" 2>&1; then
-			echo "gpu-fake: $prog over libcudart on the fake device: ok ($(sed -n 's/^rt_shared: \([0-9]* checks\).*/\1/p' "$log"))"
+			echo "gpu-fake: $prog over libcudart on the fake device: ok ($(sed -n 's/^rt_[a-z]*: \([0-9]* checks\).*/\1/p' "$log"))"
 			p=$((p + 1))
 		else
-			grep -E 'FAIL|^rt_shared: .*: cuda' "$log" 2>/dev/null | head -10
+			grep -E 'FAIL|^rt_(shared|managed): .*: cuda' "$log" 2>/dev/null | head -10
 			echo "gpu-fake: $prog over libcudart on the fake device: FAIL ($log)"
 			f=$((f + 1))
 		fi

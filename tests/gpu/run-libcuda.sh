@@ -20,7 +20,8 @@
 #      (NAME.vgpu-debug.err);
 #   4. runs the benchmark both ways and prints the ratios.
 # Programs: drv_test (Driver API), rt_test_shared, rt_shared_test,
-# rt_shared_test_ptds, thrust_test and managed_test (runtime API, Thrust
+# rt_shared_test_ptds, rt_managed_test, thrust_test and managed_test
+# (runtime API, __managed__ variables, Thrust
 # and managed memory, -cudart shared: over this project's
 # libcudart.so.13), and
 # rt_test (runtime API, static cudart). rt_test is EXPECTED TO DIFFER:
@@ -167,7 +168,7 @@ main() {
 	# anything else natively (rt_test links the runtime statically and
 	# opens libcuda.so.1 itself: not listed by ldd).
 	echo "== libraries"
-	for p in drv_test rt_test_shared rt_shared_test rt_shared_test_ptds thrust_test \
+	for p in drv_test rt_test_shared rt_shared_test rt_shared_test_ptds rt_managed_test thrust_test \
 		managed_test libcuda_bench; do
 		v=$(libs "$vgpu_env" "$L/$p")
 		n=$(libs "$native_env" "$L/$p")
@@ -189,7 +190,7 @@ main() {
 	# shellcheck disable=SC2086 # $prog is the program and its arguments
 	for prog in "drv_test $L vadd" "drv_test $L matmul" "drv_test $L reduce" \
 		"drv_test $L params" "drv_test $L streams" "drv_test $L mem" \
-		"rt_test_shared" "rt_shared_test" "rt_shared_test_ptds" "thrust_test" \
+		"rt_test_shared" "rt_shared_test" "rt_shared_test_ptds" "rt_managed_test" "thrust_test" \
 		"managed_test" "rt_test"; do
 		name=$(echo "$prog" | awk '{ print $1 ($3 ? "-" $3 : "") }')
 		echo "== $name"

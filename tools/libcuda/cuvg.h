@@ -76,6 +76,7 @@ struct cuvg_module {
 	void *image;		/* our copy, for parameter info and globals */
 	size_t size;
 	struct cuvg_func *funcs;
+	int managed_mirrored;	/* its __managed__ variables have a mirror */
 };
 
 /* init.c */
@@ -207,10 +208,31 @@ int cuvg_managed_has(uint64_t p);
 CUresult cuvg_managed_to_device(uint64_t p);
 CUresult cuvg_managed_to_host(void);
 void cuvg_managed_drop(uint64_t p);
+/*
+ * A module's __managed__ variables (@vars, malloc'd, taken over): host
+ * memory at their device addresses, holding their device values.
+ * _drop_module: gone with the module.
+ */
+struct cuvg_range {
+	uint64_t p, size;
+};
+CUresult cuvg_managed_add_module(const void *module, struct cuvg_range *vars,
+				 unsigned int n);
+void cuvg_managed_drop_module(const void *module);
+/*
+ * cuModuleGetGlobal's second step: is @name a __managed__ variable of @m
+ * (*managed)? The first time one is, every one of them gets its mirror.
+ */
+CUresult cuvg_managed_module_var(struct cuvg_module *m, const char *name,
+				 int *managed);
 
 /* module.c */
 CUresult cuvg_image_size(const void *image, size_t *size);
 int cuvg_find_params(const void *image, size_t size, const char *name,
 		     struct cuvg_kparams *kp);
+/* Each __managed__ variable the image names, to @cb; their count. */
+unsigned int cuvg_image_managed(const void *image, size_t size,
+				void (*cb)(const char *name, void *ctx),
+				void *ctx);
 
 #endif

@@ -316,3 +316,120 @@ int cuvg_find_params(const void *image, size_t size, const char *name,
 		return elf_params(p, size, name, kp);
 	return ptx_params(image, strnlen(image, size), name, kp);
 }
+
+/*
+ * __managed__ variables: in a cubin, symbols of type OBJECT whose st_other
+ * has bit 0x04 (nvcc's mark; a plain __device__ variable has 0); in PTX,
+ * ".global .attribute(.managed) ... NAME[...];". Each name found goes to
+ * @cb; the count is returned.
+ */
+static unsigned int elf_managed(const uint8_t *p, size_t n,
+				void (*cb)(const char *, void *), void *ctx)
+{
+	uint64_t shoff = rd64(p + 0x28);
+	uint16_t shes = rd16(p + 0x3a), shn = rd16(p + 0x3c);
+	unsigned int found = 0;
+
+	if (shes < 64 || shoff > n || (uint64_t)shes * shn > n - shoff)
+		return 0;
+	for (uint16_t i = 0; i < shn; i++) {
+		const uint8_t *s = p + shoff + (uint64_t)i * shes, *l;
+		uint64_t off = rd64(s + 0x18), sz = rd64(s + 0x20);
+		uint64_t stroff, strsz;
+		uint32_t link = rd32(s + 0x28);
+
+		if (rd32(s + 4) != 2 /* SHT_SYMTAB */ || link >= shn ||
+		    off > n || sz > n - off)
+			continue;
+		l = p + shoff + (uint64_t)link * shes;
+		stroff = rd64(l + 0x18);
+		strsz = rd64(l + 0x20);
+		if (stroff > n || strsz > n - stroff)
+			return found;
+		for (uint64_t e = 0; e + 24 <= sz; e += 24) {
+			const uint8_t *sym = p + off + e;
+			uint32_t nm = rd32(sym);
+			const char *name = (const char *)p + stroff + nm;
+
+			if ((sym[4] & 0xf) != 1 /* STT_OBJECT */ ||
+			    !(sym[5] & 0x04) || nm >= strsz ||
+			    strnlen(name, strsz - nm) == strsz - nm || !*name ||
+			    strlen(name) > VGPU_FUNC_NAME_MAX)
+				continue;
+			cb(name, ctx);
+			found++;
+		}
+	}
+	return found;
+}
+
+static unsigned int ptx_managed(const char *s, size_t n,
+				void (*cb)(const char *, void *), void *ctx)
+{
+	static const char mark[] = ".attribute(.managed)";
+	const char *end = s + n, *p = s;
+	unsigned int found = 0;
+	char w[VGPU_FUNC_NAME_MAX + 1];
+
+	while ((p = memmem(p, (size_t)(end - p), mark, sizeof(mark) - 1))) {
+		const char *q = p + sizeof(mark) - 1;
+
+		p = q;
+		/* .align N, the type, then the name (an array's "[" ends it). */
+		for (;;) {
+			q = word(q, end, w, sizeof(w));
+			if (!strcmp(w, ".align"))
+				q = word(q, end, w, sizeof(w));
+			else if (w[0] != '.' || !w[0])
+				break;
+		}
+		w[strcspn(w, "[")] = '\0';
+		if (w[0] && (isalpha((unsigned char)w[0]) || w[0] == '_' ||
+			     w[0] == '$' || w[0] == '%')) {
+			cb(w, ctx);
+			found++;
+		}
+	}
+	return found;
+}
+
+unsigned int cuvg_image_managed(const void *image, size_t size,
+				void (*cb)(const char *name, void *ctx),
+				void *ctx)
+{
+	const uint8_t *p = image;
+
+	if (size >= 16 && rd32(p) == FATBIN_MAGIC) {
+		uint16_t hs = rd16(p + 6);
+		uint64_t fs = rd64(p + 8), o;
+		unsigned int found = 0;
+		int pass;
+
+		if (hs < 16 || fs > size - hs)
+			return 0;
+		/* The first ELF member that can be read, else the first PTX. */
+		for (pass = 0; pass < 2; pass++) {
+			for (o = hs; o + 16 <= hs + fs;) {
+				const uint8_t *e = p + o;
+				uint32_t ehs = rd32(e + 4);
+				uint64_t sz = rd64(e + 8);
+
+				if (ehs < 16 || ehs > hs + fs - o ||
+				    sz > hs + fs - o - ehs)
+					return 0;
+				if (pass == 0 && is_elf(e + ehs, sz))
+					return elf_managed(e + ehs, sz, cb, ctx);
+				if (pass == 1 && rd16(e) == 1 && sz &&
+				    (isprint(e[ehs]) || isspace(e[ehs])))
+					return ptx_managed((const char *)e + ehs,
+							   strnlen((const char *)e + ehs, sz),
+							   cb, ctx);
+				o += ehs + sz;
+			}
+		}
+		return found;
+	}
+	if (is_elf(p, size))
+		return elf_managed(p, size, cb, ctx);
+	return ptx_managed(image, strnlen(image, size), cb, ctx);
+}

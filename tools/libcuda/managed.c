@@ -27,6 +27,13 @@
  * another device block is tried (CUVG_MANAGED_TRIES in all); where it can
  * be no user address at all (the CPU executor's synthetic addresses) or
  * every try collides, cuMemAllocManaged is CUDA_ERROR_NOT_SUPPORTED.
+ *
+ * A module's __managed__ variables (cuModuleGetGlobal finds them marked in
+ * the image, module.c) get one mirror over the pages they span, at their
+ * device addresses, filled with their values at the first lookup. The
+ * module's other variables may share those pages on the device, so only
+ * the managed variables' bytes are copied each way. Their address cannot
+ * be chosen: where the process already uses it, they are not supported.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -45,23 +52,35 @@
 
 #define CUVG_MANAGED_TRIES 8
 
-struct mblock {
-	uint64_t p;		/* the pointer: mirror and device address */
-	uint64_t size;		/* asked for */
-	uint64_t map_len;	/* the mirror: size rounded up to pages */
-	uint64_t base;		/* the device block (MEM_FREE's address) */
+/*
+ * A mirror: one mapping, whose data is copied each way as whole ranges.
+ * An allocation's has one range (what was asked for); a module's holds
+ * all its __managed__ variables, one range each, and only they are
+ * copied: the pages they share may hold other variables on the device.
+ */
+struct mirror {
+	uint64_t start, len;	/* the mapping, page-aligned */
+	uint64_t base;		/* the device block to free; 0: a module's */
+	const void *module;	/* the module whose variables it holds */
+	struct cuvg_range *r;
+	unsigned int nr;
 	int on_device;
+	struct mirror *next;
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static struct mblock *blk;
-static size_t nblk, capblk;
+static struct mirror *mirrors;
 
-static struct mblock *find_locked(uint64_t p)
+/* The mirror and range holding @p, or NULL. */
+static struct mirror *find_locked(uint64_t p, const struct cuvg_range **out)
 {
-	for (size_t i = 0; i < nblk; i++)
-		if (p >= blk[i].p && p - blk[i].p < blk[i].size)
-			return &blk[i];
+	for (struct mirror *m = mirrors; m; m = m->next)
+		for (unsigned int i = 0; i < m->nr; i++)
+			if (p >= m->r[i].p && p - m->r[i].p < m->r[i].size) {
+				if (out)
+					*out = &m->r[i];
+				return m;
+			}
 	return NULL;
 }
 
@@ -70,41 +89,66 @@ int cuvg_managed_has(uint64_t p)
 	int found;
 
 	pthread_mutex_lock(&mu);
-	found = find_locked(p) != NULL;
+	found = find_locked(p, NULL) != NULL;
 	pthread_mutex_unlock(&mu);
 	return found;
 }
 
-/* The mirror to the device, then out of the host's reach. */
-static CUresult push_locked(struct mblock *b)
+/* The mirror's ranges to the device, then the mapping out of reach. */
+static CUresult push_locked(struct mirror *m)
 {
-	struct cuvg_req r = { .op = Q_WRITE, .dptr = b->p, .len = b->size,
-			      .src = (const void *)(uintptr_t)b->p };
-	CUresult rc = cuvg_call(&r);
+	for (unsigned int i = 0; i < m->nr; i++) {
+		struct cuvg_req r = { .op = Q_WRITE, .dptr = m->r[i].p,
+				      .len = m->r[i].size,
+				      .src = (const void *)(uintptr_t)m->r[i].p };
+		CUresult rc = cuvg_call(&r);
 
-	if (rc != CUDA_SUCCESS)
-		return rc;
-	if (mprotect((void *)(uintptr_t)b->p, b->map_len, PROT_NONE))
+		if (rc != CUDA_SUCCESS)
+			return rc;
+	}
+	if (mprotect((void *)(uintptr_t)m->start, m->len, PROT_NONE))
 		cuvg_log("managed memory 0x%llx: mprotect: %s (host access is not fenced)",
-			 (unsigned long long)b->p, strerror(errno));
-	b->on_device = 1;
+			 (unsigned long long)m->start, strerror(errno));
+	m->on_device = 1;
 	return CUDA_SUCCESS;
+}
+
+/* Back from the device; the host's again even if a read fails. */
+static CUresult pull_locked(struct mirror *m)
+{
+	CUresult rc = CUDA_SUCCESS;
+
+	mprotect((void *)(uintptr_t)m->start, m->len, PROT_READ | PROT_WRITE);
+	m->on_device = 0;
+	for (unsigned int i = 0; i < m->nr; i++) {
+		struct cuvg_req r = { .op = Q_READ, .dptr = m->r[i].p,
+				      .len = m->r[i].size,
+				      .dst = (void *)(uintptr_t)m->r[i].p };
+		CUresult e = cuvg_call(&r);
+
+		if (e != CUDA_SUCCESS && rc == CUDA_SUCCESS) {
+			cuvg_log("managed memory 0x%llx: copy from the device failed",
+				 (unsigned long long)m->r[i].p);
+			rc = e;
+		}
+	}
+	return rc;
 }
 
 CUresult cuvg_managed_to_device(uint64_t p)
 {
 	CUresult rc = CUDA_SUCCESS;
-	struct mblock *b;
+	struct mirror *m;
 
 	pthread_mutex_lock(&mu);
 	if (p) {
-		b = find_locked(p);
-		if (b && !b->on_device)
-			rc = push_locked(b);
+		m = find_locked(p, NULL);
+		if (m && !m->on_device)
+			rc = push_locked(m);
 	} else {
-		for (size_t i = 0; i < nblk && rc == CUDA_SUCCESS; i++)
-			if (!blk[i].on_device)
-				rc = push_locked(&blk[i]);
+		for (m = mirrors; m && rc == CUDA_SUCCESS; m = m->next)
+			if (!m->on_device)
+				rc = push_locked(m);
 	}
 	pthread_mutex_unlock(&mu);
 	return rc;
@@ -115,40 +159,84 @@ CUresult cuvg_managed_to_host(void)
 	CUresult rc = CUDA_SUCCESS;
 
 	pthread_mutex_lock(&mu);
-	for (size_t i = 0; i < nblk; i++) {
-		struct mblock *b = &blk[i];
-		struct cuvg_req r = { .op = Q_READ, .dptr = b->p,
-				      .len = b->size,
-				      .dst = (void *)(uintptr_t)b->p };
-		CUresult e;
+	for (struct mirror *m = mirrors; m; m = m->next)
+		if (m->on_device) {
+			CUresult e = pull_locked(m);
 
-		if (!b->on_device)
-			continue;
-		/* The host's again even if the read fails: never left fenced. */
-		mprotect((void *)(uintptr_t)b->p, b->map_len,
-			 PROT_READ | PROT_WRITE);
-		b->on_device = 0;
-		e = cuvg_call(&r);
-		if (e != CUDA_SUCCESS && rc == CUDA_SUCCESS) {
-			cuvg_log("managed memory 0x%llx: copy back from the device failed",
-				 (unsigned long long)b->p);
-			rc = e;
+			if (rc == CUDA_SUCCESS)
+				rc = e;
 		}
-	}
 	pthread_mutex_unlock(&mu);
 	return rc;
+}
+
+static void unlink_locked(struct mirror *gone)
+{
+	for (struct mirror **pp = &mirrors; *pp; pp = &(*pp)->next)
+		if (*pp == gone) {
+			*pp = gone->next;
+			break;
+		}
+	munmap((void *)(uintptr_t)gone->start, gone->len);
+	free(gone->r);
+	free(gone);
 }
 
 void cuvg_managed_drop(uint64_t p)
 {
 	pthread_mutex_lock(&mu);
-	for (size_t i = 0; i < nblk; i++)
-		if (blk[i].p == p) {
-			munmap((void *)(uintptr_t)p, blk[i].map_len);
-			blk[i] = blk[--nblk];
+	for (struct mirror *m = mirrors; m; m = m->next)
+		if (!m->module && m->r[0].p == p) {
+			unlink_locked(m);
 			break;
 		}
 	pthread_mutex_unlock(&mu);
+}
+
+void cuvg_managed_drop_module(const void *module)
+{
+	pthread_mutex_lock(&mu);
+	for (struct mirror *m = mirrors; m; m = m->next)
+		if (m->module == module) {
+			unlink_locked(m);
+			break;
+		}
+	pthread_mutex_unlock(&mu);
+}
+
+/* @len bytes at @start, page-aligned, mapped there or not at all. */
+static int map_at(uint64_t start, uint64_t len, int *err)
+{
+	void *m = mmap((void *)(uintptr_t)start, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		       -1, 0);
+
+	*err = errno;
+	if (m == (void *)(uintptr_t)start)
+		return 1;
+	if (m != MAP_FAILED) {
+		/* A kernel without MAP_FIXED_NOREPLACE: a hint, taken elsewhere. */
+		munmap(m, len);
+		*err = EEXIST;
+	}
+	return 0;
+}
+
+/* A new mirror of @nr ranges (taken over) in the list. */
+static struct mirror *add_mirror(uint64_t start, uint64_t len, uint64_t base,
+				 const void *module, struct cuvg_range *r,
+				 unsigned int nr)
+{
+	struct mirror *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	*m = (struct mirror){ start, len, base, module, r, nr, 0, NULL };
+	pthread_mutex_lock(&mu);
+	m->next = mirrors;
+	mirrors = m;
+	pthread_mutex_unlock(&mu);
+	return m;
 }
 
 static void free_block(uint64_t base)
@@ -172,29 +260,19 @@ static CUresult place(uint64_t dev_len, uint64_t map_len, uint64_t pg,
 
 	while (n < CUVG_MANAGED_TRIES) {
 		struct cuvg_req r = { .op = Q_ALLOC, .len = dev_len };
-		void *m;
 
 		rc = cuvg_call(&r);
 		if (rc != CUDA_SUCCESS)
 			break;
 		tried[n++] = r.ret;
 		p = (r.ret + pg - 1) / pg * pg;
-		m = mmap((void *)(uintptr_t)p, map_len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-			 -1, 0);
-		err = errno;
-		if (m == (void *)(uintptr_t)p) {
+		if (map_at(p, map_len, &err)) {
 			*p_out = p;
 			*base_out = tried[--n];
 			rc = CUDA_SUCCESS;
 			break;
 		}
 		rc = CUDA_ERROR_NOT_SUPPORTED;
-		if (m != MAP_FAILED) {
-			/* A kernel without MAP_FIXED_NOREPLACE: a hint, taken elsewhere. */
-			munmap(m, map_len);
-			err = EEXIST;
-		}
 		if (err != EEXIST)
 			break;	/* no user address: no other block will be */
 	}
@@ -209,7 +287,8 @@ static CUresult place(uint64_t dev_len, uint64_t map_len, uint64_t pg,
 CUVG_EXPORT CUresult cuMemAllocManaged(CUdeviceptr *dptr, size_t size,
 				       unsigned int flags)
 {
-	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE), map_len, dev_len, p, base;
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE), map_len, p, base;
+	struct cuvg_range *r;
 	CUresult rc = cuvg_need_ctx();
 
 	if (!dptr || !size ||
@@ -220,24 +299,18 @@ CUVG_EXPORT CUresult cuMemAllocManaged(CUdeviceptr *dptr, size_t size,
 	if (size > UINT64_MAX - 2 * pg)
 		return CUDA_ERROR_OUT_OF_MEMORY;
 	map_len = ((uint64_t)size + pg - 1) / pg * pg;
-	dev_len = map_len + pg;
-	rc = place(dev_len, map_len, pg, &p, &base);
+	rc = place(map_len + pg, map_len, pg, &p, &base);
 	if (rc != CUDA_SUCCESS)
 		return rc;
-	pthread_mutex_lock(&mu);
-	if (nblk == capblk) {
-		size_t nc = capblk ? 2 * capblk : 16;
-		struct mblock *nb = realloc(blk, nc * sizeof(*nb));
-
-		if (!nb) {
-			pthread_mutex_unlock(&mu);
-			goto fail;
-		}
-		blk = nb;
-		capblk = nc;
+	r = malloc(sizeof(*r));
+	if (r)
+		*r = (struct cuvg_range){ p, size };
+	if (!r || !add_mirror(p, map_len, base, NULL, r, 1)) {
+		free(r);
+		munmap((void *)(uintptr_t)p, map_len);
+		free_block(base);
+		return CUDA_ERROR_OUT_OF_MEMORY;
 	}
-	blk[nblk++] = (struct mblock){ p, size, map_len, base, 0 };
-	pthread_mutex_unlock(&mu);
 	if (cuvg_mem_add_managed(p, size, base)) {
 		cuvg_managed_drop(p);
 		free_block(base);
@@ -245,21 +318,60 @@ CUVG_EXPORT CUresult cuMemAllocManaged(CUdeviceptr *dptr, size_t size,
 	}
 	*dptr = (CUdeviceptr)p;
 	return CUDA_SUCCESS;
-fail:
-	munmap((void *)(uintptr_t)p, map_len);
-	free_block(base);
-	return CUDA_ERROR_OUT_OF_MEMORY;
+}
+
+/*
+ * A module's __managed__ variables, @n of them at the device addresses
+ * and sizes in @r (taken over): one mirror over all their pages, filled
+ * from the device (their initial values). 0, or NOT_SUPPORTED where the
+ * process already uses an address among them.
+ */
+CUresult cuvg_managed_add_module(const void *module, struct cuvg_range *vars,
+				 unsigned int n)
+{
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE), lo = UINT64_MAX, hi = 0;
+	struct cuvg_range *r = vars;
+	struct mirror *m;
+	CUresult rc;
+	int err = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (r[i].p < lo)
+			lo = r[i].p;
+		if (r[i].p + r[i].size > hi)
+			hi = r[i].p + r[i].size;
+	}
+	lo = lo / pg * pg;
+	hi = (hi + pg - 1) / pg * pg;
+	if (!n || hi <= lo || !map_at(lo, hi - lo, &err)) {
+		cuvg_log("__managed__ variables at 0x%llx: that address cannot be mapped in this process (%s): not supported",
+			 (unsigned long long)lo, strerror(err));
+		free(vars);
+		return CUDA_ERROR_NOT_SUPPORTED;
+	}
+	m = add_mirror(lo, hi - lo, 0, module, r, n);
+	if (!m) {
+		munmap((void *)(uintptr_t)lo, hi - lo);
+		free(vars);
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	pthread_mutex_lock(&mu);
+	m->on_device = 1;
+	rc = pull_locked(m);
+	pthread_mutex_unlock(&mu);
+	if (rc != CUDA_SUCCESS)
+		cuvg_managed_drop_module(module);
+	return rc;
 }
 
 /* A range of managed memory, as the calls below must be given. */
 static CUresult managed_range(CUdeviceptr p, size_t n)
 {
-	struct mblock *b;
+	const struct cuvg_range *r = NULL;
 	int ok;
 
 	pthread_mutex_lock(&mu);
-	b = find_locked(p);
-	ok = b && n && n <= b->size - (p - b->p);
+	ok = find_locked(p, &r) && n && n <= r->size - (p - r->p);
 	pthread_mutex_unlock(&mu);
 	return ok ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
@@ -363,4 +475,85 @@ CUVG_EXPORT CUresult cuStreamAttachMemAsync(CUstream s, CUdeviceptr p,
 	    flags != CU_MEM_ATTACH_SINGLE)
 		return CUDA_ERROR_INVALID_VALUE;
 	return managed_range(p, n ? n : 1);
+}
+
+struct names {
+	char **v;
+	unsigned int n, cap;
+	int oom;
+};
+
+static void add_name(const char *name, void *ctx)
+{
+	struct names *ns = ctx;
+
+	if (ns->n == ns->cap) {
+		unsigned int nc = ns->cap ? 2 * ns->cap : 8;
+		char **nv = realloc(ns->v, nc * sizeof(*nv));
+
+		if (!nv) {
+			ns->oom = 1;
+			return;
+		}
+		ns->v = nv;
+		ns->cap = nc;
+	}
+	ns->v[ns->n] = strdup(name);
+	if (ns->v[ns->n])
+		ns->n++;
+	else
+		ns->oom = 1;
+}
+
+/* Every managed variable's range (and a valid copy range, as any global). */
+static CUresult mirror_module(struct cuvg_module *m, const struct names *ns)
+{
+	struct cuvg_range *r = calloc(ns->n, sizeof(*r));
+
+	if (!r)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	for (unsigned int i = 0; i < ns->n; i++) {
+		struct cuvg_req q = { .op = Q_GLOBAL, .module = m->handle,
+				      .name = ns->v[i] };
+		CUresult rc = cuvg_call(&q);
+
+		if (rc == CUDA_SUCCESS && !q.len)
+			rc = CUDA_ERROR_INVALID_IMAGE;
+		if (rc == CUDA_SUCCESS && cuvg_mem_add_global(q.ret, q.len, m))
+			rc = CUDA_ERROR_OUT_OF_MEMORY;
+		if (rc != CUDA_SUCCESS) {
+			free(r);
+			return rc;
+		}
+		r[i] = (struct cuvg_range){ q.ret, q.len };
+	}
+	return cuvg_managed_add_module(m, r, ns->n);
+}
+
+CUresult cuvg_managed_module_var(struct cuvg_module *m, const char *name,
+				 int *managed)
+{
+	struct names ns = { 0 };
+	CUresult rc = CUDA_SUCCESS;
+
+	/* Two threads' first lookups must not both map the variables. */
+	static pthread_mutex_t setup_mu = PTHREAD_MUTEX_INITIALIZER;
+
+	*managed = 0;
+	cuvg_image_managed(m->image, m->size, add_name, &ns);
+	for (unsigned int i = 0; i < ns.n; i++)
+		if (!strcmp(ns.v[i], name))
+			*managed = 1;
+	pthread_mutex_lock(&setup_mu);
+	if (ns.oom)
+		rc = CUDA_ERROR_OUT_OF_MEMORY;
+	else if (*managed && !m->managed_mirrored) {
+		rc = mirror_module(m, &ns);
+		m->managed_mirrored = rc == CUDA_SUCCESS;
+	}
+	pthread_mutex_unlock(&setup_mu);
+	for (unsigned int i = 0; i < ns.n; i++)
+		free(ns.v[i]);
+	free(ns.v);
+	return rc;
 }

@@ -150,6 +150,7 @@ static CUresult unload(struct cuvg_module *m)
 	pthread_mutex_unlock(&mu);
 	cuvg_obj_del(&m->o);
 	cuvg_mem_drop_globals(m);
+	cuvg_managed_drop_module(m);
 	rc = cuvg_call(&r);	/* after the launches queued before it */
 	while (m->funcs) {
 		struct cuvg_func *f = m->funcs;
@@ -255,13 +256,17 @@ CUVG_EXPORT CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule module,
 	return CUDA_SUCCESS;
 }
 
-/* A __device__ or __constant__ variable: MODULE_GET_GLOBAL asks the device. */
+/*
+ * A __device__, __constant__ or __managed__ variable: MODULE_GET_GLOBAL
+ * asks the device; a managed one is then host memory too (managed.c).
+ */
 CUVG_EXPORT CUresult cuModuleGetGlobal_v2(CUdeviceptr *dptr, size_t *bytes,
 					  CUmodule module, const char *name)
 {
 	struct cuvg_module *m = (struct cuvg_module *)module;
 	struct cuvg_req r = { .op = Q_GLOBAL };
 	CUresult rc = cuvg_ready();
+	int managed;
 
 	if (!name)
 		return CUDA_ERROR_INVALID_VALUE;
@@ -280,6 +285,9 @@ CUVG_EXPORT CUresult cuModuleGetGlobal_v2(CUdeviceptr *dptr, size_t *bytes,
 		return rc;
 	if (cuvg_mem_add_global(r.ret, r.len, m))
 		return CUDA_ERROR_OUT_OF_MEMORY;
+	rc = cuvg_managed_module_var(m, name, &managed);
+	if (rc != CUDA_SUCCESS)
+		return rc;
 	if (dptr)
 		*dptr = (CUdeviceptr)r.ret;
 	if (bytes)

@@ -4,10 +4,14 @@
  * translation unit's fatbin (__cudaRegisterFatBinary, from a constructor),
  * its kernels by their host stubs' addresses (__cudaRegisterFunction) and
  * its __device__ variables by their host shadows' addresses
- * (__cudaRegisterVar). A fatbin becomes a module LAZILY, at the first
- * launch of one of its kernels or use of one of its variables
- * (cuModuleLoadData on the fatbin the wrapper points at), and again after
- * cudaDeviceReset. A kernel's record is also the cudaKernel_t that
+ * (__cudaRegisterVar), its __managed__ variables by the host pointers
+ * through which host code reaches them (__cudaRegisterManagedVar). A
+ * fatbin becomes a module LAZILY, at the first launch of one of its
+ * kernels or use of one of its variables (cuModuleLoadData on the fatbin
+ * the wrapper points at), and again after cudaDeviceReset; host code's
+ * first use of a managed variable loads it (__cudaInitModule) and points
+ * the host pointers at the variables, which the Driver API library makes
+ * host memory too (cuModuleGetGlobal). A kernel's record is also the cudaKernel_t that
  * __cudaGetKernel hands out; handles are checked against the records
  * before use, never dereferenced blind.
  */
@@ -42,6 +46,15 @@ static struct crt_fatbin *fatbins;
 static struct crt_func *by_host[BUCKETS];	/* host stub -> record */
 static struct crt_func *by_rec[BUCKETS];	/* the records, by address */
 static struct crt_var *vars[BUCKETS];		/* host shadow -> record */
+
+/* A __managed__ variable: host code reads and writes *host_ptr[0]. */
+struct crt_managed {
+	struct crt_fatbin *fb;
+	void **host_ptr;
+	char *device_name;
+	struct crt_managed *next;
+};
+static struct crt_managed *managed;
 
 static unsigned int bucket(const void *p)
 {
@@ -91,6 +104,17 @@ CRT_EXPORT void __cudaRegisterFatBinaryEnd(void **handle)
 
 static void drop_records(const struct crt_fatbin *fb)
 {
+	for (struct crt_managed **pm = &managed; *pm;) {
+		struct crt_managed *v = *pm;
+
+		if (v->fb != fb) {
+			pm = &v->next;
+			continue;
+		}
+		*pm = v->next;
+		free(v->device_name);
+		free(v);
+	}
 	for (unsigned int b = 0; b < BUCKETS; b++) {
 		struct crt_func **pf = &by_host[b];
 		struct crt_var **pv = &vars[b];
@@ -235,16 +259,41 @@ CRT_EXPORT void __cudaRegisterVar(void **handle, char *host_var,
 	pthread_mutex_unlock(&lock);
 }
 
-/* Managed memory, textures and surfaces are not supported: said once each. */
 CRT_EXPORT void __cudaRegisterManagedVar(void **handle, void **host_ptr,
 					 char *device_address,
 					 const char *device_name, int ext,
 					 size_t size, int constant, int global)
 {
-	(void)handle; (void)host_ptr; (void)device_address; (void)device_name;
-	(void)ext; (void)size; (void)constant; (void)global;
-	crt_unsupported("__cudaRegisterManagedVar");
+	struct crt_managed *v = calloc(1, sizeof(*v));
+
+	(void)device_address; (void)ext; (void)size; (void)constant;
+	(void)global;
+	if (v)
+		v->device_name = copy_name(device_name);
+	if (!v || !v->device_name || !host_ptr) {
+		crt_log("__cudaRegisterManagedVar: bad name or out of memory");
+		if (v)
+			free(v->device_name);
+		free(v);
+		return;
+	}
+	v->host_ptr = host_ptr;
+	pthread_mutex_lock(&lock);
+	v->fb = fatbin_check(handle);
+	if (!v->fb) {
+		pthread_mutex_unlock(&lock);
+		crt_log("__cudaRegisterManagedVar(%s): unknown fatbin handle",
+			v->device_name);
+		free(v->device_name);
+		free(v);
+		return;
+	}
+	v->next = managed;
+	managed = v;
+	pthread_mutex_unlock(&lock);
 }
+
+/* Textures and surfaces are not supported: said once each. */
 
 CRT_EXPORT void __cudaRegisterTexture(void **handle, const void *host_var,
 				      const void **device_address,
@@ -285,7 +334,11 @@ static cudaError_t module_of(struct crt_fatbin *fb, CUmodule *mod)
 	return cudaSuccess;
 }
 
-/* "Initializes" the unit's module: loads it now. Nonzero on success. */
+/*
+ * What host code calls before its first use of a __managed__ variable of
+ * the unit: the module loaded, and every managed variable's host pointer
+ * set to the variable. Nonzero on success (else the next use asks again).
+ */
 CRT_EXPORT char __cudaInitModule(void **handle)
 {
 	struct crt_fatbin *fb;
@@ -297,6 +350,21 @@ CRT_EXPORT char __cudaInitModule(void **handle)
 	pthread_mutex_lock(&lock);
 	fb = fatbin_check(handle);
 	e = fb ? module_of(fb, &mod) : cudaErrorInvalidResourceHandle;
+	for (struct crt_managed *v = managed; v && e == cudaSuccess; v = v->next) {
+		CUdeviceptr d;
+		size_t sz;
+		CUresult r;
+
+		if (v->fb != fb)
+			continue;
+		r = cuModuleGetGlobal(&d, &sz, mod, v->device_name);
+		if (r != CUDA_SUCCESS) {
+			crt_log("__managed__ %s: error %d", v->device_name, (int)r);
+			e = crt_from_cu(r);
+			break;
+		}
+		*v->host_ptr = (void *)(uintptr_t)d;
+	}
 	pthread_mutex_unlock(&lock);
 	return e == cudaSuccess;
 }
