@@ -457,9 +457,104 @@ static void test_managed_free(void **state)
 	assert_false(host_reads((void *)(uintptr_t)mp));
 }
 
+/* ---- which variables an image marks managed (kparams.c) ---- */
+
+struct seen {
+	char names[4][16];
+	unsigned int n;
+};
+
+static void note(const char *name, void *ctx)
+{
+	struct seen *s = ctx;
+
+	if (s->n < 4)
+		snprintf(s->names[s->n], sizeof(s->names[0]), "%s", name);
+	s->n++;
+}
+
+static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+/*
+ * The smallest cubin-like ELF: a symbol table with a plain variable
+ * ("plain", st_other 0) and a managed one ("man", st_other 0x04, as nvcc
+ * marks __managed__), and its string table. 0x300 bytes.
+ */
+static void make_elf(uint8_t *e)
+{
+	static const char str[] = "\0plain\0man";
+	uint8_t *sh;
+
+	memset(e, 0, 0x300);
+	memcpy(e, "\x7f" "ELF\x02\x01\x01", 7);
+	put64(e + 0x28, 0x200);		/* e_shoff */
+	put16(e + 0x3a, 64);		/* e_shentsize */
+	put16(e + 0x3c, 3);		/* e_shnum */
+	memcpy(e + 0x100, str, sizeof(str));
+	e[0x140 + 24 + 4] = 0x11;	/* plain: GLOBAL OBJECT */
+	put32(e + 0x140 + 24, 1);
+	e[0x140 + 48 + 4] = 0x01;	/* man: LOCAL OBJECT, managed */
+	e[0x140 + 48 + 5] = 0x04;
+	put32(e + 0x140 + 48, 7);
+	sh = e + 0x200 + 64;		/* [1] .symtab */
+	put32(sh + 4, 2);
+	put64(sh + 0x18, 0x140);
+	put64(sh + 0x20, 72);
+	put32(sh + 0x28, 2);
+	sh += 64;			/* [2] .strtab */
+	put32(sh + 4, 3);
+	put64(sh + 0x18, 0x100);
+	put64(sh + 0x20, sizeof(str));
+}
+
+static void test_image_managed(void **state)
+{
+	static const char ptx[] =
+		".version 8.0\n.target sm_90\n.address_size 64\n"
+		".global .align 4 .b8 plain[16];\n"
+		".global .attribute(.managed) .align 4 .b8 man[16];\n"
+		".global .attribute(.managed) .align 8 .u64 counter;\n";
+	uint8_t elf[0x300], fat[16 + 16 + 0x300];
+	struct seen s = { 0 };
+
+	(void)state;
+	assert_int_equal(cuvg_image_managed(ptx, sizeof(ptx), note, &s), 2);
+	assert_string_equal(s.names[0], "man");
+	assert_string_equal(s.names[1], "counter");
+	make_elf(elf);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(cuvg_image_managed(elf, sizeof(elf), note, &s), 1);
+	assert_string_equal(s.names[0], "man");
+	/* The same ELF as a fatbin's member. */
+	memset(fat, 0, sizeof(fat));
+	put32(fat, 0xBA55ED50u);
+	put16(fat + 6, 16);
+	put64(fat + 8, 16 + sizeof(elf));
+	put16(fat + 16, 2);
+	put32(fat + 16 + 4, 16);
+	put64(fat + 16 + 8, sizeof(elf));
+	memcpy(fat + 32, elf, sizeof(elf));
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(cuvg_image_managed(fat, sizeof(fat), note, &s), 1);
+	assert_string_equal(s.names[0], "man");
+	/* A symbol table past the end, a name past its table: nothing read. */
+	put64(elf + 0x200 + 64 + 0x20, 0x1000);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(cuvg_image_managed(elf, sizeof(elf), note, &s), 0);
+	make_elf(elf);
+	put32(elf + 0x140 + 48, 0x7000);
+	assert_int_equal(cuvg_image_managed(elf, sizeof(elf), note, &s), 0);
+	put64(fat + 8, 1u << 20);
+	assert_int_equal(cuvg_image_managed(fat, sizeof(fat), note, &s), 0);
+	assert_int_equal(s.n, 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_image_managed),
 		cmocka_unit_test_setup_teardown(test_managed_launch, up_fake, lcf_down),
 		cmocka_unit_test_setup_teardown(test_managed_fault, up_fake, lcf_down),
 		cmocka_unit_test_setup_teardown(test_managed_copies, up_fake, lcf_down),
