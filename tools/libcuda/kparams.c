@@ -271,38 +271,57 @@ static int ptx_params(const char *s, size_t n, const char *name,
 	return 0;
 }
 
-static int fatbin_params(const uint8_t *p, size_t n, const char *name,
-			 struct cuvg_kparams *kp)
+/*
+ * Each member of a fatbin to @fn, ELF members first (their facts are the
+ * compiler's own), then uncompressed PTX, until @fn returns nonzero:
+ * that, or 0. A member header that does not fit ends the walk.
+ */
+static unsigned int fatbin_walk(const uint8_t *p, size_t n,
+				unsigned int (*fn)(const uint8_t *m, uint64_t sz,
+						   int elf, void *ctx),
+				void *ctx)
 {
 	uint16_t hs = rd16(p + 6);
 	uint64_t fs = rd64(p + 8), o;
-	int pass;
 
 	if (hs < 16 || fs > n - hs)
 		return 0;
-	/* ELF members first: their layout is the compiler's own. */
-	for (pass = 0; pass < 2; pass++) {
+	for (int pass = 0; pass < 2; pass++) {
 		for (o = hs; o + 16 <= hs + fs;) {
 			const uint8_t *e = p + o;
 			uint32_t ehs = rd32(e + 4);
 			uint64_t sz = rd64(e + 8);
+			unsigned int got = 0;
 
 			if (ehs < 16 || ehs > hs + fs - o ||
 			    sz > hs + fs - o - ehs)
 				return 0;
-			if (pass == 0 && is_elf(e + ehs, sz) &&
-			    elf_params(e + ehs, sz, name, kp))
-				return 1;
+			if (pass == 0 && is_elf(e + ehs, sz))
+				got = fn(e + ehs, sz, 1, ctx);
 			if (pass == 1 && rd16(e) == 1 && sz &&
-			    (isprint(e[ehs]) || isspace(e[ehs])) &&
-			    ptx_params((const char *)e + ehs,
-				       strnlen((const char *)e + ehs, sz),
-				       name, kp))
-				return 1;
+			    (isprint(e[ehs]) || isspace(e[ehs])))
+				got = fn(e + ehs, strnlen((const char *)e + ehs, sz),
+					 0, ctx);
+			if (got)
+				return got;
 			o += ehs + sz;
 		}
 	}
 	return 0;
+}
+
+struct params_query {
+	const char *name;
+	struct cuvg_kparams *kp;
+};
+
+static unsigned int member_params(const uint8_t *m, uint64_t sz, int elf,
+				  void *ctx)
+{
+	struct params_query *q = ctx;
+
+	return elf ? elf_params(m, sz, q->name, q->kp) :
+		     ptx_params((const char *)m, sz, q->name, q->kp);
 }
 
 int cuvg_find_params(const void *image, size_t size, const char *name,
@@ -310,8 +329,11 @@ int cuvg_find_params(const void *image, size_t size, const char *name,
 {
 	const uint8_t *p = image;
 
-	if (size >= 16 && rd32(p) == FATBIN_MAGIC)
-		return fatbin_params(p, size, name, kp);
+	if (size >= 16 && rd32(p) == FATBIN_MAGIC) {
+		struct params_query q = { name, kp };
+
+		return (int)fatbin_walk(p, size, member_params, &q);
+	}
 	if (is_elf(p, size))
 		return elf_params(p, size, name, kp);
 	return ptx_params(image, strnlen(image, size), name, kp);
@@ -393,6 +415,20 @@ static unsigned int ptx_managed(const char *s, size_t n,
 	return found;
 }
 
+struct managed_query {
+	void (*cb)(const char *name, void *ctx);
+	void *ctx;
+};
+
+static unsigned int member_managed(const uint8_t *m, uint64_t sz, int elf,
+				   void *ctx)
+{
+	struct managed_query *q = ctx;
+
+	return elf ? elf_managed(m, sz, q->cb, q->ctx) :
+		     ptx_managed((const char *)m, sz, q->cb, q->ctx);
+}
+
 unsigned int cuvg_image_managed(const void *image, size_t size,
 				void (*cb)(const char *name, void *ctx),
 				void *ctx)
@@ -400,34 +436,9 @@ unsigned int cuvg_image_managed(const void *image, size_t size,
 	const uint8_t *p = image;
 
 	if (size >= 16 && rd32(p) == FATBIN_MAGIC) {
-		uint16_t hs = rd16(p + 6);
-		uint64_t fs = rd64(p + 8), o;
-		unsigned int found = 0;
-		int pass;
+		struct managed_query q = { cb, ctx };
 
-		if (hs < 16 || fs > size - hs)
-			return 0;
-		/* The first ELF member that can be read, else the first PTX. */
-		for (pass = 0; pass < 2; pass++) {
-			for (o = hs; o + 16 <= hs + fs;) {
-				const uint8_t *e = p + o;
-				uint32_t ehs = rd32(e + 4);
-				uint64_t sz = rd64(e + 8);
-
-				if (ehs < 16 || ehs > hs + fs - o ||
-				    sz > hs + fs - o - ehs)
-					return 0;
-				if (pass == 0 && is_elf(e + ehs, sz))
-					return elf_managed(e + ehs, sz, cb, ctx);
-				if (pass == 1 && rd16(e) == 1 && sz &&
-				    (isprint(e[ehs]) || isspace(e[ehs])))
-					return ptx_managed((const char *)e + ehs,
-							   strnlen((const char *)e + ehs, sz),
-							   cb, ctx);
-				o += ehs + sz;
-			}
-		}
-		return found;
+		return fatbin_walk(p, size, member_managed, &q);
 	}
 	if (is_elf(p, size))
 		return elf_managed(p, size, cb, ctx);
