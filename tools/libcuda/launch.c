@@ -103,8 +103,6 @@ CUVG_EXPORT CUresult cuLaunchKernel(CUfunction hf, unsigned int gx,
 	struct cuvg_req r = { .op = Q_LAUNCH };
 	struct cuvg_stream *st;
 	CUresult rc = cuvg_need_ctx();
-	uint64_t seq;
-	int err;
 
 	if (rc != CUDA_SUCCESS)
 		return rc;
@@ -137,12 +135,7 @@ CUVG_EXPORT CUresult cuLaunchKernel(CUfunction hf, unsigned int gx,
 	r.block[1] = by;
 	r.block[2] = bz;
 	r.shmem = shmem;
-	err = cuvg_submit(&r, 0, &seq);
-	if (err)
-		return cuvg_err(err);
-	if (st)
-		st->last = seq;
-	return CUDA_SUCCESS;
+	return cuvg_issue(&r, hs, 1);
 }
 
 /*
@@ -272,24 +265,13 @@ CUVG_EXPORT CUresult cuStreamQuery(CUstream hs)
  */
 static CUresult host_fn(CUstream hs, struct cuvg_req *r)
 {
-	struct cuvg_stream *st;
 	CUresult rc = cuvg_need_ctx();
-	uint64_t seq;
-	int err;
 
-	if (rc != CUDA_SUCCESS)
-		return rc;
-	rc = cuvg_stream_check(hs, &st);
 	if (rc != CUDA_SUCCESS)
 		return rc;
 	r->op = Q_HOST_FN;
 	r->cb_stream = hs;
-	err = cuvg_submit(r, 0, &seq);
-	if (err)
-		return cuvg_err(err);
-	if (st)
-		st->last = seq;
-	return CUDA_SUCCESS;
+	return cuvg_issue(r, hs, 1);
 }
 
 CUVG_EXPORT CUresult cuLaunchHostFunc(CUstream hs, CUhostFn fn, void *data)
