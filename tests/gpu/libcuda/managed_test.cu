@@ -12,7 +12,7 @@
 //   2. a list linked through managed memory: the kernel follows pointers
 //      the host stored, so host and device must see one address;
 //   3. host writes between two launches reach the second one.
-// Each check prints one line; the program exits 1 if any failed.
+// Each check prints one line (rt_check.h).
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -52,31 +52,8 @@ __global__ void scale(int n, float a, float *y)
 		y[i] *= a;
 }
 
-static int failed;
-
-static void check(int ok, const char *what)
-{
-	if (!ok)
-		failed = 1;
-	printf("managed_test: %-56s %s\n", what, ok ? "ok" : "FAIL");
-}
-
-static int ok_call(cudaError_t e, const char *what)
-{
-	if (e != cudaSuccess)
-		printf("managed_test: %s: %s\n", what, cudaGetErrorName(e));
-	return e == cudaSuccess;
-}
-#define OK(x) ok_call((x), #x)
-
-// The launch's error, then a synchronize whatever it was: managed memory
-// is the host's only after one (on a GPU without concurrent access).
-static int sync_after_launch(void)
-{
-	int ok = OK(cudaGetLastError());
-
-	return OK(cudaDeviceSynchronize()) && ok;
-}
+#define RT_CHECK_PREFIX "managed_test"
+#include "rt_check.h"
 
 int main(void)
 {
@@ -130,6 +107,5 @@ int main(void)
 
 	check(OK(cudaFree(x)) && OK(cudaFree(y)) && OK(cudaFree(list)) &&
 	      OK(cudaFree(sum)) && OK(cudaFree(count)), "cudaFree");
-	printf("managed_test: %s\n", failed ? "FAIL" : "ok");
-	return failed;
+	return rt_finish();
 }

@@ -31,32 +31,8 @@ __global__ void read_global(unsigned int *out, unsigned int n)
 }
 }
 
-static int failed, checks;
-
-static void check(int ok, const char *what)
-{
-	checks++;
-	if (!ok)
-		failed++;
-	printf("rt_managed: %-58s %s\n", what, ok ? "ok" : "FAIL");
-}
-
-static int ok_call(cudaError_t e, const char *what)
-{
-	if (e != cudaSuccess)
-		printf("rt_managed: %s: %s\n", what, cudaGetErrorName(e));
-	return e == cudaSuccess;
-}
-#define OK(x) ok_call((x), #x)
-
-// The launch's error, then a synchronize whatever it was: managed memory
-// is the host's only after one (on a GPU without concurrent access).
-static int sync_after_launch(void)
-{
-	int ok = OK(cudaGetLastError());
-
-	return OK(cudaDeviceSynchronize()) && ok;
-}
+#define RT_CHECK_PREFIX "rt_managed"
+#include "rt_check.h"
 
 int main(void)
 {
@@ -88,6 +64,5 @@ int main(void)
 	      pa.hostPointer == (void *)vgpu_global,
 	      "cudaPointerGetAttributes: managed");
 	check(OK(cudaFree(out)), "cudaFree");
-	printf("rt_managed: %d checks, %d failed\n", checks, failed);
-	return failed ? 1 : 0;
+	return rt_finish();
 }

@@ -42,26 +42,8 @@ __global__ void fault(void)
 }
 }
 
-static int failed, checks;
-
-static void check(int ok, const char *what)
-{
-	checks++;
-	if (!ok)
-		failed++;
-	printf("rt_shared: %-58s %s\n", what, ok ? "ok" : "FAIL");
-}
-
-// A call that must succeed: on failure, the error's name, and on.
-static int ok_call(cudaError_t e, const char *what)
-{
-	if (e != cudaSuccess) {
-		printf("rt_shared: %s: %s\n", what, cudaGetErrorName(e));
-		return 0;
-	}
-	return 1;
-}
-#define OK(x) ok_call((x), #x)
+#define RT_CHECK_PREFIX "rt_shared"
+#include "rt_check.h"
 
 static int all_eq(const unsigned int *p, size_t n, unsigned int v)
 {
@@ -537,6 +519,5 @@ int main(void)
 	t_symbols();
 	t_managed();
 	t_fault();
-	printf("rt_shared: %d checks, %d failed\n", checks, failed);
-	return failed ? 1 : 0;
+	return rt_finish();
 }
