@@ -87,9 +87,14 @@ struct crt_func {
 
 struct crt_var {
 	struct crt_fatbin *fb;
-	const void *host_var;		/* the symbol's host shadow: the key */
+	/*
+	 * The key: a __device__ variable's host shadow, or the pointer
+	 * through which host code reaches a __managed__ one (@managed).
+	 */
+	const void *host_var;
 	char *device_name;
 	size_t size;
+	int managed;
 	struct crt_var *next;
 };
 

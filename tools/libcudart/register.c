@@ -47,15 +47,6 @@ static struct crt_func *by_host[BUCKETS];	/* host stub -> record */
 static struct crt_func *by_rec[BUCKETS];	/* the records, by address */
 static struct crt_var *vars[BUCKETS];		/* host shadow -> record */
 
-/* A __managed__ variable: host code reads and writes *host_ptr[0]. */
-struct crt_managed {
-	struct crt_fatbin *fb;
-	void **host_ptr;
-	char *device_name;
-	struct crt_managed *next;
-};
-static struct crt_managed *managed;
-
 static unsigned int bucket(const void *p)
 {
 	uintptr_t v = (uintptr_t)p;
@@ -104,17 +95,6 @@ CRT_EXPORT void __cudaRegisterFatBinaryEnd(void **handle)
 
 static void drop_records(const struct crt_fatbin *fb)
 {
-	for (struct crt_managed **pm = &managed; *pm;) {
-		struct crt_managed *v = *pm;
-
-		if (v->fb != fb) {
-			pm = &v->next;
-			continue;
-		}
-		*pm = v->next;
-		free(v->device_name);
-		free(v);
-	}
 	for (unsigned int b = 0; b < BUCKETS; b++) {
 		struct crt_func **pf = &by_host[b];
 		struct crt_var **pv = &vars[b];
@@ -224,20 +204,17 @@ CRT_EXPORT void __cudaRegisterFunction(void **handle, const char *host_fun,
 	pthread_mutex_unlock(&lock);
 }
 
-CRT_EXPORT void __cudaRegisterVar(void **handle, char *host_var,
-				  char *device_address, const char *device_name,
-				  int ext, size_t size, int constant, int global)
+/* A variable's record, under its key (@what names the call for the log). */
+static void register_var(void **handle, const void *host_var,
+			 const char *device_name, size_t size, int managed,
+			 const char *what)
 {
 	struct crt_var *v = calloc(1, sizeof(*v));
 
-	(void)device_address;
-	(void)ext;
-	(void)constant;
-	(void)global;
 	if (v)
 		v->device_name = copy_name(device_name);
 	if (!v || !v->device_name || !host_var) {
-		crt_log("__cudaRegisterVar: bad name or out of memory");
+		crt_log("%s: bad name or out of memory", what);
 		if (v)
 			free(v->device_name);
 		free(v);
@@ -245,11 +222,12 @@ CRT_EXPORT void __cudaRegisterVar(void **handle, char *host_var,
 	}
 	v->host_var = host_var;
 	v->size = size;
+	v->managed = managed;
 	pthread_mutex_lock(&lock);
 	v->fb = fatbin_check(handle);
 	if (!v->fb) {
 		pthread_mutex_unlock(&lock);
-		crt_log("__cudaRegisterVar(%s): unknown fatbin handle", v->device_name);
+		crt_log("%s(%s): unknown fatbin handle", what, v->device_name);
 		free(v->device_name);
 		free(v);
 		return;
@@ -259,38 +237,24 @@ CRT_EXPORT void __cudaRegisterVar(void **handle, char *host_var,
 	pthread_mutex_unlock(&lock);
 }
 
+CRT_EXPORT void __cudaRegisterVar(void **handle, char *host_var,
+				  char *device_address, const char *device_name,
+				  int ext, size_t size, int constant, int global)
+{
+	(void)device_address; (void)ext; (void)constant; (void)global;
+	register_var(handle, host_var, device_name, size, 0,
+		     "__cudaRegisterVar");
+}
+
+/* Host code reaches it through *host_ptr, set by __cudaInitModule. */
 CRT_EXPORT void __cudaRegisterManagedVar(void **handle, void **host_ptr,
 					 char *device_address,
 					 const char *device_name, int ext,
 					 size_t size, int constant, int global)
 {
-	struct crt_managed *v = calloc(1, sizeof(*v));
-
-	(void)device_address; (void)ext; (void)size; (void)constant;
-	(void)global;
-	if (v)
-		v->device_name = copy_name(device_name);
-	if (!v || !v->device_name || !host_ptr) {
-		crt_log("__cudaRegisterManagedVar: bad name or out of memory");
-		if (v)
-			free(v->device_name);
-		free(v);
-		return;
-	}
-	v->host_ptr = host_ptr;
-	pthread_mutex_lock(&lock);
-	v->fb = fatbin_check(handle);
-	if (!v->fb) {
-		pthread_mutex_unlock(&lock);
-		crt_log("__cudaRegisterManagedVar(%s): unknown fatbin handle",
-			v->device_name);
-		free(v->device_name);
-		free(v);
-		return;
-	}
-	v->next = managed;
-	managed = v;
-	pthread_mutex_unlock(&lock);
+	(void)device_address; (void)ext; (void)constant; (void)global;
+	register_var(handle, host_ptr, device_name, size, 1,
+		     "__cudaRegisterManagedVar");
 }
 
 /* Textures and surfaces are not supported: said once each. */
@@ -350,21 +314,23 @@ CRT_EXPORT char __cudaInitModule(void **handle)
 	pthread_mutex_lock(&lock);
 	fb = fatbin_check(handle);
 	e = fb ? module_of(fb, &mod) : cudaErrorInvalidResourceHandle;
-	for (struct crt_managed *v = managed; v && e == cudaSuccess; v = v->next) {
-		CUdeviceptr d;
-		size_t sz;
-		CUresult r;
+	for (unsigned int b = 0; b < BUCKETS && e == cudaSuccess; b++)
+		for (struct crt_var *v = vars[b]; v && e == cudaSuccess; v = v->next) {
+			CUdeviceptr d;
+			size_t sz;
+			CUresult r;
 
-		if (v->fb != fb)
-			continue;
-		r = cuModuleGetGlobal(&d, &sz, mod, v->device_name);
-		if (r != CUDA_SUCCESS) {
-			crt_log("__managed__ %s: error %d", v->device_name, (int)r);
-			e = crt_from_cu(r);
-			break;
+			if (v->fb != fb || !v->managed)
+				continue;
+			r = cuModuleGetGlobal(&d, &sz, mod, v->device_name);
+			if (r != CUDA_SUCCESS) {
+				crt_log("__managed__ %s: error %d",
+					v->device_name, (int)r);
+				e = crt_from_cu(r);
+				break;
+			}
+			*(void **)v->host_var = (void *)(uintptr_t)d;
 		}
-		*v->host_ptr = (void *)(uintptr_t)d;
-	}
 	pthread_mutex_unlock(&lock);
 	return e == cudaSuccess;
 }
@@ -429,6 +395,11 @@ cudaError_t crt_var_get(const void *symbol, CUdeviceptr *dptr, size_t *size)
 	pthread_mutex_lock(&lock);
 	for (v = vars[bucket(symbol)]; v && v->host_var != symbol; v = v->next)
 		;
+	/* A __managed__ variable is named by its address, once it has one. */
+	for (unsigned int b = 0; !v && symbol && b < BUCKETS; b++)
+		for (v = vars[b]; v; v = v->next)
+			if (v->managed && *(void *const *)v->host_var == symbol)
+				break;
 	if (!v) {
 		pthread_mutex_unlock(&lock);
 		return crt_ret(cudaErrorInvalidSymbol);

@@ -6,8 +6,8 @@
 // read_global, and the variable vgpu_global of 16 words,
 // tests/sim/cx_dev_fake.c) and real bodies that do the same. Host code
 // writes the variable, a kernel reads it; a kernel writes it through its
-// address, host code reads it after a synchronize. Each check prints one
-// line; the program exits 1 if any failed.
+// address, host code reads it after a synchronize; cudaMemcpyFromSymbol
+// names it. Each check prints one line (rt_check.h).
 #include <cstdio>
 #include <cuda_runtime.h>
 
@@ -59,6 +59,11 @@ int main(void)
 	for (unsigned int i = 0; i < 16; i++)
 		good &= vgpu_global[i] == (i < 8 ? 0x77u : 3 * i + 1);
 	check(ok && good, "a kernel writes it through its address, host reads it");
+	vgpu_global[15] = 0xabcu;
+	good = OK(cudaMemcpyFromSymbol(h, vgpu_global, sizeof(h)));
+	for (unsigned int i = 0; i < 16; i++)
+		good &= h[i] == (i < 8 ? 0x77u : i == 15 ? 0xabcu : 3 * i + 1);
+	check(good, "cudaMemcpyFromSymbol of it has the host's last write");
 	check(OK(cudaPointerGetAttributes(&pa, vgpu_global)) &&
 	      pa.type == cudaMemoryTypeManaged &&
 	      pa.hostPointer == (void *)vgpu_global,
