@@ -181,6 +181,8 @@ int cuvg_mem_find(uint64_t p, uint64_t *start, uint64_t *size,
 int cuvg_dev_range(uint64_t p, uint64_t len);
 /* A stream argument: NULL, the legacy or per-thread handle, or a live one. */
 CUresult cuvg_stream_check(CUstream s, struct cuvg_stream **out);
+/* A current context, then a stream argument as cuvg_stream_check takes. */
+CUresult cuvg_ctx_stream(CUstream s);
 /*
  * Queues @r on @s (@async; the stream's last op becomes it) or runs it and
  * reports an earlier asynchronous error. Frees @r->owned on refusal.

@@ -386,12 +386,8 @@ static CUresult managed_range(CUdeviceptr p, size_t n)
  */
 static CUresult prefetch(CUdeviceptr p, size_t n, int to_host, CUstream s)
 {
-	struct cuvg_stream *st;
-	CUresult rc = cuvg_need_ctx();
+	CUresult rc = cuvg_ctx_stream(s);
 
-	if (rc != CUDA_SUCCESS)
-		return rc;
-	rc = cuvg_stream_check(s, &st);
 	if (rc == CUDA_SUCCESS)
 		rc = managed_range(p, n);
 	if (rc != CUDA_SUCCESS || to_host)
@@ -463,12 +459,8 @@ CUVG_EXPORT CUresult cuMemAdvise(CUdeviceptr p, size_t n, CUmem_advise advice,
 CUVG_EXPORT CUresult cuStreamAttachMemAsync(CUstream s, CUdeviceptr p,
 					    size_t n, unsigned int flags)
 {
-	struct cuvg_stream *st;
-	CUresult rc = cuvg_need_ctx();
+	CUresult rc = cuvg_ctx_stream(s);
 
-	if (rc != CUDA_SUCCESS)
-		return rc;
-	rc = cuvg_stream_check(s, &st);
 	if (rc != CUDA_SUCCESS)
 		return rc;
 	if (flags != CU_MEM_ATTACH_GLOBAL && flags != CU_MEM_ATTACH_HOST &&

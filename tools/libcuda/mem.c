@@ -187,12 +187,8 @@ CUVG_EXPORT CUresult cuMemFree_v2(CUdeviceptr dptr)
 CUVG_EXPORT CUresult cuMemAllocAsync(CUdeviceptr *dptr, size_t size,
 				     CUstream s)
 {
-	struct cuvg_stream *st;
-	CUresult rc = cuvg_need_ctx();
+	CUresult rc = cuvg_ctx_stream(s);
 
-	if (rc != CUDA_SUCCESS)
-		return rc;
-	rc = cuvg_stream_check(s, &st);
 	if (rc != CUDA_SUCCESS)
 		return rc;
 	return cuMemAlloc_v2(dptr, size);
@@ -201,12 +197,8 @@ CUVG_EXPORT CUresult cuMemAllocAsync(CUdeviceptr *dptr, size_t size,
 CUVG_EXPORT CUresult cuMemFreeAsync(CUdeviceptr dptr, CUstream s)
 {
 	struct cuvg_req r = { .op = Q_FREE };
-	struct cuvg_stream *st;
-	CUresult rc = cuvg_need_ctx();
+	CUresult rc = cuvg_ctx_stream(s);
 
-	if (rc != CUDA_SUCCESS)
-		return rc;
-	rc = cuvg_stream_check(s, &st);
 	if (rc != CUDA_SUCCESS)
 		return rc;
 	if (!dptr)
@@ -293,6 +285,14 @@ CUVG_EXPORT CUresult cuMemGetAddressRange_v2(CUdeviceptr *base, size_t *size,
 	if (size)
 		*size = (size_t)len;
 	return CUDA_SUCCESS;
+}
+
+CUresult cuvg_ctx_stream(CUstream s)
+{
+	struct cuvg_stream *st;
+	CUresult rc = cuvg_need_ctx();
+
+	return rc == CUDA_SUCCESS ? cuvg_stream_check(s, &st) : rc;
 }
 
 CUresult cuvg_stream_check(CUstream s, struct cuvg_stream **out)

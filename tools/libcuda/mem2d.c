@@ -129,15 +129,11 @@ static CUresult copy_2d(const CUDA_MEMCPY2D *c, CUstream s, int async)
 {
 	struct cuvg_req r = { .op = Q_NOP };
 	struct side src, dst;
-	struct cuvg_stream *st;
 	uint64_t w, h;
 	int packed;
-	CUresult rc = cuvg_need_ctx();
+	/* The stream checked here too: a host-to-host copy queues nothing. */
+	CUresult rc = cuvg_ctx_stream(s);
 
-	if (rc != CUDA_SUCCESS)
-		return rc;
-	/* Checked here too: a host-to-host copy queues nothing. */
-	rc = cuvg_stream_check(s, &st);
 	if (rc != CUDA_SUCCESS)
 		return rc;
 	if (!c)
