@@ -50,6 +50,14 @@ cudaError_t crt_cu(CUresult r);
 void crt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void crt_unsupported(const char *name);
 
+/*
+ * memory.c: what the allocating calls share. _begin: the primary context
+ * current and @p given; _end: *@p from the Driver API's answer @r and the
+ * address it wrote to *@d (NULL on failure), and @r as a cudaError_t.
+ */
+cudaError_t crt_alloc_begin(void **p);
+cudaError_t crt_alloc_end(void **p, CUresult r, const CUdeviceptr *d);
+
 /* context.c: device 0's primary context, current on the calling thread. */
 cudaError_t crt_ctx(void);
 CUdevice crt_device(void);

@@ -16,16 +16,12 @@
 CRT_EXPORT cudaError_t cudaMallocManaged(void **p, size_t size,
 					 unsigned int flags)
 {
-	cudaError_t e = crt_ctx();
+	cudaError_t e = crt_alloc_begin(p);
 	CUdeviceptr d = 0;
 
 	if (e != cudaSuccess)
 		return e;
-	if (!p)
-		return crt_ret(cudaErrorInvalidValue);
-	e = crt_cu(cuMemAllocManaged(&d, size, flags));
-	*p = e == cudaSuccess ? (void *)(uintptr_t)d : NULL;
-	return e;
+	return crt_alloc_end(p, cuMemAllocManaged(&d, size, flags), &d);
 }
 
 static CUmemLocation location(struct cudaMemLocation l)

@@ -12,22 +12,35 @@
 
 #define DP(p) ((CUdeviceptr)(uintptr_t)(p))
 
-CRT_EXPORT cudaError_t cudaMalloc(void **p, size_t size)
+cudaError_t crt_alloc_begin(void **p)
 {
 	cudaError_t e = crt_ctx();
+
+	if (e != cudaSuccess)
+		return e;
+	return p ? cudaSuccess : crt_ret(cudaErrorInvalidValue);
+}
+
+cudaError_t crt_alloc_end(void **p, CUresult r, const CUdeviceptr *d)
+{
+	cudaError_t e = crt_cu(r);
+
+	*p = e == cudaSuccess ? (void *)(uintptr_t)*d : NULL;
+	return e;
+}
+
+CRT_EXPORT cudaError_t cudaMalloc(void **p, size_t size)
+{
+	cudaError_t e = crt_alloc_begin(p);
 	CUdeviceptr d = 0;
 
 	if (e != cudaSuccess)
 		return e;
-	if (!p)
-		return crt_ret(cudaErrorInvalidValue);
 	if (!size) {
 		*p = NULL;
 		return cudaSuccess;
 	}
-	e = crt_cu(cuMemAlloc(&d, size));
-	*p = e == cudaSuccess ? (void *)(uintptr_t)d : NULL;
-	return e;
+	return crt_alloc_end(p, cuMemAlloc(&d, size), &d);
 }
 
 CRT_EXPORT cudaError_t cudaFree(void *p)

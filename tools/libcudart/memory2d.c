@@ -17,17 +17,16 @@
 CRT_EXPORT cudaError_t cudaMallocPitch(void **p, size_t *pitch, size_t width,
 				       size_t height)
 {
-	cudaError_t e = crt_ctx();
+	cudaError_t e = crt_alloc_begin(p);
 	CUdeviceptr d = 0;
 
 	if (e != cudaSuccess)
 		return e;
-	if (!p || !pitch)
+	if (!pitch)
 		return crt_ret(cudaErrorInvalidValue);
 	/* The element size only bounds what the driver accepts: 16 is any. */
-	e = crt_cu(cuMemAllocPitch(&d, pitch, width, height, 16));
-	*p = e == cudaSuccess ? (void *)(uintptr_t)d : NULL;
-	return e;
+	return crt_alloc_end(p, cuMemAllocPitch(&d, pitch, width, height, 16),
+			     &d);
 }
 
 static cudaError_t copy_2d(void *dst, size_t dpitch, const void *src,
@@ -111,20 +110,16 @@ CRT_EXPORT cudaError_t cudaMemset2DAsync(void *p, size_t pitch, int value,
 
 CRT_EXPORT cudaError_t cudaMallocAsync(void **p, size_t size, cudaStream_t s)
 {
-	cudaError_t e = crt_ctx();
+	cudaError_t e = crt_alloc_begin(p);
 	CUdeviceptr d = 0;
 
 	if (e != cudaSuccess)
 		return e;
-	if (!p)
-		return crt_ret(cudaErrorInvalidValue);
 	if (!size) {
 		*p = NULL;
 		return cudaSuccess;
 	}
-	e = crt_cu(cuMemAllocAsync(&d, size, (CUstream)s));
-	*p = e == cudaSuccess ? (void *)(uintptr_t)d : NULL;
-	return e;
+	return crt_alloc_end(p, cuMemAllocAsync(&d, size, (CUstream)s), &d);
 }
 
 CRT_EXPORT cudaError_t cudaFreeAsync(void *p, cudaStream_t s)
