@@ -124,6 +124,69 @@ static void test_func_attrs_real(void **state)
 	assert_int_equal(asked, 2);
 }
 
+/* fill32(p, 1, 32) with @shmem bytes of dynamic shared memory. */
+static CUresult fill_shared(CUfunction f, CUdeviceptr p, unsigned int shmem)
+{
+	uint32_t v = 1, n = 32;
+	void *args[] = { &p, &v, &n };
+
+	return cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, shmem, NULL, args, NULL);
+}
+
+/*
+ * More than 48 KiB of dynamic shared memory once the program raised the
+ * limit (up to the fake device's opt-in 232448 less fill32's static 2048),
+ * refused at the call otherwise; the carve-out a hint; clusters refused.
+ */
+static void test_func_set_attribute(void **state)
+{
+	CUfunction f, g;
+	CUdeviceptr d;
+	CUmodule m;
+
+	(void)state;
+	load(&m, &f, &g);
+	assert_int_equal(cuMemAlloc(&d, 4096), CUDA_SUCCESS);
+	assert_int_equal(attr(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES),
+			 47104);
+	assert_int_equal(fill_shared(f, d, 49152), CUDA_SUCCESS);
+	assert_int_equal(fill_shared(f, d, 49153), CUDA_ERROR_INVALID_VALUE);
+	assert_int_equal(cuFuncSetAttribute(f,
+			 CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, 100000),
+			 CUDA_SUCCESS);
+	assert_int_equal(attr(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES),
+			 100000);
+	assert_int_equal(fill_shared(f, d, 100000), CUDA_SUCCESS);
+	assert_int_equal(fill_shared(f, d, 100001), CUDA_ERROR_INVALID_VALUE);
+	assert_int_equal(cuCtxSynchronize(), CUDA_SUCCESS);
+	assert_int_equal(cuFuncSetAttribute(f,
+			 CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, 230401),
+			 CUDA_ERROR_INVALID_VALUE);
+	assert_int_equal(cuFuncSetAttribute(f,
+			 CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, 230400),
+			 CUDA_SUCCESS);
+	assert_int_equal(cuFuncSetAttribute(f,
+			 CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, -1),
+			 CUDA_ERROR_INVALID_VALUE);
+	/* Each function its own: fault's limit is still the default. */
+	assert_int_equal(attr(g, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES),
+			 49152);
+	assert_int_equal(cuFuncSetAttribute(f,
+			 CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, 50),
+			 CUDA_SUCCESS);
+	assert_int_equal(cuFuncSetAttribute(f,
+			 CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, 101),
+			 CUDA_ERROR_INVALID_VALUE);
+	assert_int_equal(cuFuncSetAttribute(f,
+			 CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_WIDTH, 2),
+			 CUDA_ERROR_NOT_SUPPORTED);
+	assert_int_equal(cuFuncSetAttribute((CUfunction)&d,
+			 CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, 1),
+			 CUDA_ERROR_INVALID_HANDLE);
+	assert_int_equal(cuMemFree(d), CUDA_SUCCESS);
+	assert_int_equal(cuModuleUnload(m), CUDA_SUCCESS);
+}
+
 /* Without FUNC_ATTRS: asked once, then the values of before, for good. */
 static void test_func_attrs_fallback(void **state)
 {
@@ -261,6 +324,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_func_attrs_fallback,
 						up_unknown, lcf_down),
 		cmocka_unit_test_setup_teardown(test_occupancy, up_fake, lcf_down),
+		cmocka_unit_test_setup_teardown(test_func_set_attribute, up_fake,
+						lcf_down),
 		cmocka_unit_test_setup_teardown(test_occupancy_unsupported,
 						up_nosupp, lcf_down),
 		cmocka_unit_test_setup_teardown(test_occupancy_unsupported,

@@ -222,6 +222,21 @@ CUresult cuFuncGetAttribute(int *v, CUfunction_attribute a, CUfunction f)
 	return CUDA_SUCCESS;
 }
 
+/* cuFuncSetAttribute: what the runtime passed. */
+static struct {
+	CUfunction f;
+	CUfunction_attribute a;
+	int value;
+} fset;
+
+CUresult cuFuncSetAttribute(CUfunction f, CUfunction_attribute a, int value)
+{
+	fset.f = f;
+	fset.a = a;
+	fset.value = value;
+	return value > 200000 ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
+}
+
 /* Occupancy: what the runtime passed, and the answer to give. */
 static struct {
 	CUfunction f;
@@ -623,6 +638,28 @@ static void test_register_and_launch(void **state)
 				 &host_a, 256, 0), cudaErrorInvalidValue);
 		cudaGetLastError();
 	}
+
+	/* Function attributes: the two that mean something, passed on. */
+	assert_int_equal(cudaFuncSetAttribute(&host_a,
+			 cudaFuncAttributeMaxDynamicSharedMemorySize, 100000),
+			 cudaSuccess);
+	assert_ptr_equal(fset.f, &func_obj);
+	assert_int_equal(fset.a, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES);
+	assert_int_equal(fset.value, 100000);
+	assert_int_equal(cudaFuncSetAttribute(&host_a,
+			 cudaFuncAttributePreferredSharedMemoryCarveout, 50),
+			 cudaSuccess);
+	assert_int_equal(fset.a, CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT);
+	assert_int_equal(cudaFuncSetAttribute(&host_a,
+			 cudaFuncAttributeMaxDynamicSharedMemorySize, 300000),
+			 cudaErrorInvalidValue);
+	assert_int_equal(cudaFuncSetAttribute(&host_a,
+			 cudaFuncAttributeRequiredClusterWidth, 2),
+			 cudaErrorNotSupported);
+	assert_int_equal(cudaFuncSetAttribute(&host_b,
+			 cudaFuncAttributeMaxDynamicSharedMemorySize, 1),
+			 cudaErrorInvalidDeviceFunction);
+	cudaGetLastError();
 
 	/* After a reset the module is loaded again, at the next use. */
 	assert_int_equal(cudaDeviceReset(), cudaSuccess);

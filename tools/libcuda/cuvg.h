@@ -68,6 +68,7 @@ struct cuvg_func {
 	struct cuvg_func *next_in_mod;
 	int have_attrs;		/* FUNC_ATTRS answered: attrs (func_attrs.c) */
 	struct vgpu_func_attrs attrs;
+	int max_dynamic_shared;	/* cuFuncSetAttribute's; -1: not set */
 };
 
 struct cuvg_module {
@@ -196,6 +197,12 @@ CUresult cuvg_issue(struct cuvg_req *r, CUstream s, int async);
  * is not asked again, for any function.
  */
 CUresult cuvg_func_attrs(struct cuvg_func *f, struct vgpu_func_attrs *out);
+/*
+ * The dynamic shared memory a launch may ask without cuFuncSetAttribute
+ * (CUDA's 48 KiB); the largest the program set for @f; -1: none.
+ */
+#define CUVG_DEFAULT_DYNAMIC_SHARED 49152u
+int cuvg_func_max_dynamic_shared(struct cuvg_func *f);
 /* The next transport may have FUNC_ATTRS (vgpu_cuda_shutdown()). */
 void cuvg_func_attrs_reset(void);
 

@@ -73,6 +73,62 @@ out:
 	return rc;
 }
 
+int cuvg_func_max_dynamic_shared(struct cuvg_func *f)
+{
+	int v;
+
+	pthread_mutex_lock(&mu);
+	v = f->max_dynamic_shared;
+	pthread_mutex_unlock(&mu);
+	return v;
+}
+
+/*
+ * Of what a program may set, two mean something here. The largest dynamic
+ * shared memory: kept, checked by cuLaunchKernel, and raised on the host
+ * for a launch that needs more than the default (the executor does it,
+ * the LAUNCH carries the size); at most the device's opt-in limit less
+ * the kernel's static shared memory. The carve-out: a hint, accepted.
+ * Cluster attributes need launches vgpu does not make: NOT_SUPPORTED.
+ */
+CUVG_EXPORT CUresult cuFuncSetAttribute(CUfunction hf, CUfunction_attribute a,
+					int value)
+{
+	struct cuvg_func *f = (struct cuvg_func *)hf;
+	struct vgpu_func_attrs fa;
+	CUresult rc = cuvg_ready();
+	int optin = 0;
+
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	if (!cuvg_obj_live(f, K_FUNC))
+		return CUDA_ERROR_INVALID_HANDLE;
+	switch (a) {
+	case CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES:
+		rc = cuDeviceGetAttribute(&optin,
+			CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, 0);
+		if (rc != CUDA_SUCCESS)
+			return rc;
+		if (cuvg_func_attrs(f, &fa) == CUDA_SUCCESS)
+			optin -= fa.shared_size;
+		if (value < 0 || value > optin) {
+			cuvg_log("cuFuncSetAttribute %s: %d bytes of dynamic shared memory, over the %d it may have",
+				 f->name, value, optin);
+			return CUDA_ERROR_INVALID_VALUE;
+		}
+		pthread_mutex_lock(&mu);
+		f->max_dynamic_shared = value;
+		pthread_mutex_unlock(&mu);
+		return CUDA_SUCCESS;
+	case CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT:
+		return value >= -1 && value <= 100 ? CUDA_SUCCESS :
+						      CUDA_ERROR_INVALID_VALUE;
+	default:
+		cuvg_log("cuFuncSetAttribute: attribute %d not supported", (int)a);
+		return CUDA_ERROR_NOT_SUPPORTED;
+	}
+}
+
 void cuvg_func_attrs_reset(void)
 {
 	pthread_mutex_lock(&mu);
@@ -120,6 +176,11 @@ CUVG_EXPORT CUresult cuFuncGetAttribute(int *pi, CUfunction_attribute a,
 		return rc;
 	if (!cuvg_obj_live(hf, K_FUNC))
 		return CUDA_ERROR_INVALID_HANDLE;
+	v = cuvg_func_max_dynamic_shared((struct cuvg_func *)hf);
+	if (a == CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES && v >= 0) {
+		*pi = v;	/* what the program set */
+		return CUDA_SUCCESS;
+	}
 	rc = fallback(&v, a);
 	if (rc != CUDA_SUCCESS)
 		return rc;

@@ -244,6 +244,7 @@ CUVG_EXPORT CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule module,
 			return CUDA_ERROR_OUT_OF_MEMORY;
 		}
 		f->mod = m;
+		f->max_dynamic_shared = -1;
 		snprintf(f->name, sizeof(f->name), "%s", name);
 		f->have_params = cuvg_find_params(m->image, m->size, name,
 						  &f->kp);

@@ -230,6 +230,34 @@ cudaOccupancyAvailableDynamicSMemPerBlock(size_t *dynamicSmemSize,
 			fn, numBlocks, blockSize));
 }
 
+/*
+ * The largest dynamic shared memory and the carve-out, as the Driver API
+ * library takes them (its cuFuncSetAttribute); the runtime's attribute
+ * numbers are the driver's for these two.
+ */
+CRT_EXPORT cudaError_t cudaFuncSetAttribute(const void *func,
+					    enum cudaFuncAttribute attr,
+					    int value)
+{
+	CUfunction fn;
+	cudaError_t e = func_of(func, &fn);
+
+	if (e != cudaSuccess)
+		return e;
+	switch (attr) {
+	case cudaFuncAttributeMaxDynamicSharedMemorySize:
+		return crt_cu(cuFuncSetAttribute(fn,
+				CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, value));
+	case cudaFuncAttributePreferredSharedMemoryCarveout:
+		return crt_cu(cuFuncSetAttribute(fn,
+				CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT,
+				value));
+	default:
+		crt_log("cudaFuncSetAttribute: attribute %d not supported", (int)attr);
+		return crt_ret(cudaErrorNotSupported);
+	}
+}
+
 /* A hint: accepted for a registered kernel, as libcuda accepts it. */
 CRT_EXPORT cudaError_t cudaFuncSetCacheConfig(const void *func,
 					      enum cudaFuncCache config)

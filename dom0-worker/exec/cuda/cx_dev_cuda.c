@@ -521,6 +521,19 @@ static int32_t cuda_launch(void *mod, const char *name,
 	s = st(cuModuleGetFunction(&f, (CUmodule)mod, name));
 	if (s != VGPUIF_RSP_OKAY)
 		return s;
+	/*
+	 * More dynamic shared memory than CUDA's default 48 KiB needs the
+	 * function's limit raised first; the guest's library raised its own
+	 * (cuFuncSetAttribute) and the LAUNCH carries the size. Past what the
+	 * GPU allows, this fails as the guest's own driver call would.
+	 */
+	if (l->shared_mem > 49152u) {
+		s = st(cuFuncSetAttribute(f,
+				CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+				(int)l->shared_mem));
+		if (s != VGPUIF_RSP_OKAY)
+			return s;
+	}
 	return st(cuLaunchKernel(f, l->grid[0], l->grid[1], l->grid[2],
 				 l->block[0], l->block[1], l->block[2],
 				 l->shared_mem, g.cur, NULL,

@@ -172,6 +172,17 @@ static void t_launch(void)
 	      "<<<1, 0>>>: invalid configuration, once");
 	check(OK(cudaMemcpy(h, d, n * 4, cudaMemcpyDeviceToHost)) &&
 	      all_eq(h, half, v), "the bad launch wrote nothing");
+	// 64 KiB of dynamic shared memory: over the default, once raised.
+	fill32<<<1, 64, 65536>>>(d, 2, 64);
+	ok = cudaGetLastError() == cudaErrorInvalidValue;
+	ok = OK(cudaFuncSetAttribute(fill32,
+				     cudaFuncAttributeMaxDynamicSharedMemorySize,
+				     65536)) && ok;
+	fill32<<<1, 64, 65536>>>(d, 3, 64);
+	ok = OK(cudaGetLastError()) && ok;
+	ok = OK(cudaMemcpy(h, d, n * 4, cudaMemcpyDeviceToHost)) && ok;
+	check(ok && all_eq(h, 64, 3) && all_eq(h + 64, half - 64, v),
+	      "64 KiB dynamic shared: refused, then raised and run");
 	// The kernel's resources, then occupancy from them: the values differ
 	// between the fake device and a GPU, what holds on both is printed.
 	{
