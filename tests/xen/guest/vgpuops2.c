@@ -151,7 +151,7 @@ static void check_func_attrs(void)
 
 	expect("func_attrs of a module not loaded here",
 	       io(VGPU_IOC_FUNC_ATTRS, &f), ENOENT);
-	f.name_len = 256;
+	f.name_len = VGPU_FUNC_NAME_MAX + 1;
 	expect("func_attrs of a name too long",
 	       io(VGPU_IOC_FUNC_ATTRS, &f), E2BIG);
 	f.name_len = 0;
