@@ -143,6 +143,53 @@ static void *thread_current(void *arg)
 	return NULL;
 }
 
+/*
+ * What one device with a hidden topology and no stream capture answers:
+ * no peers, bus id 0000:00:00.0, no stream capturing, distinct stream
+ * ids, limits no higher than reported.
+ */
+static void test_device_stream_queries(void **state)
+{
+	CUstreamCaptureStatus cs = CU_STREAM_CAPTURE_STATUS_ACTIVE;
+	unsigned long long id1 = 0, id2 = 0, id0 = 9;
+	char bus[32] = "";
+	size_t heap = 0;
+	CUstream s1, s2;
+	CUdevice dev = 5;
+	int can = -1;
+
+	(void)state;
+	assert_int_equal(cuDeviceCanAccessPeer(&can, 0, 0), CUDA_SUCCESS);
+	assert_int_equal(can, 0);
+	assert_int_equal(cuDeviceCanAccessPeer(&can, 0, 1),
+			 CUDA_ERROR_INVALID_DEVICE);
+	assert_int_equal(cuDeviceGetPCIBusId(bus, sizeof(bus), 0), CUDA_SUCCESS);
+	assert_string_equal(bus, "0000:00:00.0");
+	assert_int_equal(cuDeviceGetPCIBusId(bus, sizeof(bus), 1),
+			 CUDA_ERROR_INVALID_DEVICE);
+	assert_int_equal(cuStreamCreate(&s1, 0), CUDA_SUCCESS);
+	assert_int_equal(cuStreamCreate(&s2, 0), CUDA_SUCCESS);
+	assert_int_equal(cuStreamIsCapturing(s1, &cs), CUDA_SUCCESS);
+	assert_int_equal(cs, CU_STREAM_CAPTURE_STATUS_NONE);
+	assert_int_equal(cuStreamGetId(s1, &id1), CUDA_SUCCESS);
+	assert_int_equal(cuStreamGetId(s2, &id2), CUDA_SUCCESS);
+	assert_int_equal(cuStreamGetId(NULL, &id0), CUDA_SUCCESS);
+	assert_true(id1 >= 2 && id2 >= 2 && id1 != id2);
+	assert_int_equal(id0, 0);
+	assert_int_equal(cuStreamGetDevice(s2, &dev), CUDA_SUCCESS);
+	assert_int_equal(dev, 0);
+	assert_int_equal(cuStreamIsCapturing((CUstream)&cs, &cs),
+			 CUDA_ERROR_INVALID_HANDLE);
+	assert_int_equal(cuCtxGetLimit(&heap, CU_LIMIT_MALLOC_HEAP_SIZE),
+			 CUDA_SUCCESS);
+	assert_int_equal(cuCtxSetLimit(CU_LIMIT_MALLOC_HEAP_SIZE, heap),
+			 CUDA_SUCCESS);
+	assert_int_equal(cuCtxSetLimit(CU_LIMIT_MALLOC_HEAP_SIZE, heap + 1),
+			 CUDA_ERROR_NOT_SUPPORTED);
+	assert_int_equal(cuStreamDestroy(s1), CUDA_SUCCESS);
+	assert_int_equal(cuStreamDestroy(s2), CUDA_SUCCESS);
+}
+
 static void test_ctx_stack(void **state)
 {
 	CUcontext a, b, c, p1, p2;
@@ -581,6 +628,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_queries, up_fake, lcf_down),
 		cmocka_unit_test_setup_teardown(test_ctx_stack, up_fake, lcf_down),
+		cmocka_unit_test_setup_teardown(test_device_stream_queries, up_fake_ctx,
+						lcf_down),
 		cmocka_unit_test_setup_teardown(test_memory, up_fake_ctx, lcf_down),
 		cmocka_unit_test_setup_teardown(test_async_streams_events, up_fake_ctx, lcf_down),
 		cmocka_unit_test_setup_teardown(test_module_launch, up_fake_ctx, lcf_down),

@@ -412,6 +412,26 @@ CUVG_EXPORT CUresult cuCtxSetCacheConfig(CUfunc_cache cfg)
 	return cuvg_need_ctx();
 }
 
+/*
+ * The host's context has its own limits, set when it was made; a guest
+ * cannot change them. Asking for no more than cuCtxGetLimit reports is
+ * met already; more is CUDA_ERROR_NOT_SUPPORTED, with a log line, rather
+ * than a kernel that fails later for want of it.
+ */
+CUVG_EXPORT CUresult cuCtxSetLimit(CUlimit limit, size_t value)
+{
+	size_t have = 0;
+	CUresult rc = cuCtxGetLimit(&have, limit);
+
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	if (value <= have)
+		return CUDA_SUCCESS;
+	cuvg_log("cuCtxSetLimit(%d, %zu): over the %zu reported; the host's context cannot be changed",
+		 (int)limit, value, have);
+	return CUDA_ERROR_NOT_SUPPORTED;
+}
+
 CUVG_EXPORT CUresult cuCtxGetLimit(size_t *value, CUlimit limit)
 {
 	CUresult rc = cuvg_need_ctx();

@@ -40,6 +40,7 @@ struct cuvg_stream {
 	unsigned int flags;
 	int priority;
 	uint64_t last;		/* sequence number of its last queued op */
+	unsigned long long id;	/* cuStreamGetId's: from 2, never reused */
 };
 
 struct cuvg_event {

@@ -289,6 +289,40 @@ CUVG_EXPORT CUresult cuDeviceGetUuid(CUuuid *uuid, CUdevice dev)
 	return cuDeviceGetUuid_v2(uuid, dev);
 }
 
+/* One device: no peer to reach. */
+CUVG_EXPORT CUresult cuDeviceCanAccessPeer(int *can, CUdevice dev,
+					   CUdevice peer)
+{
+	CUresult rc = dev_ok(dev);
+
+	if (!can)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	if (peer != 0)
+		return CUDA_ERROR_INVALID_DEVICE;
+	*can = 0;
+	return CUDA_SUCCESS;
+}
+
+/* The PCI ids read 0 (the host hides its topology): 0000:00:00.0. */
+CUVG_EXPORT CUresult cuDeviceGetPCIBusId(char *id, int len, CUdevice dev)
+{
+	CUresult rc = dev_ok(dev);
+	int dom = 0, bus = 0, slot = 0;
+
+	if (!id || len <= 0)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	cuDeviceGetAttribute(&dom, CU_DEVICE_ATTRIBUTE_PCI_DOMAIN_ID, dev);
+	cuDeviceGetAttribute(&bus, CU_DEVICE_ATTRIBUTE_PCI_BUS_ID, dev);
+	cuDeviceGetAttribute(&slot, CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID, dev);
+	snprintf(id, (size_t)len, "%04x:%02x:%02x.0", (unsigned int)dom,
+		 (unsigned int)bus, (unsigned int)slot);
+	return CUDA_SUCCESS;
+}
+
 CUVG_EXPORT CUresult cuDeviceGetLuid(char *luid, unsigned int *mask,
 				     CUdevice dev)
 {

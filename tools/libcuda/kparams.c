@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The size and sizes of a module image, and a kernel's parameter layout
+ * The size of a module image, a kernel's parameter layout
  * read from it, so that cuLaunchKernel can pack kernelParams (an array of
  * pointers, one per parameter, sizes not given) into the blob LAUNCH
  * carries. Sources, in order:
@@ -14,7 +14,8 @@
  * launch of such a kernel needs CU_LAUNCH_PARAM_BUFFER_POINTER (or a
  * member that is not compressed); Documentation/libcuda.md says so.
  * The image is the program's own; it is still read with every offset
- * checked, so a malformed one gives "no layout", never a bad read.
+ * checked, so a malformed one gives "no layout", never a bad read. The
+ * same reading tells which variables are __managed__ (at the end).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

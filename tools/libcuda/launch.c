@@ -201,6 +201,9 @@ CUVG_EXPORT CUresult cuFuncSetCacheConfig(CUfunction hf, CUfunc_cache c)
 					   CUDA_ERROR_INVALID_HANDLE;
 }
 
+/* 0 is the legacy stream's id, 1 the per-thread stream's. */
+static unsigned long long next_stream_id = 1;
+
 CUVG_EXPORT CUresult cuStreamCreateWithPriority(CUstream *ph,
 						unsigned int flags, int prio)
 {
@@ -217,6 +220,7 @@ CUVG_EXPORT CUresult cuStreamCreateWithPriority(CUstream *ph,
 	s->ctx = cuvg_current();
 	s->flags = flags;
 	s->priority = prio;
+	s->id = __atomic_add_fetch(&next_stream_id, 1, __ATOMIC_RELAXED);
 	cuvg_obj_add(&s->o, K_STREAM);
 	*ph = (CUstream)s;
 	return CUDA_SUCCESS;
@@ -263,6 +267,48 @@ CUVG_EXPORT CUresult cuStreamQuery(CUstream hs)
 	if (rc != CUDA_SUCCESS)
 		return rc;
 	return cuvg_seq_done(seq) ? CUDA_SUCCESS : CUDA_ERROR_NOT_READY;
+}
+
+/* Stream capture is not supported (cuStreamBeginCapture is a stub). */
+CUVG_EXPORT CUresult cuStreamIsCapturing(CUstream hs,
+					 CUstreamCaptureStatus *status)
+{
+	CUresult rc = cuvg_ctx_stream(hs);
+
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	if (!status)
+		return CUDA_ERROR_INVALID_VALUE;
+	*status = CU_STREAM_CAPTURE_STATUS_NONE;
+	return CUDA_SUCCESS;
+}
+
+CUVG_EXPORT CUresult cuStreamGetId(CUstream hs, unsigned long long *id)
+{
+	struct cuvg_stream *s;
+	CUresult rc = cuvg_need_ctx();
+
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	rc = cuvg_stream_check(hs, &s);
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	if (!id)
+		return CUDA_ERROR_INVALID_VALUE;
+	*id = s ? s->id : hs == CU_STREAM_PER_THREAD ? 1 : 0;
+	return CUDA_SUCCESS;
+}
+
+CUVG_EXPORT CUresult cuStreamGetDevice(CUstream hs, CUdevice *dev)
+{
+	CUresult rc = cuvg_ctx_stream(hs);
+
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	if (!dev)
+		return CUDA_ERROR_INVALID_VALUE;
+	*dev = 0;
+	return CUDA_SUCCESS;
 }
 
 /*

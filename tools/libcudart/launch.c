@@ -258,6 +258,20 @@ CRT_EXPORT cudaError_t cudaFuncSetAttribute(const void *func,
 	}
 }
 
+/* The kernel's name as nvcc registered it (mangled, as CUDA gives it). */
+CRT_EXPORT cudaError_t cudaFuncGetName(const char **name, const void *func)
+{
+	struct crt_func *f;
+
+	if (!name)
+		return crt_ret(cudaErrorInvalidValue);
+	f = crt_func_find(func);
+	if (!f)
+		return crt_ret(cudaErrorInvalidDeviceFunction);
+	*name = f->device_name;
+	return cudaSuccess;
+}
+
 /* A hint: accepted for a registered kernel, as libcuda accepts it. */
 CRT_EXPORT cudaError_t cudaFuncSetCacheConfig(const void *func,
 					      enum cudaFuncCache config)

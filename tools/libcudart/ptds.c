@@ -195,3 +195,20 @@ CRT_EXPORT cudaError_t cudaStreamAddCallback_ptsz(cudaStream_t s,
 {
 	return cudaStreamAddCallback(PT(s), fn, data, flags);
 }
+
+CRT_EXPORT cudaError_t cudaStreamIsCapturing_ptsz(cudaStream_t s,
+						  enum cudaStreamCaptureStatus *st)
+{
+	return cudaStreamIsCapturing(PT(s), st);
+}
+
+CRT_EXPORT cudaError_t cudaStreamGetId_ptsz(cudaStream_t s,
+					    unsigned long long *id)
+{
+	return cudaStreamGetId(PT(s), id);
+}
+
+CRT_EXPORT cudaError_t cudaStreamGetDevice_ptsz(cudaStream_t s, int *device)
+{
+	return cudaStreamGetDevice(PT(s), device);
+}

@@ -77,6 +77,27 @@ CRT_EXPORT cudaError_t cudaStreamGetFlags(cudaStream_t s, unsigned int *flags)
 	return crt_cu(cuStreamGetFlags((CUstream)s, flags));
 }
 
+/* Capture is not supported: no stream is ever capturing. */
+CRT_EXPORT cudaError_t cudaStreamIsCapturing(cudaStream_t s,
+					     enum cudaStreamCaptureStatus *st)
+{
+	CTX_OR_RETURN();
+	return crt_cu(cuStreamIsCapturing((CUstream)s,
+					  (CUstreamCaptureStatus *)st));
+}
+
+CRT_EXPORT cudaError_t cudaStreamGetId(cudaStream_t s, unsigned long long *id)
+{
+	CTX_OR_RETURN();
+	return crt_cu(cuStreamGetId((CUstream)s, id));
+}
+
+CRT_EXPORT cudaError_t cudaStreamGetDevice(cudaStream_t s, int *device)
+{
+	CTX_OR_RETURN();
+	return crt_cu(cuStreamGetDevice((CUstream)s, (CUdevice *)device));
+}
+
 /*
  * Host functions in stream order (libcuda.md, "Ordering"): the Driver API
  * library calls them from its submission thread once the device finished

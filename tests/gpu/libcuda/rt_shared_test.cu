@@ -82,6 +82,23 @@ static void t_device(void)
 	      ((mem_alloc_fn)fn)(&dptr, 4096) == 0 && dptr &&
 	      OK(cudaMemset((void *)dptr, 1, 4096)) && OK(cudaFree((void *)dptr)),
 	      "cudaGetDriverEntryPointByVersion(cuMemAlloc)");
+	// What holds natively on a one-GPU machine and over vgpu alike.
+	{
+		char bus[32] = "";
+		unsigned int a, b, c, d;
+		int can = -1, chosen = -1;
+
+		check(cudaDeviceCanAccessPeer(&can, 0, 1) == cudaErrorInvalidDevice &&
+		      cudaGetLastError() == cudaErrorInvalidDevice,
+		      "cudaDeviceCanAccessPeer(0, 1): one device");
+		check(OK(cudaDeviceGetPCIBusId(bus, sizeof(bus), 0)) &&
+		      sscanf(bus, "%x:%x:%x.%x", &a, &b, &c, &d) == 4,
+		      "cudaDeviceGetPCIBusId: dddd:bb:dd.f");
+		check(OK(cudaChooseDevice(&chosen, &p)) && chosen == 0,
+		      "cudaChooseDevice: device 0");
+		check(OK(cudaDeviceSetLimit(cudaLimitMallocHeapSize, 1 << 20)),
+		      "cudaDeviceSetLimit(heap, 1 MiB): within the default");
+	}
 	check(cudaSetDevice(7) == cudaErrorInvalidDevice &&
 	      cudaGetLastError() == cudaErrorInvalidDevice &&
 	      cudaGetLastError() == cudaSuccess, "cudaSetDevice(7): invalid device");
@@ -195,6 +212,10 @@ static void t_launch(void)
 		check(OK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks,
 				fill32, 128, 0)) && blocks > 0,
 		      "occupancy of fill32 at 128 threads > 0");
+		const char *fname = NULL;
+
+		check(OK(cudaFuncGetName(&fname, (const void *)fill32)) && fname &&
+		      !strcmp(fname, "fill32"), "cudaFuncGetName(fill32)");
 	}
 	check(!strcmp(cudaGetErrorName(cudaErrorInvalidConfiguration),
 		      "cudaErrorInvalidConfiguration") &&
@@ -398,6 +419,17 @@ static void t_streams(void)
 	     OK(cudaStreamSynchronize(s1));
 	check(ok && host_saw == 0x600du && cb_calls == 1 && cb_status == cudaSuccess,
 	      "cudaLaunchHostFunc, cudaStreamAddCallback in order");
+	{
+		enum cudaStreamCaptureStatus cs = cudaStreamCaptureStatusActive;
+		unsigned long long id1 = 0, id2 = 0;
+		int dev = -1;
+
+		check(OK(cudaStreamIsCapturing(s1, &cs)) &&
+		      cs == cudaStreamCaptureStatusNone &&
+		      OK(cudaStreamGetId(s1, &id1)) && OK(cudaStreamGetId(s2, &id2)) &&
+		      id1 != id2 && OK(cudaStreamGetDevice(s2, &dev)) && dev == 0,
+		      "cudaStreamIsCapturing, cudaStreamGetId, cudaStreamGetDevice");
+	}
 	check(OK(cudaStreamDestroy(s1)) && OK(cudaStreamDestroy(s2)) &&
 	      OK(cudaEventDestroy(e0)) && OK(cudaEventDestroy(e1)),
 	      "streams and events destroyed");
