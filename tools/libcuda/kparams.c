@@ -403,7 +403,7 @@ static unsigned int ptx_managed(const char *s, size_t n,
 			q = word(q, end, w, sizeof(w));
 			if (!strcmp(w, ".align"))
 				q = word(q, end, w, sizeof(w));
-			else if (w[0] != '.' || !w[0])
+			else if (w[0] != '.')	/* the name, or nothing: the end */
 				break;
 		}
 		w[strcspn(w, "[")] = '\0';
