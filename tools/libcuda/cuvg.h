@@ -78,7 +78,7 @@ struct cuvg_module {
 	void *image;		/* our copy, for parameter info and globals */
 	size_t size;
 	struct cuvg_func *funcs;
-	int managed_mirrored;	/* its __managed__ variables have a mirror */
+	int managed_state;	/* CUVG_MANAGED_*: its __managed__ variables */
 };
 
 /* init.c */
@@ -230,11 +230,12 @@ CUresult cuvg_managed_add_module(const void *module, struct cuvg_range *vars,
 				 unsigned int n);
 void cuvg_managed_drop_module(const void *module);
 /*
- * cuModuleGetGlobal's second step: is @name a __managed__ variable of @m
- * (*managed)? The first time one is, every one of them gets its mirror.
+ * cuModuleGetGlobal's second step: the first lookup of a __managed__
+ * variable of @m gives every one of them its mirror. Whether the module
+ * has any is read from its image once.
  */
-CUresult cuvg_managed_module_var(struct cuvg_module *m, const char *name,
-				 int *managed);
+enum { CUVG_MANAGED_UNREAD, CUVG_MANAGED_NONE, CUVG_MANAGED_MIRRORED };
+CUresult cuvg_managed_module_var(struct cuvg_module *m, const char *name);
 
 /* module.c */
 CUresult cuvg_image_size(const void *image, size_t *size);

@@ -522,30 +522,33 @@ static CUresult mirror_module(struct cuvg_module *m, const struct names *ns)
 	return cuvg_managed_add_module(m, r, ns->n);
 }
 
-CUresult cuvg_managed_module_var(struct cuvg_module *m, const char *name,
-				 int *managed)
+CUresult cuvg_managed_module_var(struct cuvg_module *m, const char *name)
 {
-	struct names ns = { 0 };
-	CUresult rc = CUDA_SUCCESS;
-
 	/* Two threads' first lookups must not both map the variables. */
 	static pthread_mutex_t setup_mu = PTHREAD_MUTEX_INITIALIZER;
+	struct names ns = { 0 };
+	CUresult rc = CUDA_SUCCESS;
+	int managed = 0;
 
-	*managed = 0;
+	pthread_mutex_lock(&setup_mu);
+	if (m->managed_state != CUVG_MANAGED_UNREAD)
+		goto out;	/* none, or mirrored already */
 	cuvg_image_managed(m->image, m->size, add_name, &ns);
 	for (unsigned int i = 0; i < ns.n; i++)
-		if (!strcmp(ns.v[i], name))
-			*managed = 1;
-	pthread_mutex_lock(&setup_mu);
+		managed |= !strcmp(ns.v[i], name);
 	if (ns.oom)
 		rc = CUDA_ERROR_OUT_OF_MEMORY;
-	else if (*managed && !m->managed_mirrored) {
+	else if (!ns.n)
+		m->managed_state = CUVG_MANAGED_NONE;
+	else if (managed) {
 		rc = mirror_module(m, &ns);
-		m->managed_mirrored = rc == CUDA_SUCCESS;
+		if (rc == CUDA_SUCCESS)
+			m->managed_state = CUVG_MANAGED_MIRRORED;
 	}
-	pthread_mutex_unlock(&setup_mu);
 	for (unsigned int i = 0; i < ns.n; i++)
 		free(ns.v[i]);
 	free(ns.v);
+out:
+	pthread_mutex_unlock(&setup_mu);
 	return rc;
 }

@@ -267,7 +267,6 @@ CUVG_EXPORT CUresult cuModuleGetGlobal_v2(CUdeviceptr *dptr, size_t *bytes,
 	struct cuvg_module *m = (struct cuvg_module *)module;
 	struct cuvg_req r = { .op = Q_GLOBAL };
 	CUresult rc = cuvg_ready();
-	int managed;
 
 	if (!name)
 		return CUDA_ERROR_INVALID_VALUE;
@@ -286,7 +285,7 @@ CUVG_EXPORT CUresult cuModuleGetGlobal_v2(CUdeviceptr *dptr, size_t *bytes,
 		return rc;
 	if (cuvg_mem_add_global(r.ret, r.len, m))
 		return CUDA_ERROR_OUT_OF_MEMORY;
-	rc = cuvg_managed_module_var(m, name, &managed);
+	rc = cuvg_managed_module_var(m, name);
 	if (rc != CUDA_SUCCESS)
 		return rc;
 	if (dptr)
