@@ -4,7 +4,9 @@
  * libcuda.so.1) in a guest, over the real /dev/vgpu0, against the lab's
  * CPU executor: what needs no GPU works with right results (device count
  * and properties, memory, copies of every kind, unified-address copies,
- * memsets, a stream with events), and a launch of a function the runtime
+ * memsets, a stream with events, managed memory written by the host,
+ * memset on the stream and read after its synchronize, a host function
+ * in stream order), and a launch of a function the runtime
  * does not know is refused cleanly and reported once by cudaGetLastError.
  * Every result is checked against what the program computes itself.
  * Prints "vgpucudart: ok" and exits 0, or names the first failure and
@@ -28,6 +30,11 @@ static int fail(const char *what, cudaError_t e)
 
 #define CK(call) do { cudaError_t e_ = (call); \
 	if (e_ != cudaSuccess) return fail(#call, e_); } while (0)
+
+static void count_call(void *data)
+{
+	++*(int *)data;
+}
 
 static void not_a_kernel(void)
 {
@@ -93,6 +100,25 @@ int main(void)
 	if (ms < 0)
 		return fail("event time", cudaErrorInvalidValue);
 
+	/* Managed memory and a host function, in the stream's order. */
+	{
+		unsigned char *m = NULL;
+		int calls = 0;
+
+		CK(cudaMallocManaged((void **)&m, N, cudaMemAttachGlobal));
+		for (uint32_t i = 0; i < N; i++)
+			m[i] = (unsigned char)(i * 13);
+		CK(cudaMemsetAsync(m + 100, 0x5a, 1000, s));
+		CK(cudaLaunchHostFunc(s, count_call, &calls));
+		CK(cudaStreamSynchronize(s));
+		for (uint32_t i = 0; i < N; i++)
+			if (m[i] != (i >= 100 && i < 1100 ? 0x5a : (unsigned char)(i * 13)))
+				return fail("managed memory after the stream", cudaErrorInvalidValue);
+		if (calls != 1)
+			return fail("the host function ran once", cudaErrorInvalidValue);
+		CK(cudaFree(m));
+	}
+
 	/* A function the runtime was never told of: refused, reported once. */
 	e = cudaLaunchKernel((const void *)not_a_kernel, (dim3){ 1, 1, 1 },
 			     (dim3){ 1, 1, 1 }, NULL, 0, s);
@@ -109,7 +135,7 @@ int main(void)
 	CK(cudaFree(a));
 	CK(cudaFree(b));
 	CK(cudaDeviceSynchronize());
-	printf("vgpucudart: ok (64 KiB through every copy kind, memset, a stream with events %.3f ms apart)\n",
+	printf("vgpucudart: ok (64 KiB through every copy kind, memset, a stream with events %.3f ms apart, managed memory, a host function)\n",
 	       ms);
 	return 0;
 }
