@@ -430,6 +430,97 @@ static void test_alloc_async(void **state)
 	assert_int_equal(cuStreamDestroy(s), CUDA_SUCCESS);
 }
 
+/*
+ * cuMemcpy3D: a box of 20 bytes x 3 rows x 3 slices from a host volume
+ * (pitch 40, 6 rows a slice) at (4, 2, 1) into a pitched device volume
+ * (8 rows a slice, 5 slices) at (8, 4, 2), synchronously; back into
+ * another host volume at (0, 0, 0) on a stream; every byte of both
+ * checked against a model. Arrays, levels of detail and heights that
+ * cannot hold the rows are refused.
+ */
+static void test_copy_3d(void **state)
+{
+	enum { HPITCH = 40, HROWS = 6, HD = 4, DROWS = 8, DD = 5, W = 20 };
+	static uint8_t host[HD * HROWS * HPITCH], back[HD * HROWS * HPITCH];
+	static uint8_t model[DD * DROWS * 512], got[DD * DROWS * 512];
+	static uint8_t want_back[HD * HROWS * HPITCH];
+	CUDA_MEMCPY3D c;
+	CUdeviceptr d;
+	size_t dp;
+	CUstream s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(host); i++)
+		host[i] = (uint8_t)(i * 7 + 1);
+	assert_int_equal(cuMemAllocPitch(&d, &dp, 64, DROWS * DD, 4), CUDA_SUCCESS);
+	assert_int_equal(dp, 512);
+	assert_int_equal(cuMemsetD8(d, 0, dp * DROWS * DD), CUDA_SUCCESS);
+	memset(model, 0, sizeof(model));
+	memset(&c, 0, sizeof(c));
+	c.srcMemoryType = CU_MEMORYTYPE_HOST;
+	c.srcHost = host;
+	c.srcPitch = HPITCH;
+	c.srcHeight = HROWS;
+	c.srcXInBytes = 4;
+	c.srcY = 2;
+	c.srcZ = 1;
+	c.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+	c.dstDevice = d;
+	c.dstPitch = dp;
+	c.dstHeight = DROWS;
+	c.dstXInBytes = 8;
+	c.dstY = 4;
+	c.dstZ = 2;
+	c.WidthInBytes = W;
+	c.Height = 3;
+	c.Depth = 3;
+	assert_int_equal(cuMemcpy3D(&c), CUDA_SUCCESS);
+	for (int z = 0; z < 3; z++)
+		for (int y = 0; y < 3; y++)
+			memcpy(model + ((2 + z) * DROWS + 4 + y) * 512 + 8,
+			       host + ((1 + z) * HROWS + 2 + y) * HPITCH + 4, W);
+	assert_int_equal(cuMemcpyDtoH(got, d, sizeof(got)), CUDA_SUCCESS);
+	assert_memory_equal(got, model, sizeof(got));
+	/* Back, on a stream, into another volume's corner. */
+	memset(back, 0xee, sizeof(back));
+	memcpy(want_back, back, sizeof(back));
+	for (int z = 0; z < 3; z++)
+		for (int y = 0; y < 3; y++)
+			memcpy(want_back + (z * HROWS + y) * HPITCH,
+			       model + ((2 + z) * DROWS + 4 + y) * 512 + 8, W);
+	assert_int_equal(cuStreamCreate(&s, 0), CUDA_SUCCESS);
+	c.srcMemoryType = CU_MEMORYTYPE_DEVICE;
+	c.srcDevice = d;
+	c.srcPitch = dp;
+	c.srcHeight = DROWS;
+	c.srcXInBytes = 8;
+	c.srcY = 4;
+	c.srcZ = 2;
+	c.dstMemoryType = CU_MEMORYTYPE_HOST;
+	c.dstHost = back;
+	c.dstPitch = HPITCH;
+	c.dstHeight = HROWS;
+	c.dstXInBytes = c.dstY = c.dstZ = 0;
+	assert_int_equal(cuMemcpy3DAsync(&c, s), CUDA_SUCCESS);
+	assert_int_equal(cuStreamSynchronize(s), CUDA_SUCCESS);
+	assert_memory_equal(back, want_back, sizeof(back));
+	/* Refused: an array, a level of detail, rows a slice cannot hold. */
+	c.srcMemoryType = CU_MEMORYTYPE_ARRAY;
+	assert_int_equal(cuMemcpy3D(&c), CUDA_ERROR_NOT_SUPPORTED);
+	c.srcMemoryType = CU_MEMORYTYPE_DEVICE;
+	c.srcLOD = 1;
+	assert_int_equal(cuMemcpy3D(&c), CUDA_ERROR_INVALID_VALUE);
+	c.srcLOD = 0;
+	c.srcY = 6;	/* 6 + 3 rows > 8 */
+	assert_int_equal(cuMemcpy3D(&c), CUDA_ERROR_INVALID_VALUE);
+	c.srcY = 4;
+	c.srcZ = 3;	/* slices 3..5 of 5: past the allocation */
+	assert_int_equal(cuMemcpy3D(&c), CUDA_ERROR_INVALID_VALUE);
+	assert_int_equal(cuMemcpy3D(NULL), CUDA_ERROR_INVALID_VALUE);
+	assert_int_equal(cuStreamDestroy(s), CUDA_SUCCESS);
+	assert_int_equal(cuMemFree(d), CUDA_SUCCESS);
+}
+
 /* fill32(p, v, n) with @cfg. */
 static CUresult fill_ex(const CUlaunchConfig *cfg, CUfunction f, CUdeviceptr p,
 			uint32_t v, uint32_t n)
@@ -500,6 +591,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_bad_args, up_fake, lcf_down),
 		cmocka_unit_test_setup_teardown(test_alloc_async, up_fake, lcf_down),
 		cmocka_unit_test_setup_teardown(test_launch_ex, up_fake, lcf_down),
+		cmocka_unit_test_setup_teardown(test_copy_3d, up_fake, lcf_down),
+		cmocka_unit_test_setup_teardown(test_copy_3d, up_cpu, lcf_down),
 		cmocka_unit_test_setup_teardown(test_copy_2d, up_old, lcf_down),
 		cmocka_unit_test_setup_teardown(test_copy_2d_async, up_old, lcf_down),
 		cmocka_unit_test_setup_teardown(test_memset_2d, up_old, lcf_down),

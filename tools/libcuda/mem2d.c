@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Pitched (2D) memory: cuMemAllocPitch, cuMemcpy2D (host and device
- * sides, CU_MEMORYTYPE_UNIFIED told apart by the allocation table as
- * cuMemcpy does; arrays are not supported) and cuMemsetD2D*.
+ * Pitched memory: cuMemAllocPitch, cuMemcpy2D and cuMemcpy3D (host and
+ * device sides, CU_MEMORYTYPE_UNIFIED told apart by the allocation table
+ * as cuMemcpy does; arrays are not supported) and cuMemsetD2D*.
  *
  * Every field is checked at the call (CUDA_ERROR_INVALID_VALUE): pitches
  * at least the width and at most CU_DEVICE_ATTRIBUTE_MAX_PITCH, offsets
@@ -214,6 +214,69 @@ CUVG_EXPORT CUresult cuMemcpy2DUnaligned_v2(const CUDA_MEMCPY2D *c)
 CUVG_EXPORT CUresult cuMemcpy2DAsync_v2(const CUDA_MEMCPY2D *c, CUstream s)
 {
 	return copy_2d(c, s, 1);
+}
+
+/*
+ * A 3D copy of linear memory: Depth slices, each a 2D copy whose rows
+ * start (Z + z) * Height rows further on each side (a slice is pitch *
+ * height bytes), all queued, then waited for if the call is synchronous.
+ * A CUDA array on either side is not supported; a level of detail or the
+ * reserved fields set, or a side whose height cannot hold the rows
+ * copied (Depth > 1), is CUDA_ERROR_INVALID_VALUE.
+ */
+static CUresult copy_3d(const CUDA_MEMCPY3D *c, CUstream s, int async)
+{
+	CUresult rc = cuvg_ctx_stream(s);
+
+	if (rc != CUDA_SUCCESS)
+		return rc;
+	if (!c)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (c->srcMemoryType == CU_MEMORYTYPE_ARRAY ||
+	    c->dstMemoryType == CU_MEMORYTYPE_ARRAY) {
+		cuvg_log("cuMemcpy3D: a CUDA array: not supported");
+		return CUDA_ERROR_NOT_SUPPORTED;
+	}
+	if (c->srcLOD || c->dstLOD || c->reserved0 || c->reserved1 ||
+	    (c->Depth > 1 && (c->srcHeight < c->Height ||
+			      c->srcY > c->srcHeight - c->Height ||
+			      c->dstHeight < c->Height ||
+			      c->dstY > c->dstHeight - c->Height))) {
+		cuvg_log("cuMemcpy3D: bad box (heights %zu and %zu for %zu rows)",
+			 c->srcHeight, c->dstHeight, c->Height);
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+	for (size_t z = 0; z < c->Depth && rc == CUDA_SUCCESS; z++) {
+		CUDA_MEMCPY2D d = {
+			.srcXInBytes = c->srcXInBytes,
+			.srcMemoryType = c->srcMemoryType,
+			.srcHost = c->srcHost, .srcDevice = c->srcDevice,
+			.srcPitch = c->srcPitch,
+			.dstXInBytes = c->dstXInBytes,
+			.dstMemoryType = c->dstMemoryType,
+			.dstHost = c->dstHost, .dstDevice = c->dstDevice,
+			.dstPitch = c->dstPitch,
+			.WidthInBytes = c->WidthInBytes, .Height = c->Height,
+		};
+
+		if (__builtin_mul_overflow(c->srcZ + z, c->srcHeight, &d.srcY) ||
+		    __builtin_add_overflow(d.srcY, c->srcY, &d.srcY) ||
+		    __builtin_mul_overflow(c->dstZ + z, c->dstHeight, &d.dstY) ||
+		    __builtin_add_overflow(d.dstY, c->dstY, &d.dstY))
+			return CUDA_ERROR_INVALID_VALUE;
+		rc = copy_2d(&d, s, 1);
+	}
+	return finish(rc, async);
+}
+
+CUVG_EXPORT CUresult cuMemcpy3D_v2(const CUDA_MEMCPY3D *c)
+{
+	return copy_3d(c, NULL, 0);
+}
+
+CUVG_EXPORT CUresult cuMemcpy3DAsync_v2(const CUDA_MEMCPY3D *c, CUstream s)
+{
+	return copy_3d(c, s, 1);
 }
 
 /* @w elements of @elem bytes per row, @h rows @pitch bytes apart. */

@@ -212,3 +212,27 @@ CRT_EXPORT cudaError_t cudaStreamGetDevice_ptsz(cudaStream_t s, int *device)
 {
 	return cudaStreamGetDevice(PT(s), device);
 }
+
+CRT_EXPORT cudaError_t cudaMemcpy3D_ptds(const struct cudaMemcpy3DParms *p)
+{
+	return cudaMemcpy3D(p);
+}
+
+CRT_EXPORT cudaError_t cudaMemset3D_ptds(struct cudaPitchedPtr pp, int value,
+					 struct cudaExtent e)
+{
+	return cudaMemset3D(pp, value, e);
+}
+
+CRT_EXPORT cudaError_t cudaMemcpy3DAsync_ptsz(const struct cudaMemcpy3DParms *p,
+					      cudaStream_t s)
+{
+	return cudaMemcpy3DAsync(p, PT(s));
+}
+
+CRT_EXPORT cudaError_t cudaMemset3DAsync_ptsz(struct cudaPitchedPtr pp,
+					      int value, struct cudaExtent e,
+					      cudaStream_t s)
+{
+	return cudaMemset3DAsync(pp, value, e, PT(s));
+}

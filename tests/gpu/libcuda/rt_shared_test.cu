@@ -329,6 +329,43 @@ static void t_pitched(void)
 }
 
 // cudaMallocAsync / cudaFreeAsync: the free after a use on the stream.
+// 3D linear memory: a box written into a pitched volume set to 0x11,
+// the whole volume read back packed, byte for byte against a model.
+static void t_3d(void)
+{
+	enum { W = 100, H = 6, D = 4, SP = 64, SH = 5 };
+	static unsigned char src[SP * SH * 3], back[W * H * D], want[W * H * D];
+	struct cudaExtent vol = make_cudaExtent(W, H, D);
+	struct cudaPitchedPtr pp;
+	struct cudaMemcpy3DParms up = {}, down = {};
+	int ok;
+
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (unsigned char)(i * 11 + 5);
+	memset(want, 0x11, sizeof(want));
+	for (int z = 0; z < 2; z++)
+		for (int y = 0; y < 3; y++)
+			memcpy(want + ((1 + z) * H + 1 + y) * W + 8,
+			       src + ((1 + z) * SH + 2 + y) * SP + 4, 40);
+	ok = OK(cudaMalloc3D(&pp, vol)) && pp.pitch >= W &&
+	     OK(cudaMemset3D(pp, 0x11, vol));
+	up.srcPtr = make_cudaPitchedPtr(src, SP, SP, SH);
+	up.srcPos = make_cudaPos(4, 2, 1);
+	up.dstPtr = pp;
+	up.dstPos = make_cudaPos(8, 1, 1);
+	up.extent = make_cudaExtent(40, 3, 2);
+	up.kind = cudaMemcpyHostToDevice;
+	down.srcPtr = pp;
+	down.dstPtr = make_cudaPitchedPtr(back, W, W, H);
+	down.extent = vol;
+	down.kind = cudaMemcpyDefault;
+	ok = ok && OK(cudaMemcpy3D(&up)) && OK(cudaMemcpy3DAsync(&down, 0)) &&
+	     OK(cudaStreamSynchronize(0));
+	check(ok && !memcmp(back, want, sizeof(want)),
+	      "cudaMalloc3D, cudaMemset3D, cudaMemcpy3D a box and back");
+	cudaFree(pp.ptr);
+}
+
 static void t_stream_alloc(void)
 {
 	unsigned int *a = NULL, *b = NULL, h[1024];
@@ -557,6 +594,7 @@ int main(void)
 	t_launch();
 	t_launch_ex();
 	t_pitched();
+	t_3d();
 	t_stream_alloc();
 	t_streams();
 	t_symbols();
