@@ -25,15 +25,17 @@
  * than the mirror, so a page-aligned address inside it exists, mapped with
  * MAP_FIXED_NOREPLACE. Where the guest process already uses that address,
  * another device block is tried (CUVG_MANAGED_TRIES in all); where it can
- * be no user address at all (the CPU executor's synthetic addresses) or
- * every try collides, cuMemAllocManaged is CUDA_ERROR_NOT_SUPPORTED.
+ * be no user address at all (a host whose addresses lie above the
+ * process's address space) or every try collides, cuMemAllocManaged is
+ * CUDA_ERROR_NOT_SUPPORTED.
  *
- * A module's __managed__ variables (cuModuleGetGlobal finds them marked in
- * the image, module.c) get one mirror over the pages they span, at their
- * device addresses, filled with their values at the first lookup. The
- * module's other variables may share those pages on the device, so only
- * the managed variables' bytes are copied each way. Their address cannot
- * be chosen: where the process already uses it, they are not supported.
+ * A module's __managed__ variables (marked in its image: kparams.c; found
+ * at cuModuleGetGlobal: module.c) get one mirror over the pages they
+ * span, at their device addresses, filled with their values at the first
+ * lookup. The module's other variables may share those pages on the
+ * device, so only the managed variables' bytes are copied each way. Their
+ * address cannot be chosen: where the process already uses it, they are
+ * not supported.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
