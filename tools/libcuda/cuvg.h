@@ -19,7 +19,8 @@
 
 #define CUVG_EXPORT __attribute__((visibility("default")))
 
-enum cuvg_kind { K_CTX = 1, K_STREAM, K_EVENT, K_MODULE, K_FUNC };
+enum cuvg_kind { K_CTX = 1, K_STREAM, K_EVENT, K_MODULE, K_FUNC, K_GRAPH,
+		 K_GRAPH_EXEC };
 
 struct cuvg_obj {
 	uint32_t magic;		/* 0x76677075 while live */
@@ -41,6 +42,7 @@ struct cuvg_stream {
 	int priority;
 	uint64_t last;		/* sequence number of its last queued op */
 	unsigned long long id;	/* cuStreamGetId's: from 2, never reused */
+	struct cuvg_graph *capture;	/* being recorded into (graph.c) */
 };
 
 struct cuvg_event {
@@ -236,6 +238,19 @@ void cuvg_managed_drop_module(const void *module);
  */
 enum { CUVG_MANAGED_UNREAD, CUVG_MANAGED_NONE, CUVG_MANAGED_MIRRORED };
 CUresult cuvg_managed_module_var(struct cuvg_module *m, const char *name);
+
+/*
+ * graph.c: stream capture. cuvg_capture records @r (asynchronous, on @st,
+ * which is capturing) into its graph and frees @r->owned; what cannot be
+ * recorded invalidates the capture. cuvg_capture_refuse: @what, on a
+ * capturing stream, is not supported and invalidates it.
+ * cuvg_capture_drop: @st goes, and the graph it was recording.
+ */
+struct cuvg_graph;
+CUresult cuvg_capture(struct cuvg_stream *st, struct cuvg_req *r);
+CUresult cuvg_capture_refuse(struct cuvg_stream *st, const char *what);
+void cuvg_capture_drop(struct cuvg_stream *st);
+int cuvg_capturing(CUstream hs);
 
 /* module.c */
 CUresult cuvg_image_size(const void *image, size_t *size);

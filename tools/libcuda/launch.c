@@ -130,12 +130,6 @@ CUVG_EXPORT CUresult cuLaunchKernel(CUfunction hf, unsigned int gx,
 	rc = add_name(&r, f->name);
 	if (rc != CUDA_SUCCESS)
 		return rc;
-	/* A kernel may reach any managed memory: all of it the device's. */
-	rc = cuvg_managed_to_device(0);
-	if (rc != CUDA_SUCCESS) {
-		free(r.owned);
-		return rc;
-	}
 	r.module = f->mod->handle;
 	r.grid[0] = gx;
 	r.grid[1] = gy;
@@ -252,6 +246,9 @@ CUVG_EXPORT CUresult cuStreamSynchronize(CUstream hs)
 	rc = stream_last(hs, &seq);
 	if (rc != CUDA_SUCCESS)
 		return rc;
+	if (cuvg_capturing(hs))
+		return cuvg_capture_refuse((struct cuvg_stream *)hs,
+					   "cuStreamSynchronize");
 	/* A kernel has finished only once the device says so: SYNC. */
 	return cuvg_sync_upto(seq, 1);
 }
@@ -266,21 +263,10 @@ CUVG_EXPORT CUresult cuStreamQuery(CUstream hs)
 	rc = stream_last(hs, &seq);
 	if (rc != CUDA_SUCCESS)
 		return rc;
+	if (cuvg_capturing(hs))
+		return cuvg_capture_refuse((struct cuvg_stream *)hs,
+					   "cuStreamQuery");
 	return cuvg_seq_done(seq) ? CUDA_SUCCESS : CUDA_ERROR_NOT_READY;
-}
-
-/* Stream capture is not supported (cuStreamBeginCapture is a stub). */
-CUVG_EXPORT CUresult cuStreamIsCapturing(CUstream hs,
-					 CUstreamCaptureStatus *status)
-{
-	CUresult rc = cuvg_ctx_stream(hs);
-
-	if (rc != CUDA_SUCCESS)
-		return rc;
-	if (!status)
-		return CUDA_ERROR_INVALID_VALUE;
-	*status = CU_STREAM_CAPTURE_STATUS_NONE;
-	return CUDA_SUCCESS;
 }
 
 CUVG_EXPORT CUresult cuStreamGetId(CUstream hs, unsigned long long *id)
@@ -360,6 +346,7 @@ CUVG_EXPORT CUresult cuStreamDestroy_v2(CUstream hs)
 		return CUDA_ERROR_INVALID_HANDLE;
 	/* Its work goes on (as CUDA's does); the handle goes now. */
 	cuvg_obj_del(&s->o);
+	cuvg_capture_drop(s);
 	free(s);
 	return CUDA_SUCCESS;
 }
@@ -384,8 +371,11 @@ CUVG_EXPORT CUresult cuStreamWaitEvent(CUstream hs, CUevent ev,
 	rc = cuvg_stream_check(hs, &s);
 	if (rc != CUDA_SUCCESS)
 		return rc;
-	return cuvg_obj_live(ev, K_EVENT) ? CUDA_SUCCESS :
-					    CUDA_ERROR_INVALID_HANDLE;
+	if (!cuvg_obj_live(ev, K_EVENT))
+		return CUDA_ERROR_INVALID_HANDLE;
+	/* CUDA joins another stream's capture this way: not recorded here. */
+	return s && s->capture ? cuvg_capture_refuse(s, "cuStreamWaitEvent") :
+				 CUDA_SUCCESS;
 }
 
 CUVG_EXPORT CUresult cuStreamGetPriority(CUstream hs, int *prio)
@@ -450,6 +440,8 @@ CUVG_EXPORT CUresult cuEventRecord(CUevent ev, CUstream hs)
 	rc = cuvg_stream_check(hs, &s);
 	if (rc != CUDA_SUCCESS)
 		return rc;
+	if (s && s->capture)
+		return cuvg_capture_refuse(s, "cuEventRecord");
 	/* The previous record must not complete into the new one. */
 	if (e->seq)
 		cuvg_wait_seq(e->seq);

@@ -390,6 +390,9 @@ static CUresult prefetch(CUdeviceptr p, size_t n, int to_host, CUstream s)
 {
 	CUresult rc = cuvg_ctx_stream(s);
 
+	if (rc == CUDA_SUCCESS && cuvg_capturing(s))
+		return cuvg_capture_refuse((struct cuvg_stream *)s,
+					   "cuMemPrefetchAsync");
 	if (rc == CUDA_SUCCESS)
 		rc = managed_range(p, n);
 	if (rc != CUDA_SUCCESS || to_host)

@@ -191,6 +191,9 @@ CUVG_EXPORT CUresult cuMemAllocAsync(CUdeviceptr *dptr, size_t size,
 
 	if (rc != CUDA_SUCCESS)
 		return rc;
+	if (cuvg_capturing(s))
+		return cuvg_capture_refuse((struct cuvg_stream *)s,
+					   "cuMemAllocAsync");
 	return cuMemAlloc_v2(dptr, size);
 }
 
@@ -201,6 +204,9 @@ CUVG_EXPORT CUresult cuMemFreeAsync(CUdeviceptr dptr, CUstream s)
 
 	if (rc != CUDA_SUCCESS)
 		return rc;
+	if (cuvg_capturing(s))
+		return cuvg_capture_refuse((struct cuvg_stream *)s,
+					   "cuMemFreeAsync");
 	if (!dptr)
 		return CUDA_SUCCESS;	/* as cuMemFree */
 	r.dptr = take_dptr(dptr);
@@ -312,6 +318,9 @@ static CUresult managed_to_device(const struct cuvg_req *r)
 	CUresult rc = CUDA_SUCCESS;
 
 	switch (r->op) {
+	case Q_LAUNCH:
+		/* A kernel may reach any managed memory: all of it. */
+		return cuvg_managed_to_device(0);
 	case Q_COPY_DD:
 		rc = cuvg_managed_to_device(r->dptr2);
 		/* fall through */
@@ -336,6 +345,9 @@ CUresult cuvg_issue(struct cuvg_req *r, CUstream s, int async)
 	uint64_t seq;
 	int err;
 
+	/* On a capturing stream, recorded (graph.c), not queued. */
+	if (rc == CUDA_SUCCESS && async && st && st->capture)
+		return cuvg_capture(st, r);
 	if (rc == CUDA_SUCCESS)
 		rc = managed_to_device(r);
 	if (rc != CUDA_SUCCESS) {

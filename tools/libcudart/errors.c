@@ -52,6 +52,8 @@
 	X(cudaErrorNotSupported, "operation not supported") \
 	X(cudaErrorDevicesUnavailable, "CUDA-capable device(s) is/are busy or unavailable") \
 	X(cudaErrorTimeout, "wait operation timed out") \
+	X(cudaErrorStreamCaptureUnsupported, "operation not permitted when stream is capturing") \
+	X(cudaErrorStreamCaptureInvalidated, "operation failed due to a previous error during capture") \
 	X(cudaErrorUnknown, "unknown error")
 
 cudaError_t crt_from_cu(CUresult r)
@@ -90,6 +92,10 @@ cudaError_t crt_from_cu(CUresult r)
 	case CUDA_ERROR_NOT_SUPPORTED: return cudaErrorNotSupported;
 	case CUDA_ERROR_DEVICE_UNAVAILABLE: return cudaErrorDevicesUnavailable;
 	case CUDA_ERROR_TIMEOUT: return cudaErrorTimeout;
+	case CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED:
+		return cudaErrorStreamCaptureUnsupported;
+	case CUDA_ERROR_STREAM_CAPTURE_INVALIDATED:
+		return cudaErrorStreamCaptureInvalidated;
 	default: return cudaErrorUnknown;
 	}
 }

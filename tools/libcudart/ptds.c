@@ -236,3 +236,25 @@ CRT_EXPORT cudaError_t cudaMemset3DAsync_ptsz(struct cudaPitchedPtr pp,
 {
 	return cudaMemset3DAsync(pp, value, e, PT(s));
 }
+
+CRT_EXPORT cudaError_t cudaStreamBeginCapture_ptsz(cudaStream_t s,
+						   enum cudaStreamCaptureMode mode)
+{
+	return cudaStreamBeginCapture(PT(s), mode);
+}
+
+CRT_EXPORT cudaError_t cudaStreamEndCapture_ptsz(cudaStream_t s,
+						 cudaGraph_t *g)
+{
+	return cudaStreamEndCapture(PT(s), g);
+}
+
+CRT_EXPORT cudaError_t cudaGraphLaunch_ptsz(cudaGraphExec_t e, cudaStream_t s)
+{
+	return cudaGraphLaunch(e, PT(s));
+}
+
+CRT_EXPORT cudaError_t cudaGraphUpload_ptsz(cudaGraphExec_t e, cudaStream_t s)
+{
+	return cudaGraphUpload(e, PT(s));
+}

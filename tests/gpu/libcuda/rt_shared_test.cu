@@ -366,6 +366,49 @@ static void t_3d(void)
 	cudaFree(pp.ptr);
 }
 
+// A graph captured from a stream: a copy up, fill32 over half, a copy
+// down; launched twice, the host data changed in between (a graph's copy
+// reads host memory at each launch).
+static void t_graph(void)
+{
+	const unsigned int n = 1024;
+	unsigned int *pin = NULL, *back = NULL, *d = NULL;
+	enum cudaStreamCaptureStatus cs = cudaStreamCaptureStatusNone;
+	cudaGraphExec_t exec = NULL;
+	cudaGraph_t g = NULL;
+	cudaStream_t s = NULL;
+	int ok, good = 1;
+
+	ok = OK(cudaMallocHost(&pin, n * 4)) && OK(cudaMallocHost(&back, n * 4)) &&
+	     OK(cudaMalloc(&d, n * 4)) && OK(cudaStreamCreate(&s)) &&
+	     OK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal)) &&
+	     OK(cudaStreamIsCapturing(s, &cs)) &&
+	     cs == cudaStreamCaptureStatusActive &&
+	     OK(cudaMemcpyAsync(d, pin, n * 4, cudaMemcpyHostToDevice, s));
+	if (ok)
+		fill32<<<1, 256, 0, s>>>(d, 0xcafeu, n / 2);
+	ok = ok && OK(cudaGetLastError()) &&
+	     OK(cudaMemcpyAsync(back, d, n * 4, cudaMemcpyDeviceToHost, s)) &&
+	     OK(cudaStreamEndCapture(s, &g)) &&
+	     OK(cudaGraphInstantiate(&exec, g, 0));
+	for (unsigned int round = 0; ok && round < 2; round++) {
+		for (unsigned int i = 0; i < n; i++)
+			pin[i] = 100 * round + i;
+		ok = OK(cudaGraphLaunch(exec, s)) && OK(cudaStreamSynchronize(s));
+		for (unsigned int i = 0; ok && i < n; i++)
+			good &= back[i] == (i < n / 2 ? 0xcafeu : 100 * round + i);
+	}
+	check(ok && good, "a captured graph of copies and fill32, launched twice");
+	if (exec)
+		cudaGraphExecDestroy(exec);
+	if (g)
+		cudaGraphDestroy(g);
+	cudaStreamDestroy(s);
+	cudaFree(d);
+	cudaFreeHost(pin);
+	cudaFreeHost(back);
+}
+
 static void t_stream_alloc(void)
 {
 	unsigned int *a = NULL, *b = NULL, h[1024];
@@ -595,6 +638,7 @@ int main(void)
 	t_launch_ex();
 	t_pitched();
 	t_3d();
+	t_graph();
 	t_stream_alloc();
 	t_streams();
 	t_symbols();
