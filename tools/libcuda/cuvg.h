@@ -185,8 +185,11 @@ int cuvg_mem_find(uint64_t p, uint64_t *start, uint64_t *size,
 int cuvg_dev_range(uint64_t p, uint64_t len);
 /* A stream argument: NULL, the legacy or per-thread handle, or a live one. */
 CUresult cuvg_stream_check(CUstream s, struct cuvg_stream **out);
-/* A current context, then a stream argument as cuvg_stream_check takes. */
-CUresult cuvg_ctx_stream(CUstream s);
+/*
+ * A current context, then a stream argument as cuvg_stream_check takes it
+ * (into *@out, unless @out is NULL).
+ */
+CUresult cuvg_ctx_stream(CUstream s, struct cuvg_stream **out);
 /*
  * Queues @r on @s (@async; the stream's last op becomes it) or runs it and
  * reports an earlier asynchronous error. Frees @r->owned on refusal.

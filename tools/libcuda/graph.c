@@ -162,11 +162,8 @@ CUVG_EXPORT CUresult cuStreamBeginCapture_v2(CUstream hs,
 {
 	struct cuvg_stream *st;
 	struct cuvg_graph *g;
-	CUresult rc = cuvg_need_ctx();
+	CUresult rc = cuvg_ctx_stream(hs, &st);
 
-	if (rc != CUDA_SUCCESS)
-		return rc;
-	rc = cuvg_stream_check(hs, &st);
 	if (rc != CUDA_SUCCESS)
 		return rc;
 	if (mode != CU_STREAM_CAPTURE_MODE_GLOBAL &&
@@ -211,11 +208,8 @@ CUVG_EXPORT CUresult cuStreamEndCapture(CUstream hs, CUgraph *out)
 {
 	struct cuvg_stream *st;
 	struct cuvg_graph *g;
-	CUresult rc = cuvg_need_ctx();
+	CUresult rc = cuvg_ctx_stream(hs, &st);
 
-	if (rc != CUDA_SUCCESS)
-		return rc;
-	rc = cuvg_stream_check(hs, &st);
 	if (rc != CUDA_SUCCESS)
 		return rc;
 	if (!out)
@@ -240,13 +234,12 @@ CUVG_EXPORT CUresult cuStreamIsCapturing(CUstream hs,
 					 CUstreamCaptureStatus *status)
 {
 	struct cuvg_stream *st;
-	CUresult rc = cuvg_ctx_stream(hs);
+	CUresult rc = cuvg_ctx_stream(hs, &st);
 
 	if (rc != CUDA_SUCCESS)
 		return rc;
 	if (!status)
 		return CUDA_ERROR_INVALID_VALUE;
-	cuvg_stream_check(hs, &st);
 	pthread_mutex_lock(&mu);
 	*status = !st || !st->capture ? CU_STREAM_CAPTURE_STATUS_NONE :
 		  st->capture->invalid ? CU_STREAM_CAPTURE_STATUS_INVALIDATED :
@@ -328,7 +321,7 @@ CUVG_EXPORT CUresult cuGraphExecDestroy(CUgraphExec he)
 CUVG_EXPORT CUresult cuGraphLaunch(CUgraphExec he, CUstream hs)
 {
 	struct cuvg_graph_exec *e = (struct cuvg_graph_exec *)he;
-	CUresult rc = cuvg_ctx_stream(hs);
+	CUresult rc = cuvg_ctx_stream(hs, NULL);
 
 	if (rc != CUDA_SUCCESS)
 		return rc;
@@ -359,7 +352,7 @@ CUVG_EXPORT CUresult cuGraphLaunch(CUgraphExec he, CUstream hs)
 /* Nothing to place on the device ahead of a launch. */
 CUVG_EXPORT CUresult cuGraphUpload(CUgraphExec he, CUstream hs)
 {
-	CUresult rc = cuvg_ctx_stream(hs);
+	CUresult rc = cuvg_ctx_stream(hs, NULL);
 
 	if (rc != CUDA_SUCCESS)
 		return rc;

@@ -272,11 +272,8 @@ CUVG_EXPORT CUresult cuStreamQuery(CUstream hs)
 CUVG_EXPORT CUresult cuStreamGetId(CUstream hs, unsigned long long *id)
 {
 	struct cuvg_stream *s;
-	CUresult rc = cuvg_need_ctx();
+	CUresult rc = cuvg_ctx_stream(hs, &s);
 
-	if (rc != CUDA_SUCCESS)
-		return rc;
-	rc = cuvg_stream_check(hs, &s);
 	if (rc != CUDA_SUCCESS)
 		return rc;
 	if (!id)
@@ -287,7 +284,7 @@ CUVG_EXPORT CUresult cuStreamGetId(CUstream hs, unsigned long long *id)
 
 CUVG_EXPORT CUresult cuStreamGetDevice(CUstream hs, CUdevice *dev)
 {
-	CUresult rc = cuvg_ctx_stream(hs);
+	CUresult rc = cuvg_ctx_stream(hs, NULL);
 
 	if (rc != CUDA_SUCCESS)
 		return rc;

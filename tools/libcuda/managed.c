@@ -388,7 +388,7 @@ static CUresult managed_range(CUdeviceptr p, size_t n)
  */
 static CUresult prefetch(CUdeviceptr p, size_t n, int to_host, CUstream s)
 {
-	CUresult rc = cuvg_ctx_stream(s);
+	CUresult rc = cuvg_ctx_stream(s, NULL);
 
 	if (rc == CUDA_SUCCESS && cuvg_capturing(s))
 		return cuvg_capture_refuse((struct cuvg_stream *)s,
@@ -464,7 +464,7 @@ CUVG_EXPORT CUresult cuMemAdvise(CUdeviceptr p, size_t n, CUmem_advise advice,
 CUVG_EXPORT CUresult cuStreamAttachMemAsync(CUstream s, CUdeviceptr p,
 					    size_t n, unsigned int flags)
 {
-	CUresult rc = cuvg_ctx_stream(s);
+	CUresult rc = cuvg_ctx_stream(s, NULL);
 
 	if (rc != CUDA_SUCCESS)
 		return rc;

@@ -187,7 +187,7 @@ CUVG_EXPORT CUresult cuMemFree_v2(CUdeviceptr dptr)
 CUVG_EXPORT CUresult cuMemAllocAsync(CUdeviceptr *dptr, size_t size,
 				     CUstream s)
 {
-	CUresult rc = cuvg_ctx_stream(s);
+	CUresult rc = cuvg_ctx_stream(s, NULL);
 
 	if (rc != CUDA_SUCCESS)
 		return rc;
@@ -200,7 +200,7 @@ CUVG_EXPORT CUresult cuMemAllocAsync(CUdeviceptr *dptr, size_t size,
 CUVG_EXPORT CUresult cuMemFreeAsync(CUdeviceptr dptr, CUstream s)
 {
 	struct cuvg_req r = { .op = Q_FREE };
-	CUresult rc = cuvg_ctx_stream(s);
+	CUresult rc = cuvg_ctx_stream(s, NULL);
 
 	if (rc != CUDA_SUCCESS)
 		return rc;
@@ -293,12 +293,12 @@ CUVG_EXPORT CUresult cuMemGetAddressRange_v2(CUdeviceptr *base, size_t *size,
 	return CUDA_SUCCESS;
 }
 
-CUresult cuvg_ctx_stream(CUstream s)
+CUresult cuvg_ctx_stream(CUstream s, struct cuvg_stream **out)
 {
 	struct cuvg_stream *st;
 	CUresult rc = cuvg_need_ctx();
 
-	return rc == CUDA_SUCCESS ? cuvg_stream_check(s, &st) : rc;
+	return rc == CUDA_SUCCESS ? cuvg_stream_check(s, out ? out : &st) : rc;
 }
 
 CUresult cuvg_stream_check(CUstream s, struct cuvg_stream **out)

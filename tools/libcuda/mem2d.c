@@ -132,7 +132,7 @@ static CUresult copy_2d(const CUDA_MEMCPY2D *c, CUstream s, int async)
 	uint64_t w, h;
 	int packed;
 	/* The stream checked here too: a host-to-host copy queues nothing. */
-	CUresult rc = cuvg_ctx_stream(s);
+	CUresult rc = cuvg_ctx_stream(s, NULL);
 
 	if (rc != CUDA_SUCCESS)
 		return rc;
@@ -226,7 +226,7 @@ CUVG_EXPORT CUresult cuMemcpy2DAsync_v2(const CUDA_MEMCPY2D *c, CUstream s)
  */
 static CUresult copy_3d(const CUDA_MEMCPY3D *c, CUstream s, int async)
 {
-	CUresult rc = cuvg_ctx_stream(s);
+	CUresult rc = cuvg_ctx_stream(s, NULL);
 
 	if (rc != CUDA_SUCCESS)
 		return rc;
