@@ -6,7 +6,8 @@
  * and properties, memory, copies of every kind, unified-address copies,
  * memsets, a stream with events, managed memory written by the host,
  * memset on the stream and read after its synchronize, a host function
- * in stream order), and a launch of a function the runtime
+ * in stream order, a box through 3D pitched memory, a graph captured
+ * from the stream and launched twice), and a launch of a function the runtime
  * does not know is refused cleanly and reported once by cudaGetLastError.
  * Every result is checked against what the program computes itself.
  * Prints "vgpucudart: ok" and exits 0, or names the first failure and
@@ -119,6 +120,60 @@ int main(void)
 		CK(cudaFree(m));
 	}
 
+	/* 3D: a box of host bytes into a pitched volume and back. */
+	{
+		struct cudaExtent vol = { 64, 4, 3 };
+		struct cudaPitchedPtr pp;
+		struct cudaMemcpy3DParms up = { 0 }, down = { 0 };
+		static unsigned char box[64 * 4 * 3], got[64 * 4 * 3];
+
+		for (uint32_t i = 0; i < sizeof(box); i++)
+			box[i] = (unsigned char)(i * 7 + 3);
+		CK(cudaMalloc3D(&pp, vol));
+		up.srcPtr = (struct cudaPitchedPtr){ box, 64, 64, 4 };
+		up.dstPtr = pp;
+		up.extent = vol;
+		up.kind = cudaMemcpyHostToDevice;
+		down.srcPtr = pp;
+		down.dstPtr = (struct cudaPitchedPtr){ got, 64, 64, 4 };
+		down.extent = vol;
+		down.kind = cudaMemcpyDeviceToHost;
+		CK(cudaMemcpy3D(&up));
+		CK(cudaMemcpy3D(&down));
+		if (memcmp(box, got, sizeof(box)))
+			return fail("a box through 3D memory", cudaErrorInvalidValue);
+		CK(cudaFree(pp.ptr));
+	}
+
+	/* A graph captured from the stream: a copy up, a memset, a copy down. */
+	{
+		cudaGraph_t g;
+		cudaGraphExec_t ge;
+		unsigned char *d;
+
+		CK(cudaMalloc((void **)&d, 4096));
+		CK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+		CK(cudaMemcpyAsync(d, host, 4096, cudaMemcpyHostToDevice, s));
+		CK(cudaMemsetAsync(d + 1024, 0x3c, 512, s));
+		CK(cudaMemcpyAsync(back, d, 4096, cudaMemcpyDeviceToHost, s));
+		CK(cudaStreamEndCapture(s, &g));
+		CK(cudaGraphInstantiate(&ge, g, 0));
+		for (int round = 0; round < 2; round++) {
+			for (uint32_t i = 0; i < 4096; i++)
+				host[i] = (unsigned char)(i + 17 * round);
+			memset(back, 0, 4096);
+			CK(cudaGraphLaunch(ge, s));
+			CK(cudaStreamSynchronize(s));
+			for (uint32_t i = 0; i < 4096; i++)
+				if (back[i] != (i >= 1024 && i < 1536 ? 0x3c :
+						(unsigned char)(i + 17 * round)))
+					return fail("a captured graph", cudaErrorInvalidValue);
+		}
+		CK(cudaGraphExecDestroy(ge));
+		CK(cudaGraphDestroy(g));
+		CK(cudaFree(d));
+	}
+
 	/* A function the runtime was never told of: refused, reported once. */
 	e = cudaLaunchKernel((const void *)not_a_kernel, (dim3){ 1, 1, 1 },
 			     (dim3){ 1, 1, 1 }, NULL, 0, s);
@@ -135,7 +190,7 @@ int main(void)
 	CK(cudaFree(a));
 	CK(cudaFree(b));
 	CK(cudaDeviceSynchronize());
-	printf("vgpucudart: ok (64 KiB through every copy kind, memset, a stream with events %.3f ms apart, managed memory, a host function)\n",
+	printf("vgpucudart: ok (64 KiB through every copy kind, memset, a stream with events %.3f ms apart, managed memory, a host function, 3D memory, a graph launched twice)\n",
 	       ms);
 	return 0;
 }
