@@ -9,7 +9,9 @@
  * directory (the default), a build tree has them in two (build/libcudart,
  * build/libcuda). A library is read only once a program needs it.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>

@@ -12,7 +12,9 @@
  * libelf's bounds-checked accessors, a string offset out of range is an
  * error, and no count from the file is trusted beyond the section's size.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>

@@ -28,7 +28,6 @@
  * cuda* functions are what it serves, not a runtime inside a program.
  * One whose DT_SONAME is libcuda.so* is a Driver API library itself.
  */
-#define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 
