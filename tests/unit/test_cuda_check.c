@@ -161,17 +161,15 @@ static int group_teardown(void **state)
 }
 
 /*
- * Runs the command with the arguments given (NULL-terminated; names
- * without a '/' or '-' are fixtures in dir), the default directory the
- * fixtures' rt/. Returns its exit status; out_text and err_text hold
- * what it printed.
+ * Runs the command with ARGS (NULL-terminated; names without a '/' or
+ * '-' are fixtures in dir), the default directory the fixtures' rt/.
+ * Returns its exit status; out_text and err_text hold what it printed.
  */
-static int run(const char *arg, ...)
+static int run_args(const char *const *args)
 {
 	char *argv[16], paths[16][256];
 	size_t outlen, errlen;
 	FILE *out, *err;
-	va_list ap;
 	int argc = 0, rc;
 	char def[128];
 
@@ -182,15 +180,13 @@ static int run(const char *arg, ...)
 	assert_non_null(out);
 	assert_non_null(err);
 	argv[argc++] = "vgpu-cuda-check";
-	va_start(ap, arg);
-	for (; arg && argc < 15; arg = va_arg(ap, const char *), argc++) {
-		if (arg[0] == '-' || strchr(arg, '/'))
-			snprintf(paths[argc], sizeof(paths[argc]), "%s", arg);
+	for (; *args && argc < 15; args++, argc++) {
+		if ((*args)[0] == '-' || strchr(*args, '/'))
+			snprintf(paths[argc], sizeof(paths[argc]), "%s", *args);
 		else
-			snprintf(paths[argc], sizeof(paths[argc]), "%s/%s", dir, arg);
+			snprintf(paths[argc], sizeof(paths[argc]), "%s/%s", dir, *args);
 		argv[argc] = paths[argc];
 	}
-	va_end(ap);
 	argv[argc] = NULL;
 	snprintf(def, sizeof(def), "%s/rt", dir);
 	rc = cc_main(argc, argv, def, out, err);
@@ -198,6 +194,8 @@ static int run(const char *arg, ...)
 	fclose(err);
 	return rc;
 }
+
+#define run(...) run_args((const char *const[]){ __VA_ARGS__, NULL })
 
 #define assert_has(text, s) do { \
 	if (!strstr((text), (s))) \
@@ -211,7 +209,7 @@ static int run(const char *arg, ...)
 static void test_all_implemented_runs(void **state)
 {
 	(void)state;
-	assert_int_equal(run("malloc", NULL), CC_EXIT_RUNS);
+	assert_int_equal(run("malloc"), CC_EXIT_RUNS);
 	assert_has(out_text, "/malloc: runs over vgpu\n");
 	assert_has(out_text, "  runtime: needs libcudart.so.13; imports 1 function, 1 implemented by ");
 	assert_has(out_text, "/rt/libcudart.so.13\n    cudaMalloc\n");
@@ -222,7 +220,7 @@ static void test_all_implemented_runs(void **state)
 static void test_stub_import_is_listed_and_fails(void **state)
 {
 	(void)state;
-	assert_int_equal(run("both", NULL), CC_EXIT_FAILS);
+	assert_int_equal(run("both"), CC_EXIT_FAILS);
 	assert_has(out_text, "/both: runs over vgpu only in part: 1 CUDA function it imports is not implemented\n");
 	assert_has(out_text, "imports 2 functions, 1 implemented by");
 	assert_has(out_text, "    cudaGraphLaunch: NOT IMPLEMENTED (a stub that returns cudaErrorNotSupported)\n");
@@ -235,7 +233,7 @@ static void test_driver_stub_and_absent(void **state)
 
 	(void)state;
 	snprintf(dirarg, sizeof(dirarg), "--lib-dir=%s/drv", dir);
-	assert_int_equal(run(dirarg, "drvprog", NULL), CC_EXIT_FAILS);
+	assert_int_equal(run(dirarg, "drvprog"), CC_EXIT_FAILS);
 	assert_has(out_text, "only in part: 2 CUDA functions it imports are not implemented\n");
 	assert_has(out_text, "  driver: needs libcuda.so.1; imports 3 functions, 1 implemented by ");
 	assert_has(out_text, "    cuGraphLaunch: NOT IMPLEMENTED (a stub that returns CUDA_ERROR_NOT_SUPPORTED)\n");
@@ -247,7 +245,7 @@ static void test_driver_stub_and_absent(void **state)
 static void test_static_runtime(void **state)
 {
 	(void)state;
-	assert_int_equal(run("static", NULL), CC_EXIT_FAILS);
+	assert_int_equal(run("static"), CC_EXIT_FAILS);
 	assert_has(out_text, "/static: cannot run over vgpu: it carries NVIDIA's static CUDA runtime\n");
 	assert_has(out_text, "it defines cudaMalloc and 0 more");
 	assert_has(out_text, "nvcc -cudart shared -gencode arch=compute_90,code=sm_90");
@@ -258,7 +256,7 @@ static void test_static_runtime(void **state)
 static void test_stripped_static_runtime_probably(void **state)
 {
 	(void)state;
-	assert_int_equal(run("dlopen", "fatbin", NULL), CC_EXIT_FAILS);
+	assert_int_equal(run("dlopen", "fatbin"), CC_EXIT_FAILS);
 	assert_has(out_text, "/dlopen: cannot run over vgpu: it probably carries NVIDIA's static CUDA runtime\n");
 	assert_has(out_text, "static runtime (probably): it holds the runtime's error names and the name libcuda.so.1");
 	assert_has(out_text, "/fatbin: cannot run over vgpu: it probably carries NVIDIA's static CUDA runtime\n");
@@ -269,7 +267,7 @@ static void test_stripped_static_runtime_probably(void **state)
 static void test_libcuda_name_alone_is_not_a_runtime(void **state)
 {
 	(void)state;
-	assert_int_equal(run("nvrtclike", "plain", NULL), CC_EXIT_RUNS);
+	assert_int_equal(run("nvrtclike", "plain"), CC_EXIT_RUNS);
 	assert_has(out_text, "/nvrtclike: imports no CUDA function and carries no CUDA runtime: nothing to check\n");
 	assert_has(out_text, "/plain: imports no CUDA function and carries no CUDA runtime: nothing to check\n");
 }
@@ -277,7 +275,7 @@ static void test_libcuda_name_alone_is_not_a_runtime(void **state)
 static void test_nvidia_library(void **state)
 {
 	(void)state;
-	assert_int_equal(run("cublasprog", NULL), CC_EXIT_FAILS);
+	assert_int_equal(run("cublasprog"), CC_EXIT_FAILS);
 	assert_has(out_text, "/cublasprog: cannot run over vgpu: it needs libcublas.so.13, which carries NVIDIA's CUDA runtime\n");
 	/* Its own runtime imports are still listed. */
 	assert_has(out_text, "    cudaMalloc\n");
@@ -288,19 +286,19 @@ static void test_nvidia_library(void **state)
 static void test_other_cudart_version(void **state)
 {
 	(void)state;
-	assert_int_equal(run("old12", NULL), CC_EXIT_FAILS);
+	assert_int_equal(run("old12"), CC_EXIT_FAILS);
 	assert_has(out_text, "cannot run over vgpu: it needs libcudart.so.12; vgpu's runtime is libcudart.so.13\n");
 }
 
 static void test_not_elf_and_not_elf64(void **state)
 {
 	(void)state;
-	assert_int_equal(run("notelf.txt", NULL), CC_EXIT_ERROR);
+	assert_int_equal(run("notelf.txt"), CC_EXIT_ERROR);
 	assert_has(err_text, "/notelf.txt: not an ELF file");
 	assert_string_equal(out_text, "");
-	assert_int_equal(run("elf32", NULL), CC_EXIT_ERROR);
+	assert_int_equal(run("elf32"), CC_EXIT_ERROR);
 	assert_has(err_text, "/elf32: not ELF64");
-	assert_int_equal(run("no-such-file", NULL), CC_EXIT_ERROR);
+	assert_int_equal(run("no-such-file"), CC_EXIT_ERROR);
 	assert_has(err_text, "/no-such-file: cannot open: No such file or directory");
 }
 
@@ -308,11 +306,11 @@ static void test_not_elf_and_not_elf64(void **state)
 static void test_exit_status_of_several(void **state)
 {
 	(void)state;
-	assert_int_equal(run("malloc", "plain", NULL), CC_EXIT_RUNS);
-	assert_int_equal(run("malloc", "static", NULL), CC_EXIT_FAILS);
+	assert_int_equal(run("malloc", "plain"), CC_EXIT_RUNS);
+	assert_int_equal(run("malloc", "static"), CC_EXIT_FAILS);
 	assert_has(out_text, "/malloc: runs over vgpu\n");
 	assert_has(out_text, "/static: cannot run");
-	assert_int_equal(run("notelf.txt", "static", "malloc", NULL), CC_EXIT_ERROR);
+	assert_int_equal(run("notelf.txt", "static", "malloc"), CC_EXIT_ERROR);
 	assert_has(out_text, "/static: cannot run");
 	assert_has(out_text, "/malloc: runs over vgpu\n");
 }
@@ -326,27 +324,27 @@ static void test_lib_dirs(void **state)
 	snprintf(empty, sizeof(empty), "%s/empty", dir);
 	snprintf(rt, sizeof(rt), "%s/rt", dir);
 	snprintf(drv, sizeof(drv), "%s/drv", dir);
-	assert_int_equal(run("-L", empty, "malloc", NULL), CC_EXIT_ERROR);
+	assert_int_equal(run("-L", empty, "malloc"), CC_EXIT_ERROR);
 	assert_has(err_text, "/malloc needs libcudart.so.13, and none of these directories has it (--lib-dir): ");
 	assert_int_equal(run("-L", empty, "--lib-dir", drv, "--lib-dir", rt, "malloc",
-			     "drvprog", NULL), CC_EXIT_FAILS);
+			     "drvprog"), CC_EXIT_FAILS);
 	assert_has(out_text, "implemented by ");
 	assert_has(out_text, "/rt/libcudart.so.13\n");
 	assert_has(out_text, "/drv/libcuda.so.1\n");
 	/* A program without CUDA needs no library at all. */
-	assert_int_equal(run("-L", empty, "plain", NULL), CC_EXIT_RUNS);
+	assert_int_equal(run("-L", empty, "plain"), CC_EXIT_RUNS);
 }
 
 static void test_usage(void **state)
 {
 	(void)state;
-	assert_int_equal(run(NULL), CC_EXIT_ERROR);
+	assert_int_equal(run_args((const char *const[]){ NULL }), CC_EXIT_ERROR);
 	assert_has(err_text, "no PROGRAM given");
-	assert_int_equal(run("--bogus", "malloc", NULL), CC_EXIT_ERROR);
+	assert_int_equal(run("--bogus", "malloc"), CC_EXIT_ERROR);
 	assert_has(err_text, "--bogus: unknown option");
-	assert_int_equal(run("malloc", "-L", NULL), CC_EXIT_ERROR);
+	assert_int_equal(run("malloc", "-L"), CC_EXIT_ERROR);
 	assert_has(err_text, "-L: unknown option, or its argument is missing");
-	assert_int_equal(run("--help", NULL), CC_EXIT_RUNS);
+	assert_int_equal(run("--help"), CC_EXIT_RUNS);
 	assert_has(out_text, "usage: vgpu-cuda-check [--lib-dir DIR]... PROGRAM...");
 }
 

@@ -2,15 +2,12 @@
 /*
  * vgpu-cuda-check's main(): the command (cli.c) with the directory the
  * guest package installs vgpu's libcuda.so.1 and libcudart.so.13 into,
- * install.mk's $(LIBDIR)/vgpu, which the Makefile passes as VGPU_LIBDIR.
+ * install.mk's $(LIBDIR)/vgpu, which the Makefile passes as VGPU_LIBDIR
+ * (-D; there is no default here, so that there is only one).
  */
 #include <stdio.h>
 
 #include "cudacheck.h"
-
-#ifndef VGPU_LIBDIR
-#error "VGPU_LIBDIR: tools/cudacheck/Makefile passes $(LIBDIR)/vgpu"
-#endif
 
 int main(int argc, char **argv)
 {
