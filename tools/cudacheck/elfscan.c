@@ -126,13 +126,17 @@ static int find_sections(struct cc_elf *e, struct scan *s)
 		}
 		name = elf_strptr(s->elf, shstrndx, sh.sh_name);
 		if (name && (!strcmp(name, ".nv_fatbin") ||
-			     !strcmp(name, ".nvFatBinSegment")))
+			     !strcmp(name, ".nvFatBinSegment"))) {
 			e->has_fatbin = true;
+			continue;	/* device code: no strings to look at */
+		}
 		/* Constant data (.rodata), where a dlopen() name is: not
 		 * .dynstr, where a library's own DT_SONAME is. */
 		if (sh.sh_type == SHT_PROGBITS && !(sh.sh_flags & SHF_EXECINSTR)) {
-			e->names_libcuda |= has_string(scn, CC_CUDA_SONAME);
-			e->names_cuda_errors |= has_string(scn, CC_CUDA_ERROR_NAME);
+			if (!e->names_libcuda)
+				e->names_libcuda = has_string(scn, CC_CUDA_SONAME);
+			if (!e->names_cuda_errors)
+				e->names_cuda_errors = has_string(scn, CC_CUDA_ERROR_NAME);
 		}
 	}
 	return 0;
@@ -150,6 +154,8 @@ static int read_dynamic(struct cc_elf *e, struct scan *s)
 		return fail(s, ".dynamic: %s", elf_errmsg(-1));
 	d = elf_getdata(s->dynamic, NULL);
 	n = entries(s->elf, d, ELF_T_DYN);
+	if (n > INT32_MAX)
+		return fail(s, ".dynamic too large");
 	e->needed = calloc(n ? n : 1, sizeof(*e->needed));
 	if (!e->needed)
 		return fail(s, "out of memory");
