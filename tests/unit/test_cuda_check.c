@@ -324,8 +324,10 @@ static void test_lib_dirs(void **state)
 	snprintf(empty, sizeof(empty), "%s/empty", dir);
 	snprintf(rt, sizeof(rt), "%s/rt", dir);
 	snprintf(drv, sizeof(drv), "%s/drv", dir);
-	assert_int_equal(run("-L", empty, "malloc"), CC_EXIT_ERROR);
+	assert_int_equal(run("-L", empty, "malloc", "both"), CC_EXIT_ERROR);
 	assert_has(err_text, "/malloc needs libcudart.so.13, and none of these directories has it (--lib-dir): ");
+	assert_has(err_text, "/both needs libcudart.so.13, which could not be read (above)\n");
+	assert_string_equal(out_text, "");
 	assert_int_equal(run("-L", empty, "--lib-dir", drv, "--lib-dir", rt, "malloc",
 			     "drvprog"), CC_EXIT_FAILS);
 	assert_has(out_text, "implemented by ");

@@ -54,8 +54,12 @@ static const struct cc_elf *load(struct cli *c, struct lib *l, const char *prog)
 	char msg[256];
 	size_t i;
 
-	if (l->tried)
+	if (l->tried) {
+		if (!l->ok)
+			fprintf(c->err, "vgpu-cuda-check: %s needs %s, which could not be read (above)\n",
+				prog, l->soname);
 		return l->ok ? &l->elf : NULL;
+	}
 	l->tried = true;
 	for (i = 0; i < c->n_dirs; i++) {
 		struct stat st;
