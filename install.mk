@@ -6,7 +6,8 @@
 #                          vgpu-cuda-exec where built), vgpu-admin,
 #                          vgpu-exporter, systemd
 #                          units, udev rule, modprobe.d file, man pages
-#   make install-guest     guest: vgpu-client, vgpu-pci-id, libvgpu (shared and static,
+#   make install-guest     guest: vgpu-client, vgpu-pci-id, vgpu-cuda-check
+#                          (which looks in $(LIBDIR)/vgpu), libvgpu (shared and static,
 #                          headers, pkg-config file), udev rule, modprobe.d
 #                          file, man pages, and libcuda.so.1 and
 #                          libcudart.so.13 under $(LIBDIR)/vgpu where
@@ -60,8 +61,9 @@ build-host: $(if $(HAVE_USERLIBS),,deps)
 	$(MAKE) -C $(TOP)/tools
 
 # The guest parts need neither SQLite nor the Xen libraries.
+# vgpu-cuda-check looks for the libraries in $(LIBDIR)/vgpu, as installed.
 build-guest:
-	$(MAKE) -C $(TOP)/tools guest
+	$(MAKE) -C $(TOP)/tools guest LIBDIR=$(LIBDIR)
 
 install-host: build-host
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
@@ -94,7 +96,8 @@ install-guest: build-guest
 		$(DESTDIR)$(INCLUDEDIR)/vgpu/uapi/linux \
 		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODPROBEDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
-	$(INSTALL) -m 0755 $(TOOLS_O)/vgpu-client $(TOOLS_O)/vgpu-pci-id $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0755 $(TOOLS_O)/vgpu-client $(TOOLS_O)/vgpu-pci-id \
+		$(TOOLS_O)/vgpu-cuda-check $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0644 $(TOOLS_O)/libvgpu.so.1 $(DESTDIR)$(LIBDIR)/libvgpu.so.1
 	ln -sf libvgpu.so.1 $(DESTDIR)$(LIBDIR)/libvgpu.so
 	$(INSTALL) -m 0644 $(TOOLS_O)/libvgpu.a $(DESTDIR)$(LIBDIR)/
@@ -108,7 +111,7 @@ install-guest: build-guest
 	$(INSTALL) -m 0644 $(TOP)/udev/60-vgpu.rules $(DESTDIR)$(UDEVRULESDIR)/
 	$(INSTALL) -m 0644 $(TOP)/modprobe/vgpu-front.conf $(DESTDIR)$(MODPROBEDIR)/
 	$(INSTALL) -m 0644 $(TOP)/tools/vgpu-client.1 $(TOP)/tools/vgpu-pci-id.1 \
-		$(DESTDIR)$(MANDIR)/man1/
+		$(TOP)/tools/cudacheck/vgpu-cuda-check.1 $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 $(TOP)/tools/libvgpu.3 $(DESTDIR)$(MANDIR)/man3/
 	# libcuda.so.1 (Documentation/libcuda.md), where it was built (cuda.h
 	# found): in a directory of its own, never where a driver's would be;

@@ -8,8 +8,11 @@
 # with --default-stream per-thread) over
 # this project's libcudart.so.13 and libcuda.so.1, through the loopback on
 # the fake device; elsewhere it is skipped with a line saying so.
+# Then vgpu-cuda-check (tools/cudacheck) on two of them: rt_shared_test
+# runs over build/libcudart and build/libcuda, rt_test (static cudart) not.
 # Prints "gpu-fake: N passed, N failed": each GPU test, plus one for the
-# benchmarks, plus one for each build of the runtime's program.
+# benchmarks, plus one for each build of the runtime's program, plus two
+# for vgpu-cuda-check.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -72,6 +75,22 @@ if [ -x "$cuda_home/bin/nvcc" ] && [ -f "$cuda_home/include/cuda.h" ]; then
 		else
 			grep -E 'FAIL|^rt_(shared|managed): .*: cuda' "$log" 2>/dev/null | head -10
 			echo "gpu-fake: $prog over libcudart on the fake device: FAIL ($log)"
+			f=$((f + 1))
+		fi
+	done
+	# Exit 0 for the shared runtime's program; 1, saying why, for the static.
+	log=build/gpu/fake-cuda-check.log
+	[ "$built" = 1 ] && make -s -C tools/cudacheck >"$log" 2>&1 || built=0
+	for prog in rt_shared_test:0 rt_test:1; do
+		rc=-1
+		[ "$built" = 1 ] && { build/tools/vgpu-cuda-check --lib-dir build/libcudart \
+			--lib-dir build/libcuda "$L/${prog%:*}" >>"$log" 2>&1; rc=$?; }
+		if [ "$rc" = "${prog#*:}" ] && { [ "$rc" = 0 ] ||
+			grep -q "rt_test: cannot run over vgpu: it carries NVIDIA's static CUDA runtime" "$log"; }; then
+			echo "gpu-fake: vgpu-cuda-check ${prog%:*}: exit $rc: ok"
+			p=$((p + 1))
+		else
+			echo "gpu-fake: vgpu-cuda-check ${prog%:*}: exit $rc, want ${prog#*:}: FAIL ($log)"
 			f=$((f + 1))
 		fi
 	done
