@@ -184,9 +184,15 @@ static void t_launch(void)
 	check(ok && all_eq(h, half, v) && all_eq(h + half, n - half, 0x12345678u),
 	      "cudaLaunchKernel(fill32, half)");
 	fill32<<<1, 0>>>(d, 1, n);
-	check(cudaGetLastError() == cudaErrorInvalidConfiguration &&
-	      cudaGetLastError() == cudaSuccess,
-	      "<<<1, 0>>>: invalid configuration, once");
+	{
+		cudaError_t e1 = cudaGetLastError(), e2 = cudaGetLastError();
+
+		if (e1 != cudaErrorInvalidConfiguration || e2 != cudaSuccess)
+			printf("rt_shared: <<<1, 0>>> then cudaGetLastError twice: %s, %s\n",
+			       cudaGetErrorName(e1), cudaGetErrorName(e2));
+		check(e1 == cudaErrorInvalidConfiguration && e2 == cudaSuccess,
+		      "<<<1, 0>>>: invalid configuration, once");
+	}
 	check(OK(cudaMemcpy(h, d, n * 4, cudaMemcpyDeviceToHost)) &&
 	      all_eq(h, half, v), "the bad launch wrote nothing");
 	// 64 KiB of dynamic shared memory: over the default, once raised.
@@ -606,11 +612,11 @@ static void t_managed(void)
 	      OK(cudaFree(m)), "managed: cudaMemAdvise, cudaFree");
 }
 
-// A kernel's fault surfaces at the next synchronize; after
-// cudaDeviceReset the program goes on in a new context.
+// A kernel's fault surfaces at the next synchronize. Last: CUDA's
+// context is then unusable, and its documentation says the process must
+// end (vgpu's executor starts afresh, but that is not compared here).
 static void t_fault(void)
 {
-	unsigned int *d = NULL, h[64];
 	cudaError_t e;
 
 	fault<<<1, 1>>>();
@@ -618,15 +624,6 @@ static void t_fault(void)
 	e = cudaDeviceSynchronize();
 	check(e == cudaErrorIllegalAddress,
 	      "the fault at cudaDeviceSynchronize: cudaErrorIllegalAddress");
-	check(OK(cudaDeviceReset()), "cudaDeviceReset");
-	cudaGetLastError();	/* the fault's, recorded by the synchronize */
-	check(OK(cudaMalloc(&d, sizeof(h))) && OK(cudaMemset(d, 0, sizeof(h))),
-	      "cudaMalloc after the reset");
-	fill32<<<1, 64>>>(d, 0xfeedu, 64);	/* loads the module again */
-	check(OK(cudaGetLastError()) &&
-	      OK(cudaMemcpy(h, d, sizeof(h), cudaMemcpyDeviceToHost)) &&
-	      all_eq(h, 64, 0xfeedu), "fill32 after the reset");
-	cudaFree(d);
 }
 
 int main(void)
