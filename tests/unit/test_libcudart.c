@@ -575,7 +575,7 @@ static void test_register_and_launch(void **state)
 	cfg.numAttrs = 0;
 	cfg.blockDim.x = 0;
 	assert_int_equal(cudaLaunchKernelExC(&cfg, &host_a, args),
-			 cudaErrorInvalidConfiguration);
+			 cudaErrorInvalidValue);
 	assert_int_equal(cudaLaunchKernelExC(NULL, &host_a, args),
 			 cudaErrorInvalidValue);
 	assert_int_equal(cudaLaunchKernelExC(&cfg, &host_b, args),
@@ -592,8 +592,8 @@ static void test_register_and_launch(void **state)
 			 cudaErrorInvalidDeviceFunction);
 	assert_int_equal(__cudaLaunchKernel(k, (dim3){ 1, 1, 1 }, (dim3){ 0, 1, 1 },
 					    args, 0, NULL),
-			 cudaErrorInvalidConfiguration);
-	assert_int_equal(cudaGetLastError(), cudaErrorInvalidConfiguration);
+			 cudaErrorInvalidValue);
+	assert_int_equal(cudaGetLastError(), cudaErrorInvalidValue);
 	assert_int_equal(drv.launches, launches0 + 5);
 	/* A kernel the module does not have. */
 	assert_int_equal(__cudaLaunchKernel(kc, (dim3){ 1, 1, 1 }, (dim3){ 1, 1, 1 },

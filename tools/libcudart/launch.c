@@ -23,9 +23,10 @@ static cudaError_t launch(struct crt_func *f, dim3 grid, dim3 block,
 
 	if (!f)
 		return crt_ret(cudaErrorInvalidDeviceFunction);
+	/* A zero dimension: cudaErrorInvalidValue, as NVIDIA's runtime 13. */
 	if (!grid.x || !grid.y || !grid.z || !block.x || !block.y || !block.z ||
 	    shmem > 0xffffffffu)
-		return crt_ret(cudaErrorInvalidConfiguration);
+		return crt_ret(cudaErrorInvalidValue);
 	e = crt_func_get(f, &fn);
 	if (e != cudaSuccess)
 		return e;
@@ -77,7 +78,7 @@ static cudaError_t launch_ex(const cudaLaunchConfig_t *c, const void *func,
 	if (!c->gridDim.x || !c->gridDim.y || !c->gridDim.z ||
 	    !c->blockDim.x || !c->blockDim.y || !c->blockDim.z ||
 	    c->dynamicSmemBytes > 0xffffffffu)
-		return crt_ret(cudaErrorInvalidConfiguration);
+		return crt_ret(cudaErrorInvalidValue);
 	e = crt_func_get(f, &fn);
 	if (e != cudaSuccess)
 		return e;
