@@ -127,14 +127,26 @@ CUresult cuvg_capture(struct cuvg_stream *st, struct cuvg_req *r)
 			g->cap = nc;
 		}
 	}
-	if (rc == CUDA_SUCCESS && keep(&g->nodes[g->n], r))
-		rc = CUDA_ERROR_OUT_OF_MEMORY;
-	if (rc == CUDA_SUCCESS)
-		g->n++;
-	else
+	if (rc == CUDA_SUCCESS) {
+		/*
+		 * The graph takes what @r owns (a launch's parameters and
+		 * name); a host source is kept by its address instead of the
+		 * copy staged at the call.
+		 */
+		struct cuvg_req *node = &g->nodes[g->n++];
+
+		*node = *r;
+		node->next = NULL;
+		node->ev = NULL;
+		if (r->op == Q_WRITE) {
+			free(node->owned);
+			node->owned = NULL;
+		}
+	} else {
 		g->invalid = 1;
+		free(r->owned);
+	}
 	pthread_mutex_unlock(&mu);
-	free(r->owned);
 	return rc;
 }
 
