@@ -103,7 +103,6 @@ CUVG_EXPORT CUresult cuLaunchKernel(CUfunction hf, unsigned int gx,
 	struct cuvg_req r = { .op = Q_LAUNCH };
 	struct cuvg_stream *st;
 	CUresult rc = cuvg_need_ctx();
-	int max_shared;
 
 	if (rc != CUDA_SUCCESS)
 		return rc;
@@ -117,12 +116,14 @@ CUVG_EXPORT CUresult cuLaunchKernel(CUfunction hf, unsigned int gx,
 	    gy > 65535 || gz > 65535 || bz > 64)
 		return CUDA_ERROR_INVALID_VALUE;
 	/* Over the default, as CUDA: only up to what cuFuncSetAttribute set. */
-	max_shared = cuvg_func_max_dynamic_shared(f);
-	if (shmem > CUVG_DEFAULT_DYNAMIC_SHARED &&
-	    (max_shared < 0 || shmem > (unsigned int)max_shared)) {
-		cuvg_log("cuLaunchKernel %s: %u bytes of dynamic shared memory; over %u, set CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES first",
-			 f->name, shmem, CUVG_DEFAULT_DYNAMIC_SHARED);
-		return CUDA_ERROR_INVALID_VALUE;
+	if (shmem > CUVG_DEFAULT_DYNAMIC_SHARED) {
+		int max = cuvg_func_max_dynamic_shared(f);
+
+		if (max < 0 || shmem > (unsigned int)max) {
+			cuvg_log("cuLaunchKernel %s: %u bytes of dynamic shared memory; over %u, set CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES first",
+				 f->name, shmem, CUVG_DEFAULT_DYNAMIC_SHARED);
+			return CUDA_ERROR_INVALID_VALUE;
+		}
 	}
 	rc = pack(f, kernelParams, extra, &r.owned, &r.plen);
 	if (rc != CUDA_SUCCESS)
