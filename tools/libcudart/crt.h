@@ -60,6 +60,9 @@ cudaError_t crt_alloc_end(void **p, CUresult r, const CUdeviceptr *d);
 
 /* context.c: device 0's primary context, current on the calling thread. */
 cudaError_t crt_ctx(void);
+/* In an entry point: the primary context current, or its error returned. */
+#define CTX_OR_RETURN() do { cudaError_t e_ = crt_ctx(); \
+	if (e_ != cudaSuccess) return e_; } while (0)
 CUdevice crt_device(void);
 /* Bumped by cudaDeviceReset: modules loaded before it are gone. */
 unsigned int crt_generation(void);

@@ -9,9 +9,6 @@
  */
 #include "crt.h"
 
-#define CTX_OR_RETURN() do { cudaError_t e_ = crt_ctx(); \
-	if (e_ != cudaSuccess) return e_; } while (0)
-
 CRT_EXPORT cudaError_t cudaStreamBeginCapture(cudaStream_t s,
 					      enum cudaStreamCaptureMode mode)
 {

@@ -10,9 +10,6 @@
 
 #include "crt.h"
 
-#define CTX_OR_RETURN() do { cudaError_t e_ = crt_ctx(); \
-	if (e_ != cudaSuccess) return e_; } while (0)
-
 CRT_EXPORT cudaError_t cudaStreamCreate(cudaStream_t *s)
 {
 	CTX_OR_RETURN();
